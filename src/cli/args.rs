@@ -1,0 +1,136 @@
+//! Flags shared by several commands: model choice, engine settings and sampling, named as in
+//! llama.cpp's tools so that habits carry over.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use crate::engine::{Engine, EngineSettings, ModelInfo, Sampling};
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct ModelArgs {
+    /// Model: a path to a .gguf file, or the name of one `howdah models` lists
+    #[arg(short = 'm', long = "model", value_name = "MODEL")]
+    pub model: Option<String>,
+    /// Extra folder to look for models in (repeatable)
+    #[arg(long = "models-dir", value_name = "DIR")]
+    pub models_dir: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct EngineArgs {
+    /// Threads (default: physical cores)
+    #[arg(short = 't', long = "threads")]
+    pub threads: Option<u32>,
+    /// Context size in tokens (default: min(4096, trained context))
+    #[arg(short = 'c', long = "ctx-size")]
+    pub ctx_size: Option<u32>,
+    /// Logical batch size for prompt processing
+    #[arg(short = 'b', long = "batch-size", default_value_t = 512)]
+    pub batch_size: u32,
+    /// Layers to offload to the GPU (builds with the cuda, metal or vulkan feature); -ngl works too
+    #[arg(long = "gpu-layers", alias = "n-gpu-layers", default_value_t = 0)]
+    pub gpu_layers: u32,
+}
+
+impl EngineArgs {
+    pub fn settings(&self) -> EngineSettings {
+        EngineSettings {
+            threads: self.threads,
+            n_ctx: self.ctx_size,
+            n_batch: self.batch_size,
+            gpu_layers: self.gpu_layers,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct SamplingArgs {
+    /// Temperature (0 = greedy)
+    #[arg(long = "temp")]
+    pub temp: Option<f32>,
+    #[arg(long = "top-k")]
+    pub top_k: Option<i32>,
+    #[arg(long = "top-p")]
+    pub top_p: Option<f32>,
+    #[arg(long = "min-p")]
+    pub min_p: Option<f32>,
+    #[arg(long = "typical-p", alias = "typical")]
+    pub typical_p: Option<f32>,
+    #[arg(long = "repeat-penalty")]
+    pub repeat_penalty: Option<f32>,
+    #[arg(long = "frequency-penalty")]
+    pub frequency_penalty: Option<f32>,
+    #[arg(long = "presence-penalty")]
+    pub presence_penalty: Option<f32>,
+    /// Tokens the penalties look back over
+    #[arg(long = "repeat-last-n")]
+    pub repeat_last_n: Option<i32>,
+    #[arg(short = 's', long = "seed")]
+    pub seed: Option<u32>,
+    /// Most tokens to generate
+    #[arg(short = 'n', long = "max-tokens", alias = "n-predict")]
+    pub max_tokens: Option<u32>,
+    /// Stop before this string (repeatable)
+    #[arg(long = "stop")]
+    pub stop: Vec<String>,
+    /// GBNF grammar file constraining the output
+    #[arg(long = "grammar-file")]
+    pub grammar_file: Option<PathBuf>,
+}
+
+impl SamplingArgs {
+    /// Applies the flags given on top of `base`, then validates.
+    pub fn apply(&self, mut s: Sampling) -> Result<Sampling> {
+        macro_rules! set {
+            ($($f:ident => $t:ident),*) => { $( if let Some(v) = self.$f { s.$t = v; } )* };
+        }
+        set!(temp => temperature, top_k => top_k, top_p => top_p, min_p => min_p,
+             typical_p => typical_p, repeat_penalty => repeat_penalty,
+             frequency_penalty => frequency_penalty, presence_penalty => presence_penalty,
+             repeat_last_n => penalty_window, seed => seed, max_tokens => max_tokens);
+        if !self.stop.is_empty() {
+            s.stop = self.stop.clone();
+        }
+        if let Some(path) = &self.grammar_file {
+            let g = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read grammar file {}", path.display()))?;
+            s.grammar = Some(g);
+        }
+        s.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(s)
+    }
+}
+
+/// The model file the user asked for, or the default chat model.
+pub fn model_path(m: &ModelArgs) -> Result<PathBuf> {
+    let spec = m
+        .model
+        .clone()
+        .unwrap_or_else(|| crate::paths::DEFAULT_MODEL.to_string());
+    crate::model::discover::resolve(&spec, &m.models_dir).map_err(|e| {
+        if m.model.is_none() {
+            anyhow::anyhow!(
+                "the default model {} is not installed: run `make models` (or scripts/fetch-models.sh), or pass -m MODEL",
+                crate::paths::DEFAULT_MODEL
+            )
+        } else {
+            anyhow::anyhow!(e)
+        }
+    })
+}
+
+/// Starts the engine and loads the model, waiting for the ready handshake.
+pub fn load_engine(m: &ModelArgs, e: &EngineArgs) -> Result<(Engine, ModelInfo)> {
+    let path = model_path(m)?;
+    let engine = Engine::spawn()?;
+    let info = engine.load(&path, e.settings())?;
+    Ok((engine, info))
+}
+
+/// llama.cpp spells the GPU flag `-ngl`; clap allows one-letter short flags only.
+pub fn normalize_argv(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    args.map(|a| if a == "-ngl" { "--gpu-layers".into() } else { a })
+        .collect()
+}

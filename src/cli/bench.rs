@@ -1,0 +1,84 @@
+//! `howdah bench`: llama-bench style rates (pp, tg) through howdah's engine, plus the aggregate
+//! rate of several concurrent sequences.
+
+use anyhow::Result;
+use clap::Args;
+
+use super::args::{load_engine, EngineArgs, ModelArgs};
+use crate::engine::BenchParams;
+use crate::model::{human_bytes, human_params};
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Prompt tokens to process (pp)
+    #[arg(short = 'p', long = "n-prompt", default_value_t = 512)]
+    pub n_prompt: u32,
+    /// Tokens to generate (tg)
+    #[arg(short = 'n', long = "n-gen", default_value_t = 128)]
+    pub n_gen: u32,
+    /// Repetitions (mean ± sd over them)
+    #[arg(short = 'r', long = "repetitions", default_value_t = 3)]
+    pub repetitions: u32,
+    /// Also measure this many sequences generating at once
+    #[arg(long = "variants", default_value_t = 1)]
+    pub variants: u32,
+    /// Print one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(a: &BenchArgs) -> Result<()> {
+    let (engine, info) = load_engine(&a.model, &a.engine)?;
+    let params = BenchParams {
+        n_prompt: a.n_prompt,
+        n_gen: a.n_gen,
+        repetitions: a.repetitions.max(1),
+        variants: a.variants.max(1),
+    };
+    let r = engine.bench(params)?;
+    if a.json {
+        let v = serde_json::json!({
+            "pp": r.pp, "tg": r.tg, "tg_batched": r.tg_batched,
+            "settings": { "n_prompt": a.n_prompt, "n_gen": a.n_gen, "repetitions": params_reps(a),
+                          "variants": a.variants.max(1), "threads": info.threads,
+                          "n_ctx": info.n_ctx, "n_batch": info.n_batch, "gpu_layers": a.engine.gpu_layers },
+            "model": info,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!(
+        "| model | size | params | threads | test | t/s |\n|---|---:|---:|---:|---:|---:|"
+    );
+    let row = |test: String, rate: &crate::engine::Rate| {
+        println!(
+            "| {} {} | {} | {} | {} | {} | {:.2} ± {:.2} |",
+            info.architecture,
+            info.quantization,
+            human_bytes(info.file_size),
+            human_params(info.parameters),
+            info.threads,
+            test,
+            rate.mean,
+            rate.sd
+        )
+    };
+    if a.n_prompt > 0 {
+        row(format!("pp{}", a.n_prompt), &r.pp);
+    }
+    if a.n_gen > 0 {
+        row(format!("tg{}", a.n_gen), &r.tg);
+    }
+    if let Some(b) = &r.tg_batched {
+        row(format!("tg{} x{} (aggregate)", a.n_gen, a.variants), b);
+    }
+    Ok(())
+}
+
+fn params_reps(a: &BenchArgs) -> u32 {
+    a.repetitions.max(1)
+}

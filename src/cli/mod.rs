@@ -1,0 +1,78 @@
+//! The command line (clap): the TUI by default, and headless commands for scripts and tests.
+
+pub mod args;
+mod bench;
+mod models;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use args::{EngineArgs, ModelArgs};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "howdah",
+    version,
+    about = "Chat with local language models and engineer prompts, in the terminal",
+    after_help = "Without a command, howdah starts the full-screen chat. `howdah models` lists the models it can find."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Config file to use instead of the one in the config folder
+    #[arg(long = "config", global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one prompt and stream the reply to stdout
+    Run(run::RunArgs),
+    /// List the GGUF models howdah can find
+    Models {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure prompt processing and generation speed (like llama-bench)
+    Bench(bench::BenchArgs),
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let argv = args::normalize_argv(std::env::args_os());
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    crate::logging::init();
+    let result = match &cli.command {
+        Some(Command::Run(a)) => run::run(a),
+        Some(Command::Models { model, json }) => models::run(model, *json),
+        Some(Command::Bench(a)) => bench::run(a),
+        None => crate::ui::run(&cli),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("howdah: error: {}", crate::text::sanitize(&format!("{e:#}")));
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! Engine errors: each says what went wrong with which file or value, and what to do about it.
+
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    #[error("cannot load model {path}: {reason}")]
+    ModelFile { path: PathBuf, reason: String },
+    #[error("no model is loaded: load one first (howdah models lists what is available)")]
+    NoModel,
+    #[error(
+        "the prompt is {prompt} tokens but the context holds {n_ctx}: shorten the input or raise --ctx-size"
+    )]
+    PromptTooLong { prompt: u32, n_ctx: u32 },
+    #[error(
+        "the context ({n_ctx} tokens) is full: start a new conversation or raise --ctx-size"
+    )]
+    ContextFull { n_ctx: u32 },
+    #[error("invalid sampling settings: {0}")]
+    Sampling(String),
+    #[error("invalid grammar: {0}")]
+    Grammar(String),
+    #[error("invalid input: {0}")]
+    Input(String),
+    #[error("llama.cpp failed: {0}")]
+    Backend(String),
+    #[error("the engine has stopped")]
+    Stopped,
+}

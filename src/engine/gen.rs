@@ -1,0 +1,461 @@
+//! Generation: one or several sequences streamed from one context. The prompt prefix all
+//! variants share is decoded once (and reused from the KV cache across requests); then every
+//! live sequence advances by one token per batched decode, each with its own sampler.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use encoding_rs::{Decoder, UTF_8};
+use llama_cpp_2::context::LlamaContext;
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::model::LlamaModel;
+use llama_cpp_2::sampling::LlamaSampler;
+use llama_cpp_2::token::LlamaToken;
+
+use super::batch::{decode_error, Entry};
+use super::logprobs::{log_sum_exp, top_n};
+use super::render::common_prefix;
+use super::stop::StopMatcher;
+use super::types::*;
+use super::worker::{emit, Session, SharedSink, MAX_SEQS};
+use super::{CancelState, EngineError, Sampling};
+use crate::text::Sanitizer;
+
+/// Alternatives reported per generated token (for the token view).
+pub(crate) const TOP_ALTS: usize = 5;
+
+/// Builds llama.cpp's sampler chain in llama.cpp's own order: penalties, top-k, typical, top-p,
+/// min-p, temperature, then the pick (greedy or seeded).
+pub(crate) fn build_sampler(model: &LlamaModel, s: &Sampling) -> Result<LlamaSampler, EngineError> {
+    s.validate().map_err(EngineError::Sampling)?;
+    let mut chain = Vec::new();
+    if let Some(g) = &s.grammar {
+        let g = LlamaSampler::grammar(model, g, "root").map_err(|e| {
+            EngineError::Grammar(format!(
+                "llama.cpp could not parse the GBNF grammar ({e}); it needs a `root` rule"
+            ))
+        })?;
+        chain.push(g);
+    }
+    let penalties_on = s.penalty_window > 0
+        && (s.repeat_penalty != 1.0 || s.frequency_penalty != 0.0 || s.presence_penalty != 0.0);
+    if penalties_on {
+        chain.push(LlamaSampler::penalties(
+            model.n_vocab(),
+            s.penalty_window,
+            s.repeat_penalty,
+            s.frequency_penalty,
+            s.presence_penalty,
+        ));
+    }
+    if s.is_greedy() {
+        chain.push(LlamaSampler::greedy());
+    } else {
+        // top-k first keeps the later samplers from sorting the whole vocabulary.
+        if s.top_k > 0 {
+            chain.push(LlamaSampler::top_k(s.top_k));
+        }
+        if s.typical_p < 1.0 {
+            chain.push(LlamaSampler::typical(s.typical_p, 1));
+        }
+        if s.top_p < 1.0 {
+            chain.push(LlamaSampler::top_p(s.top_p, 1));
+        }
+        if s.min_p > 0.0 {
+            chain.push(LlamaSampler::min_p(s.min_p, 1));
+        }
+        chain.push(LlamaSampler::temp(s.temperature));
+        chain.push(LlamaSampler::dist(s.seed));
+    }
+    Ok(LlamaSampler::chain_simple(chain))
+}
+
+/// A token just sampled, with its probability facts, not yet processed.
+pub(crate) struct Sampled {
+    pub token: LlamaToken,
+    pub logprob: f32,
+    pub top: Vec<(i32, f32)>,
+}
+
+/// Samples from batch row `idx` and measures the pick against the raw distribution.
+pub(crate) fn sample_at(ctx: &LlamaContext, sampler: &mut LlamaSampler, idx: i32) -> Sampled {
+    let token = sampler.sample(ctx, idx);
+    let logits = ctx.get_logits_ith(idx);
+    let lse = log_sum_exp(logits);
+    let logprob = logits
+        .get(token.0 as usize)
+        .map(|l| l - lse)
+        .unwrap_or(f32::NEG_INFINITY);
+    let top = top_n(logits, TOP_ALTS)
+        .into_iter()
+        .map(|(t, l)| (t, (l - lse).exp()))
+        .collect();
+    Sampled {
+        token,
+        logprob,
+        top,
+    }
+}
+
+struct Seq {
+    index: usize,
+    seq_id: i32,
+    sampler: LlamaSampler,
+    prompt: Vec<LlamaToken>,
+    prompt_decoded: u32,
+    dropped: u32,
+    max_tokens: u32,
+    decoder: Decoder,
+    sanitizer: Sanitizer,
+    stop: StopMatcher,
+    text: String,
+    generated: u32,
+    logprob_sum: f64,
+    pos: i32,
+    decoded: Vec<LlamaToken>,
+    pending: Option<Sampled>,
+    batch_idx: i32,
+    first_at: Option<Instant>,
+    done: bool,
+}
+
+impl Session<'_> {
+    pub(crate) fn generate(
+        &mut self,
+        id: RequestId,
+        variants: Vec<Variant>,
+        sink: &SharedSink,
+        cancel: &Arc<CancelState>,
+    ) {
+        let start = Instant::now();
+        if variants.is_empty() || variants.len() > MAX_SEQS as usize {
+            emit(
+                sink,
+                id,
+                EventKind::Error {
+                    seq: None,
+                    error: EngineError::Input(format!(
+                        "a generation needs 1 to {MAX_SEQS} variants, got {}",
+                        variants.len()
+                    )),
+                },
+            );
+            return;
+        }
+        let n_variants = variants.len();
+        let mut seqs: Vec<Seq> = Vec::new();
+        for (index, v) in variants.into_iter().enumerate() {
+            match self.prepare(index, seqs.len() as i32, v) {
+                Ok(s) => seqs.push(s),
+                Err(error) => {
+                    emit(sink, id, EventKind::Error { seq: Some(index), error });
+                }
+            }
+        }
+        if seqs.is_empty() {
+            return;
+        }
+        match self.prefill(&mut seqs) {
+            Ok(()) => {}
+            Err(error) => {
+                self.clear_all();
+                for s in &seqs {
+                    emit(
+                        sink,
+                        id,
+                        EventKind::Error {
+                            seq: Some(s.index),
+                            error: error.clone(),
+                        },
+                    );
+                }
+                return;
+            }
+        }
+        let prompt_secs = start.elapsed().as_secs_f64();
+        let mut batch = LlamaBatch::new(seqs.len(), 1);
+        loop {
+            batch.clear();
+            let mut listening = true;
+            for s in seqs.iter_mut().filter(|s| !s.done) {
+                let Some(sampled) = s.pending.take() else { continue };
+                if let Some(reason) = self.advance(id, s, sampled, sink, &mut listening) {
+                    self.finish(id, s, reason, start, prompt_secs, sink);
+                    continue;
+                }
+                s.batch_idx = batch.n_tokens();
+                let token = *s.decoded.last().expect("advance pushed the token");
+                if batch.add(token, s.pos - 1, &[s.seq_id], true).is_err() {
+                    self.finish(id, s, StopReason::ContextFull, start, prompt_secs, sink);
+                }
+            }
+            if batch.n_tokens() == 0 {
+                break;
+            }
+            if cancel.is_cancelled(id) || !listening {
+                for s in seqs.iter_mut().filter(|s| !s.done) {
+                    // The token in the batch never reached the cache.
+                    s.decoded.pop();
+                    self.finish(id, s, StopReason::Cancelled, start, prompt_secs, sink);
+                }
+                break;
+            }
+            if let Err(e) = self.ctx.decode(&mut batch) {
+                let err = decode_error(e, self.n_ctx);
+                for s in seqs.iter_mut().filter(|s| !s.done) {
+                    s.decoded.pop();
+                    if matches!(err, EngineError::ContextFull { .. }) {
+                        self.finish(id, s, StopReason::ContextFull, start, prompt_secs, sink);
+                    } else {
+                        s.done = true;
+                        emit(sink, id, EventKind::Error { seq: Some(s.index), error: err.clone() });
+                    }
+                }
+                break;
+            }
+            for s in seqs.iter_mut().filter(|s| !s.done) {
+                s.pending = Some(sample_at(&self.ctx, &mut s.sampler, s.batch_idx));
+            }
+        }
+        // Sequence 0 stays cached for the next turn; the others are dropped.
+        let first = &seqs[0];
+        let mut cached = first.prompt.clone();
+        cached.extend_from_slice(&first.decoded);
+        self.cached = cached;
+        for s in 1..n_variants.min(MAX_SEQS as usize) {
+            self.seq_rm(s as i32, 0);
+        }
+    }
+
+    fn prepare(&self, index: usize, seq_id: i32, v: Variant) -> Result<Seq, EngineError> {
+        let sampler = build_sampler(self.model, &v.sampling)?;
+        let fitted = self.fit(&v.prompt, v.sampling.max_tokens)?;
+        let mut stops = v.sampling.stop.clone();
+        stops.extend(fitted.extra_stops);
+        Ok(Seq {
+            index,
+            seq_id,
+            sampler,
+            pos: fitted.tokens.len() as i32,
+            prompt: fitted.tokens,
+            prompt_decoded: 0,
+            dropped: fitted.dropped,
+            max_tokens: v.sampling.max_tokens,
+            decoder: UTF_8.new_decoder_without_bom_handling(),
+            sanitizer: Sanitizer::new(),
+            stop: StopMatcher::new(stops),
+            text: String::new(),
+            generated: 0,
+            logprob_sum: 0.0,
+            decoded: Vec::new(),
+            pending: None,
+            batch_idx: 0,
+            first_at: None,
+            done: false,
+        })
+    }
+
+    /// Decodes every sequence's prompt: the part cached from the last request is kept, the
+    /// shared prefix is decoded once for all sequences, then each sequence's own suffix.
+    fn prefill(&mut self, seqs: &mut [Seq]) -> Result<(), EngineError> {
+        let k = seqs.len();
+        let min_len = seqs.iter().map(|s| s.prompt.len()).min().unwrap_or(0);
+        // Each sequence keeps at least one token of its own, whose logits start its generation.
+        let mut shared = min_len.saturating_sub(1);
+        for s in &seqs[1..] {
+            shared = shared.min(common_prefix(&seqs[0].prompt, &s.prompt));
+        }
+        let total = shared + seqs.iter().map(|s| s.prompt.len() - shared).sum::<usize>();
+        if total >= self.n_ctx as usize {
+            return Err(EngineError::PromptTooLong {
+                prompt: total as u32,
+                n_ctx: self.n_ctx,
+            });
+        }
+        // What sequence 0 still holds from the last request needs no decoding.
+        let reuse = common_prefix(&self.cached, &seqs[0].prompt).min(shared);
+        for s in 1..MAX_SEQS as i32 {
+            self.seq_rm(s, 0);
+        }
+        self.seq_rm(0, reuse);
+        self.cached.truncate(reuse);
+        for s in 1..k as i32 {
+            self.ctx.copy_kv_cache_seq(0, s, Some(0), Some(reuse as u32)).map_err(|e| {
+                EngineError::Backend(format!("cannot share the cached prompt: {e}"))
+            })?;
+        }
+        let all: Vec<i32> = (0..k as i32).collect();
+        let shared_from = reuse;
+        let mut entries: Vec<Entry> = seqs[0].prompt[shared_from..shared]
+            .iter()
+            .enumerate()
+            .map(|(i, &token)| Entry {
+                token,
+                pos: (shared_from + i) as i32,
+                seqs: all.clone(),
+                logits: false,
+                tag: 0,
+            })
+            .collect();
+        for (tag, s) in seqs.iter_mut().enumerate() {
+            let own_from = shared;
+            let own = &s.prompt[own_from..];
+            s.prompt_decoded = (shared - shared_from + own.len()) as u32;
+            for (i, &token) in own.iter().enumerate() {
+                entries.push(Entry {
+                    token,
+                    pos: (own_from + i) as i32,
+                    seqs: vec![s.seq_id],
+                    logits: i + 1 == own.len(),
+                    tag,
+                });
+            }
+        }
+        let mut sampled: Vec<Option<Sampled>> = (0..k).map(|_| None).collect();
+        {
+            let mut samplers: Vec<&mut LlamaSampler> =
+                seqs.iter_mut().map(|s| &mut s.sampler).collect();
+            self.feed(&entries, |ctx, tag, idx| {
+                sampled[tag] = Some(sample_at(ctx, &mut *samplers[tag], idx));
+                Ok(())
+            })?;
+        }
+        for (s, p) in seqs.iter_mut().zip(sampled) {
+            s.pending = p;
+        }
+        Ok(())
+    }
+
+    /// Handles a freshly sampled token: emits its text and decides whether the sequence ends.
+    /// On `None` the token is appended to `decoded` and must go into the next batch.
+    fn advance(
+        &self,
+        id: RequestId,
+        s: &mut Seq,
+        sampled: Sampled,
+        sink: &SharedSink,
+        listening: &mut bool,
+    ) -> Option<StopReason> {
+        if self.model.vocab().is_eog(sampled.token) {
+            return Some(StopReason::Eos);
+        }
+        if s.first_at.is_none() {
+            s.first_at = Some(Instant::now());
+        }
+        let bytes = self.piece_bytes(sampled.token);
+        let mut decoded = String::with_capacity(
+            s.decoder
+                .max_utf8_buffer_length(bytes.len())
+                .unwrap_or(bytes.len() * 3 + 8),
+        );
+        let _ = s.decoder.decode_to_string(&bytes, &mut decoded, false);
+        let piece = s.sanitizer.push(&decoded);
+        let (text, hit) = s.stop.push(&piece);
+        s.text.push_str(&text);
+        s.generated += 1;
+        s.logprob_sum += sampled.logprob as f64;
+        let top = sampled
+            .top
+            .iter()
+            .map(|&(t, p)| TokenAlt {
+                token_id: t,
+                text: crate::text::sanitize(&String::from_utf8_lossy(
+                    &self.piece_bytes(LlamaToken(t)),
+                )),
+                prob: p,
+            })
+            .collect();
+        *listening &= emit(
+            sink,
+            id,
+            EventKind::Token(TokenEvent {
+                seq: s.index,
+                token_id: sampled.token.0,
+                text,
+                piece,
+                logprob: sampled.logprob,
+                top,
+            }),
+        );
+        if hit {
+            return Some(StopReason::StopString);
+        }
+        if s.generated >= s.max_tokens {
+            return Some(StopReason::MaxTokens);
+        }
+        if s.pos >= self.n_ctx as i32 {
+            return Some(StopReason::ContextFull);
+        }
+        s.decoded.push(sampled.token);
+        s.pos += 1;
+        None
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        &self,
+        id: RequestId,
+        s: &mut Seq,
+        stop: StopReason,
+        start: Instant,
+        prompt_secs: f64,
+        sink: &SharedSink,
+    ) {
+        s.done = true;
+        let mut rest = String::new();
+        let _ = s.decoder.decode_to_string(&[], &mut rest, true);
+        let mut tail = s.sanitizer.push(&rest);
+        if stop != StopReason::StopString {
+            let (released, _) = s.stop.push(&tail);
+            tail = released + &s.stop.flush();
+        } else {
+            tail.clear();
+        }
+        if !tail.is_empty() {
+            s.text.push_str(&tail);
+            // Not a real token: the text held back (stop-string look-ahead, a split character)
+            // released at the end, so that joined token texts equal the final text.
+            emit(
+                sink,
+                id,
+                EventKind::Token(TokenEvent {
+                    seq: s.index,
+                    token_id: -1,
+                    text: tail.clone(),
+                    piece: String::new(),
+                    logprob: 0.0,
+                    top: Vec::new(),
+                }),
+            );
+        }
+        // Generation speed is measured between tokens, as llama-bench's tg: from the first.
+        let gen_secs = s.first_at.map(|f| f.elapsed().as_secs_f64()).unwrap_or(0.0);
+        let ttft_ms = s
+            .first_at
+            .map(|f| (f - start).as_secs_f64() * 1000.0)
+            .unwrap_or(0.0);
+        let rate = |n: u32, secs: f64| if secs > 0.0 { n as f64 / secs } else { 0.0 };
+        emit(
+            sink,
+            id,
+            EventKind::Done(DoneStats {
+                seq: s.index,
+                stop,
+                text: s.text.clone(),
+                prompt_tokens: s.prompt.len() as u32,
+                prompt_tokens_decoded: s.prompt_decoded,
+                generated_tokens: s.generated,
+                ttft_ms,
+                prompt_tps: rate(s.prompt_decoded, prompt_secs),
+                gen_tps: rate(s.generated.saturating_sub(1), gen_secs),
+                mean_logprob: if s.generated > 0 {
+                    s.logprob_sum / s.generated as f64
+                } else {
+                    0.0
+                },
+                dropped_messages: s.dropped,
+                context_used: s.pos as u32,
+            }),
+        );
+    }
+}

@@ -1,0 +1,181 @@
+//! Turning a `Prompt` into text and tokens: the model's chat template (or a plain fallback for
+//! models without a usable one), BOS handling, and fitting a chat into the context.
+
+use llama_cpp_2::model::LlamaChatMessage;
+use llama_cpp_2::token::LlamaToken;
+
+use super::types::{ChatMessage, Prompt, Role};
+use super::worker::Session;
+use super::EngineError;
+
+/// The turn marker of the fallback layout; generation stops before the model writes it.
+pub(crate) const FALLBACK_STOP: &str = "\nUser:";
+
+/// A prompt ready to decode.
+pub(crate) struct Fitted {
+    pub tokens: Vec<LlamaToken>,
+    /// Stop strings the layout needs on top of the user's.
+    pub extra_stops: Vec<String>,
+    /// Messages dropped from the start of a chat to make it fit.
+    pub dropped: u32,
+}
+
+impl Session<'_> {
+    pub fn tokenize(&self, text: &str, add_special: bool, parse_special: bool) -> Vec<LlamaToken> {
+        let clean;
+        // NUL bytes end C strings early inside llama.cpp: drop them.
+        let text = if text.contains('\0') {
+            clean = text.replace('\0', "");
+            &clean
+        } else {
+            text
+        };
+        let mut tokens = self
+            .model
+            .vocab()
+            .tokenize(text.as_bytes(), add_special, parse_special);
+        // A template that writes BOS itself plus the tokenizer adding one gives two.
+        let bos = self.model.vocab().bos();
+        if tokens.len() >= 2 && tokens[0] == bos && tokens[1] == bos {
+            tokens.remove(0);
+        }
+        tokens
+    }
+
+    /// The exact text the model sees, and the stop strings the layout adds.
+    pub fn render(&self, prompt: &Prompt) -> Result<(String, Vec<String>), EngineError> {
+        match prompt {
+            Prompt::Raw(text) => Ok((text.clone(), Vec::new())),
+            Prompt::Chat(messages) => {
+                if messages.is_empty() {
+                    return Err(EngineError::Input("the conversation has no messages".into()));
+                }
+                if let Some(tmpl) = &self.template {
+                    let chat: Result<Vec<LlamaChatMessage>, _> = messages
+                        .iter()
+                        .map(|m| {
+                            LlamaChatMessage::new(
+                                m.role.as_str().to_string(),
+                                m.content.replace('\0', ""),
+                            )
+                        })
+                        .collect();
+                    if let Ok(chat) = chat {
+                        if let Ok(text) = self.model.apply_chat_template(tmpl, &chat, true) {
+                            return Ok((text, Vec::new()));
+                        }
+                    }
+                    tracing::warn!("the model's chat template is not one llama.cpp knows; using the plain layout");
+                }
+                Ok((fallback_layout(messages), vec![FALLBACK_STOP.to_string()]))
+            }
+        }
+    }
+
+    fn prompt_tokens(&self, prompt: &Prompt) -> Result<(Vec<LlamaToken>, Vec<String>), EngineError> {
+        let (text, stops) = self.render(prompt)?;
+        // Chat templates contain special tokens as text; raw prompts are the user's own text.
+        let parse_special = matches!(prompt, Prompt::Chat(_));
+        let tokens = self.tokenize(&text, true, parse_special);
+        if tokens.is_empty() {
+            return Err(EngineError::Input("the prompt is empty".into()));
+        }
+        Ok((tokens, stops))
+    }
+
+    /// Tokens for `prompt`, leaving `reserve` tokens for the reply when possible. A chat that is
+    /// too long loses its oldest turns after the system prompt; a prompt that cannot fit at all
+    /// is an error naming both sizes.
+    pub fn fit(&self, prompt: &Prompt, reserve: u32) -> Result<Fitted, EngineError> {
+        let n_ctx = self.n_ctx as usize;
+        let target = n_ctx.saturating_sub(reserve.min(self.n_ctx / 4) as usize);
+        let Prompt::Chat(messages) = prompt else {
+            let (tokens, extra_stops) = self.prompt_tokens(prompt)?;
+            if tokens.len() >= n_ctx {
+                return Err(EngineError::PromptTooLong {
+                    prompt: tokens.len() as u32,
+                    n_ctx: self.n_ctx,
+                });
+            }
+            return Ok(Fitted {
+                tokens,
+                extra_stops,
+                dropped: 0,
+            });
+        };
+        let mut msgs: Vec<ChatMessage> = messages.clone();
+        let mut dropped = 0;
+        loop {
+            let (tokens, extra_stops) = self.prompt_tokens(&Prompt::Chat(msgs.clone()))?;
+            if tokens.len() <= target {
+                return Ok(Fitted {
+                    tokens,
+                    extra_stops,
+                    dropped,
+                });
+            }
+            // The oldest turn after the system prompt, unless it is the last message.
+            let first = msgs.iter().position(|m| m.role != Role::System);
+            match first {
+                Some(i) if i + 1 < msgs.len() => {
+                    msgs.remove(i);
+                    dropped += 1;
+                    // Drop the reply with its question so turns stay paired.
+                    if i + 1 < msgs.len() && msgs[i].role == Role::Assistant {
+                        msgs.remove(i);
+                        dropped += 1;
+                    }
+                }
+                _ if tokens.len() < n_ctx => {
+                    return Ok(Fitted {
+                        tokens,
+                        extra_stops,
+                        dropped,
+                    })
+                }
+                _ => {
+                    return Err(EngineError::PromptTooLong {
+                        prompt: tokens.len() as u32,
+                        n_ctx: self.n_ctx,
+                    })
+                }
+            }
+        }
+    }
+
+    /// A token's text without special tokens' markup, lossily decoded for display.
+    pub fn piece_bytes(&self, token: LlamaToken) -> Vec<u8> {
+        self.model.vocab().token_to_piece(token, false, None)
+    }
+}
+
+/// A plain transcript for models without a chat template (completion mode).
+pub(crate) fn fallback_layout(messages: &[ChatMessage]) -> String {
+    let mut out = String::new();
+    for m in messages {
+        let content = m.content.replace('\0', "");
+        match m.role {
+            Role::System => {
+                out.push_str(content.trim_end());
+                out.push_str("\n\n");
+            }
+            Role::User => {
+                out.push_str("User: ");
+                out.push_str(content.trim_end());
+                out.push('\n');
+            }
+            Role::Assistant => {
+                out.push_str("Assistant: ");
+                out.push_str(content.trim_end());
+                out.push('\n');
+            }
+        }
+    }
+    out.push_str("Assistant:");
+    out
+}
+
+/// Length of the common prefix of two token lists.
+pub(crate) fn common_prefix(a: &[LlamaToken], b: &[LlamaToken]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}

@@ -1,0 +1,284 @@
+//! The engine's request and event vocabulary: everything the rest of howdah may say to, or hear
+//! from, the worker thread.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::sampling::Sampling;
+
+/// Identifies one request; every event it causes carries the same id. Ids grow monotonically,
+/// which is what lets a cancel reach a request that has not started yet.
+pub type RequestId = u64;
+
+/// Settings that change results or speed and are fixed per loaded model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EngineSettings {
+    /// Threads for generation and prompt processing; `None` = physical cores.
+    pub threads: Option<u32>,
+    /// Context size in tokens; `None` = min(4096, trained context).
+    pub n_ctx: Option<u32>,
+    /// Logical batch size for prompt processing.
+    pub n_batch: u32,
+    /// Layers offloaded to the GPU (only with the cuda/metal/vulkan features).
+    pub gpu_layers: u32,
+}
+
+impl Default for EngineSettings {
+    fn default() -> Self {
+        EngineSettings {
+            threads: None,
+            n_ctx: None,
+            n_batch: 512,
+            gpu_layers: 0,
+        }
+    }
+}
+
+impl EngineSettings {
+    pub fn resolved_threads(&self) -> u32 {
+        self.threads
+            .unwrap_or_else(|| num_cpus::get_physical().max(1) as u32)
+    }
+}
+
+/// A chat turn's author, as chat templates know them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub role: Role,
+    pub content: String,
+}
+
+impl ChatMessage {
+    pub fn new(role: Role, content: impl Into<String>) -> Self {
+        ChatMessage {
+            role,
+            content: content.into(),
+        }
+    }
+    pub fn system(c: impl Into<String>) -> Self {
+        Self::new(Role::System, c)
+    }
+    pub fn user(c: impl Into<String>) -> Self {
+        Self::new(Role::User, c)
+    }
+    pub fn assistant(c: impl Into<String>) -> Self {
+        Self::new(Role::Assistant, c)
+    }
+}
+
+/// What the model is asked to continue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "kind", content = "value")]
+pub enum Prompt {
+    /// Rendered through the model's chat template (with the generation prompt appended). Models
+    /// without a usable template fall back to a plain "role: text" layout.
+    Chat(Vec<ChatMessage>),
+    /// Raw text, tokenized as is: completion mode for base models.
+    Raw(String),
+}
+
+/// One sequence of a (possibly batched) generation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub prompt: Prompt,
+    pub sampling: Sampling,
+}
+
+/// What to do. Each request is answered by events carrying its id; a generation ends every one of
+/// its sequences with exactly one `Done` or `Error` event.
+#[derive(Debug, Clone)]
+pub enum Request {
+    /// Load (or switch to) a model. On failure the previous model stays loaded and usable.
+    Load {
+        path: PathBuf,
+        settings: EngineSettings,
+    },
+    /// Stream one or more sequences at once. One variant is a plain chat or completion; several
+    /// share one context, decode their common prompt prefix once and are decoded in one batch.
+    Generate { variants: Vec<Variant> },
+    /// Log-probability of each candidate continuation after the prompt, in one batched decode.
+    /// `reuse_cache: false` forgets the cached prefix first (used to measure what reuse gains).
+    Score {
+        prompt: Prompt,
+        candidates: Vec<String>,
+        reuse_cache: bool,
+    },
+    /// Mean-pooled, L2-normalized embedding of each text.
+    Embed { texts: Vec<String> },
+    /// Token counts of texts with the model's own tokenizer (no BOS added).
+    CountTokens { texts: Vec<String> },
+    /// The exact text a prompt becomes after the chat template.
+    RenderPrompt { prompt: Prompt },
+    /// llama-bench style measurement: pp (prompt tokens/s) and tg (generated tokens/s).
+    Bench(BenchParams),
+    /// Forget the KV cache (a new conversation).
+    Reset,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchParams {
+    pub n_prompt: u32,
+    pub n_gen: u32,
+    pub repetitions: u32,
+    /// With more than one, also measure the aggregate generation rate of this many sequences.
+    pub variants: u32,
+}
+
+/// Facts about a loaded model (and, minus what needs llama.cpp, about a GGUF file on disk).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    pub path: PathBuf,
+    pub file_name: String,
+    pub name: String,
+    pub architecture: String,
+    pub parameters: u64,
+    pub file_size: u64,
+    pub quantization: String,
+    pub context_trained: u32,
+    pub has_chat_template: bool,
+    /// Context size of the loaded engine (0 when only the file was inspected).
+    pub n_ctx: u32,
+    pub threads: u32,
+    pub n_batch: u32,
+}
+
+/// A likely alternative for a generated token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenAlt {
+    pub token_id: i32,
+    pub text: String,
+    pub prob: f32,
+}
+
+/// One generated token of sequence `seq`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenEvent {
+    pub seq: usize,
+    pub token_id: i32,
+    /// Text released by this token: sanitized, whole UTF-8 characters only, and held back while
+    /// it could still be the start of a stop string (so it can be empty).
+    pub text: String,
+    /// The token's own text, sanitized (what a heat-map colours).
+    pub piece: String,
+    /// Log-probability under the model's distribution before sampling transforms.
+    pub logprob: f32,
+    /// The most likely tokens at this position, most likely first.
+    pub top: Vec<TokenAlt>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The model produced an end-of-generation token.
+    Eos,
+    MaxTokens,
+    StopString,
+    Cancelled,
+    /// The context filled up during generation.
+    ContextFull,
+}
+
+/// Figures for one finished sequence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoneStats {
+    pub seq: usize,
+    pub stop: StopReason,
+    /// The full generated text (sanitized), equal to all token events' `text` joined.
+    pub text: String,
+    /// Prompt length in tokens.
+    pub prompt_tokens: u32,
+    /// Prompt tokens that actually went through the model (the rest came from the KV cache).
+    pub prompt_tokens_decoded: u32,
+    pub generated_tokens: u32,
+    /// Milliseconds from the request's start to the first generated token.
+    pub ttft_ms: f64,
+    pub prompt_tps: f64,
+    pub gen_tps: f64,
+    /// Mean log-probability of the generated tokens.
+    pub mean_logprob: f64,
+    /// Chat messages dropped from the start (after the system prompt) to fit the context.
+    pub dropped_messages: u32,
+    /// Tokens in the context after this reply (for a context gauge).
+    pub context_used: u32,
+}
+
+/// Scores for one candidate continuation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidateScore {
+    pub candidate: String,
+    pub token_logprobs: Vec<f32>,
+    pub logprob: f64,
+    /// Normalized over all candidates (softmax of `logprob`).
+    pub prob: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreResult {
+    pub candidates: Vec<CandidateScore>,
+    pub prompt_tokens: u32,
+    pub prompt_tokens_decoded: u32,
+    pub elapsed_ms: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rate {
+    pub mean: f64,
+    pub sd: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchResult {
+    pub pp: Rate,
+    pub tg: Rate,
+    /// Aggregate tokens/s of `variants` concurrent sequences, when asked for.
+    pub tg_batched: Option<Rate>,
+    pub params: BenchParams,
+}
+
+/// What the engine says. `id` is that of the request it answers.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub id: RequestId,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum EventKind {
+    /// 0.0 ..= 1.0
+    LoadProgress(f32),
+    Loaded(ModelInfo),
+    Token(TokenEvent),
+    Done(DoneStats),
+    Scored(ScoreResult),
+    Embedded(Vec<Vec<f32>>),
+    TokenCounts(Vec<u32>),
+    Rendered(String),
+    Benched(BenchResult),
+    /// The KV cache was cleared.
+    ResetDone,
+    /// `seq` names the failed sequence of a generation; `None` means the whole request failed.
+    Error {
+        seq: Option<usize>,
+        error: super::EngineError,
+    },
+}

@@ -1,0 +1,377 @@
+//! The engine thread: owns llama.cpp's backend, the loaded model and its contexts, and serves
+//! requests one at a time. A model switch happens between requests; a failed load leaves the
+//! previous model in place.
+
+use std::num::NonZeroU32;
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex};
+
+use llama_cpp_2::context::params::{LlamaContextParams, LlamaPoolingType};
+use llama_cpp_2::context::LlamaContext;
+use llama_cpp_2::llama_backend::LlamaBackend;
+use llama_cpp_2::model::params::LlamaModelParams;
+use llama_cpp_2::model::{LlamaChatTemplate, LlamaModel};
+use llama_cpp_2::token::LlamaToken;
+
+use super::types::*;
+use super::{CancelState, EngineError, Job, Sink};
+
+/// Most sequences one context serves at once (variants, or label candidates).
+pub(crate) const MAX_SEQS: u32 = 16;
+
+pub(crate) struct Loaded {
+    pub model: LlamaModel,
+    pub info: ModelInfo,
+}
+
+/// Per-context state: the context, and what its KV cache holds for sequence 0.
+pub(crate) struct Session<'m> {
+    pub model: &'m LlamaModel,
+    pub backend: &'m LlamaBackend,
+    pub ctx: LlamaContext<'m>,
+    /// Tokens whose keys/values sequence 0 holds, in order: the base for prefix reuse.
+    pub cached: Vec<LlamaToken>,
+    /// Created on the first embedding request: a second, pooling context on the same model.
+    pub embed_ctx: Option<LlamaContext<'m>>,
+    pub template: Option<LlamaChatTemplate>,
+    pub n_ctx: u32,
+    pub n_batch: u32,
+    pub threads: u32,
+}
+
+pub(crate) type SharedSink = Arc<Mutex<Box<dyn Sink>>>;
+
+/// Sends one event of request `id`; returns false when nobody listens.
+pub(crate) fn emit(sink: &SharedSink, id: RequestId, kind: EventKind) -> bool {
+    match sink.lock() {
+        Ok(mut s) => s.send(Event { id, kind }),
+        Err(_) => false,
+    }
+}
+
+enum End {
+    /// A load request arrived; the context was dropped so the model can be switched.
+    Load(Job),
+    Closed,
+    /// The context could not be created (the error was reported).
+    NoContext,
+}
+
+pub(crate) fn run(
+    rx: Receiver<Job>,
+    cancel: Arc<CancelState>,
+    ready: Sender<Result<(), EngineError>>,
+) {
+    // llama.cpp's own logging goes to tracing (and so to the log file), never to the screen.
+    llama_cpp_2::send_logs_to_tracing(llama_cpp_2::LogOptions::default());
+    let backend = match LlamaBackend::init() {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = ready.send(Err(EngineError::Backend(format!(
+                "cannot start llama.cpp: {e}"
+            ))));
+            return;
+        }
+    };
+    let _ = ready.send(Ok(()));
+
+    let mut current: Option<Loaded> = None;
+    let mut next: Option<Job> = None;
+    loop {
+        let job = match next.take() {
+            Some(j) => j,
+            None => match rx.recv() {
+                Ok(j) => j,
+                Err(_) => return,
+            },
+        };
+        let id = job.id;
+        match job.request {
+            Request::Load { path, settings } => {
+                let sink: SharedSink = Arc::new(Mutex::new(job.sink));
+                match load_model(&backend, &path, &settings, id, &sink, &cancel) {
+                    Err(error) => {
+                        emit(&sink, id, EventKind::Error { seq: None, error });
+                    }
+                    Ok(new) => match serve(&backend, &new, First::Announce(id, sink), &rx, &cancel) {
+                        End::Load(j) => {
+                            current = Some(new);
+                            next = Some(j);
+                        }
+                        End::Closed => return,
+                        // The new model is dropped; the previous one stays.
+                        End::NoContext => {}
+                    },
+                }
+            }
+            request => {
+                let job = Job {
+                    id,
+                    request,
+                    sink: job.sink,
+                };
+                match &current {
+                    None => {
+                        let sink: SharedSink = Arc::new(Mutex::new(job.sink));
+                        emit(
+                            &sink,
+                            id,
+                            EventKind::Error {
+                                seq: None,
+                                error: EngineError::NoModel,
+                            },
+                        );
+                    }
+                    Some(cur) => match serve(&backend, cur, First::Job(job), &rx, &cancel) {
+                        End::Load(j) => next = Some(j),
+                        End::Closed => return,
+                        End::NoContext => {}
+                    },
+                }
+            }
+        }
+    }
+}
+
+enum First {
+    Announce(RequestId, SharedSink),
+    Job(Job),
+}
+
+fn load_model(
+    backend: &LlamaBackend,
+    path: &std::path::Path,
+    settings: &EngineSettings,
+    id: RequestId,
+    sink: &SharedSink,
+    cancel: &Arc<CancelState>,
+) -> Result<Loaded, EngineError> {
+    let file_err = |reason: String| EngineError::ModelFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    // Our own checks first: llama.cpp's GGUF loader must never see a malformed file.
+    let mut info = crate::model::inspect(path).map_err(|e| {
+        file_err(
+            e.strip_prefix(&format!("{}: ", path.display()))
+                .unwrap_or(&e)
+                .to_string(),
+        )
+    })?;
+    emit(sink, id, EventKind::LoadProgress(0.0));
+    let progress_sink = sink.clone();
+    let progress_cancel = cancel.clone();
+    let mut last = 0.0f32;
+    let params = LlamaModelParams::default()
+        .with_n_gpu_layers(settings.gpu_layers)
+        .with_progress_callback(move |p| {
+            // llama.cpp calls this very often; a percent step is enough for a progress bar.
+            if p - last >= 0.01 || p >= 1.0 {
+                last = p;
+                emit(&progress_sink, id, EventKind::LoadProgress(p.clamp(0.0, 1.0)));
+            }
+            !progress_cancel.is_cancelled(id)
+        });
+    let model = LlamaModel::load_from_file(backend, path, &params).map_err(|e| {
+        if cancel.is_cancelled(id) {
+            file_err("loading was cancelled".into())
+        } else {
+            file_err(format!(
+                "llama.cpp could not load it ({e}); the file may be damaged or use an architecture this build does not know"
+            ))
+        }
+    })?;
+    let trained = model.n_ctx_train();
+    if info.context_trained == 0 {
+        info.context_trained = trained;
+    }
+    info.parameters = model.n_params();
+    info.has_chat_template = model.chat_template(None).is_ok();
+    info.n_ctx = settings
+        .n_ctx
+        .unwrap_or_else(|| 4096.min(if trained > 0 { trained } else { 4096 }))
+        .max(64);
+    info.threads = settings.resolved_threads();
+    info.n_batch = settings.n_batch.max(1);
+    Ok(Loaded { model, info })
+}
+
+fn context_params(info: &ModelInfo) -> LlamaContextParams {
+    LlamaContextParams::default()
+        .with_n_ctx(NonZeroU32::new(info.n_ctx))
+        .with_n_batch(info.n_batch)
+        .with_n_ubatch(info.n_batch)
+        .with_n_seq_max(MAX_SEQS)
+        // One KV pool shared by all sequences: a prefix copy is metadata only, and one long chat
+        // may use the whole context.
+        .with_kv_unified(true)
+        // Full-size sliding-window caches, so a cached prefix can be cut anywhere (Gemma 3).
+        .with_swa_full(true)
+        .with_n_threads(info.threads as i32)
+        .with_n_threads_batch(info.threads as i32)
+}
+
+fn serve(
+    backend: &LlamaBackend,
+    loaded: &Loaded,
+    first: First,
+    rx: &Receiver<Job>,
+    cancel: &Arc<CancelState>,
+) -> End {
+    let ctx = match loaded
+        .model
+        .new_context(backend, context_params(&loaded.info))
+    {
+        Ok(c) => c,
+        Err(e) => {
+            let error = EngineError::ModelFile {
+                path: loaded.info.path.clone(),
+                reason: format!(
+                    "cannot create a context of {} tokens ({e}); try a smaller --ctx-size",
+                    loaded.info.n_ctx
+                ),
+            };
+            match first {
+                First::Announce(id, sink) => {
+                    emit(&sink, id, EventKind::Error { seq: None, error });
+                }
+                First::Job(job) => {
+                    let sink: SharedSink = Arc::new(Mutex::new(job.sink));
+                    emit(&sink, job.id, EventKind::Error { seq: None, error });
+                }
+            }
+            return End::NoContext;
+        }
+    };
+    let mut session = Session {
+        model: &loaded.model,
+        backend,
+        ctx,
+        cached: Vec::new(),
+        embed_ctx: None,
+        template: loaded.model.chat_template(None).ok(),
+        n_ctx: loaded.info.n_ctx,
+        n_batch: loaded.info.n_batch,
+        threads: loaded.info.threads,
+    };
+    tracing::info!(model = %loaded.info.path.display(), n_ctx = session.n_ctx, threads = session.threads, "context ready");
+    let mut job = match first {
+        First::Announce(id, sink) => {
+            emit(&sink, id, EventKind::LoadProgress(1.0));
+            emit(&sink, id, EventKind::Loaded(loaded.info.clone()));
+            match rx.recv() {
+                Ok(j) => j,
+                Err(_) => return End::Closed,
+            }
+        }
+        First::Job(j) => j,
+    };
+    loop {
+        if matches!(job.request, Request::Load { .. }) {
+            return End::Load(job);
+        }
+        let sink: SharedSink = Arc::new(Mutex::new(job.sink));
+        session.handle(job.id, job.request, &sink, cancel);
+        job = match rx.recv() {
+            Ok(j) => j,
+            Err(_) => return End::Closed,
+        };
+    }
+}
+
+impl Session<'_> {
+    fn handle(
+        &mut self,
+        id: RequestId,
+        request: Request,
+        sink: &SharedSink,
+        cancel: &Arc<CancelState>,
+    ) {
+        let result = match request {
+            Request::Load { .. } => unreachable!("load requests end serving"),
+            Request::Generate { variants } => {
+                self.generate(id, variants, sink, cancel);
+                return;
+            }
+            Request::Score {
+                prompt,
+                candidates,
+                reuse_cache,
+            } => self
+                .score(&prompt, &candidates, reuse_cache)
+                .map(EventKind::Scored),
+            Request::Embed { texts } => self.embed(&texts).map(EventKind::Embedded),
+            Request::CountTokens { texts } => Ok(EventKind::TokenCounts(
+                texts
+                    .iter()
+                    .map(|t| self.tokenize(t, false, false).len() as u32)
+                    .collect(),
+            )),
+            Request::RenderPrompt { prompt } => self
+                .render(&prompt)
+                .map(|(text, _)| EventKind::Rendered(text)),
+            Request::Bench(params) => self.bench(&params, cancel, id).map(EventKind::Benched),
+            Request::Reset => {
+                self.clear_all();
+                Ok(EventKind::ResetDone)
+            }
+        };
+        let kind = result.unwrap_or_else(|error| EventKind::Error { seq: None, error });
+        emit(sink, id, kind);
+    }
+
+    /// Forgets every sequence's cache.
+    pub fn clear_all(&mut self) {
+        self.ctx.clear_kv_cache();
+        self.cached.clear();
+    }
+
+    /// Drops sequence `seq` from the cache from position `from` on.
+    pub fn seq_rm(&mut self, seq: i32, from: usize) {
+        let _ = self.ctx.kv_cache_seq_rm(seq, Some(from as u32), None);
+    }
+
+    pub fn embed(&mut self, texts: &[String]) -> Result<Vec<Vec<f32>>, EngineError> {
+        if self.embed_ctx.is_none() {
+            let n = self.n_ctx.min(2048);
+            let params = LlamaContextParams::default()
+                .with_n_ctx(NonZeroU32::new(n))
+                .with_n_batch(n)
+                .with_n_ubatch(n)
+                .with_embeddings(true)
+                .with_pooling_type(LlamaPoolingType::Mean)
+                .with_n_threads(self.threads as i32)
+                .with_n_threads_batch(self.threads as i32);
+            let ctx = self
+                .model
+                .new_context(self.backend, params)
+                .map_err(|e| EngineError::Backend(format!("cannot create an embedding context: {e}")))?;
+            self.embed_ctx = Some(ctx);
+        }
+        let ctx = self.embed_ctx.as_mut().expect("created above");
+        let limit = ctx.n_ubatch() as usize;
+        let mut out = Vec::with_capacity(texts.len());
+        for text in texts {
+            let clean = text.replace('\0', "");
+            let mut tokens = self.model.vocab().tokenize(clean.as_bytes(), true, false);
+            // Pooling needs the whole text in one micro-batch: long texts are cut.
+            tokens.truncate(limit);
+            if tokens.is_empty() {
+                return Err(EngineError::Input("cannot embed an empty text".into()));
+            }
+            ctx.clear_kv_cache();
+            let mut batch = llama_cpp_2::llama_batch::LlamaBatch::new(tokens.len(), 1);
+            batch
+                .add_sequence(&tokens, 0, true)
+                .map_err(|e| EngineError::Backend(e.to_string()))?;
+            ctx.decode(&mut batch)
+                .map_err(|e| EngineError::Backend(format!("embedding decode failed: {e}")))?;
+            let emb = ctx
+                .embeddings_seq_ith(0)
+                .map_err(|e| EngineError::Backend(format!("no embedding: {e}")))?;
+            let norm = emb.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+            out.push(emb.iter().map(|x| x / norm).collect());
+        }
+        Ok(out)
+    }
+}

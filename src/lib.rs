@@ -1,0 +1,9 @@
+//! howdah: chat with local language models and engineer prompts, in the terminal.
+
+pub mod cli;
+pub mod engine;
+pub mod logging;
+pub mod model;
+pub mod paths;
+pub mod text;
+pub mod ui;

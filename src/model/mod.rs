@@ -1,0 +1,75 @@
+//! GGUF model files on disk: validation, metadata and discovery, without loading them.
+
+pub mod discover;
+pub mod gguf;
+
+use std::path::Path;
+
+use crate::engine::ModelInfo;
+use crate::text::sanitize::sanitize_line;
+
+/// Validates `path` and reads what can be known without llama.cpp. The error names the file.
+pub fn inspect(path: &Path) -> Result<ModelInfo, String> {
+    let h = gguf::read_header(path).map_err(|reason| format!("{}: {reason}", path.display()))?;
+    let file_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // Metadata is untrusted: it is shown in the terminal, so it is sanitized here, once.
+    let architecture = sanitize_line(h.str("general.architecture").unwrap_or("unknown"));
+    let name = h
+        .str("general.name")
+        .map(sanitize_line)
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| file_name.trim_end_matches(".gguf").to_string());
+    let context_trained = h
+        .int(&format!("{architecture}.context_length"))
+        .and_then(|c| u32::try_from(c).ok())
+        .unwrap_or(0);
+    let quantization = h
+        .int("general.file_type")
+        .and_then(gguf::file_type_name)
+        .map(str::to_string)
+        .or_else(|| h.dominant_type.clone())
+        .unwrap_or_else(|| "unknown".into());
+    Ok(ModelInfo {
+        path: path.to_path_buf(),
+        file_name,
+        name,
+        architecture,
+        parameters: h.parameters,
+        file_size: h.file_size,
+        quantization,
+        context_trained,
+        has_chat_template: h.str("tokenizer.chat_template").is_some(),
+        n_ctx: 0,
+        threads: 0,
+        n_batch: 0,
+    })
+}
+
+/// "135M", "1.2B": parameter counts as people say them.
+pub fn human_params(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000_000 => format!("{:.1}B", n as f64 / 1e9),
+        n if n >= 1_000_000 => format!("{}M", (n as f64 / 1e6).round()),
+        n if n >= 1_000 => format!("{}K", (n as f64 / 1e3).round()),
+        n => n.to_string(),
+    }
+}
+
+/// "98.4 MB".
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
