@@ -8,67 +8,20 @@ use std::time::Instant;
 use encoding_rs::{Decoder, UTF_8};
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_batch::LlamaBatch;
-use llama_cpp_2::model::LlamaModel;
-use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 
 use super::batch::{decode_error, Entry};
 use super::logprobs::{log_sum_exp, top_n};
+use super::picker::Picker;
 use super::render::common_prefix;
 use super::stop::StopMatcher;
 use super::types::*;
 use super::worker::{emit, Session, SharedSink, MAX_SEQS};
-use super::{CancelState, EngineError, Sampling};
+use super::{CancelState, EngineError};
 use crate::text::Sanitizer;
 
 /// Alternatives reported per generated token (for the token view).
 pub(crate) const TOP_ALTS: usize = 5;
-
-/// Builds llama.cpp's sampler chain in llama.cpp's own order: penalties, top-k, typical, top-p,
-/// min-p, temperature, then the pick (greedy or seeded).
-pub(crate) fn build_sampler(model: &LlamaModel, s: &Sampling) -> Result<LlamaSampler, EngineError> {
-    s.validate().map_err(EngineError::Sampling)?;
-    let mut chain = Vec::new();
-    if let Some(g) = &s.grammar {
-        let g = LlamaSampler::grammar(model, g, "root").map_err(|e| {
-            EngineError::Grammar(format!(
-                "llama.cpp could not parse the GBNF grammar ({e}); it needs a `root` rule"
-            ))
-        })?;
-        chain.push(g);
-    }
-    let penalties_on = s.penalty_window > 0
-        && (s.repeat_penalty != 1.0 || s.frequency_penalty != 0.0 || s.presence_penalty != 0.0);
-    if penalties_on {
-        chain.push(LlamaSampler::penalties(
-            model.n_vocab(),
-            s.penalty_window,
-            s.repeat_penalty,
-            s.frequency_penalty,
-            s.presence_penalty,
-        ));
-    }
-    if s.is_greedy() {
-        chain.push(LlamaSampler::greedy());
-    } else {
-        // top-k first keeps the later samplers from sorting the whole vocabulary.
-        if s.top_k > 0 {
-            chain.push(LlamaSampler::top_k(s.top_k));
-        }
-        if s.typical_p < 1.0 {
-            chain.push(LlamaSampler::typical(s.typical_p, 1));
-        }
-        if s.top_p < 1.0 {
-            chain.push(LlamaSampler::top_p(s.top_p, 1));
-        }
-        if s.min_p > 0.0 {
-            chain.push(LlamaSampler::min_p(s.min_p, 1));
-        }
-        chain.push(LlamaSampler::temp(s.temperature));
-        chain.push(LlamaSampler::dist(s.seed));
-    }
-    Ok(LlamaSampler::chain_simple(chain))
-}
 
 /// A token just sampled, with its probability facts, not yet processed.
 pub(crate) struct Sampled {
@@ -78,8 +31,8 @@ pub(crate) struct Sampled {
 }
 
 /// Samples from batch row `idx` and measures the pick against the raw distribution.
-pub(crate) fn sample_at(ctx: &LlamaContext, sampler: &mut LlamaSampler, idx: i32) -> Sampled {
-    let token = sampler.sample(ctx, idx);
+pub(crate) fn sample_at(ctx: &LlamaContext, picker: &mut Picker, idx: i32) -> Sampled {
+    let token = picker.pick(ctx, idx);
     let logits = ctx.get_logits_ith(idx);
     let lse = log_sum_exp(logits);
     let logprob = logits
@@ -100,7 +53,7 @@ pub(crate) fn sample_at(ctx: &LlamaContext, sampler: &mut LlamaSampler, idx: i32
 struct Seq {
     index: usize,
     seq_id: i32,
-    sampler: LlamaSampler,
+    sampler: Picker,
     prompt: Vec<LlamaToken>,
     prompt_decoded: u32,
     dropped: u32,
@@ -244,7 +197,7 @@ impl Session<'_> {
     }
 
     fn prepare(&self, index: usize, seq_id: i32, v: Variant) -> Result<Seq, EngineError> {
-        let sampler = build_sampler(self.model, &v.sampling)?;
+        let sampler = Picker::new(self.model, &v.sampling)?;
         let fitted = self.fit(&v.prompt, v.sampling.max_tokens)?;
         let mut stops = v.sampling.stop.clone();
         stops.extend(fitted.extra_stops);
@@ -333,8 +286,7 @@ impl Session<'_> {
         }
         let mut sampled: Vec<Option<Sampled>> = (0..k).map(|_| None).collect();
         {
-            let mut samplers: Vec<&mut LlamaSampler> =
-                seqs.iter_mut().map(|s| &mut s.sampler).collect();
+            let mut samplers: Vec<&mut Picker> = seqs.iter_mut().map(|s| &mut s.sampler).collect();
             self.feed(&entries, |ctx, tag, idx| {
                 sampled[tag] = Some(sample_at(ctx, &mut *samplers[tag], idx));
                 Ok(())
@@ -356,7 +308,7 @@ impl Session<'_> {
         sink: &SharedSink,
         listening: &mut bool,
     ) -> Option<StopReason> {
-        if self.model.vocab().is_eog(sampled.token) {
+        if sampled.token.0 < 0 || self.model.vocab().is_eog(sampled.token) {
             return Some(StopReason::Eos);
         }
         if s.first_at.is_none() {

@@ -6,6 +6,7 @@ mod bench;
 mod error;
 mod gen;
 mod logprobs;
+mod picker;
 mod render;
 pub mod sampling;
 mod score;
