@@ -88,7 +88,7 @@ impl Picker {
                 masked.apply_sampler(grammar);
                 masked.apply_sampler(&mut self.chain);
                 // With nothing allowed the grammar is complete: end-of-generation is right.
-                masked.selected_token().unwrap_or_else(|| LlamaToken(-1))
+                masked.selected_token().unwrap_or(LlamaToken(-1))
             }
         };
         if token.0 >= 0 {
