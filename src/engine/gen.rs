@@ -32,17 +32,19 @@ pub(crate) struct Sampled {
 
 /// Samples from batch row `idx` and measures the pick against the raw distribution.
 pub(crate) fn sample_at(ctx: &LlamaContext, picker: &mut Picker, idx: i32) -> Sampled {
-    let token = picker.pick(ctx, idx);
     let logits = ctx.get_logits_ith(idx);
+    let top = top_n(logits, TOP_ALTS);
+    // Plain greedy needs no sampler pass over the vocabulary: the top token is the pick.
+    let token = match top.first() {
+        Some(&(t, _)) if picker.is_plain_greedy() => LlamaToken(t),
+        _ => picker.pick(ctx, idx),
+    };
     let lse = log_sum_exp(logits);
     let logprob = logits
         .get(token.0 as usize)
         .map(|l| l - lse)
         .unwrap_or(f32::NEG_INFINITY);
-    let top = top_n(logits, TOP_ALTS)
-        .into_iter()
-        .map(|(t, l)| (t, (l - lse).exp()))
-        .collect();
+    let top = top.into_iter().map(|(t, l)| (t, (l - lse).exp())).collect();
     Sampled {
         token,
         logprob,

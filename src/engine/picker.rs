@@ -15,6 +15,8 @@ use super::{EngineError, Sampling};
 pub(crate) struct Picker {
     chain: LlamaSampler,
     grammar: Option<LlamaSampler>,
+    /// Greedy with no penalties and no grammar: the argmax, with no state to keep.
+    plain_greedy: bool,
 }
 
 impl Picker {
@@ -63,8 +65,13 @@ impl Picker {
         }
         Ok(Picker {
             chain: LlamaSampler::chain_simple(chain),
+            plain_greedy: s.is_greedy() && !penalties_on && grammar.is_none(),
             grammar,
         })
+    }
+
+    pub fn is_plain_greedy(&self) -> bool {
+        self.plain_greedy
     }
 
     /// Picks the token for batch row `idx` and records it in the samplers' state.
