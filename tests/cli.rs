@@ -182,3 +182,22 @@ fn ngl_is_accepted_like_llama_cpp() {
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
 }
+
+#[test]
+fn fetch_models_is_idempotent() {
+    // The models are present (make test fetched them): a second run verifies and downloads
+    // nothing.
+    common::smollm2();
+    common::gemma();
+    let o = Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/fetch-models.sh"))
+        .env_remove("HOWDAH_DATA_DIR")
+        .env("HOME", std::env::var("HOME").unwrap())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("SmolLM2-135M-Instruct.Q4_1.gguf present"), "{out}");
+    assert!(out.contains("gemma-3-270m-q4_k_m.gguf present"), "{out}");
+    assert!(!out.contains("downloading"), "{out}");
+}
