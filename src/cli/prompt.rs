@@ -1,0 +1,333 @@
+//! `howdah prompt list|show|render`: the template library from the command line.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+
+use anyhow::{anyhow, bail, Result};
+use clap::{Args, Subcommand};
+
+use super::args::{load_engine, EngineArgs, ModelArgs};
+use crate::engine::{Engine, ModelInfo, Prompt, Sampling};
+use crate::prompt::{Embedder, Library, Mode, RenderOptions, Rendered, Selection, Template};
+use crate::text::sanitize;
+
+#[derive(Debug, Clone, Args)]
+pub struct PromptArgs {
+    #[command(subcommand)]
+    pub command: PromptCommand,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum PromptCommand {
+    /// List the templates (built in and yours) with their task and description
+    List {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a template: its fields, variables, labels and examples
+    Show {
+        /// Template name (see `howdah prompt list`)
+        name: String,
+    },
+    /// Print the exact prompt a template renders to (with -m: after the model's chat template,
+    /// with token counts per section on standard error)
+    Render(RenderArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RenderArgs {
+    /// Template name (see `howdah prompt list`)
+    pub name: String,
+    /// The input, for templates with a single variable (same as --var NAME=INPUT)
+    pub input: Option<String>,
+    /// Set a variable (repeatable): --var text="Loved it"
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+    /// Number of examples (default: the template's)
+    #[arg(short = 'k', long = "shots")]
+    pub shots: Option<usize>,
+    /// Example selection: first, random, balanced or similar (default: the template's)
+    #[arg(long = "selection")]
+    pub selection: Option<Selection>,
+    /// Seed of random selection
+    #[arg(long = "seed", default_value_t = 0)]
+    pub seed: u64,
+    /// Layout: chat or completion (default: from the model's chat template; chat without -m)
+    #[arg(long = "mode")]
+    pub mode: Option<Mode>,
+    /// Print one JSON object (prompt, sections, chosen examples, token counts with -m)
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+pub fn run(a: &PromptArgs) -> Result<()> {
+    let lib = Library::load();
+    // Broken files are reported, never fatal: the other templates still work.
+    for e in &lib.errors {
+        eprintln!("howdah: warning: {}", sanitize(&e.to_string()));
+    }
+    match &a.command {
+        PromptCommand::List { json } => list(&lib, *json),
+        PromptCommand::Show { name } => show(lib.find(name).map_err(|e| anyhow!(e))?),
+        PromptCommand::Render(r) => render(&lib, r),
+    }
+}
+
+fn list(lib: &Library, json: bool) -> Result<()> {
+    if json {
+        let items: Vec<_> = lib
+            .templates
+            .iter()
+            .map(|t| {
+                serde_json::json!({
+                    "name": t.name, "task": t.task, "description": t.description,
+                    "examples": t.examples.len(), "shots": t.shots, "selection": t.selection,
+                    "variables": t.variable_names(), "labels": t.labels, "source": t.source.display(),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&items)?);
+        return Ok(());
+    }
+    let width = lib
+        .templates
+        .iter()
+        .map(|t| t.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!(
+        "{:width$}  {:8}  {:>8}  DESCRIPTION",
+        "NAME", "TASK", "EXAMPLES"
+    );
+    for t in &lib.templates {
+        let user = if matches!(t.source, crate::prompt::Source::User(_)) {
+            " (yours)"
+        } else {
+            ""
+        };
+        println!(
+            "{:width$}  {:8}  {:>8}  {}{user}",
+            t.name,
+            t.task.as_str(),
+            t.examples.len(),
+            sanitize(&t.description)
+        );
+    }
+    Ok(())
+}
+
+fn show(t: &Template) -> Result<()> {
+    let mut out = String::new();
+    out.push_str(&format!("name:        {}\n", t.name));
+    out.push_str(&format!("description: {}\n", t.description));
+    out.push_str(&format!("task:        {}\n", t.task.as_str()));
+    out.push_str(&format!("source:      {}\n", t.source.display()));
+    out.push_str(&format!(
+        "shots:       {} (selection {})\n",
+        t.shots,
+        t.selection.as_str()
+    ));
+    if !t.labels.is_empty() {
+        out.push_str(&format!("labels:      {}\n", t.labels.join(", ")));
+    }
+    out.push_str("variables:\n");
+    for v in t.variable_names() {
+        let desc = t.variables.get(v).map(String::as_str).unwrap_or_default();
+        out.push_str(&format!("  {v}  {desc}\n"));
+    }
+    if !t.system.is_empty() {
+        out.push_str(&format!("system:\n  {}\n", indent(&t.system)));
+    }
+    out.push_str(&format!("instruction:\n  {}\n", indent(&t.instruction)));
+    out.push_str(&format!(
+        "input:       {}\n",
+        t.input.source().replace('\n', "\\n")
+    ));
+    out.push_str(&format!("output:      {}\n", t.output.replace('\n', "\\n")));
+    if let Some(g) = &t.grammar {
+        out.push_str(&format!("grammar:\n  {}\n", indent(g.trim())));
+    }
+    out.push_str(&format!("examples ({}):\n", t.examples.len()));
+    for (i, ex) in t.examples.iter().enumerate() {
+        let input = t.input.fill(&ex.vars).unwrap_or_default();
+        out.push_str(&format!("  [{i}] {}\n", indent_by(&input, 6)));
+        out.push_str(&format!("      -> {}\n", indent_by(&ex.output, 9)));
+    }
+    print!("{}", sanitize(&out));
+    Ok(())
+}
+
+fn indent(s: &str) -> String {
+    indent_by(s, 2)
+}
+
+fn indent_by(s: &str, n: usize) -> String {
+    s.replace('\n', &format!("\n{}", " ".repeat(n)))
+}
+
+/// `--var` flags (and the positional input) as the variable map.
+fn parse_vars(t: &Template, a: &RenderArgs) -> Result<BTreeMap<String, String>> {
+    let mut vars = BTreeMap::new();
+    for kv in &a.vars {
+        let Some((k, v)) = kv.split_once('=') else {
+            bail!(
+                "--var needs KEY=VALUE, got '{kv}' (variables of {}: {})",
+                t.name,
+                t.variable_names().join(", ")
+            );
+        };
+        vars.insert(k.trim().to_string(), v.to_string());
+    }
+    if let Some(input) = &a.input {
+        let names = t.variable_names();
+        if names.len() != 1 {
+            bail!(
+                "template '{}' has {} variables ({}): pass each with --var KEY=VALUE",
+                t.name,
+                names.len(),
+                names.join(", ")
+            );
+        }
+        vars.insert(names[0].to_string(), input.clone());
+    }
+    Ok(vars)
+}
+
+fn render(lib: &Library, a: &RenderArgs) -> Result<()> {
+    let t = lib.find(&a.name).map_err(|e| anyhow!(e))?;
+    let vars = parse_vars(t, a)?;
+    let selection = a.selection.unwrap_or(t.selection);
+    let loaded = if a.model.model.is_some() {
+        Some(load_engine(&a.model, &a.engine)?)
+    } else {
+        None
+    };
+    let mode = match (&a.mode, &loaded) {
+        (Some(m), _) => *m,
+        (None, Some((_, info))) => Mode::for_model(info),
+        (None, None) => Mode::Chat,
+    };
+    let embedder = loaded.as_ref().map(|(e, info)| Embedder::engine(e, info));
+    let opts = RenderOptions {
+        shots: a.shots.unwrap_or(t.shots),
+        selection,
+        seed: a.seed,
+        mode,
+        exclude: Vec::new(),
+        embedder: embedder.as_ref(),
+    };
+    let rendered = t.render(&vars, &opts)?;
+    match &loaded {
+        None => {
+            if a.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json_of(&rendered, None, None))?
+                );
+            } else {
+                print_exact(&rendered.display());
+            }
+        }
+        Some((engine, info)) => {
+            let text = engine.render_prompt(rendered.prompt.clone())?;
+            let counts = count(engine, info, &rendered)?;
+            if a.json {
+                let v = json_of(&rendered, Some(&text), Some((&counts, info)));
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                print_exact(&text);
+                eprint!("{}", counts.table(info));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The prompt byte for byte (sanitized); a final newline only on a terminal, so that a prompt
+/// ending in `Sentiment:` stays exact when piped.
+fn print_exact(text: &str) {
+    let clean = sanitize(text);
+    print!("{clean}");
+    if std::io::stdout().is_terminal() && !clean.ends_with('\n') {
+        println!();
+    }
+}
+
+/// Token counts of a rendered prompt with the model's own tokenizer.
+struct Counts {
+    sections: [u32; 3],
+    /// Exactly what the model would decode (chat markup and BOS included).
+    total: u32,
+}
+
+impl Counts {
+    fn table(&self, info: &ModelInfo) -> String {
+        let mut s = format!("tokens ({}, context {}):\n", info.file_name, info.n_ctx);
+        for (name, n) in crate::prompt::Sections::NAMES.iter().zip(self.sections) {
+            s.push_str(&format!("  {name:<20} {n:>6}\n"));
+        }
+        let markup = self.total.saturating_sub(self.sections.iter().sum());
+        s.push_str(&format!("  {:<20} {markup:>6}\n", "template markup"));
+        let share = 100.0 * self.total as f64 / info.n_ctx.max(1) as f64;
+        s.push_str(&format!(
+            "  {:<20} {:>6}  ({share:.1}% of the context)\n",
+            "total", self.total
+        ));
+        s
+    }
+}
+
+fn count(engine: &Engine, _info: &ModelInfo, r: &Rendered) -> Result<Counts> {
+    let texts: Vec<String> = r
+        .sections
+        .as_array()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let c = engine.count_tokens(texts)?;
+    // The exact total comes from a one-token generation: it tokenizes the prompt the way a real
+    // request does (special tokens of the chat template, BOS).
+    let one = Sampling {
+        max_tokens: 1,
+        ..Sampling::greedy()
+    };
+    let done = engine.generate_one(r.prompt.clone(), one, |_| {})?;
+    Ok(Counts {
+        sections: [c[0], c[1], c[2]],
+        total: done.prompt_tokens,
+    })
+}
+
+fn json_of(
+    r: &Rendered,
+    text: Option<&str>,
+    counts: Option<(&Counts, &ModelInfo)>,
+) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "mode": r.mode,
+        "examples": r.examples,
+        "prompt": r.prompt,
+        "sections": {
+            "system": r.sections.system, "examples": r.sections.examples, "input": r.sections.input,
+        },
+    });
+    if let Some(t) = text {
+        v["text"] = serde_json::json!(t);
+    }
+    if let Some((c, info)) = counts {
+        v["tokens"] = serde_json::json!({
+            "system": c.sections[0], "examples": c.sections[1], "input": c.sections[2],
+            "total": c.total, "n_ctx": info.n_ctx, "model": info.file_name,
+        });
+    }
+    if matches!(r.prompt, Prompt::Raw(_)) {
+        v["text"] = v["prompt"]["value"].clone();
+    }
+    v
+}
