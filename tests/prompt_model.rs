@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use howdah::engine::{Engine, EngineSettings, Sampling};
 use howdah::prompt::{
-    Embedder, EmbeddingCache, Library, Mode, RenderOptions, Selection, Source, Template,
+    count_sections, Embedder, EmbeddingCache, Library, Mode, RenderOptions, Selection, Source,
+    Template,
 };
 
 fn model(file: &str) -> PathBuf {
@@ -167,7 +168,7 @@ fn entity_template_grammar_gives_json() {
 
 #[test]
 fn section_token_counts_add_up_to_the_prompt_in_completion_mode() {
-    let (engine, _) = engine("gemma-3-270m-q4_k_m.gguf");
+    let (engine, info) = engine("gemma-3-270m-q4_k_m.gguf");
     let lib = Library::load_from(None);
     let t = lib.get("topic").unwrap();
     let vars = BTreeMap::from([(
@@ -177,26 +178,11 @@ fn section_token_counts_add_up_to_the_prompt_in_completion_mode() {
     let r = t
         .render(&vars, &RenderOptions::defaults(t, Mode::Completion))
         .unwrap();
-    let counts = engine
-        .count_tokens(
-            r.sections
-                .as_array()
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-        )
-        .unwrap();
-    let one = Sampling {
-        max_tokens: 1,
-        ..Sampling::greedy()
-    };
-    let done = engine.generate_one(r.prompt, one, |_| {}).unwrap();
-    let sum: u32 = counts.iter().sum();
+    let c = count_sections(&engine, &info, &r).unwrap();
+    assert!(c.system > 0 && c.examples > c.input && c.input > 0, "{c:?}");
     // The prompt adds BOS; sections split at blank lines, so token merges across them are rare.
-    assert!(counts.iter().all(|&c| c > 0), "{counts:?}");
-    assert!(
-        done.prompt_tokens.abs_diff(sum + 1) <= 2,
-        "sections {counts:?} vs prompt {}",
-        done.prompt_tokens
-    );
+    let sum = c.system + c.examples + c.input;
+    assert!(c.total.abs_diff(sum + 1) <= 2, "{c:?}");
+    assert_eq!(c.n_ctx, 2048);
+    assert!((c.share() - c.total as f64 / 2048.0).abs() < 1e-9);
 }

@@ -7,8 +7,11 @@ use anyhow::{anyhow, bail, Result};
 use clap::{Args, Subcommand};
 
 use super::args::{load_engine, EngineArgs, ModelArgs};
-use crate::engine::{Engine, ModelInfo, Prompt, Sampling};
-use crate::prompt::{Embedder, Library, Mode, RenderOptions, Rendered, Selection, Template};
+use crate::engine::{ModelInfo, Prompt};
+use crate::prompt::{
+    count_sections, Embedder, Library, Mode, RenderOptions, Rendered, SectionTokens, Selection,
+    Template,
+};
 use crate::text::sanitize;
 
 #[derive(Debug, Clone, Args)]
@@ -236,13 +239,13 @@ fn render(lib: &Library, a: &RenderArgs) -> Result<()> {
         }
         Some((engine, info)) => {
             let text = engine.render_prompt(rendered.prompt.clone())?;
-            let counts = count(engine, info, &rendered)?;
+            let counts = count_sections(engine, info, &rendered)?;
             if a.json {
                 let v = json_of(&rendered, Some(&text), Some((&counts, info)));
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 print_exact(&text);
-                eprint!("{}", counts.table(info));
+                eprint!("{}", counts.table(&info.file_name));
             }
         }
     }
@@ -259,55 +262,10 @@ fn print_exact(text: &str) {
     }
 }
 
-/// Token counts of a rendered prompt with the model's own tokenizer.
-struct Counts {
-    sections: [u32; 3],
-    /// Exactly what the model would decode (chat markup and BOS included).
-    total: u32,
-}
-
-impl Counts {
-    fn table(&self, info: &ModelInfo) -> String {
-        let mut s = format!("tokens ({}, context {}):\n", info.file_name, info.n_ctx);
-        for (name, n) in crate::prompt::Sections::NAMES.iter().zip(self.sections) {
-            s.push_str(&format!("  {name:<20} {n:>6}\n"));
-        }
-        let markup = self.total.saturating_sub(self.sections.iter().sum());
-        s.push_str(&format!("  {:<20} {markup:>6}\n", "template markup"));
-        let share = 100.0 * self.total as f64 / info.n_ctx.max(1) as f64;
-        s.push_str(&format!(
-            "  {:<20} {:>6}  ({share:.1}% of the context)\n",
-            "total", self.total
-        ));
-        s
-    }
-}
-
-fn count(engine: &Engine, _info: &ModelInfo, r: &Rendered) -> Result<Counts> {
-    let texts: Vec<String> = r
-        .sections
-        .as_array()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let c = engine.count_tokens(texts)?;
-    // The exact total comes from a one-token generation: it tokenizes the prompt the way a real
-    // request does (special tokens of the chat template, BOS).
-    let one = Sampling {
-        max_tokens: 1,
-        ..Sampling::greedy()
-    };
-    let done = engine.generate_one(r.prompt.clone(), one, |_| {})?;
-    Ok(Counts {
-        sections: [c[0], c[1], c[2]],
-        total: done.prompt_tokens,
-    })
-}
-
 fn json_of(
     r: &Rendered,
     text: Option<&str>,
-    counts: Option<(&Counts, &ModelInfo)>,
+    counts: Option<(&SectionTokens, &ModelInfo)>,
 ) -> serde_json::Value {
     let mut v = serde_json::json!({
         "mode": r.mode,
@@ -321,10 +279,8 @@ fn json_of(
         v["text"] = serde_json::json!(t);
     }
     if let Some((c, info)) = counts {
-        v["tokens"] = serde_json::json!({
-            "system": c.sections[0], "examples": c.sections[1], "input": c.sections[2],
-            "total": c.total, "n_ctx": info.n_ctx, "model": info.file_name,
-        });
+        v["tokens"] = serde_json::json!(c);
+        v["model"] = serde_json::json!(info.file_name);
     }
     if matches!(r.prompt, Prompt::Raw(_)) {
         v["text"] = v["prompt"]["value"].clone();
