@@ -257,3 +257,88 @@ fn render_with_a_model_applies_its_chat_template_and_counts_tokens() {
     }
     assert!(e.contains("% of the context"), "{e}");
 }
+
+#[cfg(unix)]
+#[test]
+fn edit_copies_a_builtin_opens_the_editor_and_checks_the_result() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let script = env.data.path().join("fake-editor.sh");
+    // A scripted "editor": renames the output prefix in the file it is given.
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nsed -i 's/^output = \"Sentiment:\"/output = \"Feeling:\"/' \"$1\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let run = |editor: &Path, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_howdah"))
+            .args(args)
+            .env("HOWDAH_CONFIG_DIR", env.config.path())
+            .env("HOWDAH_DATA_DIR", env.data.path())
+            .env_remove("VISUAL")
+            .env("EDITOR", editor)
+            .output()
+            .unwrap()
+    };
+    let o = run(&script, &["prompt", "edit", "sentiment"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let copy = env.config.path().join("prompts/sentiment.toml");
+    assert!(out(&o).contains("sentiment.toml: ok"), "{}", out(&o));
+    assert!(std::fs::read_to_string(&copy)
+        .unwrap()
+        .contains("output = \"Feeling:\""));
+    let o = env.run(&[
+        "prompt",
+        "render",
+        "sentiment",
+        "x",
+        "--mode",
+        "completion",
+        "-k",
+        "0",
+    ]);
+    assert!(out(&o).ends_with("Review: x\nFeeling:"), "{}", out(&o));
+
+    // An edit that breaks the file is reported with its line and field.
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nsed -i 's/^task = \"classify\"/task = \"sort\"/' \"$1\"\n",
+    )
+    .unwrap();
+    let o = run(&script, &["prompt", "edit", "sentiment"]);
+    assert!(!o.status.success());
+    assert!(
+        err(&o).contains("sentiment.toml:3: field `task`"),
+        "{}",
+        err(&o)
+    );
+    let o = run(&script, &["prompt", "edit", "../../x"]);
+    assert!(err(&o).contains("not a template name"), "{}", err(&o));
+}
+
+#[test]
+fn check_reports_each_file() {
+    let env = Env::new();
+    let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts/qa.toml");
+    let bad = env.prompts().join("bad.toml");
+    std::fs::write(&bad, "name = \"bad\"\ndescription = \"x\"\n").unwrap();
+    let o = env.run(&[
+        "prompt",
+        "check",
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        out(&o).contains("qa.toml: ok (generate, 6 examples)"),
+        "{}",
+        out(&o)
+    );
+    assert!(err(&o).contains("bad.toml:1: field `task`"), "{}", err(&o));
+    assert!(
+        err(&o).contains("1 of 2 template files have errors"),
+        "{}",
+        err(&o)
+    );
+}

@@ -1,17 +1,14 @@
-//! `howdah prompt list|show|render`: the template library from the command line.
+//! `howdah prompt list|show|render|edit|check`: the template library from the command line.
 
-use std::collections::BTreeMap;
-use std::io::IsTerminal;
+mod render;
 
-use anyhow::{anyhow, bail, Result};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Subcommand};
 
-use super::args::{load_engine, EngineArgs, ModelArgs};
-use crate::engine::{ModelInfo, Prompt};
-use crate::prompt::{
-    count_sections, Embedder, Library, Mode, RenderOptions, Rendered, SectionTokens, Selection,
-    Template,
-};
+use crate::prompt::{user_prompts_dir, Library, Source, Template};
 use crate::text::sanitize;
 
 #[derive(Debug, Clone, Args)]
@@ -35,37 +32,19 @@ pub enum PromptCommand {
     },
     /// Print the exact prompt a template renders to (with -m: after the model's chat template,
     /// with token counts per section on standard error)
-    Render(RenderArgs),
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct RenderArgs {
-    /// Template name (see `howdah prompt list`)
-    pub name: String,
-    /// The input, for templates with a single variable (same as --var NAME=INPUT)
-    pub input: Option<String>,
-    /// Set a variable (repeatable): --var text="Loved it"
-    #[arg(long = "var", value_name = "KEY=VALUE")]
-    pub vars: Vec<String>,
-    /// Number of examples (default: the template's)
-    #[arg(short = 'k', long = "shots")]
-    pub shots: Option<usize>,
-    /// Example selection: first, random, balanced or similar (default: the template's)
-    #[arg(long = "selection")]
-    pub selection: Option<Selection>,
-    /// Seed of random selection
-    #[arg(long = "seed", default_value_t = 0)]
-    pub seed: u64,
-    /// Layout: chat or completion (default: from the model's chat template; chat without -m)
-    #[arg(long = "mode")]
-    pub mode: Option<Mode>,
-    /// Print one JSON object (prompt, sections, chosen examples, token counts with -m)
-    #[arg(long)]
-    pub json: bool,
-    #[command(flatten)]
-    pub model: ModelArgs,
-    #[command(flatten)]
-    pub engine: EngineArgs,
+    Render(render::RenderArgs),
+    /// Open a template in $EDITOR (a built-in is first copied to your prompts folder, where it
+    /// overrides the built-in), then check it
+    Edit {
+        /// Template name (see `howdah prompt list`)
+        name: String,
+    },
+    /// Check template files and report each problem with its line and field
+    Check {
+        /// Template files (.toml)
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 pub fn run(a: &PromptArgs) -> Result<()> {
@@ -77,7 +56,9 @@ pub fn run(a: &PromptArgs) -> Result<()> {
     match &a.command {
         PromptCommand::List { json } => list(&lib, *json),
         PromptCommand::Show { name } => show(lib.find(name).map_err(|e| anyhow!(e))?),
-        PromptCommand::Render(r) => render(&lib, r),
+        PromptCommand::Render(r) => render::run(&lib, r),
+        PromptCommand::Edit { name } => edit(&lib, name),
+        PromptCommand::Check { files } => check(files),
     }
 }
 
@@ -109,7 +90,7 @@ fn list(lib: &Library, json: bool) -> Result<()> {
         "NAME", "TASK", "EXAMPLES"
     );
     for t in &lib.templates {
-        let user = if matches!(t.source, crate::prompt::Source::User(_)) {
+        let user = if matches!(t.source, Source::User(_)) {
             " (yours)"
         } else {
             ""
@@ -174,116 +155,72 @@ fn indent_by(s: &str, n: usize) -> String {
     s.replace('\n', &format!("\n{}", " ".repeat(n)))
 }
 
-/// `--var` flags (and the positional input) as the variable map.
-fn parse_vars(t: &Template, a: &RenderArgs) -> Result<BTreeMap<String, String>> {
-    let mut vars = BTreeMap::new();
-    for kv in &a.vars {
-        let Some((k, v)) = kv.split_once('=') else {
-            bail!(
-                "--var needs KEY=VALUE, got '{kv}' (variables of {}: {})",
-                t.name,
-                t.variable_names().join(", ")
-            );
-        };
-        vars.insert(k.trim().to_string(), v.to_string());
-    }
-    if let Some(input) = &a.input {
-        let names = t.variable_names();
-        if names.len() != 1 {
-            bail!(
-                "template '{}' has {} variables ({}): pass each with --var KEY=VALUE",
-                t.name,
-                names.len(),
-                names.join(", ")
-            );
-        }
-        vars.insert(names[0].to_string(), input.clone());
-    }
-    Ok(vars)
+/// The editor command: $VISUAL, then $EDITOR, then `vi`; it may carry arguments (`code -w`).
+fn editor() -> Vec<String> {
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .map(|v| v.split_whitespace().map(String::from).collect::<Vec<_>>())
+        .find(|parts| !parts.is_empty())
+        .unwrap_or_else(|| vec!["vi".to_string()])
 }
 
-fn render(lib: &Library, a: &RenderArgs) -> Result<()> {
-    let t = lib.find(&a.name).map_err(|e| anyhow!(e))?;
-    let vars = parse_vars(t, a)?;
-    let selection = a.selection.unwrap_or(t.selection);
-    let loaded = if a.model.model.is_some() {
-        Some(load_engine(&a.model, &a.engine)?)
-    } else {
-        None
-    };
-    let mode = match (&a.mode, &loaded) {
-        (Some(m), _) => *m,
-        (None, Some((_, info))) => Mode::for_model(info),
-        (None, None) => Mode::Chat,
-    };
-    let embedder = loaded.as_ref().map(|(e, info)| Embedder::engine(e, info));
-    let opts = RenderOptions {
-        shots: a.shots.unwrap_or(t.shots),
-        selection,
-        seed: a.seed,
-        mode,
-        exclude: Vec::new(),
-        embedder: embedder.as_ref(),
-    };
-    let rendered = t.render(&vars, &opts)?;
-    match &loaded {
+fn edit(lib: &Library, name: &str) -> Result<()> {
+    let dir = user_prompts_dir();
+    let path = match lib.get(name) {
+        Some(t) => t.ensure_user_file(&dir).map_err(|e| anyhow!(e))?,
+        // A user file that failed to load can still be opened to fix it.
         None => {
-            if a.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&json_of(&rendered, None, None))?
-                );
-            } else {
-                print_exact(&rendered.display());
+            let p = Template::user_path(&dir, name).map_err(|e| anyhow!(e))?;
+            if !p.exists() {
+                lib.find(name).map_err(|e| anyhow!(e))?;
             }
+            p
         }
-        Some((engine, info)) => {
-            let text = engine.render_prompt(rendered.prompt.clone())?;
-            let counts = count_sections(engine, info, &rendered)?;
-            if a.json {
-                let v = json_of(&rendered, Some(&text), Some((&counts, info)));
-                println!("{}", serde_json::to_string_pretty(&v)?);
-            } else {
-                print_exact(&text);
-                eprint!("{}", counts.table(&info.file_name));
-            }
-        }
+    };
+    let cmd = editor();
+    let status = Command::new(&cmd[0])
+        .args(&cmd[1..])
+        .arg(&path)
+        .status()
+        .with_context(|| format!("cannot start the editor '{}': set $EDITOR", cmd.join(" ")))?;
+    if !status.success() {
+        bail!("the editor '{}' failed ({status})", cmd.join(" "));
     }
+    check_one(&path).map_err(|e| anyhow!("{e}\nfix it with: howdah prompt edit {name}"))?;
+    println!("{}: ok", path.display());
     Ok(())
 }
 
-/// The prompt byte for byte (sanitized); a final newline only on a terminal, so that a prompt
-/// ending in `Sentiment:` stays exact when piped.
-fn print_exact(text: &str) {
-    let clean = sanitize(text);
-    print!("{clean}");
-    if std::io::stdout().is_terminal() && !clean.ends_with('\n') {
-        println!();
-    }
+fn check_one(path: &Path) -> Result<Template> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    Template::parse(&text, stem, Source::User(path.to_path_buf()))
+        .map_err(|e| anyhow!(sanitize(&e.to_string())))
 }
 
-fn json_of(
-    r: &Rendered,
-    text: Option<&str>,
-    counts: Option<(&SectionTokens, &ModelInfo)>,
-) -> serde_json::Value {
-    let mut v = serde_json::json!({
-        "mode": r.mode,
-        "examples": r.examples,
-        "prompt": r.prompt,
-        "sections": {
-            "system": r.sections.system, "examples": r.sections.examples, "input": r.sections.input,
-        },
-    });
-    if let Some(t) = text {
-        v["text"] = serde_json::json!(t);
+fn check(files: &[PathBuf]) -> Result<()> {
+    let mut failed = 0;
+    for f in files {
+        match check_one(f) {
+            Ok(t) => println!(
+                "{}: ok ({}, {} examples)",
+                f.display(),
+                t.task.as_str(),
+                t.examples.len()
+            ),
+            Err(e) => {
+                eprintln!("{e}");
+                failed += 1;
+            }
+        }
     }
-    if let Some((c, info)) = counts {
-        v["tokens"] = serde_json::json!(c);
-        v["model"] = serde_json::json!(info.file_name);
+    if failed > 0 {
+        bail!("{failed} of {} template files have errors", files.len());
     }
-    if matches!(r.prompt, Prompt::Raw(_)) {
-        v["text"] = v["prompt"]["value"].clone();
-    }
-    v
+    Ok(())
 }
