@@ -366,3 +366,38 @@ fn match_label_finds_the_earliest_label() {
     assert_eq!(t.match_label("neutral or positive"), Some(2));
     assert_eq!(t.match_label("no idea"), None);
 }
+
+mod properties {
+    use super::*;
+    use howdah::prompt::Pattern;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Text without braces is one literal piece and fills to itself; a placeholder anywhere
+        /// in it fills with the value at that spot.
+        #[test]
+        fn patterns_fill_exactly(pre in "[^{}]{0,40}", post in "[^{}]{0,40}", value in "\\PC{0,40}") {
+            let plain = Pattern::parse(&pre).unwrap();
+            prop_assert_eq!(plain.fill(&BTreeMap::new()).unwrap(), pre.clone());
+            let p = Pattern::parse(&format!("{pre}{{{{v}}}}{post}")).unwrap();
+            let vars = BTreeMap::from([("v".to_string(), value.clone())]);
+            prop_assert_eq!(p.fill(&vars).unwrap(), format!("{pre}{value}{post}"));
+        }
+
+        /// Every strategy without embeddings gives exactly k distinct, allowed examples.
+        #[test]
+        fn selections_give_k_distinct_examples(seed in any::<u64>(), k in 0usize..=8, excluded in 0usize..8) {
+            let lib = Library::load_from(None);
+            let t = lib.get("sentiment").unwrap();
+            for selection in [Selection::First, Selection::Random, Selection::Balanced] {
+                let o = RenderOptions { exclude: vec![excluded], ..opts(t, k, selection, seed) };
+                let r = t.render(&text("some review"), &o).unwrap();
+                let mut s = r.examples.clone();
+                s.sort();
+                s.dedup();
+                prop_assert_eq!(s.len(), k.min(7));
+                prop_assert!(!r.examples.contains(&excluded));
+            }
+        }
+    }
+}
