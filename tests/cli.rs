@@ -190,14 +190,20 @@ fn fetch_models_is_idempotent() {
     common::smollm2();
     common::gemma();
     let o = Command::new("bash")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/fetch-models.sh"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scripts/fetch-models.sh"
+        ))
         .env_remove("HOWDAH_DATA_DIR")
         .env("HOME", std::env::var("HOME").unwrap())
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
     let out = text(&o.stdout);
-    assert!(out.contains("SmolLM2-135M-Instruct.Q4_1.gguf present"), "{out}");
+    assert!(
+        out.contains("SmolLM2-135M-Instruct.Q4_1.gguf present"),
+        "{out}"
+    );
     assert!(out.contains("gemma-3-270m-q4_k_m.gguf present"), "{out}");
     assert!(!out.contains("downloading"), "{out}");
 }

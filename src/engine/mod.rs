@@ -264,6 +264,15 @@ impl Engine {
         })
     }
 
+    /// Tokens `prompt` occupies once rendered (what a generation would decode).
+    pub fn count_prompt(&self, prompt: Prompt) -> Result<u32, EngineError> {
+        let events = self.run_blocking(Request::CountPrompt { prompt }, |_| {})?;
+        last_of(events, |k| match k {
+            EventKind::TokenCounts(v) => v.first().copied(),
+            _ => None,
+        })
+    }
+
     pub fn render_prompt(&self, prompt: Prompt) -> Result<String, EngineError> {
         let events = self.run_blocking(Request::RenderPrompt { prompt }, |_| {})?;
         last_of(events, |k| match k {

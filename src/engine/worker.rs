@@ -323,6 +323,9 @@ impl Session<'_> {
                     .map(|t| self.tokenize(t, false, false).len() as u32)
                     .collect(),
             )),
+            Request::CountPrompt { prompt } => self
+                .prompt_tokens(&prompt)
+                .map(|(t, _)| EventKind::TokenCounts(vec![t.len() as u32])),
             Request::RenderPrompt { prompt } => self
                 .render(&prompt)
                 .map(|(text, _)| EventKind::Rendered(text)),
