@@ -5,5 +5,6 @@ pub mod engine;
 pub mod logging;
 pub mod model;
 pub mod paths;
+pub mod session;
 pub mod text;
 pub mod ui;
