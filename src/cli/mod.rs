@@ -3,7 +3,9 @@
 pub mod args;
 mod bench;
 mod models;
+mod replay;
 mod run;
+mod session;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,6 +47,10 @@ pub enum Command {
     },
     /// Measure prompt processing and generation speed (like llama-bench)
     Bench(bench::BenchArgs),
+    /// List, show, search, export, import, rename or delete saved sessions
+    Session(session::SessionArgs),
+    /// Run a saved chat's user turns again and compare the replies (--check: regression test)
+    Replay(replay::ReplayArgs),
 }
 
 /// Entry point of the binary.
@@ -66,6 +72,8 @@ pub fn main() -> ExitCode {
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Models { model, json }) => models::run(model, *json),
         Some(Command::Bench(a)) => bench::run(a),
+        Some(Command::Session(a)) => session::run(a),
+        Some(Command::Replay(a)) => replay::run(a),
         None => crate::ui::run(&cli),
     };
     match result {

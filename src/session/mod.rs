@@ -31,10 +31,13 @@
 mod atomic;
 pub mod diff;
 mod error;
+pub mod export;
 pub mod format;
+pub mod import;
 mod migrate;
 pub mod model_hash;
 pub mod record;
+pub mod replay;
 mod store;
 
 pub use atomic::{ensure_private_dir, write_atomic};
