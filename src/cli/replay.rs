@@ -17,7 +17,7 @@ use crate::text::sanitize::sanitize_line;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SamplingSource {
-    /// Each reply's recorded settings, seed included
+    /// Each reply's recorded settings, seed included (sampling flags given change just those)
     Recorded,
     /// The settings given on this command line (defaults where not given)
     Current,
@@ -56,12 +56,11 @@ pub struct ReplayArgs {
 pub fn run(a: &ReplayArgs) -> Result<()> {
     let file = Store::user().open(&a.session)?;
     let session = &file.session;
-    let current = a.sampling.apply(Sampling::default())?;
     let sampling = match a.sampling_from {
-        SamplingSource::Current => SamplingFrom::Current(current),
-        // Replies imported without a record are replayed greedily unless flags say otherwise.
+        SamplingSource::Current => SamplingFrom::Current(a.sampling.apply(Sampling::default())?),
+        // Replies imported without a record are replayed greedily.
         SamplingSource::Recorded => SamplingFrom::Recorded {
-            fallback: a.sampling.apply(Sampling::greedy())?,
+            fallback: Sampling::greedy(),
         },
     };
     let opts = ReplayOptions {
@@ -74,7 +73,13 @@ pub fn run(a: &ReplayArgs) -> Result<()> {
         n_ctx: a.ctx_size,
     };
     let mut warnings = Vec::new();
-    let plans = plan(session, &opts, &mut warnings)?;
+    let mut plans = plan(session, &opts, &mut warnings)?;
+    if a.sampling_from == SamplingSource::Recorded {
+        // Flags given with recorded settings change just those knobs (`--seed 2`).
+        for p in &mut plans {
+            p.sampling = a.sampling.apply(p.sampling.clone())?;
+        }
+    }
     for w in &warnings {
         eprintln!("howdah: {}", sanitize_line(w));
     }
