@@ -21,9 +21,14 @@ pub enum SpanKind {
     Added,
 }
 
-/// Word diff (words and the whitespace between them are the units); adjacent spans of one kind
-/// are merged.
+/// Word diff (words and the whitespace between them are the units). Adjacent spans of one kind
+/// are merged, and a change that only pauses for a space is kept as one removed and one added
+/// span, which reads far better than word-by-word alternation.
 pub fn word_diff(recorded: &str, replayed: &str) -> Vec<Span> {
+    coalesce(raw_diff(recorded, replayed))
+}
+
+fn raw_diff(recorded: &str, replayed: &str) -> Vec<Span> {
     let diff = TextDiff::from_words(recorded, replayed);
     let mut out: Vec<Span> = Vec::new();
     for change in diff.iter_all_changes() {
@@ -41,6 +46,40 @@ pub fn word_diff(recorded: &str, replayed: &str) -> Vec<Span> {
         }
     }
     out
+}
+
+fn coalesce(spans: Vec<Span>) -> Vec<Span> {
+    let mut out = Vec::new();
+    let (mut removed, mut added) = (String::new(), String::new());
+    for (i, s) in spans.iter().enumerate() {
+        let in_change = !removed.is_empty() || !added.is_empty();
+        let change_follows = spans.get(i + 1).is_some_and(|n| n.kind != SpanKind::Equal);
+        match s.kind {
+            SpanKind::Removed => removed.push_str(&s.text),
+            SpanKind::Added => added.push_str(&s.text),
+            SpanKind::Equal if in_change && change_follows && s.text.trim().is_empty() => {
+                removed.push_str(&s.text);
+                added.push_str(&s.text);
+            }
+            SpanKind::Equal => {
+                flush(&mut out, &mut removed, &mut added);
+                out.push(s.clone());
+            }
+        }
+    }
+    flush(&mut out, &mut removed, &mut added);
+    out
+}
+
+fn flush(out: &mut Vec<Span>, removed: &mut String, added: &mut String) {
+    for (kind, text) in [(SpanKind::Removed, removed), (SpanKind::Added, added)] {
+        if !text.is_empty() {
+            out.push(Span {
+                kind,
+                text: std::mem::take(text),
+            });
+        }
+    }
 }
 
 /// Byte length of the longest common prefix, on a character boundary.

@@ -103,7 +103,7 @@ impl Store {
                 }
             }
         }
-        hits.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
+        hits.sort_by_key(|s| std::cmp::Reverse(s.updated_at));
         Ok(hits)
     }
 
