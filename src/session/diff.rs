@@ -97,8 +97,10 @@ pub fn word_index_at(text: &str, at: usize) -> usize {
     let at = at.min(text.len());
     let head = &text[..floor_char_boundary(text, at)];
     let words = head.split_whitespace().count();
-    // A word cut by `at` is the word at `at`, not one before it.
-    if head.ends_with(|c: char| !c.is_whitespace()) && words > 0 {
+    // A word cut by `at` is the word at `at`, not one before it; a cut just before a space
+    // means the next word is the first that differs.
+    let next_is_space = text[head.len()..].starts_with(char::is_whitespace);
+    if head.ends_with(|c: char| !c.is_whitespace()) && words > 0 && !next_is_space {
         words - 1
     } else {
         words
@@ -151,6 +153,7 @@ mod tests {
         assert_eq!(word_index_at(t, 0), 0);
         assert_eq!(word_index_at(t, 4), 1);
         assert_eq!(word_index_at(t, 5), 1);
+        assert_eq!(word_index_at(t, 7), 2);
         assert_eq!(word_index_at(t, 8), 2);
         assert_eq!(word_index_at(t, 11), 2);
         assert_eq!(word_index_at("the cat ", 8), 2);

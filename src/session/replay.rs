@@ -382,7 +382,7 @@ mod tests {
             compare("The cat sat", "The cat", &[3, 4]),
             Outcome::Differs {
                 token: 2,
-                word: 1,
+                word: 2,
                 byte: 7
             }
         );
