@@ -7,6 +7,7 @@ mod error;
 mod gen;
 mod logprobs;
 mod picker;
+mod prefill;
 mod render;
 pub mod sampling;
 mod score;
