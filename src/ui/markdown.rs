@@ -414,6 +414,14 @@ impl Renderer<'_> {
                 }
                 TagEnd::BlockQuote(_) => {
                     self.flush();
+                    // The quote's last paragraph left a barred blank row: end the quote without it.
+                    if self
+                        .out
+                        .last()
+                        .is_some_and(|l| l.spans.is_empty() && l.rule.is_none())
+                    {
+                        self.out.pop();
+                    }
                     self.pop_style();
                     self.containers.pop();
                     self.blank();

@@ -56,10 +56,11 @@ fn welcome(app: &App, frame: &mut Frame, area: Rect) {
         EngineState::Starting => Line::styled("starting the engine…", dim),
         _ => Line::styled(format!("model: {}", app.model_name()), dim),
     };
+    // Same-width rows, so that centring keeps the keys in one column.
     let hint = |cmd: Cmd, what: &str| {
         Line::from(vec![
             Span::styled(format!("{:>8}", k.hint(cmd)), key),
-            Span::styled(format!("  {what}"), dim),
+            Span::styled(format!("  {what:<18}"), dim),
         ])
     };
     let mut lines = vec![

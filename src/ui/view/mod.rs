@@ -29,7 +29,18 @@ pub struct Areas {
 
 pub fn layout(app: &App, area: Rect) -> Areas {
     let status_h = area.height.min(1);
-    let notice_h = u16::from(!app.notices.is_empty() && area.height >= 8);
+    // A notice wraps onto up to three rows on roomy screens, one on small ones.
+    let notice_h = match app.notices.last() {
+        Some(n) if area.height >= 8 => {
+            let width = area
+                .width
+                .saturating_sub(if app.show_sidebar { 28 } else { 0 })
+                .max(10) as usize;
+            let rows = (super::wrap::str_width(&n.text) + 30).div_ceil(width);
+            rows.clamp(1, if area.height >= 20 { 3 } else { 1 }) as u16
+        }
+        _ => 0,
+    };
     let lines = app.input.lines().len() as u16;
     let max_input = (area.height / 3).clamp(2, 10);
     let input_h = (lines + 1)

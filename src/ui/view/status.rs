@@ -106,5 +106,8 @@ pub fn notice(app: &App, frame: &mut Frame, area: Rect) {
             Style::default().fg(th.dim),
         ));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    frame.render_widget(
+        Paragraph::new(Line::from(spans)).wrap(ratatui::widgets::Wrap { trim: true }),
+        area,
+    );
 }
