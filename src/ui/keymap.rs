@@ -155,7 +155,7 @@ const TABLE: &[(Cmd, Ctx, &str, &str, &str)] = &[
     (Cmd::ScrollDown, Ctx::Global, "scroll_down", "pagedown", "Scroll down (at the end: follow)"),
     (Cmd::ToggleSidebar, Ctx::Global, "toggle_sidebar", "ctrl+b", "Show or hide the conversation list"),
     (Cmd::Send, Ctx::Input, "send", "enter", "Send the message"),
-    (Cmd::Newline, Ctx::Input, "newline", "shift+enter alt+enter ctrl+j", "New line"),
+    (Cmd::Newline, Ctx::Input, "newline", "alt+enter shift+enter ctrl+j", "New line"),
     (Cmd::HistoryPrev, Ctx::Input, "history_prev", "up", "Earlier sent message (input empty)"),
     (Cmd::HistoryNext, Ctx::Input, "history_next", "down", "Later sent message"),
     (Cmd::SelectPrev, Ctx::Transcript, "select_prev", "up k", "Select the previous message"),

@@ -133,25 +133,15 @@ fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         Focus::Transcript | Focus::Sidebar => {
-            let ctx = app.ctx();
-            match app
-                .keymap
-                .get(ctx, &spec)
-                .or_else(|| app.keymap.get(Ctx::Global, &spec))
-            {
-                Some(cmd) => {
-                    if ctx == Ctx::Global || app.keymap.get(ctx, &spec).is_none() {
-                        global(app, cmd, fx)
-                    } else {
-                        chat::command(app, cmd, fx)
-                    }
-                }
+            if let Some(cmd) = app.keymap.get(app.ctx(), &spec) {
+                chat::command(app, cmd, fx);
+            } else if let Some(cmd) = app.keymap.get(Ctx::Global, &spec) {
+                global(app, cmd, fx);
+            } else if spec.is_text() {
                 // Typing anywhere on the chat screen goes to the input.
-                None if spec.is_text() => {
-                    app.focus = Focus::Input;
-                    app.input.input(k);
-                }
-                None => {}
+                app.focus = Focus::Input;
+                app.conv_mut().selected = None;
+                app.input.input(k);
             }
         }
     }
