@@ -60,14 +60,25 @@ fn bench(c: &mut Criterion) {
     c.bench_function("frame 2000 messages, scrolled to the middle", |b| {
         b.iter(|| term.draw(|f| render(black_box(&app), f)).map(|_| ()))
     });
-    // Streaming: each frame the last reply grows by a token, so its rows are rebuilt.
+    // Streaming: each frame the last reply grows by a token, so its rows are rebuilt. The reply
+    // is a markdown answer with a code block, growing to 200 words and starting over.
     let (mut app, _dir) = app_with(2000);
+    let base = app.convs[0]
+        .messages
+        .last()
+        .map(|m| m.content.clone())
+        .unwrap_or_default();
     if let Some(m) = app.convs[0].messages.last_mut() {
         m.state = MsgState::Streaming;
     }
+    let mut words = 0;
     c.bench_function("frame 2000 messages, streaming a token per frame", |b| {
         b.iter(|| {
             if let Some(m) = app.convs[0].messages.last_mut() {
+                words = (words + 1) % 200;
+                if words == 0 {
+                    m.content = base.clone();
+                }
                 m.content.push_str(" word");
                 m.touch();
             }

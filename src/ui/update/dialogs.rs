@@ -82,12 +82,10 @@ pub fn text_key(app: &mut App, k: KeyEvent) {
         Some(Modal::Editor { text, .. }) => {
             text.input(k);
         }
-        Some(Modal::Ask { text, error, .. }) => {
-            // One line only: enter is the accept binding, never a newline.
-            if k.code != KeyCode::Enter {
-                text.input(k);
-                *error = None;
-            }
+        // One line only: enter is the accept binding, never a newline.
+        Some(Modal::Ask { text, error, .. }) if k.code != KeyCode::Enter => {
+            text.input(k);
+            *error = None;
         }
         Some(Modal::Settings(form)) => {
             if form.row == GRAMMAR {

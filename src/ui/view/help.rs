@@ -39,7 +39,7 @@ pub fn render(app: &App, frame: &mut Frame, ctx: Option<Ctx>, scroll: u16) {
             let pad = w.saturating_sub(str_width(&r.keys));
             lines.push(Line::from(vec![
                 Span::styled(
-                    format!("  {}{} ", r.keys, " ".repeat(pad)),
+                    format!("  {}{}  ", r.keys, " ".repeat(pad)),
                     Style::default().fg(th.accent),
                 ),
                 Span::styled(r.help, Style::default().fg(th.fg)),
