@@ -5,8 +5,9 @@ mod batch;
 mod bench;
 mod error;
 mod gen;
-mod render;
 mod logprobs;
+mod picker;
+mod render;
 pub mod sampling;
 mod score;
 mod stop;
@@ -263,6 +264,15 @@ impl Engine {
         })
     }
 
+    /// Tokens `prompt` occupies once rendered (what a generation would decode).
+    pub fn count_prompt(&self, prompt: Prompt) -> Result<u32, EngineError> {
+        let events = self.run_blocking(Request::CountPrompt { prompt }, |_| {})?;
+        last_of(events, |k| match k {
+            EventKind::TokenCounts(v) => v.first().copied(),
+            _ => None,
+        })
+    }
+
     pub fn render_prompt(&self, prompt: Prompt) -> Result<String, EngineError> {
         let events = self.run_blocking(Request::RenderPrompt { prompt }, |_| {})?;
         last_of(events, |k| match k {
@@ -284,10 +294,7 @@ impl Engine {
     }
 }
 
-fn last_of<T>(
-    events: Vec<Event>,
-    pick: impl Fn(EventKind) -> Option<T>,
-) -> Result<T, EngineError> {
+fn last_of<T>(events: Vec<Event>, pick: impl Fn(EventKind) -> Option<T>) -> Result<T, EngineError> {
     events
         .into_iter()
         .rev()

@@ -84,7 +84,7 @@ fn is_model_file(path: &Path) -> bool {
         return false;
     }
     // Keep only the first part of split models.
-    !(name.contains("-of-") && !name.contains("-00001-of-"))
+    !name.contains("-of-") || name.contains("-00001-of-")
 }
 
 /// Resolves what the user typed for a model: an existing path, or the name (file name, with or
@@ -110,7 +110,10 @@ pub fn resolve(spec: &str, extra: &[PathBuf]) -> Result<PathBuf, String> {
     {
         return Ok(p.clone());
     }
-    let matches: Vec<&PathBuf> = files.iter().filter(|p| name_of(p).contains(&want)).collect();
+    let matches: Vec<&PathBuf> = files
+        .iter()
+        .filter(|p| name_of(p).contains(&want))
+        .collect();
     match matches.len() {
         1 => Ok(matches[0].clone()),
         0 => Err(format!(
