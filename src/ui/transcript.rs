@@ -99,6 +99,7 @@ fn build(
     wrap_line(
         &LogicalLine {
             spans: header,
+            cont: vec![Span::raw("  ")],
             ..Default::default()
         },
         width as usize,

@@ -24,10 +24,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let th = &app.theme;
     let base = Style::default().fg(th.status_fg).bg(th.status_bg);
     let sep = Span::styled(" │ ", base.fg(th.dim));
-    let mut spans = vec![Span::styled(
+    let model = Span::styled(
         format!(" {}", app.model_name()),
         base.add_modifier(Modifier::BOLD),
-    )];
+    );
     let state = match &app.engine {
         EngineState::Starting => Span::styled("starting…", base.fg(th.warning)),
         EngineState::Loading { progress, .. } => Span::styled(
@@ -42,8 +42,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         EngineState::Generating => Span::styled("◌ generating", base.fg(th.accent)),
         EngineState::NoModel(_) => Span::styled("✖ no model", base.fg(th.error)),
     };
-    spans.push(sep.clone());
-    spans.push(state);
+    // Narrow terminals: the engine state first, then as much of the model name as fits.
+    if area.width < 50 {
+        let line = Line::from(vec![Span::raw(" "), state, model]);
+        frame.render_widget(Paragraph::new(line).style(base), area);
+        return;
+    }
+    let mut spans = vec![model, sep.clone(), state];
     if let Some(m) = &app.model {
         let used = app.conv().context_used.unwrap_or(0);
         let frac = if m.n_ctx > 0 {
