@@ -192,7 +192,12 @@ fn chat_in_a_real_terminal() {
     std::fs::create_dir_all(&config).unwrap();
     // Short greedy replies keep the test quick on a slow machine; this also exercises the config
     // file and user presets.
-    std::fs::write(config.join("config.toml"), "preset = \"e2e\"\n").unwrap();
+    // …and a bad key binding, which must be reported on screen while the app carries on.
+    std::fs::write(
+        config.join("config.toml"),
+        "preset = \"e2e\"\n[keys.global]\nfly = \"f2\"\n",
+    )
+    .unwrap();
     std::fs::write(
         config.join("presets.toml"),
         "[presets.e2e]\ntemperature = 0.0\nmax_tokens = 24\n\n[presets.long]\ntemperature = 0.0\nmax_tokens = 400\n",
@@ -201,6 +206,9 @@ fn chat_in_a_real_terminal() {
     let t = Tmux::start(tempfile::tempdir().unwrap());
     t.wait_for("the shell", |s| s.contains(PROMPT));
     start_howdah(&t, &data, &config, &model);
+    t.wait_for("the config warning", |s| {
+        s.contains("line 3: [keys.global] `fly`: no such action")
+    });
 
     // A question, answered token by token.
     t.type_text("What is the capital of France?");
@@ -244,6 +252,10 @@ fn chat_in_a_real_terminal() {
     t.send(&["Right"]);
     t.wait_for("the long preset", |s| s.contains("◀ long (saved) ▶"));
     t.send(&["Escape"]);
+    // Typing right after esc would read as alt+key: wait for the panel to close first.
+    t.wait_for("the settings to close", |s| {
+        !s.contains("Sampling settings")
+    });
     t.type_text("Write a very long story about a dragon and a knight.");
     t.send(&["Enter"]);
     t.wait_for("the long reply to stream", |s| {

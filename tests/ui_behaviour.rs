@@ -226,3 +226,83 @@ proptest! {
         t.screen();
     }
 }
+
+#[test]
+fn system_prompt_is_edited_per_conversation_and_sent() {
+    let mut h = Harness::new(100, 30);
+    h.ctrl('p');
+    assert!(h.screen().contains("System prompt"));
+    h.type_str("Answer in French.");
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    h.type_str("Be brief.");
+    h.ctrl('s');
+    assert_eq!(h.app.convs[0].system_prompt, "Answer in French.\nBe brief.");
+    h.effects.clear();
+    h.send("hello");
+    assert_eq!(
+        generate_messages(&h.effects),
+        vec![
+            ChatMessage::system("Answer in French.\nBe brief."),
+            ChatMessage::user("hello")
+        ]
+    );
+    // Another conversation has its own (empty) system prompt.
+    h.ctrl('n');
+    assert_eq!(h.app.convs[1].system_prompt, "");
+}
+
+#[test]
+fn clear_asks_then_empties_the_conversation() {
+    let mut h = Harness::new(100, 30);
+    let g = h.send("q");
+    h.done(g, StopReason::Eos);
+    h.ctrl('l');
+    assert!(h.screen().contains("Clear all messages"));
+    h.key(KeyCode::Char('y'), KeyModifiers::NONE);
+    assert!(h.app.convs[0].messages.is_empty());
+    assert!(h.screen().contains("Type a message below"));
+}
+
+#[test]
+fn mouse_wheel_scrolls_the_transcript() {
+    use crossterm::event::{MouseEvent, MouseEventKind};
+    let mut h = Harness::new(60, 12);
+    let g = h.send("long");
+    h.stream(g, ANSWER);
+    let wheel = |kind| {
+        Action::Mouse(MouseEvent {
+            kind,
+            column: 30,
+            row: 5,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    h.act(wheel(MouseEventKind::ScrollUp));
+    assert_ne!(
+        h.app.convs[0].scroll,
+        howdah::ui::conversation::Scroll::Follow
+    );
+    for _ in 0..40 {
+        h.act(wheel(MouseEventKind::ScrollDown));
+    }
+    assert_eq!(
+        h.app.convs[0].scroll,
+        howdah::ui::conversation::Scroll::Follow
+    );
+}
+
+#[test]
+fn history_recalls_sent_messages_when_the_input_is_empty() {
+    let mut h = Harness::new(100, 30);
+    let g = h.send("first");
+    h.done(g, StopReason::Eos);
+    let g = h.send("second");
+    h.done(g, StopReason::Eos);
+    h.key(KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(h.app.input_text(), "second");
+    h.key(KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(h.app.input_text(), "first");
+    h.key(KeyCode::Down, KeyModifiers::NONE);
+    h.key(KeyCode::Down, KeyModifiers::NONE);
+    assert_eq!(h.app.input_text(), "");
+}

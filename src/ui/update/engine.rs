@@ -62,6 +62,8 @@ fn load_event(app: &mut App, kind: EventKind) {
         }
         EventKind::Loaded(info) => {
             let note = format!("loaded {} ({} tokens of context)", info.name, info.n_ctx);
+            // At start the status bar says it; a note only for a switch, where it confirms.
+            let switched = app.model.is_some();
             app.model = Some(info);
             app.engine = if app.generating() {
                 EngineState::Generating
@@ -73,7 +75,9 @@ fn load_event(app: &mut App, kind: EventKind) {
                 c.context_used = None;
             }
             app.notices.retain(|n| n.level != Level::Error);
-            app.notify(Level::Info, note);
+            if switched {
+                app.notify(Level::Info, note);
+            }
         }
         EventKind::Error { error, .. } => {
             let (msg, state) = match &app.model {
