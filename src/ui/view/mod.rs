@@ -41,11 +41,6 @@ pub fn layout(app: &App, area: Rect) -> Areas {
         }
         _ => 0,
     };
-    let lines = app.input.lines().len() as u16;
-    let max_input = (area.height / 3).clamp(2, 10);
-    let input_h = (lines + 1)
-        .clamp(2, max_input)
-        .min(area.height.saturating_sub(status_h + 1));
     let [main, status] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(status_h)]).areas(area);
     let wants_sidebar = (app.show_sidebar && area.width >= 60) || app.focus == Focus::Sidebar;
@@ -56,6 +51,20 @@ pub fn layout(app: &App, area: Rect) -> Areas {
     } else {
         (None, main)
     };
+    // The input grows with its (wrapped) rows, up to a third of the screen; only the first
+    // rows are measured, so a huge paste costs nothing here.
+    let width = main.width.max(1) as usize;
+    let rows: usize = app
+        .input
+        .lines()
+        .iter()
+        .take(12)
+        .map(|l| super::wrap::str_width(l).div_ceil(width).max(1))
+        .sum();
+    let max_input = (area.height / 3).clamp(2, 10);
+    let input_h = (rows.min(12) as u16 + 1)
+        .clamp(2, max_input)
+        .min(area.height.saturating_sub(status_h + 1));
     let [transcript, notice, input] = Layout::vertical([
         Constraint::Min(0),
         Constraint::Length(notice_h),
