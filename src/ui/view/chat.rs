@@ -85,7 +85,12 @@ fn welcome(app: &App, frame: &mut Frame, area: Rect) {
     let top = area.height.saturating_sub(lines.len() as u16) / 3;
     let mut padded = vec![Line::default(); top as usize];
     padded.append(&mut lines);
-    frame.render_widget(Paragraph::new(padded).alignment(Alignment::Center), area);
+    frame.render_widget(
+        Paragraph::new(padded)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        area,
+    );
 }
 
 /// Probability and alternatives of the token under the cursor.
