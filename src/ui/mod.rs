@@ -1,6 +1,14 @@
 //! The full-screen chat UI, built the Elm way: terminal and engine events become `Action`s,
 //! `update` changes the `App` and returns `Effect`s, `view::render` draws `&App`, and `runtime`
-//! runs the loop and executes effects. See `app::Screen` for adding screens.
+//! runs the loop and executes effects.
+//!
+//! Adding a screen (template browser, compare view, session browser): add a variant to
+//! `app::Screen` and its state to `App`; a `keymap::Ctx` with its rows in the keymap table (help
+//! and config then know them); a `view/<screen>.rs` drawn from the `match app.screen` in
+//! `view::render`; an `update/<screen>.rs` that `update::on_key` routes to when that screen is
+//! shown. Background work is a new `Effect` variant executed in `runtime::Runner::execute`,
+//! whose result comes back as an `Action` (see `DiscoverModels` → `ModelsFound`). Dialogs that
+//! can open over any screen are `app::Modal`s.
 
 pub mod action;
 pub mod app;
