@@ -44,6 +44,22 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Terminate => app.quit = true,
         Action::Interrupt => interrupt(app, &mut fx),
     }
+    // Only the focused input shows a cursor.
+    let focused = app.focus == Focus::Input && app.modals.is_empty();
+    let cursor = if focused {
+        ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)
+    } else {
+        ratatui::style::Style::default()
+    };
+    if app.input.cursor_style() != cursor {
+        app.input.set_cursor_style(cursor);
+    }
+    // The message input (re-created on send, switch and history) always has its hint.
+    if app.input.placeholder_text().is_empty() {
+        app.input.set_placeholder_text("Ask anything…");
+        app.input
+            .set_placeholder_style(ratatui::style::Style::default().fg(app.theme.dim));
+    }
     fx
 }
 
