@@ -245,6 +245,13 @@ fn preset_delete(app: &mut App, fx: &mut Vec<Effect>) {
 }
 
 fn model_load(app: &mut App, fx: &mut Vec<Effect>) {
+    if app.engine == EngineState::Starting {
+        app.notify(
+            Level::Warn,
+            "the engine is still starting: try again in a moment",
+        );
+        return;
+    }
     let Some(Modal::Models(p)) = app.modals.last() else {
         return;
     };
