@@ -1,6 +1,63 @@
-//! The full-screen terminal UI.
+//! The full-screen chat UI, built the Elm way: terminal and engine events become `Action`s,
+//! `update` changes the `App` and returns `Effect`s, `view::render` draws `&App`, and `runtime`
+//! runs the loop and executes effects.
+//!
+//! Adding a screen (template browser, compare view, session browser): add a variant to
+//! `app::Screen` and its state to `App`; a `keymap::Ctx` with its rows in the keymap table (help
+//! and config then know them); a `view/<screen>.rs` drawn from the `match app.screen` in
+//! `view::render`; an `update/<screen>.rs` that `update::on_key` routes to when that screen is
+//! shown. Background work is a new `Effect` variant executed in `runtime::Runner::execute`,
+//! whose result comes back as an `Action` (see `DiscoverModels` → `ModelsFound`). Dialogs that
+//! can open over any screen are `app::Modal`s.
 
-/// Starts the chat UI.
-pub fn run(_cli: &crate::cli::Cli) -> anyhow::Result<()> {
-    anyhow::bail!("the chat UI is not built yet")
+pub mod action;
+pub mod app;
+pub mod conversation;
+pub mod effect;
+pub mod highlight;
+pub mod keymap;
+pub mod markdown;
+pub mod presets;
+pub mod runtime;
+pub mod settings;
+pub mod terminal;
+pub mod theme;
+pub mod transcript;
+pub mod update;
+pub mod view;
+pub mod wrap;
+
+use anyhow::Result;
+
+use app::{App, Setup};
+
+/// Reads the config and CLI flags into the app's starting state (no terminal involved).
+pub fn setup(cli: &crate::cli::Cli) -> Setup {
+    let loaded = crate::config::load(cli.config.as_deref());
+    let model = crate::cli::args::model_path(&cli.model).map_err(|e| format!("{e:#}"));
+    Setup {
+        config: loaded.config,
+        config_text: loaded.text,
+        config_dir: crate::paths::config_dir(),
+        warnings: loaded.warnings,
+        engine: cli.engine.settings(),
+        models_dirs: cli.model.models_dir.clone(),
+        model,
+    }
+}
+
+/// Starts the chat UI and runs it until the user quits.
+pub fn run(cli: &crate::cli::Cli) -> Result<()> {
+    let app = App::new(setup(cli));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut engine = None;
+    let result = {
+        let mut guard = terminal::TerminalGuard::new(app.config.mouse)?;
+        rt.block_on(runtime::run(&mut guard.terminal, app, &mut engine))
+        // The guard drops here: the terminal is restored before the engine is waited for.
+    };
+    drop(engine);
+    result
 }

@@ -1,0 +1,36 @@
+//! Everything that can happen to the UI, as one type: terminal input, engine events (tagged with
+//! the request they answer), results of background work, and signals.
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::engine::EventKind;
+use crate::model::discover::Found;
+
+/// Which request an engine event answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tag {
+    Load,
+    /// A reply, by the UI's own generation number.
+    Gen(u64),
+}
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Paste(String),
+    Resize(u16, u16),
+    /// The engine thread started (or could not).
+    EngineStarted(Result<(), String>),
+    Engine {
+        tag: Tag,
+        kind: EventKind,
+    },
+    ModelsFound(Vec<Found>),
+    /// A file write finished; the error says which file and why.
+    Saved(Result<String, String>),
+    /// SIGTERM or SIGHUP: leave now, restoring the terminal.
+    Terminate,
+    /// SIGINT from outside (in raw mode ctrl+c arrives as a key instead).
+    Interrupt,
+}

@@ -1,0 +1,334 @@
+//! The whole UI state: conversations, focus, open dialogs, engine state and settings. `update`
+//! changes it, the views only read it.
+
+use std::cell::Cell;
+use std::path::PathBuf;
+
+use ratatui::layout::Rect;
+use ratatui_textarea::{TextArea, WrapMode};
+
+use super::conversation::{Conversation, ReplyStats};
+use super::keymap::{Ctx, Keymap};
+use super::presets::Presets;
+use super::settings::SettingsForm;
+use super::theme::Theme;
+use crate::config::Config;
+use crate::engine::{EngineSettings, ModelInfo};
+use crate::model::discover::Found;
+
+/// The full-screen views. Only the chat exists today; the template browser, compare view and
+/// session browser become further variants, each with its own view module and key context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Chat,
+}
+
+/// Which part of the chat screen takes keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Input,
+    Transcript,
+    Sidebar,
+}
+
+/// What a confirmation dialog confirms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirm {
+    Quit,
+    DeleteChat(u64),
+    ClearChat(u64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditTarget {
+    SystemPrompt,
+    Grammar,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    RenameChat(u64),
+    PresetName,
+}
+
+/// The model picker's state; `models` is None while discovery runs.
+#[derive(Debug, Clone)]
+pub struct Picker {
+    pub models: Option<Vec<Found>>,
+    pub selected: usize,
+}
+
+/// Dialogs over the current screen; the last one open takes keys.
+#[derive(Debug, Clone)]
+pub enum Modal {
+    Help {
+        ctx: Option<Ctx>,
+        scroll: u16,
+    },
+    Settings(SettingsForm),
+    Models(Picker),
+    Editor {
+        target: EditTarget,
+        text: TextArea<'static>,
+    },
+    Ask {
+        ask: Ask,
+        text: TextArea<'static>,
+        error: Option<String>,
+    },
+    Confirm {
+        what: Confirm,
+        question: String,
+    },
+}
+
+impl Modal {
+    pub fn ctx(&self) -> Ctx {
+        match self {
+            Modal::Help { .. } => Ctx::Help,
+            Modal::Settings(_) => Ctx::Settings,
+            Modal::Models(_) => Ctx::Models,
+            Modal::Editor { .. } => Ctx::Editor,
+            Modal::Ask { .. } => Ctx::Prompt,
+            Modal::Confirm { .. } => Ctx::Confirm,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngineState {
+    /// The engine thread is starting.
+    Starting,
+    Loading {
+        name: String,
+        progress: f32,
+    },
+    Ready,
+    Generating,
+    /// No model is usable; the text says why and what to do.
+    NoModel(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+}
+
+/// The reply being generated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Generation {
+    pub gen: u64,
+    pub conv: u64,
+    pub msg: usize,
+}
+
+/// Where the app came from: the settings it started with.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub config: Config,
+    pub config_text: String,
+    pub config_dir: PathBuf,
+    pub warnings: Vec<String>,
+    pub engine: EngineSettings,
+    pub models_dirs: Vec<PathBuf>,
+    /// The model to load at start, or why there is none.
+    pub model: Result<PathBuf, String>,
+}
+
+pub struct App {
+    pub screen: Screen,
+    pub focus: Focus,
+    pub modals: Vec<Modal>,
+    pub convs: Vec<Conversation>,
+    pub current: usize,
+    pub next_conv_id: u64,
+    pub input: TextArea<'static>,
+    /// The message being edited (resend replaces everything from it on) and the draft it hid.
+    pub editing: Option<(usize, Vec<String>)>,
+    pub history: Vec<String>,
+    pub history_pos: Option<usize>,
+    pub engine: EngineState,
+    pub model: Option<ModelInfo>,
+    pub startup_model: Option<PathBuf>,
+    pub generation: Option<Generation>,
+    pub next_gen: u64,
+    pub last_stats: Option<ReplyStats>,
+    pub notices: Vec<Notice>,
+    pub theme: Theme,
+    /// Changes with the theme so cached message rows are redrawn.
+    pub theme_id: u64,
+    pub keymap: Keymap,
+    pub presets: Presets,
+    pub config: Config,
+    pub config_dir: PathBuf,
+    pub engine_settings: EngineSettings,
+    pub models_dirs: Vec<PathBuf>,
+    pub token_view: bool,
+    pub show_sidebar: bool,
+    /// The transcript's area at the last frame: scrolling needs its size.
+    pub viewport: Cell<Rect>,
+    pub quit: bool,
+}
+
+pub fn new_input(lines: Vec<String>) -> TextArea<'static> {
+    let mut t = TextArea::new(if lines.is_empty() {
+        vec![String::new()]
+    } else {
+        lines
+    });
+    t.set_wrap_mode(WrapMode::WordOrGlyph);
+    t.set_cursor_line_style(ratatui::style::Style::default());
+    t.move_cursor(ratatui_textarea::CursorMove::Bottom);
+    t.move_cursor(ratatui_textarea::CursorMove::End);
+    t
+}
+
+impl App {
+    pub fn new(setup: Setup) -> App {
+        let mut warnings = setup.warnings;
+        let (theme, w) = Theme::load(&setup.config.theme, &setup.config_dir);
+        warnings.extend(w);
+        let (keymap, w) = Keymap::new(&setup.config.keys, &setup.config_text);
+        warnings.extend(w);
+        let (presets, w) = Presets::load(&setup.config_dir);
+        warnings.extend(w);
+        if presets.get(&setup.config.preset).is_none() {
+            warnings.push(format!(
+                "config: preset '{}' does not exist (known: {}); using balanced",
+                setup.config.preset,
+                presets.names().join(", ")
+            ));
+        }
+        let mut notices: Vec<Notice> = warnings
+            .into_iter()
+            .map(|text| Notice {
+                level: Level::Warn,
+                text,
+            })
+            .collect();
+        let (engine, startup_model) = match setup.model {
+            Ok(p) => (EngineState::Starting, Some(p)),
+            Err(e) => {
+                notices.push(Notice {
+                    level: Level::Error,
+                    text: e.clone(),
+                });
+                (EngineState::NoModel(e), None)
+            }
+        };
+        let mut app = App {
+            screen: Screen::Chat,
+            focus: Focus::Input,
+            modals: Vec::new(),
+            convs: Vec::new(),
+            current: 0,
+            next_conv_id: 1,
+            input: new_input(Vec::new()),
+            editing: None,
+            history: Vec::new(),
+            history_pos: None,
+            engine,
+            model: None,
+            startup_model,
+            generation: None,
+            next_gen: 1,
+            last_stats: None,
+            notices,
+            theme,
+            theme_id: 0,
+            keymap,
+            presets,
+            token_view: setup.config.token_view,
+            show_sidebar: setup.config.sidebar,
+            config: setup.config,
+            config_dir: setup.config_dir,
+            engine_settings: setup.engine,
+            models_dirs: setup.models_dirs,
+            viewport: Cell::new(Rect::default()),
+            quit: false,
+        };
+        app.add_conversation();
+        app
+    }
+
+    /// A new empty conversation with the configured system prompt and preset; returns its index.
+    pub fn add_conversation(&mut self) -> usize {
+        let id = self.next_conv_id;
+        self.next_conv_id += 1;
+        let preset = if self.presets.get(&self.config.preset).is_some() {
+            self.config.preset.clone()
+        } else {
+            "balanced".into()
+        };
+        let sampling = self.presets.get(&preset).unwrap_or_default();
+        self.convs.push(Conversation::new(
+            id,
+            &self.config.system_prompt,
+            sampling,
+            &preset,
+        ));
+        self.convs.len() - 1
+    }
+
+    pub fn conv(&self) -> &Conversation {
+        // `convs` is never empty: deleting the last conversation makes a new one.
+        &self.convs[self.current.min(self.convs.len().saturating_sub(1))]
+    }
+
+    pub fn conv_mut(&mut self) -> &mut Conversation {
+        let i = self.current.min(self.convs.len().saturating_sub(1));
+        &mut self.convs[i]
+    }
+
+    pub fn conv_index(&self, id: u64) -> Option<usize> {
+        self.convs.iter().position(|c| c.id == id)
+    }
+
+    pub fn generating(&self) -> bool {
+        self.generation.is_some()
+    }
+
+    pub fn input_text(&self) -> String {
+        self.input.lines().join("\n")
+    }
+
+    pub fn input_empty(&self) -> bool {
+        self.input.lines().iter().all(|l| l.is_empty())
+    }
+
+    pub fn notify(&mut self, level: Level, text: impl Into<String>) {
+        let text = crate::text::sanitize(&text.into());
+        self.notices.retain(|n| n.text != text);
+        self.notices.push(Notice { level, text });
+        if self.notices.len() > 20 {
+            self.notices.remove(0);
+        }
+    }
+
+    /// The key context in charge now: the top dialog, else the focused part.
+    pub fn ctx(&self) -> Ctx {
+        match self.modals.last() {
+            Some(m) => m.ctx(),
+            None => match self.focus {
+                Focus::Input => Ctx::Input,
+                Focus::Transcript => Ctx::Transcript,
+                Focus::Sidebar => Ctx::Sidebar,
+            },
+        }
+    }
+
+    pub fn model_name(&self) -> String {
+        self.model
+            .as_ref()
+            .map(|m| m.name.clone())
+            .unwrap_or_else(|| "no model".into())
+    }
+}

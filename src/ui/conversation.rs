@@ -1,0 +1,208 @@
+//! Conversations and their messages as the UI keeps them: text, per-token data for the heat-map
+//! view, reply figures, the unsent draft and the scroll position.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use ratatui::text::Line;
+
+use crate::engine::{ChatMessage, Role, Sampling, TokenAlt};
+
+/// One generated token, kept for the token view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokInfo {
+    pub piece: String,
+    pub logprob: f32,
+    pub top: Vec<TokenAlt>,
+}
+
+impl TokInfo {
+    pub fn prob(&self) -> f32 {
+        self.logprob.exp()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum MsgState {
+    Done,
+    Streaming,
+    Stopped,
+    /// The reply failed; the text says why.
+    Failed(String),
+}
+
+/// Figures of a finished reply.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReplyStats {
+    pub tokens: u32,
+    pub tps: f64,
+    pub ttft_ms: f64,
+}
+
+/// Rendered rows of a message for one width and view, reused until something changes.
+#[derive(Debug, Clone)]
+pub struct RenderCache {
+    pub key: CacheKey,
+    pub lines: Arc<Vec<Line<'static>>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheKey {
+    pub width: u16,
+    pub version: u64,
+    pub token_view: bool,
+    pub selected: bool,
+    pub token_cursor: Option<usize>,
+    pub theme: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub role: Role,
+    pub content: String,
+    pub tokens: Vec<TokInfo>,
+    pub state: MsgState,
+    pub stats: Option<ReplyStats>,
+    /// Bumped on every change, so cached rows know they are stale.
+    pub version: u64,
+    pub cache: RefCell<Option<RenderCache>>,
+}
+
+impl Message {
+    pub fn new(role: Role, content: impl Into<String>) -> Message {
+        Message {
+            role,
+            content: content.into(),
+            tokens: Vec::new(),
+            state: MsgState::Done,
+            stats: None,
+            version: 0,
+            cache: RefCell::new(None),
+        }
+    }
+
+    pub fn touch(&mut self) {
+        self.version = self.version.wrapping_add(1);
+    }
+}
+
+/// Where the transcript view is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scroll {
+    /// Pinned to the end: new text scrolls into view.
+    Follow,
+    /// The top row shown is row `line` of message `msg`.
+    At { msg: usize, line: usize },
+}
+
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    pub id: u64,
+    pub title: String,
+    /// False until the user names it; the first message then gives the title.
+    pub titled: bool,
+    pub messages: Vec<Message>,
+    pub system_prompt: String,
+    pub sampling: Sampling,
+    /// The preset last applied ("custom" after an edit).
+    pub preset: String,
+    /// Unsent input, kept while another conversation is shown.
+    pub draft: Vec<String>,
+    pub scroll: Scroll,
+    /// The message picked in the transcript (copy, edit, token view).
+    pub selected: Option<usize>,
+    /// Token cursor of the token view, in the selected (or last) reply.
+    pub token_cursor: usize,
+    /// Which code block the next copy takes, per message.
+    pub code_cursor: (usize, usize),
+    /// Tokens in the context after the last reply.
+    pub context_used: Option<u32>,
+}
+
+impl Conversation {
+    pub fn new(id: u64, system_prompt: &str, sampling: Sampling, preset: &str) -> Conversation {
+        Conversation {
+            id,
+            title: format!("Chat {id}"),
+            titled: false,
+            messages: Vec::new(),
+            system_prompt: system_prompt.to_string(),
+            sampling,
+            preset: preset.to_string(),
+            draft: Vec::new(),
+            scroll: Scroll::Follow,
+            selected: None,
+            token_cursor: 0,
+            code_cursor: (usize::MAX, 0),
+            context_used: None,
+        }
+    }
+
+    /// What the model is sent: the system prompt, then every finished message.
+    pub fn prompt(&self) -> Vec<ChatMessage> {
+        let mut out = Vec::new();
+        if !self.system_prompt.trim().is_empty() {
+            out.push(ChatMessage::system(self.system_prompt.clone()));
+        }
+        for m in &self.messages {
+            if m.role == Role::Assistant && m.content.is_empty() {
+                continue;
+            }
+            out.push(ChatMessage::new(m.role, m.content.clone()));
+        }
+        out
+    }
+
+    /// The message a copy or the token view acts on: the selected one, else the last reply.
+    pub fn focus_message(&self) -> Option<usize> {
+        self.selected
+            .filter(|i| *i < self.messages.len())
+            .or_else(|| {
+                self.messages
+                    .iter()
+                    .rposition(|m| m.role == Role::Assistant)
+            })
+    }
+
+    pub fn last_user(&self) -> Option<usize> {
+        self.messages.iter().rposition(|m| m.role == Role::User)
+    }
+
+    /// Names the conversation after its first message, once.
+    pub fn auto_title(&mut self, text: &str) {
+        if self.titled {
+            return;
+        }
+        let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let t: String = first.trim().chars().take(32).collect();
+        if !t.is_empty() {
+            self.title = t;
+            self.titled = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompt_has_system_then_messages_without_empty_replies() {
+        let mut c = Conversation::new(1, "be brief", Sampling::default(), "balanced");
+        c.messages.push(Message::new(Role::User, "hi"));
+        c.messages.push(Message::new(Role::Assistant, ""));
+        let p = c.prompt();
+        assert_eq!(
+            p,
+            vec![ChatMessage::system("be brief"), ChatMessage::user("hi")]
+        );
+    }
+
+    #[test]
+    fn auto_title_uses_first_line_once() {
+        let mut c = Conversation::new(1, "", Sampling::default(), "balanced");
+        c.auto_title("\n  What is Rust?\nmore");
+        c.auto_title("other");
+        assert_eq!(c.title, "What is Rust?");
+    }
+}

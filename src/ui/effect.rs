@@ -1,0 +1,40 @@
+//! What `update` asks the outside world to do. The runtime executes effects; tests inspect them.
+//! New kinds of background work (session autosave, template loading) are added here and in
+//! `runtime::execute`.
+
+use std::path::PathBuf;
+
+use crate::engine::{ChatMessage, EngineSettings, Sampling};
+
+use super::presets::Presets;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Start the engine thread, then load `model` if given.
+    StartEngine {
+        model: Option<PathBuf>,
+        settings: EngineSettings,
+    },
+    /// Load (switch to) a model; the old one stays if this fails.
+    Load {
+        path: PathBuf,
+        settings: EngineSettings,
+    },
+    /// Stream a chat reply; events come back tagged `Tag::Gen(gen)`.
+    Generate {
+        gen: u64,
+        messages: Vec<ChatMessage>,
+        sampling: Sampling,
+    },
+    /// Stop reply `gen`.
+    Cancel { gen: u64 },
+    /// Look for models in the background (`Action::ModelsFound`).
+    DiscoverModels { extra: Vec<PathBuf> },
+    /// Put text on the clipboard through OSC 52.
+    Copy(String),
+    /// Write the user presets file (`Action::Saved`).
+    SavePresets {
+        presets: Presets,
+        config_dir: PathBuf,
+    },
+}

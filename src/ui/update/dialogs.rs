@@ -1,0 +1,425 @@
+//! Dialog commands and typing: sampling settings and presets, model picker, text editor, name
+//! prompt, confirmations and help.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::chat::switch;
+use crate::model::discover::Found;
+use crate::ui::app::{new_input, App, Ask, Confirm, EditTarget, EngineState, Level, Modal};
+use crate::ui::conversation::Scroll;
+use crate::ui::effect::Effect;
+use crate::ui::keymap::Cmd;
+use crate::ui::presets::check_name;
+use crate::ui::settings::{show, FIELDS, GRAMMAR};
+
+pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
+    match cmd {
+        Cmd::SettingsClose
+        | Cmd::ModelsClose
+        | Cmd::EditorCancel
+        | Cmd::PromptCancel
+        | Cmd::ConfirmNo
+        | Cmd::HelpClose => {
+            app.modals.pop();
+        }
+        Cmd::HelpUp | Cmd::HelpDown => {
+            if let Some(Modal::Help { scroll, .. }) = app.modals.last_mut() {
+                *scroll = if cmd == Cmd::HelpUp {
+                    scroll.saturating_sub(3)
+                } else {
+                    scroll.saturating_add(3)
+                };
+            }
+        }
+        Cmd::FieldPrev | Cmd::FieldNext | Cmd::FieldClear | Cmd::FieldEnter => {
+            settings_field(app, cmd)
+        }
+        Cmd::PresetPrev | Cmd::PresetNext => preset_step(app, cmd == Cmd::PresetNext),
+        Cmd::PresetSave => app.modals.push(Modal::Ask {
+            ask: Ask::PresetName,
+            text: new_input(Vec::new()),
+            error: None,
+        }),
+        Cmd::PresetDelete => preset_delete(app, fx),
+        Cmd::ModelPrev | Cmd::ModelNext => {
+            if let Some(Modal::Models(p)) = app.modals.last_mut() {
+                let n = p.models.as_ref().map(Vec::len).unwrap_or(0);
+                p.selected = if cmd == Cmd::ModelNext {
+                    (p.selected + 1).min(n.saturating_sub(1))
+                } else {
+                    p.selected.saturating_sub(1)
+                };
+            }
+        }
+        Cmd::ModelLoad => model_load(app, fx),
+        Cmd::ModelsRescan => {
+            if let Some(Modal::Models(p)) = app.modals.last_mut() {
+                p.models = None;
+                fx.push(Effect::DiscoverModels {
+                    extra: app.models_dirs.clone(),
+                });
+            }
+        }
+        Cmd::EditorSave => editor_save(app),
+        Cmd::PromptAccept => ask_accept(app, fx),
+        Cmd::ConfirmYes => confirm(app, fx),
+        _ => {}
+    }
+}
+
+/// Keys no binding claimed, typed into the open dialog's text.
+pub fn text_key(app: &mut App, k: KeyEvent) {
+    let App {
+        modals,
+        convs,
+        current,
+        ..
+    } = app;
+    let Some(conv) = convs.get_mut(*current) else {
+        return;
+    };
+    match modals.last_mut() {
+        Some(Modal::Editor { text, .. }) => {
+            text.input(k);
+        }
+        // One line only: enter is the accept binding, never a newline.
+        Some(Modal::Ask { text, error, .. }) if k.code != KeyCode::Enter => {
+            text.input(k);
+            *error = None;
+        }
+        Some(Modal::Settings(form)) => {
+            if form.row == GRAMMAR {
+                return;
+            }
+            let plain = !k
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+            match k.code {
+                KeyCode::Char(c) if plain => form.values[form.row].push(c),
+                KeyCode::Backspace => {
+                    form.values[form.row].pop();
+                }
+                _ => return,
+            }
+            if form.apply_row(&mut conv.sampling) {
+                conv.preset = "custom".into();
+            }
+            form.note = None;
+        }
+        _ => {}
+    }
+}
+
+/// Pasted text goes to the dialog's text field, else to the message input.
+pub fn paste(app: &mut App, text: &str) {
+    let App {
+        modals,
+        convs,
+        current,
+        input,
+        focus,
+        ..
+    } = app;
+    match modals.last_mut() {
+        Some(Modal::Editor { text: t, .. }) => {
+            t.insert_str(text);
+        }
+        Some(Modal::Ask { text: t, .. }) => {
+            t.insert_str(text.replace('\n', " "));
+        }
+        Some(Modal::Settings(form)) if form.row != GRAMMAR => {
+            form.values[form.row].push_str(text.trim());
+            if let Some(conv) = convs.get_mut(*current) {
+                if form.apply_row(&mut conv.sampling) {
+                    conv.preset = "custom".into();
+                }
+            }
+        }
+        Some(_) => {}
+        None => {
+            *focus = crate::ui::app::Focus::Input;
+            input.insert_str(text);
+        }
+    }
+}
+
+fn settings_field(app: &mut App, cmd: Cmd) {
+    let App {
+        modals,
+        convs,
+        current,
+        ..
+    } = app;
+    let Some(conv) = convs.get_mut(*current) else {
+        return;
+    };
+    let Some(Modal::Settings(form)) = modals.last_mut() else {
+        return;
+    };
+    let n = FIELDS.len();
+    match cmd {
+        Cmd::FieldPrev => form.row = (form.row + n - 1) % n,
+        Cmd::FieldNext => form.row = (form.row + 1) % n,
+        Cmd::FieldClear if form.row == GRAMMAR => {
+            conv.sampling.grammar = None;
+            form.values[GRAMMAR] = show(&conv.sampling, "grammar");
+            conv.preset = "custom".into();
+        }
+        Cmd::FieldClear => {
+            form.values[form.row].clear();
+            form.apply_row(&mut conv.sampling);
+        }
+        Cmd::FieldEnter if form.row == GRAMMAR => {
+            let lines = conv
+                .sampling
+                .grammar
+                .as_deref()
+                .unwrap_or("")
+                .lines()
+                .map(str::to_string)
+                .collect();
+            modals.push(Modal::Editor {
+                target: EditTarget::Grammar,
+                text: new_input(lines),
+            });
+        }
+        Cmd::FieldEnter => form.row = (form.row + 1) % n,
+        _ => {}
+    }
+}
+
+fn preset_step(app: &mut App, forward: bool) {
+    let names = app.presets.names();
+    let App {
+        modals,
+        convs,
+        current,
+        presets,
+        ..
+    } = app;
+    let Some(conv) = convs.get_mut(*current) else {
+        return;
+    };
+    let Some(Modal::Settings(form)) = modals.last_mut() else {
+        return;
+    };
+    let n = names.len();
+    form.preset = if forward {
+        (form.preset + 1) % n
+    } else {
+        (form.preset + n - 1) % n
+    };
+    let name = &names[form.preset];
+    if let Some(s) = presets.get(name) {
+        // The grammar is not part of a preset's purpose: keep the conversation's.
+        let grammar = conv.sampling.grammar.take();
+        conv.sampling = s;
+        if conv.sampling.grammar.is_none() {
+            conv.sampling.grammar = grammar;
+        }
+        conv.preset = name.clone();
+        form.reset(&conv.sampling);
+        form.note = Some(format!("applied preset '{name}'"));
+    }
+}
+
+fn preset_delete(app: &mut App, fx: &mut Vec<Effect>) {
+    let names = app.presets.names();
+    let Some(Modal::Settings(form)) = app.modals.last_mut() else {
+        return;
+    };
+    let Some(name) = names.get(form.preset).cloned() else {
+        return;
+    };
+    if !app.presets.is_user(&name) {
+        form.note = Some(format!("'{name}' is built in and cannot be deleted"));
+        return;
+    }
+    app.presets.user.remove(&name);
+    form.preset = form.preset.saturating_sub(1);
+    form.note = Some(format!("deleted preset '{name}'"));
+    fx.push(Effect::SavePresets {
+        presets: app.presets.clone(),
+        config_dir: app.config_dir.clone(),
+    });
+}
+
+fn model_load(app: &mut App, fx: &mut Vec<Effect>) {
+    if app.engine == EngineState::Starting {
+        app.notify(
+            Level::Warn,
+            "the engine is still starting: try again in a moment",
+        );
+        return;
+    }
+    let Some(Modal::Models(p)) = app.modals.last() else {
+        return;
+    };
+    let Some(found) = p.models.as_ref().and_then(|m| m.get(p.selected)).cloned() else {
+        return;
+    };
+    let info = match &found.info {
+        Ok(i) => i.clone(),
+        Err(e) => {
+            app.notify(Level::Error, format!("cannot load this file: {e}"));
+            return;
+        }
+    };
+    if let Some(g) = app.generation {
+        fx.push(Effect::Cancel { gen: g.gen });
+    }
+    app.engine = EngineState::Loading {
+        name: info.name.clone(),
+        progress: 0.0,
+    };
+    fx.push(Effect::Load {
+        path: found.path.clone(),
+        settings: app.engine_settings.clone(),
+    });
+    app.modals.pop();
+}
+
+pub fn models_found(app: &mut App, found: Vec<Found>) {
+    let current = app.model.as_ref().map(|m| m.path.clone());
+    for m in app.modals.iter_mut() {
+        if let Modal::Models(p) = m {
+            p.selected = current
+                .as_ref()
+                .and_then(|c| found.iter().position(|f| &f.path == c))
+                .unwrap_or(0);
+            p.models = Some(found.clone());
+        }
+    }
+}
+
+fn editor_save(app: &mut App) {
+    let Some(Modal::Editor { target, text }) = app.modals.pop() else {
+        return;
+    };
+    let value = text.lines().join("\n");
+    let conv = app.conv_mut();
+    match target {
+        EditTarget::SystemPrompt => {
+            conv.system_prompt = value.trim_end().to_string();
+            app.notify(
+                Level::Info,
+                "system prompt saved; it applies from the next reply",
+            );
+        }
+        EditTarget::Grammar => {
+            conv.sampling.grammar = (!value.trim().is_empty()).then_some(value);
+            conv.preset = "custom".into();
+            let shown = show(&conv.sampling, "grammar");
+            if let Some(Modal::Settings(form)) = app.modals.last_mut() {
+                form.values[GRAMMAR] = shown;
+            }
+        }
+    }
+}
+
+fn ask_accept(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(Modal::Ask { ask, text, .. }) = app.modals.last() else {
+        return;
+    };
+    let value = text.lines().join(" ");
+    let ask = *ask;
+    let result = match ask {
+        Ask::RenameChat(id) => {
+            let name = crate::text::sanitize::sanitize_line(value.trim());
+            if name.is_empty() {
+                Err("a conversation needs a name".to_string())
+            } else {
+                if let Some(c) = app.conv_index(id).map(|i| &mut app.convs[i]) {
+                    c.title = name;
+                    c.titled = true;
+                }
+                Ok(())
+            }
+        }
+        Ask::PresetName => check_name(&value).map(|name| {
+            let s = app.conv().sampling.clone();
+            app.presets.user.insert(name.clone(), s);
+            app.conv_mut().preset = name.clone();
+            fx.push(Effect::SavePresets {
+                presets: app.presets.clone(),
+                config_dir: app.config_dir.clone(),
+            });
+            let idx = app
+                .presets
+                .names()
+                .iter()
+                .position(|n| *n == name)
+                .unwrap_or(0);
+            if let Some(Modal::Settings(form)) = app.modals.iter_mut().rev().nth(1) {
+                form.preset = idx;
+                form.note = Some(format!("saved preset '{name}'"));
+            }
+        }),
+    };
+    match result {
+        Ok(()) => {
+            app.modals.pop();
+        }
+        Err(e) => {
+            if let Some(Modal::Ask { error, .. }) = app.modals.last_mut() {
+                *error = Some(e);
+            }
+        }
+    }
+}
+
+fn confirm(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(Modal::Confirm { what, .. }) = app.modals.pop() else {
+        return;
+    };
+    match what {
+        Confirm::Quit => app.quit = true,
+        Confirm::ClearChat(id) => {
+            stop_if_in(app, id, fx);
+            if let Some(i) = app.conv_index(id) {
+                let c = &mut app.convs[i];
+                c.messages.clear();
+                c.scroll = Scroll::Follow;
+                c.selected = None;
+                c.context_used = None;
+                if app.editing.is_some() && i == app.current {
+                    let (_, d) = app.editing.take().unwrap_or_default();
+                    app.input = new_input(d);
+                }
+            }
+        }
+        Confirm::DeleteChat(id) => {
+            stop_if_in(app, id, fx);
+            let Some(i) = app.conv_index(id) else { return };
+            if i == app.current {
+                // The input belonged to the deleted conversation: it goes with it.
+                app.editing = None;
+                app.convs.remove(i);
+                if app.convs.is_empty() {
+                    app.add_conversation();
+                }
+                app.current = i.min(app.convs.len() - 1);
+                let d = std::mem::take(&mut app.conv_mut().draft);
+                app.input = new_input(d);
+            } else {
+                app.convs.remove(i);
+                if i < app.current {
+                    app.current -= 1;
+                }
+                switch(app, app.current);
+            }
+            app.notify(Level::Info, "conversation deleted");
+        }
+    }
+}
+
+/// Cancels the running reply when it belongs to conversation `id`.
+fn stop_if_in(app: &mut App, id: u64, fx: &mut Vec<Effect>) {
+    if let Some(g) = app.generation.filter(|g| g.conv == id) {
+        fx.push(Effect::Cancel { gen: g.gen });
+        app.generation = None;
+        if app.engine == EngineState::Generating {
+            app.engine = EngineState::Ready;
+        }
+    }
+}

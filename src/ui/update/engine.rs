@@ -1,0 +1,176 @@
+//! Engine events into state: start-up, load progress and errors, streamed tokens and the end of
+//! a reply.
+
+use crate::engine::{DoneStats, EventKind, StopReason};
+use crate::ui::action::Tag;
+use crate::ui::app::{App, EngineState, Level};
+use crate::ui::conversation::{MsgState, ReplyStats, TokInfo};
+use crate::ui::effect::Effect;
+use crate::ui::keymap::Cmd;
+
+/// The effects to run once the first frame is on screen: the engine starts in the background.
+pub fn init(app: &App) -> Vec<Effect> {
+    vec![Effect::StartEngine {
+        model: app.startup_model.clone(),
+        settings: app.engine_settings.clone(),
+    }]
+}
+
+pub fn started(app: &mut App, r: Result<(), String>, fx: &mut Vec<Effect>) {
+    match r {
+        Ok(()) => {
+            if let Some(path) = app.startup_model.clone() {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                app.engine = EngineState::Loading {
+                    name,
+                    progress: 0.0,
+                };
+                fx.push(Effect::Load {
+                    path,
+                    settings: app.engine_settings.clone(),
+                });
+            }
+        }
+        Err(e) => {
+            let msg = format!("the engine could not start: {e}");
+            app.notify(Level::Error, msg.clone());
+            app.engine = EngineState::NoModel(msg);
+        }
+    }
+}
+
+pub fn event(app: &mut App, tag: Tag, kind: EventKind, _fx: &mut Vec<Effect>) {
+    match tag {
+        Tag::Load => load_event(app, kind),
+        Tag::Gen(g) => {
+            if app.generation.map(|x| x.gen) == Some(g) {
+                gen_event(app, kind);
+            }
+        }
+    }
+}
+
+fn load_event(app: &mut App, kind: EventKind) {
+    match kind {
+        EventKind::LoadProgress(p) => {
+            if let EngineState::Loading { progress, .. } = &mut app.engine {
+                *progress = p.clamp(0.0, 1.0);
+            }
+        }
+        EventKind::Loaded(info) => {
+            let note = format!("loaded {} ({} tokens of context)", info.name, info.n_ctx);
+            // At start the status bar says it; a note only for a switch, where it confirms.
+            let switched = app.model.is_some();
+            app.model = Some(info);
+            app.engine = if app.generating() {
+                EngineState::Generating
+            } else {
+                EngineState::Ready
+            };
+            for c in app.convs.iter_mut() {
+                // Token counts of another model say nothing about this one.
+                c.context_used = None;
+            }
+            app.notices.retain(|n| n.level != Level::Error);
+            if switched {
+                app.notify(Level::Info, note);
+            }
+        }
+        EventKind::Error { error, .. } => {
+            let (msg, state) = match &app.model {
+                Some(m) => (
+                    format!("could not load the model: {error}; still using {}", m.name),
+                    EngineState::Ready,
+                ),
+                None => {
+                    let m = format!(
+                        "could not load the model: {error}; {} picks another",
+                        app.keymap.hint(Cmd::Models)
+                    );
+                    (m.clone(), EngineState::NoModel(m))
+                }
+            };
+            app.engine = state;
+            app.notify(Level::Error, msg);
+        }
+        _ => {}
+    }
+}
+
+fn gen_event(app: &mut App, kind: EventKind) {
+    let Some(g) = app.generation else { return };
+    let Some(ci) = app.conv_index(g.conv) else {
+        app.generation = None;
+        return;
+    };
+    let n_ctx = app.model.as_ref().map(|m| m.n_ctx).unwrap_or(0);
+    let conv = &mut app.convs[ci];
+    let Some(msg) = conv.messages.get_mut(g.msg) else {
+        app.generation = None;
+        return;
+    };
+    match kind {
+        EventKind::Token(t) => {
+            msg.content.push_str(&t.text);
+            // token_id -1 is text released at the end (stop-string look-ahead), not a token.
+            if t.token_id != -1 {
+                msg.tokens.push(TokInfo {
+                    piece: t.piece,
+                    logprob: t.logprob,
+                    top: t.top,
+                });
+            }
+            msg.touch();
+        }
+        EventKind::Done(d) => {
+            finish(msg, &d);
+            conv.context_used = Some(d.context_used);
+            app.last_stats = msg.stats;
+            app.generation = None;
+            app.engine = EngineState::Ready;
+            if d.stop == StopReason::ContextFull {
+                app.notify(
+                    Level::Warn,
+                    format!("the context ({n_ctx} tokens) is full: the reply was cut off; clear the conversation or start with a larger -c"),
+                );
+            }
+            if d.dropped_messages > 0 {
+                app.notify(
+                    Level::Warn,
+                    format!(
+                        "{} early messages no longer fit in the context and were left out",
+                        d.dropped_messages
+                    ),
+                );
+            }
+        }
+        EventKind::Error { error, .. } => {
+            msg.state = MsgState::Failed(error.to_string());
+            msg.touch();
+            app.generation = None;
+            app.engine = EngineState::Ready;
+            app.notify(Level::Error, format!("the reply failed: {error}"));
+        }
+        _ => {}
+    }
+}
+
+fn finish(msg: &mut crate::ui::conversation::Message, d: &DoneStats) {
+    if !d.text.is_empty() || msg.content.is_empty() {
+        msg.content = d.text.clone();
+    }
+    msg.state = if d.stop == StopReason::Cancelled {
+        MsgState::Stopped
+    } else {
+        MsgState::Done
+    };
+    msg.stats = Some(ReplyStats {
+        tokens: d.generated_tokens,
+        tps: d.gen_tps,
+        ttft_ms: d.ttft_ms,
+    });
+    msg.touch();
+}

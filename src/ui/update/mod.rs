@@ -1,0 +1,177 @@
+//! `update`: the one place the UI state changes. It turns an `Action` into state changes and a
+//! list of `Effect`s for the runtime; it never does I/O itself, so tests drive it directly.
+
+mod chat;
+mod dialogs;
+mod engine;
+
+pub use engine::init;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
+
+use super::action::Action;
+use super::app::{App, Confirm, Focus, Level, Modal};
+use super::effect::Effect;
+use super::keymap::{Cmd, Ctx, KeySpec};
+use super::transcript;
+
+/// Applies one action; returns what the runtime must do.
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match action {
+        Action::Key(k) => {
+            if k.kind == KeyEventKind::Release {
+                return fx;
+            }
+            // Info notes ("copied") last until the next key.
+            app.notices.retain(|n| n.level != Level::Info);
+            on_key(app, k, &mut fx);
+        }
+        Action::Mouse(m) => match m.kind {
+            MouseEventKind::ScrollUp => scroll_target(app, -3),
+            MouseEventKind::ScrollDown => scroll_target(app, 3),
+            _ => {}
+        },
+        Action::Paste(text) => dialogs::paste(app, &clean_paste(&text)),
+        Action::Resize(..) => {}
+        Action::EngineStarted(r) => engine::started(app, r, &mut fx),
+        Action::Engine { tag, kind } => engine::event(app, tag, kind, &mut fx),
+        Action::ModelsFound(found) => dialogs::models_found(app, found),
+        Action::Saved(r) => match r {
+            Ok(what) => app.notify(Level::Info, format!("saved {what}")),
+            Err(e) => app.notify(Level::Error, e),
+        },
+        Action::Terminate => app.quit = true,
+        Action::Interrupt => interrupt(app, &mut fx),
+    }
+    // Only the focused input shows a cursor.
+    let focused = app.focus == Focus::Input && app.modals.is_empty();
+    let cursor = if focused {
+        ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)
+    } else {
+        ratatui::style::Style::default()
+    };
+    if app.input.cursor_style() != cursor {
+        app.input.set_cursor_style(cursor);
+    }
+    // The message input (re-created on send, switch and history) always has its hint.
+    if app.input.placeholder_text().is_empty() {
+        app.input.set_placeholder_text("Ask anything…");
+        app.input
+            .set_placeholder_style(ratatui::style::Style::default().fg(app.theme.dim));
+    }
+    fx
+}
+
+/// Pasted text keeps its lines and tabs; other control characters are dropped.
+fn clean_paste(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect()
+}
+
+/// Mouse wheel: the help text when it is open, else the transcript.
+fn scroll_target(app: &mut App, delta: isize) {
+    if let Some(Modal::Help { scroll, .. }) = app.modals.last_mut() {
+        *scroll = scroll.saturating_add_signed(delta as i16);
+        return;
+    }
+    if app.modals.is_empty() {
+        transcript::scroll(app, delta);
+    }
+}
+
+fn interrupt(app: &mut App, fx: &mut Vec<Effect>) {
+    if let Some(g) = app.generation {
+        fx.push(Effect::Cancel { gen: g.gen });
+    } else if matches!(
+        app.modals.last(),
+        Some(Modal::Confirm {
+            what: Confirm::Quit,
+            ..
+        })
+    ) {
+        // A second ctrl+c at the question means it.
+        app.quit = true;
+    } else {
+        app.modals.push(Modal::Confirm {
+            what: Confirm::Quit,
+            question: "Quit howdah?".into(),
+        });
+    }
+}
+
+fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
+    let spec = KeySpec::from_event(&k);
+    if !app.modals.is_empty() {
+        let ctx = app.ctx();
+        if let Some(cmd) = app.keymap.get(ctx, &spec) {
+            return dialogs::command(app, cmd, fx);
+        }
+        // Leaving and help work from every dialog.
+        match app.keymap.get(Ctx::Global, &spec) {
+            Some(Cmd::Quit) => app.quit = true,
+            Some(Cmd::Interrupt) => interrupt(app, fx),
+            Some(Cmd::Help) if !spec.is_text() && ctx != Ctx::Help => {
+                app.modals.push(Modal::Help {
+                    ctx: Some(ctx),
+                    scroll: 0,
+                })
+            }
+            _ => dialogs::text_key(app, k),
+        }
+        return;
+    }
+    match app.focus {
+        Focus::Input => {
+            let typing = spec.is_text() && !(spec.code == KeyCode::Char('?') && app.input_empty());
+            if typing {
+                app.history_pos = None;
+                app.input.input(k);
+                return;
+            }
+            match app.keymap.get(Ctx::Input, &spec) {
+                Some(Cmd::HistoryPrev | Cmd::HistoryNext)
+                    if !(app.input_empty() || app.history_pos.is_some()) =>
+                {
+                    app.input.input(k);
+                }
+                Some(cmd) => chat::command(app, cmd, fx),
+                None => match app.keymap.get(Ctx::Global, &spec) {
+                    Some(cmd) => global(app, cmd, fx),
+                    None => {
+                        app.history_pos = None;
+                        app.input.input(k);
+                    }
+                },
+            }
+        }
+        Focus::Transcript | Focus::Sidebar => {
+            if let Some(cmd) = app.keymap.get(app.ctx(), &spec) {
+                chat::command(app, cmd, fx);
+            } else if let Some(cmd) = app.keymap.get(Ctx::Global, &spec) {
+                global(app, cmd, fx);
+            } else if spec.is_text() {
+                // Typing anywhere on the chat screen goes to the input.
+                app.focus = Focus::Input;
+                app.conv_mut().selected = None;
+                app.input.input(k);
+            }
+        }
+    }
+}
+
+/// Commands of the global context.
+fn global(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
+    match cmd {
+        Cmd::Quit => app.quit = true,
+        Cmd::Interrupt => interrupt(app, fx),
+        Cmd::Help => app.modals.push(Modal::Help {
+            ctx: None,
+            scroll: 0,
+        }),
+        other => chat::command(app, other, fx),
+    }
+}

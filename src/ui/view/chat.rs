@@ -1,0 +1,202 @@
+//! The chat screen's centre: transcript (or the welcome text), the token panel and the input.
+
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::ui::app::{App, EngineState, Focus};
+use crate::ui::conversation::Scroll;
+use crate::ui::keymap::Cmd;
+use crate::ui::transcript;
+
+/// The part of the transcript area that holds message rows (one column kept free on the right
+/// for the scroll marks).
+pub fn transcript_rows(area: Rect) -> Rect {
+    Rect {
+        width: area.width.saturating_sub(1),
+        ..area
+    }
+}
+
+pub fn transcript(app: &App, frame: &mut Frame, area: Rect) {
+    let conv = app.conv();
+    let th = &app.theme;
+    if conv.messages.is_empty() {
+        return welcome(app, frame, area);
+    }
+    let rows = transcript_rows(area);
+    let lines = transcript::visible(app, conv, rows.width, rows.height as usize);
+    frame.render_widget(Paragraph::new(lines), rows);
+    let dim = Style::default().fg(th.accent);
+    if area.width > 0 && area.height > 0 {
+        let mark_x = area.x + area.width - 1;
+        if transcript::has_above(app, conv, rows.width, rows.height as usize) {
+            frame.render_widget(
+                Paragraph::new("↑").style(dim),
+                Rect::new(mark_x, area.y, 1, 1),
+            );
+        }
+        if conv.scroll != Scroll::Follow {
+            let y = area.y + area.height - 1;
+            frame.render_widget(Paragraph::new("↓").style(dim), Rect::new(mark_x, y, 1, 1));
+        }
+    }
+}
+
+fn welcome(app: &App, frame: &mut Frame, area: Rect) {
+    let th = &app.theme;
+    let k = &app.keymap;
+    let dim = Style::default().fg(th.dim);
+    let key = Style::default().fg(th.accent);
+    let status = match &app.engine {
+        EngineState::NoModel(why) => Line::styled(why.clone(), Style::default().fg(th.error)),
+        EngineState::Loading { name, .. } => Line::styled(format!("loading {name}…"), dim),
+        EngineState::Starting => Line::styled("starting the engine…", dim),
+        _ => Line::styled(format!("model: {}", app.model_name()), dim),
+    };
+    // Same-width rows, so that centring keeps the keys in one column.
+    let hint = |cmd: Cmd, what: &str| {
+        Line::from(vec![
+            Span::styled(format!("{:>8}", k.hint(cmd)), key),
+            Span::styled(format!("  {what:<18}"), dim),
+        ])
+    };
+    let mut lines = vec![
+        Line::styled(
+            "howdah",
+            Style::default().fg(th.accent).add_modifier(Modifier::BOLD),
+        ),
+        status,
+        Line::default(),
+        Line::styled(
+            "Type a message below and press enter.",
+            Style::default().fg(th.fg),
+        ),
+        Line::default(),
+        hint(Cmd::Help, "all key bindings"),
+        hint(Cmd::Models, "pick a model"),
+        hint(Cmd::Settings, "sampling settings"),
+        hint(Cmd::SystemPrompt, "system prompt"),
+        hint(Cmd::NewChat, "new conversation"),
+        hint(Cmd::Quit, "quit"),
+    ];
+    let top = area.height.saturating_sub(lines.len() as u16) / 3;
+    let mut padded = vec![Line::default(); top as usize];
+    padded.append(&mut lines);
+    frame.render_widget(
+        Paragraph::new(padded)
+            .alignment(Alignment::Center)
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+/// Probability and alternatives of the token under the cursor.
+pub fn token_panel(app: &App, frame: &mut Frame, area: Rect) {
+    let th = &app.theme;
+    let conv = app.conv();
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(Style::default().fg(th.border))
+        .title(Span::styled(" Token ", Style::default().fg(th.accent)));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let tok = conv
+        .focus_message()
+        .and_then(|i| conv.messages.get(i))
+        .and_then(|m| {
+            m.tokens
+                .get(conv.token_cursor.min(m.tokens.len().saturating_sub(1)))
+                .map(|t| (t, m.tokens.len()))
+        });
+    let Some((t, n)) = tok else {
+        let msg = format!(
+            "No token data: replies generated in this session show here. {} focuses the transcript, ←/→ move.",
+            app.keymap.hint(Cmd::FocusNext)
+        );
+        frame.render_widget(
+            Paragraph::new(msg)
+                .style(Style::default().fg(th.dim))
+                .wrap(Wrap { trim: true }),
+            inner,
+        );
+        return;
+    };
+    let show = |s: &str| format!("{:?}", s);
+    let mut first = vec![
+        Span::styled(
+            format!("{}/{} ", conv.token_cursor.min(n - 1) + 1, n),
+            Style::default().fg(th.dim),
+        ),
+        Span::styled(
+            show(&t.piece),
+            Style::default()
+                .fg(ratatui::style::Color::Black)
+                .bg(th.heat(t.prob())),
+        ),
+        Span::raw(format!(
+            "  p = {:.1}%  logprob {:.2}",
+            t.prob() * 100.0,
+            t.logprob
+        )),
+    ];
+    if t.top.is_empty() {
+        first.push(Span::styled(
+            "  (no alternatives recorded)",
+            Style::default().fg(th.dim),
+        ));
+    }
+    let mut alts = vec![Span::styled("alternatives: ", Style::default().fg(th.dim))];
+    for (i, a) in t.top.iter().enumerate() {
+        if i > 0 {
+            alts.push(Span::styled(" · ", Style::default().fg(th.dim)));
+        }
+        alts.push(Span::styled(
+            show(&a.text),
+            Style::default().fg(th.heat(a.prob)),
+        ));
+        alts.push(Span::raw(format!(" {:.1}%", a.prob * 100.0)));
+    }
+    frame.render_widget(
+        Paragraph::new(vec![Line::from(first), Line::from(alts)]).wrap(Wrap { trim: false }),
+        inner,
+    );
+}
+
+pub fn input(app: &App, frame: &mut Frame, area: Rect) {
+    let th = &app.theme;
+    let focused = app.focus == Focus::Input && app.modals.is_empty();
+    let k = &app.keymap;
+    let title = if app.editing.is_some() {
+        " Editing message "
+    } else {
+        " Message "
+    };
+    let hints = format!(
+        " {} send · {} new line · {} help ",
+        k.hint(Cmd::Send),
+        k.hint(Cmd::Newline),
+        k.hint(Cmd::Help)
+    );
+    let border = Style::default().fg(if focused {
+        th.border_focused
+    } else {
+        th.border
+    });
+    let mut block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(border)
+        .title(Span::styled(
+            title,
+            Style::default().fg(th.accent).add_modifier(Modifier::BOLD),
+        ));
+    if area.width as usize > hints.chars().count() + 20 {
+        block = block
+            .title(Line::styled(hints, Style::default().fg(th.dim)).alignment(Alignment::Right));
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    frame.render_widget(&app.input, inner);
+}

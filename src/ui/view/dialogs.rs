@@ -1,0 +1,76 @@
+//! Small dialogs: the multi-line text editor, the one-line name prompt and yes/no questions.
+
+use ratatui::layout::{Constraint, Layout};
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+use ratatui_textarea::TextArea;
+
+use crate::ui::app::{App, Ask, EditTarget};
+use crate::ui::keymap::Cmd;
+
+pub fn editor(app: &App, frame: &mut Frame, target: EditTarget, text: &TextArea) {
+    let k = &app.keymap;
+    let what = match target {
+        EditTarget::SystemPrompt => "System prompt",
+        EditTarget::Grammar => "GBNF grammar (root rule `root`; empty = none)",
+    };
+    let title = format!(
+        "{what} · {} save · {} cancel",
+        k.hint(Cmd::EditorSave),
+        k.hint(Cmd::EditorCancel)
+    );
+    let area = frame.area();
+    let inner = super::popup(
+        app,
+        frame,
+        area.width.saturating_sub(8).max(20),
+        area.height.saturating_sub(6).max(5),
+        &title,
+    );
+    frame.render_widget(text, inner);
+}
+
+pub fn ask(app: &App, frame: &mut Frame, ask: Ask, text: &TextArea, error: Option<&str>) {
+    let k = &app.keymap;
+    let what = match ask {
+        Ask::RenameChat(_) => "Rename conversation",
+        Ask::PresetName => "Save settings as preset named",
+    };
+    let title = format!(
+        "{what} · {} ok · {} cancel",
+        k.hint(Cmd::PromptAccept),
+        k.hint(Cmd::PromptCancel)
+    );
+    let inner = super::popup(app, frame, 60, 5, &title);
+    let [field, err] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    frame.render_widget(text, field);
+    if let Some(e) = error {
+        frame.render_widget(
+            Paragraph::new(e.to_string())
+                .style(Style::default().fg(app.theme.error))
+                .wrap(Wrap { trim: true }),
+            err,
+        );
+    }
+}
+
+pub fn confirm(app: &App, frame: &mut Frame, question: &str) {
+    let k = &app.keymap;
+    let lines = vec![
+        Line::styled(question.to_string(), Style::default().fg(app.theme.fg)),
+        Line::default(),
+        Line::styled(
+            format!(
+                "{} yes · {} no",
+                k.hint(Cmd::ConfirmYes),
+                k.hint(Cmd::ConfirmNo)
+            ),
+            Style::default().fg(app.theme.dim),
+        ),
+    ];
+    let w = (question.chars().count() as u16 + 6).clamp(30, 70);
+    let inner = super::popup(app, frame, w, 6, "Confirm");
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+}

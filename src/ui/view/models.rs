@@ -1,0 +1,107 @@
+//! The model picker: discovered GGUF files with size, quantization, context and chat template.
+
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::model::{human_bytes, human_params};
+use crate::ui::app::{App, Picker};
+use crate::ui::keymap::Cmd;
+
+pub fn render(app: &App, frame: &mut Frame, p: &Picker) {
+    let th = &app.theme;
+    let k = &app.keymap;
+    let dim = Style::default().fg(th.dim);
+    let area = frame.area();
+    let mut lines = Vec::new();
+    match &p.models {
+        None => lines.push(Line::styled("Looking for models…", dim)),
+        Some(m) if m.is_empty() => {
+            lines.push(Line::styled(
+                "No GGUF models found.",
+                Style::default().fg(th.warning),
+            ));
+            lines.push(Line::styled(
+                "Run `make models`, put .gguf files in the data folder's models/, or start with --models-dir DIR.",
+                dim,
+            ));
+        }
+        Some(models) => {
+            lines.push(Line::styled(
+                format!(
+                    "  {:<34} {:>8} {:>6} {:>9} {:>7}  {}",
+                    "name", "quant", "params", "size", "context", "chat template"
+                ),
+                dim.add_modifier(Modifier::BOLD),
+            ));
+            let current = app.model.as_ref().map(|m| &m.path);
+            let rows = area.height.saturating_sub(10).max(1) as usize;
+            let start = p.selected.saturating_sub(rows.saturating_sub(1));
+            for (i, f) in models.iter().enumerate().skip(start).take(rows) {
+                let sel = i == p.selected;
+                let mark = if Some(&f.path) == current {
+                    "● "
+                } else if sel {
+                    "› "
+                } else {
+                    "  "
+                };
+                let mut style = Style::default().fg(th.fg);
+                if sel {
+                    style = style.bg(th.selection_bg).add_modifier(Modifier::BOLD);
+                }
+                let line = match &f.info {
+                    Ok(m) => {
+                        let name: String = m.name.chars().take(34).collect();
+                        let ctx = if m.context_trained > 0 {
+                            m.context_trained.to_string()
+                        } else {
+                            "?".into()
+                        };
+                        let tmpl = if m.has_chat_template {
+                            "yes"
+                        } else {
+                            "no (plain text)"
+                        };
+                        Line::from(vec![
+                            Span::styled(mark, style.fg(th.accent)),
+                            Span::styled(
+                                format!(
+                                    "{name:<34} {:>8} {:>6} {:>9} {:>7}  {tmpl}",
+                                    m.quantization,
+                                    human_params(m.parameters),
+                                    human_bytes(m.file_size),
+                                    ctx
+                                ),
+                                style,
+                            ),
+                        ])
+                    }
+                    Err(e) => Line::from(vec![
+                        Span::styled(mark, style.fg(th.accent)),
+                        Span::styled(format!("unusable: {e}"), style.fg(th.error)),
+                    ]),
+                };
+                lines.push(line);
+            }
+            if let Some(f) = models.get(p.selected) {
+                lines.push(Line::default());
+                lines.push(Line::styled(format!("{}", f.path.display()), dim));
+            }
+        }
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        format!(
+            "↑/↓ choose · {} load (the current model stays if loading fails) · {} rescan · {} close",
+            k.hint(Cmd::ModelLoad),
+            k.hint(Cmd::ModelsRescan),
+            k.hint(Cmd::ModelsClose)
+        ),
+        dim,
+    ));
+    let h = lines.len() as u16 + 2;
+    let inner = super::popup(app, frame, 100, h, "Models");
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}

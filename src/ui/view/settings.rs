@@ -1,0 +1,78 @@
+//! The sampling settings panel: presets, every `Sampling` field, and what is wrong with a value.
+
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::ui::app::App;
+use crate::ui::keymap::Cmd;
+use crate::ui::settings::{hint, SettingsForm, FIELDS};
+
+pub fn render(app: &App, frame: &mut Frame, form: &SettingsForm) {
+    let th = &app.theme;
+    let k = &app.keymap;
+    let names = app.presets.names();
+    let preset = names.get(form.preset).cloned().unwrap_or_default();
+    let user = if app.presets.is_user(&preset) {
+        " (saved)"
+    } else {
+        ""
+    };
+    let dim = Style::default().fg(th.dim);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("Preset  ", dim),
+            Span::styled(
+                format!("◀ {preset}{user} ▶"),
+                Style::default().fg(th.accent).add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(format!("   in use: {}", app.conv().preset), dim),
+        ]),
+        Line::default(),
+    ];
+    for (i, f) in FIELDS.iter().enumerate() {
+        let sel = i == form.row;
+        let bad = form.errors[i].is_some();
+        let name_style = if sel {
+            Style::default().fg(th.accent).add_modifier(Modifier::BOLD)
+        } else {
+            Style::default().fg(th.fg)
+        };
+        let mut val_style = Style::default().fg(if bad { th.error } else { th.fg });
+        if sel {
+            val_style = val_style.bg(th.selection_bg);
+        }
+        let value = format!("{}{}", form.values[i], if sel { "▏" } else { "" });
+        lines.push(Line::from(vec![
+            Span::styled(if sel { "› " } else { "  " }, name_style),
+            Span::styled(format!("{f:<18}"), name_style),
+            Span::styled(format!("{value:<14}"), val_style),
+            Span::styled(format!(" {}", hint(f)), dim),
+        ]));
+        if let Some(e) = &form.errors[i] {
+            lines.push(Line::styled(
+                format!("    ✖ {e}"),
+                Style::default().fg(th.error),
+            ));
+        }
+    }
+    lines.push(Line::default());
+    if let Some(n) = &form.note {
+        lines.push(Line::styled(n.clone(), Style::default().fg(th.success)));
+    }
+    lines.push(Line::styled(
+        format!(
+            "↑/↓ field · type to edit (valid values apply at once) · {}/{} preset · {} save preset · {} delete preset · {} close",
+            k.hint(Cmd::PresetPrev),
+            k.hint(Cmd::PresetNext),
+            k.hint(Cmd::PresetSave),
+            k.hint(Cmd::PresetDelete),
+            k.hint(Cmd::SettingsClose)
+        ),
+        dim,
+    ));
+    let h = lines.len() as u16 + 4;
+    let inner = super::popup(app, frame, 76, h, "Sampling settings");
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
