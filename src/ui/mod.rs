@@ -53,11 +53,14 @@ pub fn run(cli: &crate::cli::Cli) -> Result<()> {
         .enable_all()
         .build()?;
     let mut engine = None;
+    // llama.cpp writes some errors straight to stderr: send them to the log, not over the UI.
+    let stderr_guard = crate::logging::StderrToLog::start();
     let result = {
         let mut guard = terminal::TerminalGuard::new(app.config.mouse)?;
         rt.block_on(runtime::run(&mut guard.terminal, app, &mut engine))
         // The guard drops here: the terminal is restored before the engine is waited for.
     };
     drop(engine);
+    drop(stderr_guard);
     result
 }
