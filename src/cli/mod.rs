@@ -3,6 +3,7 @@
 pub mod args;
 mod bench;
 mod models;
+mod prompt;
 mod run;
 
 use std::path::PathBuf;
@@ -45,6 +46,8 @@ pub enum Command {
     },
     /// Measure prompt processing and generation speed (like llama-bench)
     Bench(bench::BenchArgs),
+    /// Prompt templates: list, show and render zero-, one- and few-shot prompts
+    Prompt(prompt::PromptArgs),
 }
 
 /// Entry point of the binary.
@@ -66,6 +69,7 @@ pub fn main() -> ExitCode {
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Models { model, json }) => models::run(model, *json),
         Some(Command::Bench(a)) => bench::run(a),
+        Some(Command::Prompt(a)) => prompt::run(a),
         None => crate::ui::run(&cli),
     };
     match result {
