@@ -4,6 +4,7 @@
 mod chat;
 mod dialogs;
 mod engine;
+mod template_send;
 mod templates;
 
 pub use engine::init;

@@ -4,17 +4,13 @@
 
 use crossterm::event::KeyEvent;
 
-use super::chat;
-use crate::engine::{Prompt, Role};
+use super::template_send;
 use crate::prompt::{RenderOptions, Rendered, Selection};
-use crate::ui::app::{new_input, App, EngineState, Focus, Generation, Level, Modal, Screen};
-use crate::ui::conversation::{Message, MsgState, Scroll};
+use crate::ui::app::{new_input, App, EngineState, Level, Modal, Screen};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::{Cmd, Ctx, KeySpec};
 use crate::ui::template_jobs::EditSource;
-use crate::ui::templates::{
-    CompareRequest, Exact, Preview, PreviewRequest, Reloaded, Row, TplFocus,
-};
+use crate::ui::templates::{Exact, Preview, PreviewRequest, Reloaded, Row, TplFocus};
 
 /// Shows the browser; the library loads the first time.
 pub fn open(app: &mut App, fx: &mut Vec<Effect>) {
@@ -119,7 +115,7 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             });
             refresh(app, fx);
         }
-        Cmd::TplSend | Cmd::TplVarSend => send(app, fx),
+        Cmd::TplSend | Cmd::TplVarSend => template_send::send(app, fx),
         Cmd::TplEdit => edit(app, fx),
         Cmd::TplReload => fx.push(Effect::LoadTemplates {
             dir: tp.dir.clone(),
@@ -148,7 +144,7 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             }
         }
         Cmd::TplVarDone => tp.focus = TplFocus::List,
-        Cmd::TplCompare => compare(app, fx),
+        Cmd::TplCompare => template_send::compare(app, fx),
         _ => {}
     }
 }
@@ -341,132 +337,6 @@ pub fn preview_done(app: &mut App, id: u64, result: Result<Box<(Rendered, Exact)
     };
 }
 
-/// The rendering to send, or why there is none (already told to the user).
-fn ready_to_send(app: &mut App) -> Option<(crate::prompt::Template, Rendered)> {
-    let tp = &app.templates;
-    let Some(t) = tp.template().cloned() else {
-        let why = match tp.broken() {
-            Some(_) => "this file failed to load: e opens it to fix it",
-            None => "pick a template first",
-        };
-        app.notify(Level::Warn, why);
-        return None;
-    };
-    let missing = tp.missing();
-    if let Some(first) = missing.first() {
-        let field = tp.fields.iter().position(|(n, _)| n == first).unwrap_or(0);
-        app.notify(
-            Level::Error,
-            format!(
-                "fill the variable{} {} before sending ({} goes to the fields)",
-                if missing.len() > 1 { "s" } else { "" },
-                missing.join(", "),
-                app.keymap.hint(Cmd::TplFill)
-            ),
-        );
-        app.templates.focus = TplFocus::Vars;
-        app.templates.field = field;
-        return None;
-    }
-    match &tp.preview {
-        Preview::Ready { rendered, .. } => Some((t, rendered.clone())),
-        Preview::Choosing => {
-            app.notify(
-                Level::Info,
-                "the most similar examples are still being chosen: send again in a moment",
-            );
-            None
-        }
-        Preview::Error(e) => {
-            let e = e.clone();
-            app.notify(Level::Error, e);
-            None
-        }
-        Preview::None => None,
-    }
-}
-
-/// Sends the rendered prompt: chat mode makes it the conversation (system prompt, example turns,
-/// the input as the last user turn) and starts the reply; completion mode streams a raw
-/// completion of the text. A conversation that already has messages is left as it is and a new
-/// one takes the prompt.
-fn send(app: &mut App, fx: &mut Vec<Effect>) {
-    if let Some(why) = chat::not_ready(app) {
-        app.notify(Level::Warn, why);
-        return;
-    }
-    let Some((t, rendered)) = ready_to_send(app) else {
-        return;
-    };
-    app.templates.remember();
-    if !app.conv().messages.is_empty() {
-        let i = app.add_conversation();
-        chat::switch(app, i);
-    }
-    let conv = app.conv_mut();
-    conv.auto_title(&format!("{}: {}", t.name, rendered.sections.input.trim()));
-    if t.sampling.is_some() || t.grammar.is_some() {
-        conv.sampling = t.sampling_for(rendered.mode);
-        conv.preset = "custom".into();
-    }
-    let shots = rendered.examples.len();
-    match rendered.prompt {
-        Prompt::Chat(msgs) => {
-            conv.system_prompt.clear();
-            for m in msgs {
-                if m.role == Role::System {
-                    conv.system_prompt = m.content;
-                } else {
-                    conv.messages.push(Message::new(m.role, m.content));
-                }
-            }
-            chat::start_reply(app, fx);
-        }
-        Prompt::Raw(text) => {
-            // The base-model sampling (stop strings that end the answer) applies to this reply.
-            let sampling = t.sampling_for(rendered.mode);
-            conv.messages.push(Message::new(Role::User, text.clone()));
-            start_completion(app, text, sampling, fx);
-        }
-    }
-    app.screen = Screen::Chat;
-    app.focus = Focus::Input;
-    app.notify(
-        Level::Info,
-        format!(
-            "sent '{}' ({} mode, {shots} shot{})",
-            t.name,
-            rendered.mode.as_str(),
-            if shots == 1 { "" } else { "s" }
-        ),
-    );
-}
-
-/// Like a chat reply, but the engine continues the raw text.
-fn start_completion(
-    app: &mut App,
-    prompt: String,
-    sampling: crate::engine::Sampling,
-    fx: &mut Vec<Effect>,
-) {
-    let gen = app.next_gen;
-    app.next_gen += 1;
-    let conv = app.conv_mut();
-    let mut reply = Message::new(Role::Assistant, "");
-    reply.state = MsgState::Streaming;
-    conv.messages.push(reply);
-    conv.scroll = Scroll::Follow;
-    conv.selected = None;
-    let (id, msg) = (conv.id, conv.messages.len() - 1);
-    app.generation = Some(Generation { gen, conv: id, msg });
-    app.engine = EngineState::Generating;
-    fx.push(Effect::Complete {
-        gen,
-        prompt,
-        sampling,
-    });
-}
-
 fn edit(app: &mut App, fx: &mut Vec<Effect>) {
     let tp = &app.templates;
     let source = if let Some(t) = tp.template() {
@@ -487,30 +357,4 @@ fn edit(app: &mut App, fx: &mut Vec<Effect>) {
         source,
         dir: tp.dir.clone(),
     });
-}
-
-/// The hook to the comparison view: the template and its settings as they are now.
-fn compare(app: &mut App, fx: &mut Vec<Effect>) {
-    let mode = app.templates.mode(app.model.as_ref());
-    let tp = &app.templates;
-    let Some(t) = tp.template() else {
-        app.notify(Level::Warn, "pick a template first");
-        return;
-    };
-    let missing = tp.missing();
-    if !missing.is_empty() {
-        app.notify(
-            Level::Error,
-            format!("fill {} before comparing", missing.join(", ")),
-        );
-        return;
-    }
-    fx.push(Effect::OpenCompare(CompareRequest {
-        template: t.name.clone(),
-        vars: tp.filled(),
-        shots: tp.shots,
-        selection: tp.selection,
-        seed: tp.seed,
-        mode,
-    }));
 }

@@ -8,6 +8,7 @@ mod models;
 mod settings;
 mod sidebar;
 mod status;
+mod template_preview;
 mod templates;
 
 use ratatui::layout::{Constraint, Layout, Rect};
