@@ -16,16 +16,20 @@ use crate::ui::templates::Preview;
 pub fn tokens(app: &App, frame: &mut Frame, area: Rect) {
     let th = &app.theme;
     let dim = Style::default().fg(th.dim);
+    let (exact, mode) = match &app.templates.preview {
+        Preview::Ready { exact, rendered } => (exact.as_ref(), rendered.mode),
+        _ => (None, Mode::Chat),
+    };
+    let title = match exact {
+        Some(Ok(x)) => format!(" Tokens · {} tokenizer ", x.model),
+        _ => " Tokens ".to_string(),
+    };
     let block = Block::new()
         .borders(Borders::TOP)
         .border_style(Style::default().fg(th.border))
-        .title(Span::styled(" Tokens ", Style::default().fg(th.accent)));
+        .title(Span::styled(title, Style::default().fg(th.accent)));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let exact = match &app.templates.preview {
-        Preview::Ready { exact, .. } => exact.as_ref(),
-        _ => None,
-    };
     let lines = match exact {
         Some(Ok(x)) => {
             let t = &x.tokens;
@@ -47,8 +51,15 @@ pub fn tokens(app: &App, frame: &mut Frame, area: Rect) {
                 row(Sections::NAMES[0], t.system),
                 row(Sections::NAMES[1], t.examples),
                 row(Sections::NAMES[2], t.input),
+                row(
+                    match mode {
+                        Mode::Chat => "chat markup, BOS",
+                        Mode::Completion => "BOS",
+                    },
+                    t.markup(),
+                ),
                 Line::from(vec![
-                    Span::styled(format!("{:<20}", "total (with markup)"), dim),
+                    Span::styled(format!("{:<20}", "total"), dim),
                     Span::styled(
                         format!("{:>6}", t.total),
                         Style::default().fg(th.fg).add_modifier(Modifier::BOLD),
@@ -56,7 +67,7 @@ pub fn tokens(app: &App, frame: &mut Frame, area: Rect) {
                     Span::raw("  "),
                     Span::styled(super::status::bar(share, 10), Style::default().fg(color)),
                     Span::styled(
-                        format!(" {:.1}% of {} ({})", 100.0 * share, t.n_ctx, x.model),
+                        format!(" {:.1}% of the {}-token context", 100.0 * share, t.n_ctx),
                         dim,
                     ),
                 ]),
