@@ -109,9 +109,15 @@ fn run_editor(terminal: &mut DefaultTerminal, path: &Path, mouse: bool) -> Resul
     super::terminal::suspend().map_err(|e| format!("cannot hand the terminal over: {e}"))?;
     let status = Command::new(&cmd[0]).args(&cmd[1..]).arg(path).status();
     let restored = super::terminal::resume(mouse);
-    // The editor drew over the screen: the next frame must repaint every cell.
-    let _ = terminal.clear();
     restored.map_err(|e| format!("cannot take the terminal back: {e}"))?;
+    // The editor drew over the screen: the next frame must repaint every cell. (`resize` clears
+    // and forgets the last frame without `clear`'s cursor query, which can time out here.)
+    let size = terminal
+        .size()
+        .map_err(|e| format!("cannot read the terminal size: {e}"))?;
+    terminal
+        .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
+        .map_err(|e| format!("cannot redraw the terminal: {e}"))?;
     match status {
         Ok(s) if s.success() => Ok(()),
         Ok(s) => Err(format!("the editor '{}' failed ({s})", cmd.join(" "))),

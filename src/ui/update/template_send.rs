@@ -68,13 +68,21 @@ pub fn send(app: &mut App, fx: &mut Vec<Effect>) {
     let Some((t, rendered)) = ready_to_send(app) else {
         return;
     };
-    app.templates.remember();
+    let values = app.templates.remember();
+    // Titled by the template and its first variable's value ("sentiment: Loved it").
+    let first = app
+        .templates
+        .fields
+        .first()
+        .and_then(|(n, _)| values.get(n))
+        .cloned()
+        .unwrap_or_default();
     if !app.conv().messages.is_empty() {
         let i = app.add_conversation();
         chat::switch(app, i);
     }
     let conv = app.conv_mut();
-    conv.auto_title(&format!("{}: {}", t.name, rendered.sections.input.trim()));
+    conv.auto_title(&format!("{}: {}", t.name, first.trim()));
     if t.sampling.is_some() || t.grammar.is_some() {
         conv.sampling = t.sampling_for(rendered.mode);
         conv.preset = "custom".into();
@@ -161,4 +169,75 @@ pub fn compare(app: &mut App, fx: &mut Vec<Effect>) {
         seed: tp.seed,
         mode,
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::app::Setup;
+    use crate::ui::keymap::{Ctx, Keymap};
+    use crate::ui::templates::Reloaded;
+
+    fn app_on(template: &str, text: &str) -> App {
+        let dir = std::env::temp_dir().join("howdah-no-such-config-dir");
+        let mut app = App::new(Setup {
+            config: Default::default(),
+            config_text: String::new(),
+            config_dir: dir,
+            warnings: vec![],
+            engine: Default::default(),
+            models_dirs: vec![],
+            model: Err("no model in this test".into()),
+        });
+        let mut fx = Vec::new();
+        super::super::templates::open(&mut app, &mut fx);
+        let lib = crate::prompt::Library::load_from(None);
+        let r = Reloaded {
+            lib,
+            edited: None,
+            error: None,
+        };
+        super::super::templates::loaded(&mut app, r, &mut fx);
+        while app.templates.template().map(|t| t.name.as_str()) != Some(template) {
+            super::super::templates::command(&mut app, Cmd::TplNext, &mut fx);
+        }
+        if let Some((_, field)) = app.templates.fields.first_mut() {
+            field.insert_str(text);
+        }
+        app
+    }
+
+    #[test]
+    fn compare_hook_hands_over_the_template_and_its_settings() {
+        let mut app = app_on("topic", "Stocks fell sharply on Monday");
+        app.templates.seed = 7;
+        let mut fx = Vec::new();
+        super::super::templates::command(&mut app, Cmd::TplCompare, &mut fx);
+        let t = app.templates.template().unwrap().clone();
+        assert_eq!(
+            fx,
+            vec![Effect::OpenCompare(CompareRequest {
+                template: "topic".into(),
+                vars: [(
+                    "text".to_string(),
+                    "Stocks fell sharply on Monday".to_string()
+                )]
+                .into_iter()
+                .collect(),
+                shots: t.shots,
+                selection: t.selection,
+                seed: 7,
+                mode: crate::prompt::Mode::Chat,
+            })]
+        );
+    }
+
+    #[test]
+    fn compare_hook_is_not_bound_to_a_key_yet() {
+        let km = Keymap::default();
+        for ctx in Ctx::ALL {
+            assert!(km.help(ctx).iter().all(|r| !r.name.contains("compare")));
+        }
+        assert_eq!(km.hint(Cmd::TplCompare), "(unbound)");
+    }
 }

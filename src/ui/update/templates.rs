@@ -122,6 +122,10 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
         }),
         Cmd::TplScrollUp => tp.scroll = tp.scroll.saturating_sub(10),
         Cmd::TplScrollDown => tp.scroll = tp.scroll.saturating_add(10),
+        // Like esc on the chat screen: a warning or error on show is dismissed first.
+        Cmd::TplBack if app.notices.last().is_some_and(|n| n.level != Level::Info) => {
+            app.notices.pop();
+        }
         Cmd::TplBack => close(app),
         Cmd::TplVarPrev | Cmd::TplVarNext => {
             let n = tp.fields.len().max(1);
