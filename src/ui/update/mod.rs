@@ -75,7 +75,10 @@ fn scroll_target(app: &mut App, delta: isize) {
         *scroll = scroll.saturating_add_signed(delta as i16);
         return;
     }
-    if app.modals.is_empty() {
+    if app.modals.is_empty() && app.screen == Screen::Templates {
+        let s = &mut app.templates.scroll;
+        *s = s.saturating_add_signed(delta as i16);
+    } else if app.modals.is_empty() {
         transcript::scroll(app, delta);
     }
 }
