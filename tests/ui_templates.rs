@@ -63,15 +63,31 @@ fn rendered(h: &Harness) -> Rendered {
     }
 }
 
-fn last_request(h: &Harness) -> PreviewRequest {
-    h.effects
-        .iter()
-        .rev()
-        .find_map(|e| match e {
+/// The request for the current preview: older ones still in flight are answered (as failed)
+/// so the browser sends the newest, as the runtime would.
+fn last_request(h: &mut Harness) -> PreviewRequest {
+    loop {
+        let sent = h.effects.iter().rev().find_map(|e| match e {
             Effect::TemplatePreview(r) => Some((**r).clone()),
             _ => None,
-        })
-        .expect("a preview request for the engine")
+        });
+        h.effects.clear();
+        if let Some(req) = &sent {
+            if req.id == h.app.templates.preview_id {
+                return req.clone();
+            }
+        }
+        assert!(
+            h.app.templates.in_flight,
+            "no preview request for the engine"
+        );
+        // Id 0 is never a preview's: this only ends the job in flight.
+        let id = sent.map(|r| r.id).unwrap_or(0);
+        h.act(Action::TemplatePreview {
+            id,
+            result: Err("superseded".into()),
+        });
+    }
 }
 
 /// What the engine would answer, with SmolLM2's chat markup written out by hand.
@@ -119,7 +135,7 @@ fn browser_with_sentiment_preview_snapshot() {
     assert_eq!(h.app.screen, Screen::Templates);
     pick(&mut h, "sentiment");
     fill(&mut h, REVIEW);
-    let req = last_request(&h);
+    let req = last_request(&mut h);
     assert_eq!(req.vars.get("text").map(String::as_str), Some(REVIEW));
     answer(&mut h, &req);
     let screen = h.screen();
@@ -201,7 +217,7 @@ fn similar_selection_asks_the_engine_and_waits() {
     h.effects.clear();
     h.key(KeyCode::Char('s'), KeyModifiers::NONE); // balanced -> similar
     assert_eq!(h.app.templates.preview, Preview::Choosing);
-    let req = last_request(&h);
+    let req = last_request(&mut h);
     assert!(
         req.rendered.is_none(),
         "similar is rendered by the engine job"
@@ -457,4 +473,27 @@ fn typed_values_stay_with_their_template_and_carry_over_by_name() {
     h.key(KeyCode::Up, KeyModifiers::NONE);
     assert_eq!(h.app.templates.template().unwrap().name, "sentiment");
     assert!(rendered(&h).display().contains("Review: great"));
+}
+
+#[test]
+fn one_preview_job_at_a_time_and_the_newest_waits() {
+    let mut h = Harness::new(110, 40);
+    open(&mut h);
+    pick(&mut h, "sentiment");
+    let _ = last_request(&mut h); // the job now in flight
+    h.key(KeyCode::Tab, KeyModifiers::NONE);
+    h.type_str("fast typing");
+    let sent = |h: &Harness| {
+        h.effects
+            .iter()
+            .filter(|e| matches!(e, Effect::TemplatePreview(_)))
+            .count()
+    };
+    assert_eq!(sent(&h), 0, "typing while a job runs only queues");
+    let req = last_request(&mut h);
+    assert_eq!(
+        req.vars.get("text").map(String::as_str),
+        Some("fast typing")
+    );
+    assert_eq!(sent(&h), 0);
 }

@@ -31,15 +31,31 @@ fn open_on_sentiment(h: &mut Harness) {
     h.key(KeyCode::Esc, KeyModifiers::NONE);
 }
 
-fn last_request(h: &Harness) -> PreviewRequest {
-    h.effects
-        .iter()
-        .rev()
-        .find_map(|e| match e {
+/// The request for the current preview: older ones still in flight are answered (as failed)
+/// so the browser sends the newest, as the runtime would.
+fn last_request(h: &mut Harness) -> PreviewRequest {
+    loop {
+        let sent = h.effects.iter().rev().find_map(|e| match e {
             Effect::TemplatePreview(r) => Some((**r).clone()),
             _ => None,
-        })
-        .expect("a preview request for the engine")
+        });
+        h.effects.clear();
+        if let Some(req) = &sent {
+            if req.id == h.app.templates.preview_id {
+                return req.clone();
+            }
+        }
+        assert!(
+            h.app.templates.in_flight,
+            "no preview request for the engine"
+        );
+        // Id 0 is never a preview's: this only ends the job in flight.
+        let id = sent.map(|r| r.id).unwrap_or(0);
+        h.act(Action::TemplatePreview {
+            id,
+            result: Err("superseded".into()),
+        });
+    }
 }
 
 #[test]
@@ -48,7 +64,7 @@ fn section_counts_on_screen_match_count_sections() {
     let mut h = Harness::new(110, 40);
     h.engine(Tag::Load, EventKind::Loaded(info.clone()));
     open_on_sentiment(&mut h);
-    let req = last_request(&h);
+    let req = last_request(&mut h);
     let rendered = req.rendered.clone().expect("rendered in update");
     let want = count_sections(&engine, &info, &rendered).expect("counts");
     let id = req.id;
@@ -90,7 +106,7 @@ fn similar_selection_renders_with_the_models_embeddings() {
     open_on_sentiment(&mut h);
     h.effects.clear();
     h.key(KeyCode::Char('s'), KeyModifiers::NONE); // balanced -> similar
-    let req = last_request(&h);
+    let req = last_request(&mut h);
     assert_eq!(req.selection, Selection::Similar);
     assert!(req.rendered.is_none());
     let (id, shots) = (req.id, req.shots);

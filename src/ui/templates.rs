@@ -108,6 +108,9 @@ pub struct Templates {
     pub preview: Preview,
     /// Id of the latest preview request: older answers are dropped.
     pub preview_id: u64,
+    /// A preview job is running; `queued` is the newest request waiting for it.
+    pub in_flight: bool,
+    pub queued: Option<PreviewRequest>,
     pub scroll: u16,
 }
 
@@ -128,6 +131,8 @@ impl Templates {
             mode: None,
             preview: Preview::None,
             preview_id: 0,
+            in_flight: false,
+            queued: None,
             scroll: 0,
         }
     }

@@ -48,7 +48,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
         }
         Action::TemplatesLoaded(r) => templates::loaded(app, *r, &mut fx),
-        Action::TemplatePreview { id, result } => templates::preview_done(app, id, result),
+        Action::TemplatePreview { id, result } => templates::preview_done(app, id, result, &mut fx),
         Action::ModelsFound(found) => dialogs::models_found(app, found),
         Action::Saved(r) => match r {
             Ok(what) => app.notify(Level::Info, format!("saved {what}")),

@@ -10,7 +10,7 @@ use crate::ui::app::{new_input, App, EngineState, Level, Modal, Screen};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::{Cmd, Ctx, KeySpec};
 use crate::ui::template_jobs::EditSource;
-use crate::ui::templates::{Exact, Preview, PreviewRequest, Reloaded, Row, TplFocus};
+use crate::ui::templates::{Exact, Preview, PreviewRequest, Reloaded, Row, Templates, TplFocus};
 
 /// Shows the browser; the library loads the first time.
 pub fn open(app: &mut App, fx: &mut Vec<Effect>) {
@@ -187,7 +187,7 @@ pub fn loaded(app: &mut App, r: Reloaded, fx: &mut Vec<Effect>) {
     let n_errors = r.lib.errors.len();
     tp.lib = Some(r.lib);
     let rows = tp.rows();
-    let find_template = |tp: &crate::ui::templates::Templates, name: &str| {
+    let find_template = |tp: &Templates, name: &str| {
         let lib = tp.lib.as_ref()?;
         let i = lib.templates.iter().position(|t| t.name == name)?;
         rows.iter().position(|r| *r == Row::Template(i))
@@ -291,7 +291,7 @@ fn refresh(app: &mut App, fx: &mut Vec<Effect>) {
                 missing.join(", ")
             ))
         } else {
-            fx.push(Effect::TemplatePreview(Box::new(req)));
+            ask_engine(tp, req, fx);
             Preview::Choosing
         };
         return;
@@ -312,16 +312,36 @@ fn refresh(app: &mut App, fx: &mut Vec<Effect>) {
             };
             if ready {
                 req.rendered = Some(r);
-                fx.push(Effect::TemplatePreview(Box::new(req)));
+                ask_engine(tp, req, fx);
             }
         }
         Err(e) => tp.preview = Preview::Error(e.to_string()),
     }
 }
 
+/// At most one preview job at a time: while one runs, only the newest request waits (typing
+/// fast, or while a long reply holds the engine, must not pile up blocked jobs).
+fn ask_engine(tp: &mut Templates, req: PreviewRequest, fx: &mut Vec<Effect>) {
+    if tp.in_flight {
+        tp.queued = Some(req);
+    } else {
+        tp.in_flight = true;
+        fx.push(Effect::TemplatePreview(Box::new(req)));
+    }
+}
+
 /// The engine's answer to preview `id` (older answers are dropped).
-pub fn preview_done(app: &mut App, id: u64, result: Result<Box<(Rendered, Exact)>, String>) {
+pub fn preview_done(
+    app: &mut App,
+    id: u64,
+    result: Result<Box<(Rendered, Exact)>, String>,
+    fx: &mut Vec<Effect>,
+) {
     let tp = &mut app.templates;
+    tp.in_flight = false;
+    if let Some(next) = tp.queued.take() {
+        ask_engine(tp, next, fx);
+    }
     if id != tp.preview_id {
         return;
     }
