@@ -497,3 +497,23 @@ fn one_preview_job_at_a_time_and_the_newest_waits() {
     );
     assert_eq!(sent(&h), 0);
 }
+
+#[test]
+fn browser_renders_at_every_small_size() {
+    let mut h = Harness::new(110, 40);
+    open(&mut h);
+    pick(&mut h, "qa");
+    h.key(KeyCode::Tab, KeyModifiers::NONE);
+    h.type_str("A long passage about bees.");
+    h.key(KeyCode::Char('j'), KeyModifiers::CONTROL);
+    h.type_str("Second line.");
+    let req = last_request(&mut h);
+    answer(&mut h, &req);
+    for w in 1..=60 {
+        for ht in 1..=20 {
+            let mut term =
+                ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, ht)).unwrap();
+            term.draw(|f| howdah::ui::view::render(&h.app, f)).unwrap();
+        }
+    }
+}
