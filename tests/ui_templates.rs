@@ -517,3 +517,32 @@ fn browser_renders_at_every_small_size() {
         }
     }
 }
+
+#[test]
+fn preview_colours_sections_and_dims_markup() {
+    let mut h = Harness::new(110, 40);
+    open(&mut h);
+    pick(&mut h, "sentiment");
+    fill(&mut h, REVIEW);
+    let req = last_request(&mut h);
+    answer(&mut h, &req);
+    h.draw();
+    let th = h.app.theme.clone();
+    let buf = h.term.backend().buffer().clone();
+    let fg_at = |needle: &str| {
+        for y in 0..buf.area.height {
+            let row: String = (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect();
+            if let Some(byte) = row.find(needle) {
+                let x = row[..byte].chars().count() as u16;
+                return buf[(x, y)].fg;
+            }
+        }
+        panic!("{needle} not on screen");
+    };
+    assert_eq!(fg_at(&format!("Review: {REVIEW}")), th.accent, "the input");
+    assert_eq!(fg_at("<|im_start|>system"), th.dim, "chat markup");
+    assert_eq!(fg_at("Classify the sentiment of each"), th.system);
+    assert_eq!(fg_at("Review: I loved this movie"), th.fg, "an example");
+}

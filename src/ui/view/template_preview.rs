@@ -33,9 +33,10 @@ pub fn tokens(app: &App, frame: &mut Frame, area: Rect) {
     let lines = match exact {
         Some(Ok(x)) => {
             let t = &x.tokens;
-            let row = |name: &str, n: u32| {
+            let colours = section_styles(app);
+            let row = |name: &str, n: u32, i: usize| {
                 Line::from(vec![
-                    Span::styled(format!("{name:<20}"), dim),
+                    Span::styled(format!("{name:<20}"), colours[i]),
                     Span::styled(format!("{n:>6}"), Style::default().fg(th.fg)),
                 ])
             };
@@ -48,15 +49,16 @@ pub fn tokens(app: &App, frame: &mut Frame, area: Rect) {
                 th.gauge
             };
             vec![
-                row(Sections::NAMES[0], t.system),
-                row(Sections::NAMES[1], t.examples),
-                row(Sections::NAMES[2], t.input),
+                row(Sections::NAMES[0], t.system, 0),
+                row(Sections::NAMES[1], t.examples, 1),
+                row(Sections::NAMES[2], t.input, 2),
                 row(
                     match mode {
                         Mode::Chat => "chat markup, BOS",
                         Mode::Completion => "BOS",
                     },
                     t.markup(),
+                    3,
                 ),
                 Line::from(vec![
                     Span::styled(format!("{:<20}", "total"), dim),
@@ -94,17 +96,19 @@ pub fn tokens(app: &App, frame: &mut Frame, area: Rect) {
 pub fn preview(app: &App, frame: &mut Frame, area: Rect, mode: Mode) {
     let th = &app.theme;
     let tp = &app.templates;
-    let (title, text, style) = match &tp.preview {
-        Preview::None => (" Preview ".to_string(), String::new(), Style::default()),
+    let plain = |text: &str, style: Style| vec![(text.to_string(), style)];
+    let (title, segments) = match &tp.preview {
+        Preview::None => (" Preview ".to_string(), Vec::new()),
         Preview::Error(e) => (
             " Preview ".to_string(),
-            e.clone(),
-            Style::default().fg(th.error),
+            plain(e, Style::default().fg(th.error)),
         ),
         Preview::Choosing => (
             " Preview ".to_string(),
-            "choosing the most similar examples with the model's embeddings…".to_string(),
-            Style::default().fg(th.dim),
+            plain(
+                "choosing the most similar examples with the model's embeddings…",
+                Style::default().fg(th.dim),
+            ),
         ),
         Preview::Ready { rendered, exact } => match exact {
             Some(Ok(x)) => {
@@ -114,14 +118,12 @@ pub fn preview(app: &App, frame: &mut Frame, area: Rect, mode: Mode) {
                 };
                 (
                     format!(" Preview · {what} "),
-                    x.text.clone(),
-                    Style::default().fg(th.fg),
+                    sections(app, rendered, &x.text),
                 )
             }
             _ => (
                 " Preview · messages (chat template not applied yet) ".to_string(),
-                rendered.display(),
-                Style::default().fg(th.fg),
+                sections(app, rendered, &rendered.display()),
             ),
         },
     };
@@ -131,14 +133,81 @@ pub fn preview(app: &App, frame: &mut Frame, area: Rect, mode: Mode) {
         .title(Span::styled(title, Style::default().fg(th.accent)));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let lines: Vec<Line> = sanitize(&text)
-        .split('\n')
-        .map(|l| Line::styled(l.to_string(), style))
-        .collect();
+    let mut lines: Vec<Line> = vec![Line::default()];
+    for (text, style) in segments {
+        for (i, part) in sanitize(&text).split('\n').enumerate() {
+            if i > 0 {
+                lines.push(Line::default());
+            }
+            if !part.is_empty() {
+                if let Some(l) = lines.last_mut() {
+                    l.spans.push(Span::styled(part.to_string(), style));
+                }
+            }
+        }
+    }
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .scroll((tp.scroll, 0)),
         inner,
     );
+}
+
+/// The colour of each section (and of the markup between them), as in the token table.
+pub fn section_styles(app: &App) -> [Style; 4] {
+    let th = &app.theme;
+    [
+        Style::default().fg(th.system),
+        Style::default().fg(th.fg),
+        Style::default().fg(th.accent).add_modifier(Modifier::BOLD),
+        Style::default().fg(th.dim),
+    ]
+}
+
+/// `text` cut into coloured pieces: system+instruction, examples and input each in their colour,
+/// chat markup dimmed. Each message's content is found in order in the text (the chat template
+/// only wraps them); a completion prompt is exactly the three sections one after another.
+fn sections(app: &App, r: &crate::prompt::Rendered, text: &str) -> Vec<(String, Style)> {
+    let [system, examples, input, markup] = section_styles(app);
+    let parts: Vec<(&str, Style)> = match &r.prompt {
+        crate::engine::Prompt::Chat(msgs) => msgs
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let style = if m.role == crate::engine::Role::System {
+                    system
+                } else if i + 1 == msgs.len() {
+                    input
+                } else {
+                    examples
+                };
+                (m.content.as_str(), style)
+            })
+            .collect(),
+        crate::engine::Prompt::Raw(_) => vec![
+            (r.sections.system.as_str(), system),
+            (r.sections.examples.as_str(), examples),
+            (r.sections.input.as_str(), input),
+        ],
+    };
+    let mut out = Vec::new();
+    let mut pos = 0;
+    for (content, style) in parts {
+        if content.is_empty() {
+            continue;
+        }
+        let Some(at) = text[pos..].find(content).map(|i| i + pos) else {
+            break;
+        };
+        if at > pos {
+            out.push((text[pos..at].to_string(), markup));
+        }
+        out.push((content.to_string(), style));
+        pos = at + content.len();
+    }
+    if pos < text.len() {
+        out.push((text[pos..].to_string(), markup));
+    }
+    out
 }
