@@ -4,58 +4,20 @@
 
 mod common;
 mod support;
+mod template_support;
 
 use crossterm::event::{KeyCode, KeyModifiers};
 use howdah::engine::EventKind;
 use howdah::prompt::{count_sections, Sections, Selection};
 use howdah::ui::action::{Action, Tag};
 use howdah::ui::effect::Effect;
-use howdah::ui::templates::{PreviewRequest, Reloaded};
 use support::Harness;
-
-const REVIEW: &str = "The plot dragged but the acting was superb.";
+use template_support::{fill, last_request, open, pick, REVIEW};
 
 fn open_on_sentiment(h: &mut Harness) {
-    h.ctrl('g');
-    let lib = howdah::ui::template_jobs::load(&h.app.templates.dir.clone());
-    h.act(Action::TemplatesLoaded(Box::new(Reloaded {
-        lib,
-        edited: None,
-        error: None,
-    })));
-    while h.app.templates.template().map(|t| t.name.as_str()) != Some("sentiment") {
-        h.key(KeyCode::Down, KeyModifiers::NONE);
-    }
-    h.key(KeyCode::Tab, KeyModifiers::NONE);
-    h.type_str(REVIEW);
-    h.key(KeyCode::Esc, KeyModifiers::NONE);
-}
-
-/// The request for the current preview: older ones still in flight are answered (as failed)
-/// so the browser sends the newest, as the runtime would.
-fn last_request(h: &mut Harness) -> PreviewRequest {
-    loop {
-        let sent = h.effects.iter().rev().find_map(|e| match e {
-            Effect::TemplatePreview(r) => Some((**r).clone()),
-            _ => None,
-        });
-        h.effects.clear();
-        if let Some(req) = &sent {
-            if req.id == h.app.templates.preview_id {
-                return req.clone();
-            }
-        }
-        assert!(
-            h.app.templates.in_flight,
-            "no preview request for the engine"
-        );
-        // Id 0 is never a preview's: this only ends the job in flight.
-        let id = sent.map(|r| r.id).unwrap_or(0);
-        h.act(Action::TemplatePreview {
-            id,
-            result: Err("superseded".into()),
-        });
-    }
+    open(h);
+    pick(h, "sentiment");
+    fill(h, REVIEW);
 }
 
 #[test]
