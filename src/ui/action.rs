@@ -5,6 +5,9 @@ use crossterm::event::{KeyEvent, MouseEvent};
 
 use crate::engine::EventKind;
 use crate::model::discover::Found;
+use crate::prompt::Rendered;
+
+use super::templates::{Exact, Reloaded};
 
 /// Which request an engine event answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +32,13 @@ pub enum Action {
     ModelsFound(Vec<Found>),
     /// A file write finished; the error says which file and why.
     Saved(Result<String, String>),
+    /// The template library was (re)loaded, after an edit or not.
+    TemplatesLoaded(Box<Reloaded>),
+    /// The engine's part of template preview `id`.
+    TemplatePreview {
+        id: u64,
+        result: Result<Box<(Rendered, Exact)>, String>,
+    },
     /// SIGTERM or SIGHUP: leave now, restoring the terminal.
     Terminate,
     /// SIGINT from outside (in raw mode ctrl+c arrives as a key instead).

@@ -11,6 +11,7 @@ use super::conversation::{Conversation, ReplyStats};
 use super::keymap::{Ctx, Keymap};
 use super::presets::Presets;
 use super::settings::SettingsForm;
+use super::templates::Templates;
 use super::theme::Theme;
 use crate::config::Config;
 use crate::engine::{EngineSettings, ModelInfo};
@@ -21,6 +22,8 @@ use crate::model::discover::Found;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Chat,
+    /// The prompt template browser (`templates::Templates`).
+    Templates,
 }
 
 /// Which part of the chat screen takes keys.
@@ -175,6 +178,7 @@ pub struct App {
     pub show_sidebar: bool,
     /// The transcript's area at the last frame: scrolling needs its size.
     pub viewport: Cell<Rect>,
+    pub templates: Templates,
     pub quit: bool,
 }
 
@@ -224,6 +228,7 @@ impl App {
                 (EngineState::NoModel(e), None)
             }
         };
+        let templates = Templates::new(setup.config_dir.join("prompts"));
         let mut app = App {
             screen: Screen::Chat,
             focus: Focus::Input,
@@ -253,6 +258,7 @@ impl App {
             engine_settings: setup.engine,
             models_dirs: setup.models_dirs,
             viewport: Cell::new(Rect::default()),
+            templates,
             quit: false,
         };
         app.add_conversation();
@@ -317,6 +323,7 @@ impl App {
     pub fn ctx(&self) -> Ctx {
         match self.modals.last() {
             Some(m) => m.ctx(),
+            None if self.screen == Screen::Templates => self.templates.ctx(),
             None => match self.focus {
                 Focus::Input => Ctx::Input,
                 Focus::Transcript => Ctx::Transcript,

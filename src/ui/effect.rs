@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use crate::engine::{ChatMessage, EngineSettings, Sampling};
 
 use super::presets::Presets;
+use super::template_jobs::EditSource;
+use super::templates::{CompareRequest, PreviewRequest};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -37,4 +39,19 @@ pub enum Effect {
         presets: Presets,
         config_dir: PathBuf,
     },
+    /// Load the template library from `dir` (`Action::TemplatesLoaded`).
+    LoadTemplates { dir: PathBuf },
+    /// The engine's part of a template preview (`Action::TemplatePreview`).
+    TemplatePreview(Box<PreviewRequest>),
+    /// Suspend the UI, edit a template file in `$EDITOR`, reload (`Action::TemplatesLoaded`).
+    EditTemplate { source: EditSource, dir: PathBuf },
+    /// Stream a raw completion (a base-model prompt); events come back tagged `Tag::Gen(gen)`.
+    Complete {
+        gen: u64,
+        prompt: String,
+        sampling: Sampling,
+    },
+    /// Open the comparison view on a template. The hook for the compare screen: no key sends it
+    /// until that screen exists.
+    OpenCompare(CompareRequest),
 }

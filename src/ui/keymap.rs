@@ -21,10 +21,12 @@ pub enum Ctx {
     Prompt,
     Confirm,
     Help,
+    Templates,
+    TemplateVars,
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 10] = [
+    pub const ALL: [Ctx; 12] = [
         Ctx::Global,
         Ctx::Input,
         Ctx::Transcript,
@@ -35,6 +37,8 @@ impl Ctx {
         Ctx::Prompt,
         Ctx::Confirm,
         Ctx::Help,
+        Ctx::Templates,
+        Ctx::TemplateVars,
     ];
 
     /// The name used in `[keys.<name>]`.
@@ -50,6 +54,8 @@ impl Ctx {
             Ctx::Prompt => "prompt",
             Ctx::Confirm => "confirm",
             Ctx::Help => "help",
+            Ctx::Templates => "templates",
+            Ctx::TemplateVars => "template_vars",
         }
     }
 
@@ -65,6 +71,8 @@ impl Ctx {
             Ctx::Prompt => "Name prompt",
             Ctx::Confirm => "Confirmation",
             Ctx::Help => "This help",
+            Ctx::Templates => "Template browser",
+            Ctx::TemplateVars => "Template variables (tab from the list)",
         }
     }
 }
@@ -130,6 +138,29 @@ pub enum Cmd {
     HelpClose,
     HelpUp,
     HelpDown,
+    Templates,
+    TplPrev,
+    TplNext,
+    TplFill,
+    TplShotsMore,
+    TplShotsFewer,
+    TplSelection,
+    TplSeed,
+    TplMode,
+    TplSend,
+    TplEdit,
+    TplReload,
+    TplScrollUp,
+    TplScrollDown,
+    TplBack,
+    TplVarPrev,
+    TplVarNext,
+    TplVarNewline,
+    TplVarClear,
+    TplVarSend,
+    TplVarDone,
+    /// Template browser → comparison view. In no binding table until the compare screen exists.
+    TplCompare,
 }
 
 /// (command, context, config name, default keys, help text)
@@ -193,6 +224,27 @@ const TABLE: &[(Cmd, Ctx, &str, &str, &str)] = &[
     (Cmd::HelpClose, Ctx::Help, "close", "esc ? q f1", "Close the help"),
     (Cmd::HelpUp, Ctx::Help, "up", "up k pageup", "Scroll up"),
     (Cmd::HelpDown, Ctx::Help, "down", "down j pagedown", "Scroll down"),
+    (Cmd::Templates, Ctx::Global, "templates", "ctrl+g", "Prompt template browser"),
+    (Cmd::TplPrev, Ctx::Templates, "previous", "up k", "Previous template"),
+    (Cmd::TplNext, Ctx::Templates, "next", "down j", "Next template"),
+    (Cmd::TplFill, Ctx::Templates, "fill", "tab i", "Fill the template's variables"),
+    (Cmd::TplShotsMore, Ctx::Templates, "more_shots", "right l +", "One more example (shot)"),
+    (Cmd::TplShotsFewer, Ctx::Templates, "fewer_shots", "left h -", "One example fewer (0 = zero-shot)"),
+    (Cmd::TplSelection, Ctx::Templates, "selection", "s", "Example selection: first, random, balanced, similar"),
+    (Cmd::TplSeed, Ctx::Templates, "reseed", "r", "New seed for random selection"),
+    (Cmd::TplMode, Ctx::Templates, "mode", "m", "Layout: chat or completion (default: the model's)"),
+    (Cmd::TplSend, Ctx::Templates, "send", "enter", "Send the rendered prompt into the conversation"),
+    (Cmd::TplEdit, Ctx::Templates, "edit", "e", "Open in $EDITOR (built-ins are copied to your prompts folder)"),
+    (Cmd::TplReload, Ctx::Templates, "reload", "f5 R", "Reload the templates from disk"),
+    (Cmd::TplScrollUp, Ctx::Templates, "scroll_up", "pageup", "Scroll the preview up"),
+    (Cmd::TplScrollDown, Ctx::Templates, "scroll_down", "pagedown", "Scroll the preview down"),
+    (Cmd::TplBack, Ctx::Templates, "back", "esc ctrl+g", "Back to the chat"),
+    (Cmd::TplVarPrev, Ctx::TemplateVars, "previous", "up backtab", "Previous variable"),
+    (Cmd::TplVarNext, Ctx::TemplateVars, "next", "down tab", "Next variable"),
+    (Cmd::TplVarNewline, Ctx::TemplateVars, "newline", "alt+enter shift+enter ctrl+j", "New line in the value"),
+    (Cmd::TplVarClear, Ctx::TemplateVars, "clear", "ctrl+u", "Clear the value"),
+    (Cmd::TplVarSend, Ctx::TemplateVars, "send", "enter", "Send the rendered prompt into the conversation"),
+    (Cmd::TplVarDone, Ctx::TemplateVars, "done", "esc", "Back to the template list"),
 ];
 
 /// A key with its modifiers, normalized so that config text and terminal events compare equal.

@@ -20,6 +20,8 @@ pub mod markdown;
 pub mod presets;
 pub mod runtime;
 pub mod settings;
+pub mod template_jobs;
+pub mod templates;
 pub mod terminal;
 pub mod theme;
 pub mod transcript;

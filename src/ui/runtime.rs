@@ -38,6 +38,8 @@ struct Runner {
     engine_tx: UnboundedSender<(Tag, Event)>,
     internal_tx: UnboundedSender<Internal>,
     mouse: bool,
+    /// A template to edit: the loop hands the terminal to `$EDITOR` between events.
+    edit: Option<(super::template_jobs::EditSource, std::path::PathBuf)>,
 }
 
 /// Runs the UI until the user quits or a signal ends it. The engine handle is left in
@@ -59,6 +61,7 @@ pub async fn run(
         engine_tx,
         internal_tx,
         mouse: app.config.mouse,
+        edit: None,
     };
     // The first frame goes up before the engine starts, so "loading" shows at once.
     terminal.draw(|f| render(&app, f))?;
@@ -111,6 +114,14 @@ pub async fn run(
                 last_draw = Instant::now();
                 dirty = false;
             }
+        }
+        if let Some((source, dir)) = r.edit.take() {
+            // The key reader must stop first, or it would take the editor's keystrokes.
+            drop(term_events);
+            let reloaded = super::template_jobs::edit(terminal, source, &dir, r.mouse);
+            term_events = EventStream::new();
+            r.apply(&mut app, Action::TemplatesLoaded(Box::new(reloaded)));
+            dirty = true;
         }
     };
     if let Some(e) = &r.engine {
@@ -195,6 +206,54 @@ impl Runner {
                     let _ = tx.send(Internal::Action(Action::Saved(r)));
                 });
             }
+            Effect::LoadTemplates { dir } => {
+                let tx = self.internal_tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let lib = super::template_jobs::load(&dir);
+                    let r = super::templates::Reloaded {
+                        lib,
+                        edited: None,
+                        error: None,
+                    };
+                    let _ = tx.send(Internal::Action(Action::TemplatesLoaded(Box::new(r))));
+                });
+            }
+            Effect::TemplatePreview(req) => {
+                let id = req.id;
+                let result = match (&self.engine, &app.model) {
+                    (Some(e), Some(info)) => {
+                        let (e, info, tx) = (e.clone(), info.clone(), self.internal_tx.clone());
+                        tokio::task::spawn_blocking(move || {
+                            let result =
+                                super::template_jobs::preview(&e, &info, *req).map(Box::new);
+                            let _ =
+                                tx.send(Internal::Action(Action::TemplatePreview { id, result }));
+                        });
+                        return;
+                    }
+                    _ => Err("no model is loaded".to_string()),
+                };
+                self.apply(app, Action::TemplatePreview { id, result });
+            }
+            Effect::EditTemplate { source, dir } => self.edit = Some((source, dir)),
+            Effect::Complete {
+                gen,
+                prompt,
+                sampling,
+            } => {
+                let req = Request::Generate {
+                    variants: vec![Variant {
+                        prompt: Prompt::Raw(prompt),
+                        sampling,
+                    }],
+                };
+                if let Some(id) = self.submit(app, Tag::Gen(gen), req) {
+                    self.gens.retain(|g, _| *g + 8 > gen);
+                    self.gens.insert(gen, id);
+                }
+            }
+            // The compare screen takes this over; until it exists no key sends it.
+            Effect::OpenCompare(_) => {}
         }
     }
 

@@ -77,3 +77,40 @@ impl Drop for TerminalGuard {
         }
     }
 }
+
+/// Hands the terminal to a child program (`$EDITOR`): extras off, main screen, cooked mode.
+pub fn suspend() -> std::io::Result<()> {
+    undo_extras();
+    crossterm::terminal::disable_raw_mode()?;
+    execute!(
+        stdout(),
+        crossterm::terminal::LeaveAlternateScreen,
+        crossterm::cursor::Show
+    )
+}
+
+/// Takes the terminal back after [`suspend`]: raw mode, alternate screen and the extras again.
+pub fn resume(mouse: bool) -> std::io::Result<()> {
+    crossterm::terminal::enable_raw_mode()?;
+    let mut out = stdout();
+    execute!(
+        out,
+        crossterm::terminal::EnterAlternateScreen,
+        EnableBracketedPaste
+    )?;
+    if mouse {
+        execute!(out, EnableMouseCapture)?;
+        MOUSE.store(true, Ordering::SeqCst);
+    }
+    if matches!(
+        crossterm::terminal::supports_keyboard_enhancement(),
+        Ok(true)
+    ) {
+        execute!(
+            out,
+            PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES)
+        )?;
+        KEYBOARD.store(true, Ordering::SeqCst);
+    }
+    Ok(())
+}

@@ -183,7 +183,7 @@ fn stop(app: &mut App, fx: &mut Vec<Effect>) {
 }
 
 /// Why a reply cannot start now, if it cannot.
-fn not_ready(app: &App) -> Option<String> {
+pub(super) fn not_ready(app: &App) -> Option<String> {
     if app.generating() {
         return Some(format!(
             "a reply is being generated: {} stops it",
@@ -230,7 +230,7 @@ fn send(app: &mut App, fx: &mut Vec<Effect>) {
 }
 
 /// Appends an empty streaming reply and asks the engine for it.
-fn start_reply(app: &mut App, fx: &mut Vec<Effect>) {
+pub(super) fn start_reply(app: &mut App, fx: &mut Vec<Effect>) {
     let gen = app.next_gen;
     app.next_gen += 1;
     let conv = app.conv_mut();

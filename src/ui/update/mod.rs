@@ -4,13 +4,15 @@
 mod chat;
 mod dialogs;
 mod engine;
+mod template_send;
+mod templates;
 
 pub use engine::init;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
 
 use super::action::Action;
-use super::app::{App, Confirm, Focus, Level, Modal};
+use super::app::{App, Confirm, Focus, Level, Modal, Screen};
 use super::effect::Effect;
 use super::keymap::{Cmd, Ctx, KeySpec};
 use super::transcript;
@@ -32,10 +34,21 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             MouseEventKind::ScrollDown => scroll_target(app, 3),
             _ => {}
         },
+        Action::Paste(text) if app.screen == Screen::Templates && app.modals.is_empty() => {
+            templates::paste(app, &clean_paste(&text), &mut fx)
+        }
         Action::Paste(text) => dialogs::paste(app, &clean_paste(&text)),
         Action::Resize(..) => {}
         Action::EngineStarted(r) => engine::started(app, r, &mut fx),
-        Action::Engine { tag, kind } => engine::event(app, tag, kind, &mut fx),
+        Action::Engine { tag, kind } => {
+            let loaded = matches!(kind, crate::engine::EventKind::Loaded(_));
+            engine::event(app, tag, kind, &mut fx);
+            if loaded {
+                templates::model_changed(app, &mut fx);
+            }
+        }
+        Action::TemplatesLoaded(r) => templates::loaded(app, *r, &mut fx),
+        Action::TemplatePreview { id, result } => templates::preview_done(app, id, result, &mut fx),
         Action::ModelsFound(found) => dialogs::models_found(app, found),
         Action::Saved(r) => match r {
             Ok(what) => app.notify(Level::Info, format!("saved {what}")),
@@ -78,7 +91,10 @@ fn scroll_target(app: &mut App, delta: isize) {
         *scroll = scroll.saturating_add_signed(delta as i16);
         return;
     }
-    if app.modals.is_empty() {
+    if app.modals.is_empty() && app.screen == Screen::Templates {
+        let s = &mut app.templates.scroll;
+        *s = s.saturating_add_signed(delta as i16);
+    } else if app.modals.is_empty() {
         transcript::scroll(app, delta);
     }
 }
@@ -123,6 +139,9 @@ fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
             _ => dialogs::text_key(app, k),
         }
         return;
+    }
+    if app.screen == Screen::Templates {
+        return templates::key(app, k, fx);
     }
     match app.focus {
         Focus::Input => {
@@ -172,6 +191,7 @@ fn global(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             ctx: None,
             scroll: 0,
         }),
+        Cmd::Templates => templates::open(app, fx),
         other => chat::command(app, other, fx),
     }
 }

@@ -79,6 +79,7 @@ fn welcome(app: &App, frame: &mut Frame, area: Rect) {
         hint(Cmd::Models, "pick a model"),
         hint(Cmd::Settings, "sampling settings"),
         hint(Cmd::SystemPrompt, "system prompt"),
+        hint(Cmd::Templates, "prompt templates"),
         hint(Cmd::NewChat, "new conversation"),
         hint(Cmd::Quit, "quit"),
     ];

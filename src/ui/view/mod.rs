@@ -8,6 +8,8 @@ mod models;
 mod settings;
 mod sidebar;
 mod status;
+mod template_preview;
+mod templates;
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -110,6 +112,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             chat::input(app, frame, a.input);
             status::render(app, frame, a.status);
         }
+        Screen::Templates => templates::render(app, frame, area),
     }
     for m in &app.modals {
         match m {

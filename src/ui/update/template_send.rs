@@ -1,0 +1,243 @@
+//! Template browser → conversation: sending the rendered prompt (chat turns or a raw
+//! completion), refusing with a clear note while a variable is blank, and the hook that hands a
+//! template to the comparison view.
+
+use super::chat;
+use crate::engine::{Prompt, Role};
+use crate::prompt::Rendered;
+use crate::ui::app::{App, EngineState, Focus, Generation, Level, Screen};
+use crate::ui::conversation::{Message, MsgState, Scroll};
+use crate::ui::effect::Effect;
+use crate::ui::keymap::Cmd;
+use crate::ui::templates::{CompareRequest, Preview, TplFocus};
+
+/// The rendering to send, or why there is none (already told to the user).
+fn ready_to_send(app: &mut App) -> Option<(crate::prompt::Template, Rendered)> {
+    let tp = &app.templates;
+    let Some(t) = tp.template().cloned() else {
+        let why = match tp.broken() {
+            Some(_) => "this file failed to load: e opens it to fix it",
+            None => "pick a template first",
+        };
+        app.notify(Level::Warn, why);
+        return None;
+    };
+    let missing = tp.missing();
+    if let Some(first) = missing.first() {
+        let field = tp.fields.iter().position(|(n, _)| n == first).unwrap_or(0);
+        app.notify(
+            Level::Error,
+            format!(
+                "fill the variable{} {} before sending ({} goes to the fields)",
+                if missing.len() > 1 { "s" } else { "" },
+                missing.join(", "),
+                app.keymap.hint(Cmd::TplFill)
+            ),
+        );
+        app.templates.focus = TplFocus::Vars;
+        app.templates.field = field;
+        return None;
+    }
+    match &tp.preview {
+        Preview::Ready { rendered, .. } => Some((t, rendered.clone())),
+        Preview::Choosing => {
+            app.notify(
+                Level::Info,
+                "the most similar examples are still being chosen: send again in a moment",
+            );
+            None
+        }
+        Preview::Error(e) => {
+            let e = e.clone();
+            app.notify(Level::Error, e);
+            None
+        }
+        Preview::None => None,
+    }
+}
+
+/// Sends the rendered prompt: chat mode makes it the conversation (system prompt, example turns,
+/// the input as the last user turn) and starts the reply; completion mode streams a raw
+/// completion of the text. A conversation that already has messages is left as it is and a new
+/// one takes the prompt.
+pub fn send(app: &mut App, fx: &mut Vec<Effect>) {
+    if let Some(why) = chat::not_ready(app) {
+        app.notify(Level::Warn, why);
+        return;
+    }
+    let Some((t, rendered)) = ready_to_send(app) else {
+        return;
+    };
+    let values = app.templates.remember();
+    // Titled by the template and its first variable's value ("sentiment: Loved it").
+    let first = app
+        .templates
+        .fields
+        .first()
+        .and_then(|(n, _)| values.get(n))
+        .cloned()
+        .unwrap_or_default();
+    if !app.conv().messages.is_empty() {
+        let i = app.add_conversation();
+        chat::switch(app, i);
+    }
+    let conv = app.conv_mut();
+    conv.auto_title(&format!("{}: {}", t.name, first.trim()));
+    if t.sampling.is_some() || t.grammar.is_some() {
+        conv.sampling = t.sampling_for(rendered.mode);
+        conv.preset = "custom".into();
+    }
+    let shots = rendered.examples.len();
+    match rendered.prompt {
+        Prompt::Chat(msgs) => {
+            conv.system_prompt.clear();
+            for m in msgs {
+                if m.role == Role::System {
+                    conv.system_prompt = m.content;
+                } else {
+                    conv.messages.push(Message::new(m.role, m.content));
+                }
+            }
+            chat::start_reply(app, fx);
+        }
+        Prompt::Raw(text) => {
+            // The base-model sampling (stop strings that end the answer) applies to this reply.
+            let sampling = t.sampling_for(rendered.mode);
+            conv.messages.push(Message::new(Role::User, text.clone()));
+            start_completion(app, text, sampling, fx);
+        }
+    }
+    app.screen = Screen::Chat;
+    app.focus = Focus::Input;
+    app.notify(
+        Level::Info,
+        format!(
+            "sent '{}' ({} mode, {shots} shot{})",
+            t.name,
+            rendered.mode.as_str(),
+            if shots == 1 { "" } else { "s" }
+        ),
+    );
+}
+
+/// Like a chat reply, but the engine continues the raw text.
+fn start_completion(
+    app: &mut App,
+    prompt: String,
+    sampling: crate::engine::Sampling,
+    fx: &mut Vec<Effect>,
+) {
+    let gen = app.next_gen;
+    app.next_gen += 1;
+    let conv = app.conv_mut();
+    let mut reply = Message::new(Role::Assistant, "");
+    reply.state = MsgState::Streaming;
+    conv.messages.push(reply);
+    conv.scroll = Scroll::Follow;
+    conv.selected = None;
+    let (id, msg) = (conv.id, conv.messages.len() - 1);
+    app.generation = Some(Generation { gen, conv: id, msg });
+    app.engine = EngineState::Generating;
+    fx.push(Effect::Complete {
+        gen,
+        prompt,
+        sampling,
+    });
+}
+
+/// The hook to the comparison view: the template and its settings as they are now.
+pub fn compare(app: &mut App, fx: &mut Vec<Effect>) {
+    let mode = app.templates.mode(app.model.as_ref());
+    let tp = &app.templates;
+    let Some(t) = tp.template() else {
+        app.notify(Level::Warn, "pick a template first");
+        return;
+    };
+    let missing = tp.missing();
+    if !missing.is_empty() {
+        app.notify(
+            Level::Error,
+            format!("fill {} before comparing", missing.join(", ")),
+        );
+        return;
+    }
+    fx.push(Effect::OpenCompare(CompareRequest {
+        template: t.name.clone(),
+        vars: tp.filled(),
+        shots: tp.shots,
+        selection: tp.selection,
+        seed: tp.seed,
+        mode,
+    }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::app::Setup;
+    use crate::ui::keymap::{Ctx, Keymap};
+    use crate::ui::templates::Reloaded;
+
+    fn app_on(template: &str, text: &str) -> App {
+        let dir = std::env::temp_dir().join("howdah-no-such-config-dir");
+        let mut app = App::new(Setup {
+            config: Default::default(),
+            config_text: String::new(),
+            config_dir: dir,
+            warnings: vec![],
+            engine: Default::default(),
+            models_dirs: vec![],
+            model: Err("no model in this test".into()),
+        });
+        let mut fx = Vec::new();
+        super::super::templates::open(&mut app, &mut fx);
+        let lib = crate::prompt::Library::load_from(None);
+        let r = Reloaded {
+            lib,
+            edited: None,
+            error: None,
+        };
+        super::super::templates::loaded(&mut app, r, &mut fx);
+        while app.templates.template().map(|t| t.name.as_str()) != Some(template) {
+            super::super::templates::command(&mut app, Cmd::TplNext, &mut fx);
+        }
+        if let Some((_, field)) = app.templates.fields.first_mut() {
+            field.insert_str(text);
+        }
+        app
+    }
+
+    #[test]
+    fn compare_hook_hands_over_the_template_and_its_settings() {
+        let mut app = app_on("topic", "Stocks fell sharply on Monday");
+        app.templates.seed = 7;
+        let mut fx = Vec::new();
+        super::super::templates::command(&mut app, Cmd::TplCompare, &mut fx);
+        let t = app.templates.template().unwrap().clone();
+        assert_eq!(
+            fx,
+            vec![Effect::OpenCompare(CompareRequest {
+                template: "topic".into(),
+                vars: [(
+                    "text".to_string(),
+                    "Stocks fell sharply on Monday".to_string()
+                )]
+                .into_iter()
+                .collect(),
+                shots: t.shots,
+                selection: t.selection,
+                seed: 7,
+                mode: crate::prompt::Mode::Chat,
+            })]
+        );
+    }
+
+    #[test]
+    fn compare_hook_is_not_bound_to_a_key_yet() {
+        let km = Keymap::default();
+        for ctx in Ctx::ALL {
+            assert!(km.help(ctx).iter().all(|r| !r.name.contains("compare")));
+        }
+        assert_eq!(km.hint(Cmd::TplCompare), "(unbound)");
+    }
+}
