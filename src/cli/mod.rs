@@ -4,7 +4,9 @@ pub mod args;
 mod bench;
 mod models;
 mod prompt;
+mod replay;
 mod run;
+mod session;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +50,10 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Prompt templates: list, show and render zero-, one- and few-shot prompts
     Prompt(prompt::PromptArgs),
+    /// List, show, search, export, import, rename or delete saved sessions
+    Session(session::SessionArgs),
+    /// Run a saved chat's user turns again and compare the replies (--check: regression test)
+    Replay(replay::ReplayArgs),
 }
 
 /// Entry point of the binary.
@@ -70,6 +76,8 @@ pub fn main() -> ExitCode {
         Some(Command::Models { model, json }) => models::run(model, *json),
         Some(Command::Bench(a)) => bench::run(a),
         Some(Command::Prompt(a)) => prompt::run(a),
+        Some(Command::Session(a)) => session::run(a),
+        Some(Command::Replay(a)) => replay::run(a),
         None => crate::ui::run(&cli),
     };
     match result {
