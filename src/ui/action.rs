@@ -29,6 +29,10 @@ pub enum Action {
     ModelsFound(Vec<Found>),
     /// A file write finished; the error says which file and why.
     Saved(Result<String, String>),
+    /// A session file operation finished (`Effect::Session`).
+    Session(super::sessions::SessionEvent),
+    /// Progress of a replay (`Effect::Replay`).
+    Replay(super::replay_task::ReplayEvent),
     /// SIGTERM or SIGHUP: leave now, restoring the terminal.
     Terminate,
     /// SIGINT from outside (in raw mode ctrl+c arrives as a key instead).

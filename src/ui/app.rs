@@ -21,6 +21,10 @@ use crate::model::discover::Found;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Chat,
+    /// The saved sessions (`view::sessions`).
+    Sessions,
+    /// A session replayed beside its recording (`view::replay`).
+    Replay,
 }
 
 /// Which part of the chat screen takes keys.
@@ -37,6 +41,8 @@ pub enum Confirm {
     Quit,
     DeleteChat(u64),
     ClearChat(u64),
+    /// The browser's `sessions.browser.target`.
+    DeleteSession,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +55,10 @@ pub enum EditTarget {
 pub enum Ask {
     RenameChat(u64),
     PresetName,
+    /// Title of the browser's `sessions.browser.target`.
+    SessionTitle,
+    /// Where to export the browser's `sessions.browser.target`.
+    SessionExport(super::sessions::ExportFormat),
 }
 
 /// The model picker's state; `models` is None while discovery runs.
@@ -176,6 +186,8 @@ pub struct App {
     /// The transcript's area at the last frame: scrolling needs its size.
     pub viewport: Cell<Rect>,
     pub quit: bool,
+    /// Autosave links, the session browser and the replay view.
+    pub sessions: super::sessions::Sessions,
 }
 
 pub fn new_input(lines: Vec<String>) -> TextArea<'static> {
@@ -254,6 +266,7 @@ impl App {
             models_dirs: setup.models_dirs,
             viewport: Cell::new(Rect::default()),
             quit: false,
+            sessions: super::sessions::Sessions::new(crate::session::Store::user()),
         };
         app.add_conversation();
         app

@@ -37,4 +37,8 @@ pub enum Effect {
         presets: Presets,
         config_dir: PathBuf,
     },
+    /// Session file work, done in order on the session thread (`Action::Session`).
+    Session(super::sessions::SessionOp),
+    /// Start, step or cancel a replay on the engine (`Action::Replay`).
+    Replay(super::replay_task::ReplayCtl),
 }

@@ -21,10 +21,12 @@ pub enum Ctx {
     Prompt,
     Confirm,
     Help,
+    Sessions,
+    Replay,
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 10] = [
+    pub const ALL: [Ctx; 12] = [
         Ctx::Global,
         Ctx::Input,
         Ctx::Transcript,
@@ -35,6 +37,8 @@ impl Ctx {
         Ctx::Prompt,
         Ctx::Confirm,
         Ctx::Help,
+        Ctx::Sessions,
+        Ctx::Replay,
     ];
 
     /// The name used in `[keys.<name>]`.
@@ -50,6 +54,8 @@ impl Ctx {
             Ctx::Prompt => "prompt",
             Ctx::Confirm => "confirm",
             Ctx::Help => "help",
+            Ctx::Sessions => "sessions",
+            Ctx::Replay => "replay",
         }
     }
 
@@ -65,6 +71,8 @@ impl Ctx {
             Ctx::Prompt => "Name prompt",
             Ctx::Confirm => "Confirmation",
             Ctx::Help => "This help",
+            Ctx::Sessions => "Session browser",
+            Ctx::Replay => "Session replay",
         }
     }
 }
@@ -130,6 +138,26 @@ pub enum Cmd {
     HelpClose,
     HelpUp,
     HelpDown,
+    Sessions,
+    SessPrev,
+    SessNext,
+    SessOpen,
+    SessSearch,
+    SessRename,
+    SessDelete,
+    SessExportMd,
+    SessExportJson,
+    SessReplay,
+    SessRefresh,
+    SessClose,
+    ReplayNext,
+    ReplayAll,
+    ReplaySource,
+    ReplayUp,
+    ReplayDown,
+    ReplayPageUp,
+    ReplayPageDown,
+    ReplayClose,
 }
 
 /// (command, context, config name, default keys, help text)
@@ -154,6 +182,7 @@ const TABLE: &[(Cmd, Ctx, &str, &str, &str)] = &[
     (Cmd::ScrollUp, Ctx::Global, "scroll_up", "pageup", "Scroll the transcript up"),
     (Cmd::ScrollDown, Ctx::Global, "scroll_down", "pagedown", "Scroll down (at the end: follow)"),
     (Cmd::ToggleSidebar, Ctx::Global, "toggle_sidebar", "ctrl+b", "Show or hide the conversation list"),
+    (Cmd::Sessions, Ctx::Global, "sessions", "ctrl+g f2", "Saved sessions: browse, search, export, replay"),
     (Cmd::Send, Ctx::Input, "send", "enter", "Send the message"),
     (Cmd::Newline, Ctx::Input, "newline", "alt+enter shift+enter ctrl+j", "New line"),
     (Cmd::HistoryPrev, Ctx::Input, "history_prev", "up", "Earlier sent message (input empty)"),
@@ -193,6 +222,25 @@ const TABLE: &[(Cmd, Ctx, &str, &str, &str)] = &[
     (Cmd::HelpClose, Ctx::Help, "close", "esc ? q f1", "Close the help"),
     (Cmd::HelpUp, Ctx::Help, "up", "up k pageup", "Scroll up"),
     (Cmd::HelpDown, Ctx::Help, "down", "down j pagedown", "Scroll down"),
+    (Cmd::SessPrev, Ctx::Sessions, "previous", "up k", "Previous session"),
+    (Cmd::SessNext, Ctx::Sessions, "next", "down j", "Next session"),
+    (Cmd::SessOpen, Ctx::Sessions, "open", "enter", "Open the chat and continue it"),
+    (Cmd::SessSearch, Ctx::Sessions, "search", "/", "Search every session's text (enter keeps, esc clears)"),
+    (Cmd::SessRename, Ctx::Sessions, "rename", "r", "Rename (empty: back to the first user line)"),
+    (Cmd::SessDelete, Ctx::Sessions, "delete", "d delete", "Delete the session file (asks first)"),
+    (Cmd::SessExportMd, Ctx::Sessions, "export_md", "e", "Export as Markdown"),
+    (Cmd::SessExportJson, Ctx::Sessions, "export_json", "x", "Export as JSON (OpenAI chat messages)"),
+    (Cmd::SessReplay, Ctx::Sessions, "replay", "p", "Replay the session and compare"),
+    (Cmd::SessRefresh, Ctx::Sessions, "refresh", "f5", "Read the sessions folder again"),
+    (Cmd::SessClose, Ctx::Sessions, "close", "esc q", "Back to the chat"),
+    (Cmd::ReplayNext, Ctx::Replay, "next_turn", "n space", "Replay the next turn"),
+    (Cmd::ReplayAll, Ctx::Replay, "all", "a", "Replay all remaining turns"),
+    (Cmd::ReplaySource, Ctx::Replay, "settings", "s", "Recorded model and sampling ↔ current ones (before starting)"),
+    (Cmd::ReplayUp, Ctx::Replay, "up", "up k", "Scroll up"),
+    (Cmd::ReplayDown, Ctx::Replay, "down", "down j", "Scroll down"),
+    (Cmd::ReplayPageUp, Ctx::Replay, "page_up", "pageup", "Scroll a page up"),
+    (Cmd::ReplayPageDown, Ctx::Replay, "page_down", "pagedown", "Scroll a page down"),
+    (Cmd::ReplayClose, Ctx::Replay, "close", "esc q", "Cancel the replay; when stopped, back to the sessions"),
 ];
 
 /// A key with its modifiers, normalized so that config text and terminal events compare equal.

@@ -38,6 +38,10 @@ struct Runner {
     engine_tx: UnboundedSender<(Tag, Event)>,
     internal_tx: UnboundedSender<Internal>,
     mouse: bool,
+    /// The session thread, started with the first session effect.
+    sessions: Option<super::session_io::Worker>,
+    /// The running replay's step channel and cancel flag.
+    replay: Option<super::replay_task::Control>,
 }
 
 /// Runs the UI until the user quits or a signal ends it. The engine handle is left in
@@ -59,6 +63,8 @@ pub async fn run(
         engine_tx,
         internal_tx,
         mouse: app.config.mouse,
+        sessions: None,
+        replay: None,
     };
     // The first frame goes up before the engine starts, so "loading" shows at once.
     terminal.draw(|f| render(&app, f))?;
@@ -195,6 +201,31 @@ impl Runner {
                     let _ = tx.send(Internal::Action(Action::Saved(r)));
                 });
             }
+            Effect::Session(op) => self.session(op, app),
+            Effect::Replay(ctl) => self.replay(ctl, app),
+        }
+    }
+
+    fn session(&mut self, op: super::sessions::SessionOp, app: &App) {
+        let tx = self.internal_tx.clone();
+        self.sessions
+            .get_or_insert_with(|| {
+                super::session_io::Worker::spawn(app.sessions.store.clone(), move |a| {
+                    let _ = tx.send(Internal::Action(a));
+                })
+            })
+            .submit(op);
+    }
+
+    fn replay(&mut self, ctl: super::replay_task::ReplayCtl, app: &mut App) {
+        let tx = self.internal_tx.clone();
+        let send = move |ev| {
+            let _ = tx.send(Internal::Action(Action::Replay(ev)));
+        };
+        if let Err(ev) =
+            super::replay_task::control(&mut self.replay, self.engine.clone(), ctl, send)
+        {
+            self.apply(app, Action::Replay(ev));
         }
     }
 

@@ -1,16 +1,20 @@
 //! `update`: the one place the UI state changes. It turns an `Action` into state changes and a
 //! list of `Effect`s for the runtime; it never does I/O itself, so tests drive it directly.
 
+pub mod autosave;
 mod chat;
 mod dialogs;
 mod engine;
+mod replay;
+mod sessions;
 
 pub use engine::init;
+pub use sessions::open_browser;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
 
 use super::action::Action;
-use super::app::{App, Confirm, Focus, Level, Modal};
+use super::app::{App, Confirm, Focus, Level, Modal, Screen};
 use super::effect::Effect;
 use super::keymap::{Cmd, Ctx, KeySpec};
 use super::transcript;
@@ -35,7 +39,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Paste(text) => dialogs::paste(app, &clean_paste(&text)),
         Action::Resize(..) => {}
         Action::EngineStarted(r) => engine::started(app, r, &mut fx),
-        Action::Engine { tag, kind } => engine::event(app, tag, kind, &mut fx),
+        Action::Engine { tag, kind } => {
+            // Autosave sees the event after the chat has taken it (a reply is then final).
+            let (before, seen) = (app.generation, autosave::seen(&kind));
+            engine::event(app, tag, kind, &mut fx);
+            autosave::engine_event(app, tag, before, seen, &mut fx);
+        }
+        Action::Session(ev) => sessions::event(app, ev, &mut fx),
+        Action::Replay(ev) => replay::event(app, ev, &mut fx),
         Action::ModelsFound(found) => dialogs::models_found(app, found),
         Action::Saved(r) => match r {
             Ok(what) => app.notify(Level::Info, format!("saved {what}")),
@@ -44,6 +55,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Terminate => app.quit = true,
         Action::Interrupt => interrupt(app, &mut fx),
     }
+    autosave::after(app, &mut fx);
     fx
 }
 
@@ -108,6 +120,9 @@ fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         }
         return;
     }
+    if app.screen != Screen::Chat {
+        return sessions::on_key(app, k, fx);
+    }
     match app.focus {
         Focus::Input => {
             let typing = spec.is_text() && !(spec.code == KeyCode::Char('?') && app.input_empty());
@@ -156,6 +171,7 @@ fn global(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             ctx: None,
             scroll: 0,
         }),
+        Cmd::Sessions => sessions::open_browser(app, fx),
         other => chat::command(app, other, fx),
     }
 }
