@@ -105,7 +105,15 @@ pub fn after(app: &mut App, fx: &mut Vec<Effect>) {
             }
         }
     }
-    sync(app, fx);
+    // Saves go before a new reply is asked for: the runtime queues them first, so the message
+    // is written before the reply's own save can follow.
+    let mut saves = Vec::new();
+    sync(app, &mut saves);
+    let at = fx
+        .iter()
+        .position(|e| matches!(e, Effect::Generate { .. }))
+        .unwrap_or(fx.len());
+    fx.splice(at..at, saves);
 }
 
 /// The messages of a conversation that belong in its session: everything up to a reply still

@@ -106,10 +106,11 @@ fn summary(turns: &[TurnReplay], total: usize, cancelled: bool) -> String {
     } else {
         String::new()
     };
+    let differ = turns.len() - same;
+    let verb = if differ == 1 { "differs" } else { "differ" };
     format!(
-        "{} replayed: {same} identical, {} differ{cut}",
-        turns.len(),
-        turns.len() - same
+        "{} replayed: {same} identical, {differ} {verb}{cut}",
+        turns.len()
     )
 }
 

@@ -127,7 +127,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Ok(_) => Line::styled(format!("  {}", r.path.display()), dim),
             Err(e) => Line::styled(format!("  {e}"), Style::default().fg(th.error)),
         };
-        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), detail);
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), detail);
     }
     if notice.height > 0 {
         super::status::notice(app, frame, notice);
