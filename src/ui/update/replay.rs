@@ -178,20 +178,17 @@ pub fn event(app: &mut App, ev: ReplayEvent, fx: &mut Vec<Effect>) {
     }
 }
 
-/// The replay may have loaded another model or other settings: the chat's comes back.
+/// The replay may have loaded another model or other settings: the chat's comes back. (With
+/// no chat model, the engine state was left as it was.)
 fn reload(app: &mut App, fx: &mut Vec<Effect>) {
-    match &app.model {
-        Some(m) => {
-            app.engine = EngineState::Loading {
-                name: m.file_name.clone(),
-                progress: 0.0,
-            };
-            fx.push(Effect::Load {
-                path: m.path.clone(),
-                settings: app.engine_settings.clone(),
-            });
-        }
-        // Nothing was loaded before: the engine state was left as it was.
-        None => {}
+    if let Some(m) = &app.model {
+        app.engine = EngineState::Loading {
+            name: m.file_name.clone(),
+            progress: 0.0,
+        };
+        fx.push(Effect::Load {
+            path: m.path.clone(),
+            settings: app.engine_settings.clone(),
+        });
     }
 }
