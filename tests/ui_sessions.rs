@@ -449,3 +449,113 @@ fn help_on_the_browser_lists_its_bindings() {
     }
     let _ = PathBuf::new();
 }
+
+#[test]
+fn the_browser_deletes_after_asking_and_closes_the_open_conversation() {
+    let (mut h, store, _d) = harness(100, 30);
+    let s = saved_chat(&store, "How do tides work?", "The moon pulls the sea.", 5);
+    let broken = store.dir().join("20260301-120000-beef.json");
+    std::fs::write(&broken, b"").unwrap();
+    // Open it as a conversation first.
+    h.ctrl('g');
+    run_sessions(&mut h, &store);
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    run_sessions(&mut h, &store);
+    assert_eq!(h.app.convs.len(), 2);
+    h.ctrl('g');
+    run_sessions(&mut h, &store);
+    h.key(KeyCode::Char('d'), KeyModifiers::NONE);
+    h.key(KeyCode::Char('n'), KeyModifiers::NONE);
+    run_sessions(&mut h, &store);
+    assert!(store.path_of(&s.id).is_file(), "no keeps the file");
+    h.key(KeyCode::Char('d'), KeyModifiers::NONE);
+    h.key(KeyCode::Char('y'), KeyModifiers::NONE);
+    run_sessions(&mut h, &store);
+    assert!(!store.path_of(&s.id).exists());
+    assert_eq!(h.app.convs.len(), 1, "its conversation closed with it");
+    // The broken file is next; it can be deleted too, after the same question.
+    let rows = h.app.sessions.browser.visible().len();
+    assert_eq!(rows, 1);
+    h.key(KeyCode::Char('d'), KeyModifiers::NONE);
+    h.key(KeyCode::Char('y'), KeyModifiers::NONE);
+    run_sessions(&mut h, &store);
+    assert!(!broken.exists());
+}
+
+#[test]
+fn esc_cancels_a_running_replay_and_then_goes_back() {
+    let (mut h, store, _d) = harness(100, 30);
+    let s = saved_chat(&store, "How do tides work?", "The moon pulls the sea.", 5);
+    h.app.screen = Screen::Sessions;
+    h.act(Action::Session(SessionEvent::Opened {
+        file: Ok(Box::new(howdah::session::SessionFile {
+            path: store.path_of(&s.id),
+            session: s,
+        })),
+        replay: true,
+    }));
+    h.key(KeyCode::Char('n'), KeyModifiers::NONE);
+    let id = h.app.sessions.replay.as_ref().unwrap().id;
+    h.act(Action::Replay(ReplayEvent::Token {
+        id,
+        text: "The mo".into(),
+    }));
+    assert!(
+        h.screen().contains("The mo"),
+        "the reply streams in the view"
+    );
+    h.effects.clear();
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert!(h
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::Replay(ReplayCtl::Cancel))));
+    assert_eq!(
+        h.app.screen,
+        Screen::Replay,
+        "the view waits for the worker"
+    );
+    h.act(Action::Replay(ReplayEvent::Finished {
+        id,
+        cancelled: true,
+        error: None,
+    }));
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(h.app.screen, Screen::Sessions);
+}
+
+#[test]
+fn the_new_screens_render_at_any_size() {
+    let (mut h, store, _d) = harness(100, 30);
+    let s = saved_chat(&store, "How do tides work?", "The moon pulls the sea.", 5);
+    std::fs::write(store.dir().join("20260301-120000-beef.json"), b"{").unwrap();
+    h.ctrl('g');
+    run_sessions(&mut h, &store);
+    let mut sizes = vec![];
+    for w in [1u16, 2, 7, 19, 40, 61] {
+        for hgt in [1u16, 2, 5, 9, 14] {
+            sizes.push((w, hgt));
+        }
+    }
+    for &(w, hgt) in &sizes {
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, hgt)).unwrap();
+        t.draw(|f| howdah::ui::view::render(&h.app, f)).unwrap();
+    }
+    h.act(Action::Session(SessionEvent::Opened {
+        file: Ok(Box::new(howdah::session::SessionFile {
+            path: store.path_of(&s.id),
+            session: s,
+        })),
+        replay: true,
+    }));
+    h.key(KeyCode::Char('n'), KeyModifiers::NONE);
+    let id = h.app.sessions.replay.as_ref().unwrap().id;
+    h.act(Action::Replay(ReplayEvent::Turn {
+        id,
+        turn: Box::new(turn(1, "q\nmore", "a\nb c", "a\nb d e", &[1, 2, 2, 2])),
+    }));
+    for &(w, hgt) in &sizes {
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, hgt)).unwrap();
+        t.draw(|f| howdah::ui::view::render(&h.app, f)).unwrap();
+    }
+}

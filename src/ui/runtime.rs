@@ -208,6 +208,16 @@ impl Runner {
 
     fn session(&mut self, op: super::sessions::SessionOp, app: &App) {
         let tx = self.internal_tx.clone();
+        if let super::sessions::SessionOp::HashModel(_) = &op {
+            // Hashing a large model takes seconds: never in the way of the ordered saves.
+            let store = app.sessions.store.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Some(ev) = super::session_io::run_op(&store, op) {
+                    let _ = tx.send(Internal::Action(Action::Session(ev)));
+                }
+            });
+            return;
+        }
         self.sessions
             .get_or_insert_with(|| {
                 super::session_io::Worker::spawn(app.sessions.store.clone(), move |a| {

@@ -289,6 +289,11 @@ pub fn confirm_delete(app: &mut App, fx: &mut Vec<Effect>) {
     if let Some(id) = app.sessions.conv_of(&row.path) {
         // The file goes, and the conversation showing it closes with it.
         app.sessions.links.remove(&id);
+        if let Some(g) = app.generation.filter(|g| g.conv == id) {
+            fx.push(Effect::Cancel { gen: g.gen });
+            app.generation = None;
+            app.engine = crate::ui::app::EngineState::Ready;
+        }
         if let Some(i) = app.conv_index(id) {
             app.convs.remove(i);
             if app.convs.is_empty() {
