@@ -559,3 +559,36 @@ fn the_new_screens_render_at_any_size() {
         t.draw(|f| howdah::ui::view::render(&h.app, f)).unwrap();
     }
 }
+
+#[test]
+fn a_reply_finished_before_the_model_hash_gets_it_when_it_arrives() {
+    let (mut h, store, _d) = harness(100, 30);
+    let g = h.send("hi");
+    h.stream(g, &[("hello", 0.9)]);
+    h.done(g, StopReason::Eos);
+    run_sessions(&mut h, &store);
+    assert_eq!(
+        only_session(&store).messages[1]
+            .reply
+            .as_ref()
+            .unwrap()
+            .model
+            .sha256,
+        None
+    );
+    let info = h.app.model.clone().unwrap();
+    let m = howdah::session::ModelRef::from_info(&info, Some("ab".repeat(32)));
+    h.act(Action::Session(SessionEvent::ModelRef(Box::new(m))));
+    run_sessions(&mut h, &store);
+    let s = only_session(&store);
+    assert_eq!(
+        s.messages[1]
+            .reply
+            .as_ref()
+            .unwrap()
+            .model
+            .sha256
+            .as_deref(),
+        Some("ab".repeat(32).as_str())
+    );
+}

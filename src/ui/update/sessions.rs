@@ -378,10 +378,31 @@ pub fn event(app: &mut App, ev: SessionEvent, fx: &mut Vec<Effect>) {
         },
         SessionEvent::ModelRef(m) => {
             if app.model.as_ref().is_some_and(|i| i.path == m.path) {
+                backfill_hash(app, &m, fx);
                 app.sessions.model_ref = Some(*m);
             }
         }
         SessionEvent::Failed(e) => app.notify(Level::Error, e),
     }
-    let _ = fx;
+}
+
+/// Replies finished while the model was still being hashed get the hash now.
+fn backfill_hash(app: &mut App, m: &crate::session::ModelRef, fx: &mut Vec<Effect>) {
+    for file in app.sessions.links.values_mut() {
+        let mut changed = false;
+        for r in file
+            .session
+            .messages
+            .iter_mut()
+            .filter_map(|x| x.reply.as_mut())
+        {
+            if r.model.path == m.path && r.model.size == m.size && r.model.sha256.is_none() {
+                r.model.sha256 = m.sha256.clone();
+                changed = true;
+            }
+        }
+        if changed {
+            fx.push(Effect::Session(SessionOp::Save(Box::new(file.clone()))));
+        }
+    }
 }
