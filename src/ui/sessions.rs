@@ -81,7 +81,12 @@ pub struct ReplayView {
     pub finished: bool,
     pub error: Option<String>,
     pub warnings: Vec<String>,
+    /// The top row asked for when not following the end.
     pub scroll: u16,
+    /// Keep the newest turn in view (until the user scrolls up).
+    pub follow: bool,
+    /// The top row shown and the largest top row, at the last frame (scrolling starts there).
+    pub shown: std::cell::Cell<(u16, u16)>,
 }
 
 impl ReplayView {
@@ -101,6 +106,8 @@ impl ReplayView {
             error: None,
             warnings: Vec::new(),
             scroll: 0,
+            follow: true,
+            shown: std::cell::Cell::new((0, 0)),
         }
     }
 }

@@ -6,6 +6,7 @@ mod chat;
 mod dialogs;
 mod engine;
 mod replay;
+mod session_events;
 mod sessions;
 
 pub use engine::init;
@@ -45,7 +46,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             engine::event(app, tag, kind, &mut fx);
             autosave::engine_event(app, tag, before, seen, &mut fx);
         }
-        Action::Session(ev) => sessions::event(app, ev, &mut fx),
+        Action::Session(ev) => session_events::event(app, ev, &mut fx),
         Action::Replay(ev) => replay::event(app, ev, &mut fx),
         Action::ModelsFound(found) => dialogs::models_found(app, found),
         Action::Saved(r) => match r {
@@ -74,7 +75,9 @@ fn scroll_target(app: &mut App, delta: isize) {
         *scroll = scroll.saturating_add_signed(delta as i16);
         return;
     }
-    if app.modals.is_empty() {
+    if app.modals.is_empty() && app.screen != Screen::Chat {
+        sessions::scroll(app, delta);
+    } else if app.modals.is_empty() {
         transcript::scroll(app, delta);
     }
 }

@@ -24,10 +24,21 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
         return;
     };
     match cmd {
-        Cmd::ReplayUp => v.scroll = v.scroll.saturating_sub(1),
-        Cmd::ReplayDown => v.scroll = v.scroll.saturating_add(1),
-        Cmd::ReplayPageUp => v.scroll = v.scroll.saturating_sub(10),
-        Cmd::ReplayPageDown => v.scroll = v.scroll.saturating_add(10),
+        Cmd::ReplayUp | Cmd::ReplayPageUp | Cmd::ReplayDown | Cmd::ReplayPageDown => {
+            let (top, max) = v.shown.get();
+            let n = if matches!(cmd, Cmd::ReplayUp | Cmd::ReplayDown) {
+                1
+            } else {
+                10
+            };
+            if matches!(cmd, Cmd::ReplayUp | Cmd::ReplayPageUp) {
+                v.scroll = top.saturating_sub(n);
+                v.follow = false;
+            } else {
+                v.scroll = top.saturating_add(n).min(max);
+                v.follow = v.scroll >= max;
+            }
+        }
         Cmd::ReplaySource => {
             if v.started {
                 app.notify(

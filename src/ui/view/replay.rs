@@ -74,7 +74,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(header).block(block), head);
     let lines = body_lines(app, v, body.width as usize);
     let max = (lines.len() as u16).saturating_sub(body.height);
-    frame.render_widget(Paragraph::new(lines).scroll((v.scroll.min(max), 0)), body);
+    let top = if v.follow { max } else { v.scroll.min(max) };
+    v.shown.set((top, max));
+    frame.render_widget(Paragraph::new(lines).scroll((top, 0)), body);
     if notice.height > 0 {
         super::status::notice(app, frame, notice);
     }
