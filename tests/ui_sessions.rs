@@ -447,7 +447,6 @@ fn help_on_the_browser_lists_its_bindings() {
     for want in ["Session browser", "export_md", "replay", "search"] {
         assert!(screen.contains(want), "{want}: {screen}");
     }
-    let _ = PathBuf::new();
 }
 
 #[test]
@@ -591,4 +590,38 @@ fn a_reply_finished_before_the_model_hash_gets_it_when_it_arrives() {
             .as_deref(),
         Some("ab".repeat(32).as_str())
     );
+}
+
+#[test]
+fn replay_against_the_current_model_and_sampling() {
+    let (mut h, store, _d) = harness(100, 30);
+    let s = saved_chat(&store, "How do tides work?", "The moon pulls the sea.", 5);
+    h.act(Action::Session(SessionEvent::Opened {
+        file: Ok(Box::new(howdah::session::SessionFile {
+            path: store.path_of(&s.id),
+            session: s,
+        })),
+        replay: true,
+    }));
+    h.key(KeyCode::Char('s'), KeyModifiers::NONE);
+    assert!(h.screen().contains("against current model (smol.gguf)"));
+    h.effects.clear();
+    h.key(KeyCode::Char('n'), KeyModifiers::NONE);
+    let job = h
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Replay(ReplayCtl::Start(job)) => Some(job.clone()),
+            _ => None,
+        })
+        .expect("n starts the replay");
+    assert_eq!(job.opts.model, Some(PathBuf::from("/models/smol.gguf")));
+    assert_eq!(
+        job.opts.sampling,
+        howdah::session::replay::SamplingFrom::Current(h.app.convs[0].sampling.clone())
+    );
+    assert_eq!(job.first, howdah::ui::replay_task::Step::Next);
+    // Once started, the settings stay.
+    h.key(KeyCode::Char('s'), KeyModifiers::NONE);
+    assert!(h.app.sessions.replay.as_ref().unwrap().current);
 }
