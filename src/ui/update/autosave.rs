@@ -86,6 +86,9 @@ pub fn engine_event(
 /// Runs after every action: notes what new replies were sent with, then brings every session
 /// in line with its conversation.
 pub fn after(app: &mut App, fx: &mut Vec<Effect>) {
+    // Replies that ended without a `Done` (errors, cancelled conversations) are forgotten.
+    let running = app.generation.map(|g| g.gen);
+    app.sessions.sent.retain(|g, _| Some(*g) == running);
     for e in fx.iter() {
         if let Effect::Generate {
             gen,
@@ -109,6 +112,8 @@ pub fn after(app: &mut App, fx: &mut Vec<Effect>) {
     // is written before the reply's own save can follow.
     let mut saves = Vec::new();
     sync(app, &mut saves);
+    // A record not written now belongs to a reply that is not kept (empty or failed).
+    app.sessions.records.clear();
     let at = fx
         .iter()
         .position(|e| matches!(e, Effect::Generate { .. }))
