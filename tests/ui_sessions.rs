@@ -1,90 +1,21 @@
 //! Sessions in the TUI through `update`, with the scripted fake engine of `support`: autosave
 //! writes a sent message before its reply starts and the reply with its record at `Done`;
 //! edits replace the session's tail; renaming and deleting a conversation reach the store; the
-//! browser lists sessions (a broken file with its error) and opens one to continue it; the
-//! replay view shows a word diff. Session effects are run with the runtime's own `run_op`.
+//! browser lists sessions (a broken file with its error), searches, opens one to continue it,
+//! deletes after asking and exports. Session effects run with the runtime's own `run_op`.
 
+mod session_support;
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-
 use crossterm::event::{KeyCode, KeyModifiers};
-use howdah::engine::{Role, Sampling, StopReason};
-use howdah::session::replay::{compare, TurnReplay};
-use howdah::session::{diff, Message, ReplyStats, Session, SessionKind, Store};
+use howdah::engine::{Role, StopReason};
 use howdah::ui::action::Action;
 use howdah::ui::app::Screen;
 use howdah::ui::effect::Effect;
-use howdah::ui::replay_task::{ReplayCtl, ReplayEvent};
-use howdah::ui::session_io::run_op;
 use howdah::ui::sessions::{SessionEvent, SessionOp};
-use support::Harness;
+use session_support::*;
 
 /// Nothing in these tests may touch the user's data folder.
-fn data_dir() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let d = tempfile::tempdir().unwrap();
-        std::env::set_var("HOWDAH_DATA_DIR", d.path());
-        std::env::set_var("TZ", "UTC");
-        d
-    })
-    .path()
-}
-
-/// A harness whose sessions live in a fresh folder of their own.
-fn harness(w: u16, h: u16) -> (Harness, Store, tempfile::TempDir) {
-    data_dir();
-    let dir = tempfile::tempdir_in(data_dir()).unwrap();
-    let mut h = Harness::new(w, h);
-    let store = Store::new(dir.path().join("sessions"));
-    h.app.sessions.store = store.clone();
-    (h, store, dir)
-}
-
-/// Runs the pending session effects as the runtime would and feeds their results back; returns
-/// the operations run, in order.
-fn run_sessions(h: &mut Harness, store: &Store) -> Vec<SessionOp> {
-    let mut ran = Vec::new();
-    loop {
-        let (ours, rest): (Vec<Effect>, Vec<Effect>) = h
-            .effects
-            .drain(..)
-            .partition(|e| matches!(e, Effect::Session(_)));
-        h.effects = rest;
-        let ops: Vec<SessionOp> = ours
-            .into_iter()
-            .filter_map(|e| match e {
-                Effect::Session(op) => Some(op),
-                _ => None,
-            })
-            .collect();
-        if ops.is_empty() {
-            return ran;
-        }
-        for op in ops {
-            ran.push(op.clone());
-            if let Some(ev) = run_op(store, op) {
-                h.act(Action::Session(ev));
-            }
-        }
-    }
-}
-
-fn only_session(store: &Store) -> Session {
-    let list = store.list().unwrap();
-    assert_eq!(list.len(), 1, "{list:?}");
-    store.open(&list[0].id).unwrap().session
-}
-
-fn texts(s: &Session) -> Vec<(Role, String)> {
-    s.messages
-        .iter()
-        .map(|m| (m.role, m.content.clone()))
-        .collect()
-}
-
 #[test]
 fn a_sent_message_is_saved_before_the_reply_starts_and_the_reply_at_done() {
     let (mut h, store, _d) = harness(100, 30);
@@ -210,25 +141,6 @@ fn renaming_and_deleting_a_conversation_reach_the_store() {
     assert!(store.list().unwrap().is_empty());
 }
 
-fn saved_chat(store: &Store, user: &str, reply: &str, minute: u32) -> Session {
-    let mut s = Session::new(SessionKind::Chat);
-    let at = chrono::DateTime::parse_from_rfc3339(&format!("2026-03-14T09:{minute:02}:00Z"))
-        .unwrap()
-        .with_timezone(&chrono::Utc);
-    s.id = format!("20260314-09{minute:02}00-abcd");
-    s.created_at = at;
-    s.updated_at = at;
-    s.messages.push(Message::new(Role::System, "Be brief."));
-    s.messages.push(Message::new(Role::User, user));
-    let mut m = Message::new(Role::Assistant, reply);
-    m.reply = None;
-    s.messages.push(m);
-    s.model_hint = Some("SmolLM2-135M-Instruct.Q4_1.gguf".into());
-    std::fs::create_dir_all(store.dir()).unwrap();
-    howdah::session::write_atomic(&store.path_of(&s.id), &howdah::session::encode(&s)).unwrap();
-    s
-}
-
 #[test]
 fn the_browser_lists_sessions_with_a_broken_file_and_searches_them() {
     let (mut h, store, d) = harness(100, 16);
@@ -324,119 +236,6 @@ fn exporting_writes_the_file_and_says_where() {
     assert!(note.contains(&dest.display().to_string()), "{note}");
 }
 
-fn turn(n: usize, user: &str, recorded: &str, replayed: &str, pieces: &[usize]) -> TurnReplay {
-    TurnReplay {
-        turn: n,
-        reply_index: n * 2,
-        user: user.into(),
-        recorded: recorded.into(),
-        replayed: replayed.into(),
-        model: "SmolLM2-135M-Instruct.Q4_1.gguf".into(),
-        sampling: Sampling::greedy(),
-        stats: ReplyStats {
-            stop: StopReason::Eos,
-            prompt_tokens: 20,
-            prompt_tokens_decoded: 20,
-            generated_tokens: pieces.len() as u32,
-            ttft_ms: 10.0,
-            prompt_tps: 100.0,
-            gen_tps: 50.0,
-            mean_logprob: -0.3,
-            dropped_messages: 0,
-            context_used: 40,
-        },
-        outcome: compare(recorded, replayed, pieces),
-        diff: diff::word_diff(recorded, replayed),
-    }
-}
-
-#[test]
-fn the_replay_view_shows_each_reply_beside_the_recording_with_a_diff() {
-    let (mut h, store, _d) = harness(100, 24);
-    let s = saved_chat(&store, "How do tides work?", "The moon pulls the sea.", 5);
-    h.act(Action::Session(SessionEvent::Opened {
-        file: Ok(Box::new(howdah::session::SessionFile {
-            path: store.path_of(&s.id),
-            session: s,
-        })),
-        replay: true,
-    }));
-    assert_eq!(h.app.screen, Screen::Replay);
-    h.effects.clear();
-    h.key(KeyCode::Char('a'), KeyModifiers::NONE);
-    let id = match h.effects.iter().find_map(|e| match e {
-        Effect::Replay(ReplayCtl::Start(job)) => Some(job.id),
-        _ => None,
-    }) {
-        Some(id) => id,
-        None => panic!("a starts the replay: {:?}", h.effects),
-    };
-    for ev in [
-        ReplayEvent::Planned {
-            id,
-            turns: 2,
-            warnings: vec![],
-        },
-        ReplayEvent::Turn {
-            id,
-            turn: Box::new(turn(
-                1,
-                "How do tides work?",
-                "The moon pulls the sea.",
-                "The moon pulls the sea.",
-                &[3, 5, 6, 4, 5],
-            )),
-        },
-        ReplayEvent::Turn {
-            id,
-            turn: Box::new(turn(
-                2,
-                "And the sun?",
-                "The sun helps a little.",
-                "The sun pulls too, less.",
-                &[3, 4, 6, 5, 6],
-            )),
-        },
-        ReplayEvent::Finished {
-            id,
-            cancelled: false,
-            error: None,
-        },
-    ] {
-        h.act(Action::Replay(ev));
-    }
-    assert!(
-        h.effects.iter().any(|e| matches!(e, Effect::Load { .. })),
-        "the chat's model is loaded again after a replay"
-    );
-    insta::assert_snapshot!("replay_view", h.screen());
-    // Colours: the recorded side marks what the replay lost, the replayed side what it added.
-    let th = h.app.theme.clone();
-    let buf = h.term.backend().buffer().clone();
-    let style_of = |word: &str, right: bool| {
-        let (w, hgt) = (buf.area.width, buf.area.height);
-        for y in 0..hgt {
-            let row: String = (0..w).map(|x| buf[(x, y)].symbol().to_string()).collect();
-            let half = row.find('│').unwrap_or(0);
-            let found = if right {
-                row[half..].find(word).map(|i| i + half)
-            } else {
-                row[..half].find(word)
-            };
-            if let Some(byte) = found {
-                let col = row[..byte].chars().count() as u16;
-                return buf[(col, y)].style();
-            }
-        }
-        panic!("{word} not on screen");
-    };
-    assert_eq!(style_of("helps", false).fg, Some(th.error));
-    assert_eq!(style_of("pulls too", true).fg, Some(th.success));
-    assert_eq!(style_of("The sun", true).fg, Some(th.fg));
-    h.key(KeyCode::Esc, KeyModifiers::NONE);
-    assert_eq!(h.app.screen, Screen::Sessions);
-}
-
 #[test]
 fn help_on_the_browser_lists_its_bindings() {
     let (mut h, store, _d) = harness(100, 40);
@@ -482,84 +281,6 @@ fn the_browser_deletes_after_asking_and_closes_the_open_conversation() {
 }
 
 #[test]
-fn esc_cancels_a_running_replay_and_then_goes_back() {
-    let (mut h, store, _d) = harness(100, 30);
-    let s = saved_chat(&store, "How do tides work?", "The moon pulls the sea.", 5);
-    h.app.screen = Screen::Sessions;
-    h.act(Action::Session(SessionEvent::Opened {
-        file: Ok(Box::new(howdah::session::SessionFile {
-            path: store.path_of(&s.id),
-            session: s,
-        })),
-        replay: true,
-    }));
-    h.key(KeyCode::Char('n'), KeyModifiers::NONE);
-    let id = h.app.sessions.replay.as_ref().unwrap().id;
-    h.act(Action::Replay(ReplayEvent::Token {
-        id,
-        text: "The mo".into(),
-    }));
-    assert!(
-        h.screen().contains("The mo"),
-        "the reply streams in the view"
-    );
-    h.effects.clear();
-    h.key(KeyCode::Esc, KeyModifiers::NONE);
-    assert!(h
-        .effects
-        .iter()
-        .any(|e| matches!(e, Effect::Replay(ReplayCtl::Cancel))));
-    assert_eq!(
-        h.app.screen,
-        Screen::Replay,
-        "the view waits for the worker"
-    );
-    h.act(Action::Replay(ReplayEvent::Finished {
-        id,
-        cancelled: true,
-        error: None,
-    }));
-    h.key(KeyCode::Esc, KeyModifiers::NONE);
-    assert_eq!(h.app.screen, Screen::Sessions);
-}
-
-#[test]
-fn the_new_screens_render_at_any_size() {
-    let (mut h, store, _d) = harness(100, 30);
-    let s = saved_chat(&store, "How do tides work?", "The moon pulls the sea.", 5);
-    std::fs::write(store.dir().join("20260301-120000-beef.json"), b"{").unwrap();
-    h.ctrl('g');
-    run_sessions(&mut h, &store);
-    let mut sizes = vec![];
-    for w in [1u16, 2, 7, 19, 40, 61] {
-        for hgt in [1u16, 2, 5, 9, 14] {
-            sizes.push((w, hgt));
-        }
-    }
-    for &(w, hgt) in &sizes {
-        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, hgt)).unwrap();
-        t.draw(|f| howdah::ui::view::render(&h.app, f)).unwrap();
-    }
-    h.act(Action::Session(SessionEvent::Opened {
-        file: Ok(Box::new(howdah::session::SessionFile {
-            path: store.path_of(&s.id),
-            session: s,
-        })),
-        replay: true,
-    }));
-    h.key(KeyCode::Char('n'), KeyModifiers::NONE);
-    let id = h.app.sessions.replay.as_ref().unwrap().id;
-    h.act(Action::Replay(ReplayEvent::Turn {
-        id,
-        turn: Box::new(turn(1, "q\nmore", "a\nb c", "a\nb d e", &[1, 2, 2, 2])),
-    }));
-    for &(w, hgt) in &sizes {
-        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, hgt)).unwrap();
-        t.draw(|f| howdah::ui::view::render(&h.app, f)).unwrap();
-    }
-}
-
-#[test]
 fn a_reply_finished_before_the_model_hash_gets_it_when_it_arrives() {
     let (mut h, store, _d) = harness(100, 30);
     let g = h.send("hi");
@@ -590,38 +311,4 @@ fn a_reply_finished_before_the_model_hash_gets_it_when_it_arrives() {
             .as_deref(),
         Some("ab".repeat(32).as_str())
     );
-}
-
-#[test]
-fn replay_against_the_current_model_and_sampling() {
-    let (mut h, store, _d) = harness(100, 30);
-    let s = saved_chat(&store, "How do tides work?", "The moon pulls the sea.", 5);
-    h.act(Action::Session(SessionEvent::Opened {
-        file: Ok(Box::new(howdah::session::SessionFile {
-            path: store.path_of(&s.id),
-            session: s,
-        })),
-        replay: true,
-    }));
-    h.key(KeyCode::Char('s'), KeyModifiers::NONE);
-    assert!(h.screen().contains("against current model (smol.gguf)"));
-    h.effects.clear();
-    h.key(KeyCode::Char('n'), KeyModifiers::NONE);
-    let job = h
-        .effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Replay(ReplayCtl::Start(job)) => Some(job.clone()),
-            _ => None,
-        })
-        .expect("n starts the replay");
-    assert_eq!(job.opts.model, Some(PathBuf::from("/models/smol.gguf")));
-    assert_eq!(
-        job.opts.sampling,
-        howdah::session::replay::SamplingFrom::Current(h.app.convs[0].sampling.clone())
-    );
-    assert_eq!(job.first, howdah::ui::replay_task::Step::Next);
-    // Once started, the settings stay.
-    h.key(KeyCode::Char('s'), KeyModifiers::NONE);
-    assert!(h.app.sessions.replay.as_ref().unwrap().current);
 }
