@@ -119,9 +119,14 @@ fn esc_cancels_a_running_replay_and_then_goes_back() {
         id,
         text: "The mo".into(),
     }));
+    let screen = h.screen();
     assert!(
-        h.screen().contains("The mo"),
-        "the reply streams in the view"
+        screen.contains("│ The mo"),
+        "the reply streams in the view: {screen}"
+    );
+    assert!(
+        screen.contains("The moon pulls the sea."),
+        "beside the recording: {screen}"
     );
     h.effects.clear();
     h.key(KeyCode::Esc, KeyModifiers::NONE);

@@ -180,13 +180,34 @@ fn body_lines(app: &App, v: &ReplayView, width: usize) -> Vec<Line<'static>> {
             format!("Turn {n} · replaying…"),
             Style::default().fg(th.accent).add_modifier(Modifier::BOLD),
         ));
-        for l in v.streaming.split('\n') {
-            let ll = LogicalLine {
-                spans: vec![Span::styled(l.to_string(), Style::default().fg(th.fg))],
-                ..Default::default()
-            };
-            wrap_line(&ll, width, &mut out);
-        }
+        // The recording of the turn being replayed, beside the reply as it streams.
+        let (user, recorded) = answered(&v.session).nth(v.turns.len()).unwrap_or_default();
+        user_line(user, width, Style::default().fg(th.user), &mut out);
+        let plain = Style::default().fg(th.fg);
+        let as_lines = |text: &str| {
+            let d = [DSpan {
+                kind: SpanKind::Equal,
+                text: text.to_string(),
+            }];
+            side(&d, SpanKind::Equal, plain, plain)
+        };
+        let heads = (
+            Line::from(Span::styled(
+                "recorded",
+                dim.add_modifier(Modifier::UNDERLINED),
+            )),
+            Line::from(Span::styled(
+                "replaying",
+                dim.add_modifier(Modifier::UNDERLINED),
+            )),
+        );
+        out.extend(columns(
+            heads,
+            &as_lines(recorded),
+            &as_lines(&v.streaming),
+            col,
+            dim,
+        ));
     }
     if v.turns.is_empty() && !v.running && v.error.is_none() {
         let turns = v
@@ -203,6 +224,14 @@ fn body_lines(app: &App, v: &ReplayView, width: usize) -> Vec<Line<'static>> {
         ));
     }
     out
+}
+
+/// The user turns that have a recorded reply (the turns a replay runs), with that reply.
+fn answered(s: &crate::session::Session) -> impl Iterator<Item = (&str, &str)> {
+    s.messages.windows(2).filter_map(|w| {
+        (w[0].role == crate::engine::Role::User && w[1].role == crate::engine::Role::Assistant)
+            .then(|| (w[0].content.as_str(), w[1].content.as_str()))
+    })
 }
 
 fn user_line(text: &str, width: usize, style: Style, out: &mut Vec<Line<'static>>) {
