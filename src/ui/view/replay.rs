@@ -228,10 +228,11 @@ fn body_lines(app: &App, v: &ReplayView, width: usize) -> Vec<Line<'static>> {
 
 /// The user turns that have a recorded reply (the turns a replay runs), with that reply.
 fn answered(s: &crate::session::Session) -> impl Iterator<Item = (&str, &str)> {
-    s.messages.windows(2).filter_map(|w| {
-        (w[0].role == crate::engine::Role::User && w[1].role == crate::engine::Role::Assistant)
-            .then(|| (w[0].content.as_str(), w[1].content.as_str()))
-    })
+    use crate::engine::Role;
+    s.messages
+        .windows(2)
+        .filter(|w| w[0].role == Role::User && w[1].role == Role::Assistant)
+        .map(|w| (w[0].content.as_str(), w[1].content.as_str()))
 }
 
 fn user_line(text: &str, width: usize, style: Style, out: &mut Vec<Line<'static>>) {
