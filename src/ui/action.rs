@@ -39,6 +39,10 @@ pub enum Action {
         id: u64,
         result: Result<Box<(Rendered, Exact)>, String>,
     },
+    /// A session file operation finished (`Effect::Session`).
+    Session(super::sessions::SessionEvent),
+    /// Progress of a replay (`Effect::Replay`).
+    Replay(super::replay_task::ReplayEvent),
     /// SIGTERM or SIGHUP: leave now, restoring the terminal.
     Terminate,
     /// SIGINT from outside (in raw mode ctrl+c arrives as a key instead).

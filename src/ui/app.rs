@@ -24,6 +24,10 @@ pub enum Screen {
     Chat,
     /// The prompt template browser (`templates::Templates`).
     Templates,
+    /// The saved sessions (`view::sessions`).
+    Sessions,
+    /// A session replayed beside its recording (`view::replay`).
+    Replay,
 }
 
 /// Which part of the chat screen takes keys.
@@ -40,6 +44,8 @@ pub enum Confirm {
     Quit,
     DeleteChat(u64),
     ClearChat(u64),
+    /// The browser's `sessions.browser.target`.
+    DeleteSession,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +58,10 @@ pub enum EditTarget {
 pub enum Ask {
     RenameChat(u64),
     PresetName,
+    /// Title of the browser's `sessions.browser.target`.
+    SessionTitle,
+    /// Where to export the browser's `sessions.browser.target`.
+    SessionExport(super::sessions::ExportFormat),
 }
 
 /// The model picker's state; `models` is None while discovery runs.
@@ -180,6 +190,8 @@ pub struct App {
     pub viewport: Cell<Rect>,
     pub templates: Templates,
     pub quit: bool,
+    /// Autosave links, the session browser and the replay view.
+    pub sessions: super::sessions::Sessions,
 }
 
 pub fn new_input(lines: Vec<String>) -> TextArea<'static> {
@@ -260,6 +272,7 @@ impl App {
             viewport: Cell::new(Rect::default()),
             templates,
             quit: false,
+            sessions: super::sessions::Sessions::new(crate::session::Store::user()),
         };
         app.add_conversation();
         app

@@ -54,4 +54,8 @@ pub enum Effect {
     /// Open the comparison view on a template. The hook for the compare screen: no key sends it
     /// until that screen exists.
     OpenCompare(CompareRequest),
+    /// Session file work, done in order on the session thread (`Action::Session`).
+    Session(super::sessions::SessionOp),
+    /// Start, step or cancel a replay on the engine (`Action::Replay`).
+    Replay(super::replay_task::ReplayCtl),
 }

@@ -23,10 +23,12 @@ pub enum Ctx {
     Help,
     Templates,
     TemplateVars,
+    Sessions,
+    Replay,
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 12] = [
+    pub const ALL: [Ctx; 14] = [
         Ctx::Global,
         Ctx::Input,
         Ctx::Transcript,
@@ -39,6 +41,8 @@ impl Ctx {
         Ctx::Help,
         Ctx::Templates,
         Ctx::TemplateVars,
+        Ctx::Sessions,
+        Ctx::Replay,
     ];
 
     /// The name used in `[keys.<name>]`.
@@ -56,6 +60,8 @@ impl Ctx {
             Ctx::Help => "help",
             Ctx::Templates => "templates",
             Ctx::TemplateVars => "template_vars",
+            Ctx::Sessions => "sessions",
+            Ctx::Replay => "replay",
         }
     }
 
@@ -73,6 +79,8 @@ impl Ctx {
             Ctx::Help => "This help",
             Ctx::Templates => "Template browser",
             Ctx::TemplateVars => "Template variables (tab from the list)",
+            Ctx::Sessions => "Session browser",
+            Ctx::Replay => "Session replay",
         }
     }
 }
@@ -161,6 +169,26 @@ pub enum Cmd {
     TplVarDone,
     /// Template browser → comparison view. In no binding table until the compare screen exists.
     TplCompare,
+    Sessions,
+    SessPrev,
+    SessNext,
+    SessOpen,
+    SessSearch,
+    SessRename,
+    SessDelete,
+    SessExportMd,
+    SessExportJson,
+    SessReplay,
+    SessRefresh,
+    SessClose,
+    ReplayNext,
+    ReplayAll,
+    ReplaySource,
+    ReplayUp,
+    ReplayDown,
+    ReplayPageUp,
+    ReplayPageDown,
+    ReplayClose,
 }
 
 /// (command, context, config name, default keys, help text)
@@ -185,6 +213,7 @@ const TABLE: &[(Cmd, Ctx, &str, &str, &str)] = &[
     (Cmd::ScrollUp, Ctx::Global, "scroll_up", "pageup", "Scroll the transcript up"),
     (Cmd::ScrollDown, Ctx::Global, "scroll_down", "pagedown", "Scroll down (at the end: follow)"),
     (Cmd::ToggleSidebar, Ctx::Global, "toggle_sidebar", "ctrl+b", "Show or hide the conversation list"),
+    (Cmd::Sessions, Ctx::Global, "sessions", "f2 alt+s", "Saved sessions: browse, search, export, replay"),
     (Cmd::Send, Ctx::Input, "send", "enter", "Send the message"),
     (Cmd::Newline, Ctx::Input, "newline", "alt+enter shift+enter ctrl+j", "New line"),
     (Cmd::HistoryPrev, Ctx::Input, "history_prev", "up", "Earlier sent message (input empty)"),
@@ -245,6 +274,25 @@ const TABLE: &[(Cmd, Ctx, &str, &str, &str)] = &[
     (Cmd::TplVarClear, Ctx::TemplateVars, "clear", "ctrl+u", "Clear the value"),
     (Cmd::TplVarSend, Ctx::TemplateVars, "send", "enter", "Send the rendered prompt into the conversation"),
     (Cmd::TplVarDone, Ctx::TemplateVars, "done", "esc", "Back to the template list"),
+    (Cmd::SessPrev, Ctx::Sessions, "previous", "up k", "Previous session"),
+    (Cmd::SessNext, Ctx::Sessions, "next", "down j", "Next session"),
+    (Cmd::SessOpen, Ctx::Sessions, "open", "enter", "Open the chat and continue it"),
+    (Cmd::SessSearch, Ctx::Sessions, "search", "/", "Search every session's text (enter keeps, esc clears)"),
+    (Cmd::SessRename, Ctx::Sessions, "rename", "r", "Rename (empty: back to the first user line)"),
+    (Cmd::SessDelete, Ctx::Sessions, "delete", "d delete", "Delete the session file (asks first)"),
+    (Cmd::SessExportMd, Ctx::Sessions, "export_md", "e", "Export as Markdown"),
+    (Cmd::SessExportJson, Ctx::Sessions, "export_json", "x", "Export as JSON (OpenAI chat messages)"),
+    (Cmd::SessReplay, Ctx::Sessions, "replay", "p", "Replay the session and compare"),
+    (Cmd::SessRefresh, Ctx::Sessions, "refresh", "f5", "Read the sessions folder again"),
+    (Cmd::SessClose, Ctx::Sessions, "close", "esc q", "Back to the chat"),
+    (Cmd::ReplayNext, Ctx::Replay, "next_turn", "n space", "Replay the next turn"),
+    (Cmd::ReplayAll, Ctx::Replay, "all", "a", "Replay all remaining turns"),
+    (Cmd::ReplaySource, Ctx::Replay, "settings", "s", "Recorded model and sampling ↔ current ones (before starting)"),
+    (Cmd::ReplayUp, Ctx::Replay, "up", "up k", "Scroll up"),
+    (Cmd::ReplayDown, Ctx::Replay, "down", "down j", "Scroll down"),
+    (Cmd::ReplayPageUp, Ctx::Replay, "page_up", "pageup", "Scroll a page up"),
+    (Cmd::ReplayPageDown, Ctx::Replay, "page_down", "pagedown", "Scroll a page down"),
+    (Cmd::ReplayClose, Ctx::Replay, "close", "esc q", "Cancel the replay; when stopped, back to the sessions"),
 ];
 
 /// A key with its modifiers, normalized so that config text and terminal events compare equal.

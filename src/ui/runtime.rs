@@ -40,6 +40,10 @@ struct Runner {
     mouse: bool,
     /// A template to edit: the loop hands the terminal to `$EDITOR` between events.
     edit: Option<(super::template_jobs::EditSource, std::path::PathBuf)>,
+    /// The session thread, started with the first session effect.
+    sessions: Option<super::session_io::Worker>,
+    /// The running replay's step channel and cancel flag.
+    replay: Option<super::replay_task::Control>,
 }
 
 /// Runs the UI until the user quits or a signal ends it. The engine handle is left in
@@ -62,6 +66,8 @@ pub async fn run(
         internal_tx,
         mouse: app.config.mouse,
         edit: None,
+        sessions: None,
+        replay: None,
     };
     // The first frame goes up before the engine starts, so "loading" shows at once.
     terminal.draw(|f| render(&app, f))?;
@@ -254,6 +260,41 @@ impl Runner {
             }
             // The compare screen takes this over; until it exists no key sends it.
             Effect::OpenCompare(_) => {}
+            Effect::Session(op) => self.session(op, app),
+            Effect::Replay(ctl) => self.replay(ctl, app),
+        }
+    }
+
+    fn session(&mut self, op: super::sessions::SessionOp, app: &App) {
+        let tx = self.internal_tx.clone();
+        if let super::sessions::SessionOp::HashModel(_) = &op {
+            // Hashing a large model takes seconds: never in the way of the ordered saves.
+            let store = app.sessions.store.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Some(ev) = super::session_io::run_op(&store, op) {
+                    let _ = tx.send(Internal::Action(Action::Session(ev)));
+                }
+            });
+            return;
+        }
+        self.sessions
+            .get_or_insert_with(|| {
+                super::session_io::Worker::spawn(app.sessions.store.clone(), move |a| {
+                    let _ = tx.send(Internal::Action(a));
+                })
+            })
+            .submit(op);
+    }
+
+    fn replay(&mut self, ctl: super::replay_task::ReplayCtl, app: &mut App) {
+        let tx = self.internal_tx.clone();
+        let send = move |ev| {
+            let _ = tx.send(Internal::Action(Action::Replay(ev)));
+        };
+        if let Err(ev) =
+            super::replay_task::control(&mut self.replay, self.engine.clone(), ctl, send)
+        {
+            self.apply(app, Action::Replay(ev));
         }
     }
 

@@ -324,6 +324,9 @@ fn ask_accept(app: &mut App, fx: &mut Vec<Effect>) {
     let value = text.lines().join(" ");
     let ask = *ask;
     let result = match ask {
+        Ask::SessionTitle | Ask::SessionExport(_) => {
+            super::sessions::ask_accept(app, ask, &value, fx)
+        }
         Ask::RenameChat(id) => {
             let name = crate::text::sanitize::sanitize_line(value.trim());
             if name.is_empty() {
@@ -374,6 +377,7 @@ fn confirm(app: &mut App, fx: &mut Vec<Effect>) {
     };
     match what {
         Confirm::Quit => app.quit = true,
+        Confirm::DeleteSession => super::sessions::confirm_delete(app, fx),
         Confirm::ClearChat(id) => {
             stop_if_in(app, id, fx);
             if let Some(i) = app.conv_index(id) {

@@ -1,13 +1,18 @@
 //! `update`: the one place the UI state changes. It turns an `Action` into state changes and a
 //! list of `Effect`s for the runtime; it never does I/O itself, so tests drive it directly.
 
+pub mod autosave;
 mod chat;
 mod dialogs;
 mod engine;
 mod template_send;
 mod templates;
+mod replay;
+mod session_events;
+mod sessions;
 
 pub use engine::init;
+pub use sessions::open_browser;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
 
@@ -42,13 +47,18 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::EngineStarted(r) => engine::started(app, r, &mut fx),
         Action::Engine { tag, kind } => {
             let loaded = matches!(kind, crate::engine::EventKind::Loaded(_));
+            // Autosave sees the event after the chat has taken it (a reply is then final).
+            let (before, seen) = (app.generation, autosave::seen(&kind));
             engine::event(app, tag, kind, &mut fx);
+            autosave::engine_event(app, tag, before, seen, &mut fx);
             if loaded {
                 templates::model_changed(app, &mut fx);
             }
         }
         Action::TemplatesLoaded(r) => templates::loaded(app, *r, &mut fx),
         Action::TemplatePreview { id, result } => templates::preview_done(app, id, result, &mut fx),
+        Action::Session(ev) => session_events::event(app, ev, &mut fx),
+        Action::Replay(ev) => replay::event(app, ev, &mut fx),
         Action::ModelsFound(found) => dialogs::models_found(app, found),
         Action::Saved(r) => match r {
             Ok(what) => app.notify(Level::Info, format!("saved {what}")),
@@ -73,6 +83,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         app.input
             .set_placeholder_style(ratatui::style::Style::default().fg(app.theme.dim));
     }
+    autosave::after(app, &mut fx);
     fx
 }
 
@@ -94,6 +105,8 @@ fn scroll_target(app: &mut App, delta: isize) {
     if app.modals.is_empty() && app.screen == Screen::Templates {
         let s = &mut app.templates.scroll;
         *s = s.saturating_add_signed(delta as i16);
+    } else if app.modals.is_empty() && matches!(app.screen, Screen::Sessions | Screen::Replay) {
+        sessions::scroll(app, delta);
     } else if app.modals.is_empty() {
         transcript::scroll(app, delta);
     }
@@ -142,6 +155,9 @@ fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     }
     if app.screen == Screen::Templates {
         return templates::key(app, k, fx);
+    }
+    if matches!(app.screen, Screen::Sessions | Screen::Replay) {
+        return sessions::on_key(app, k, fx);
     }
     match app.focus {
         Focus::Input => {
@@ -192,6 +208,7 @@ fn global(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             scroll: 0,
         }),
         Cmd::Templates => templates::open(app, fx),
+        Cmd::Sessions => sessions::open_browser(app, fx),
         other => chat::command(app, other, fx),
     }
 }

@@ -81,6 +81,7 @@ fn welcome(app: &App, frame: &mut Frame, area: Rect) {
         hint(Cmd::SystemPrompt, "system prompt"),
         hint(Cmd::Templates, "prompt templates"),
         hint(Cmd::NewChat, "new conversation"),
+        hint(Cmd::Sessions, "saved sessions"),
         hint(Cmd::Quit, "quit"),
     ];
     let top = area.height.saturating_sub(lines.len() as u16) / 3;

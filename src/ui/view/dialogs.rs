@@ -37,6 +37,11 @@ pub fn ask(app: &App, frame: &mut Frame, ask: Ask, text: &TextArea, error: Optio
     let what = match ask {
         Ask::RenameChat(_) => "Rename conversation",
         Ask::PresetName => "Save settings as preset named",
+        Ask::SessionTitle => "Session title (empty: the first user line)",
+        Ask::SessionExport(super::super::sessions::ExportFormat::Markdown) => {
+            "Export as Markdown to"
+        }
+        Ask::SessionExport(super::super::sessions::ExportFormat::Json) => "Export as JSON to",
     };
     let title = format!(
         "{what} · {} ok · {} cancel",

@@ -22,6 +22,8 @@ pub fn render(app: &App, frame: &mut Frame, ctx: Option<Ctx>, scroll: u16) {
             Ctx::Input,
             Ctx::Transcript,
             Ctx::Sidebar,
+            Ctx::Sessions,
+            Ctx::Replay,
             Ctx::Help,
         ],
     };

@@ -5,6 +5,8 @@ mod chat;
 mod dialogs;
 mod help;
 mod models;
+mod replay;
+mod sessions;
 mod settings;
 mod sidebar;
 mod status;
@@ -113,6 +115,8 @@ pub fn render(app: &App, frame: &mut Frame) {
             status::render(app, frame, a.status);
         }
         Screen::Templates => templates::render(app, frame, area),
+        Screen::Sessions => sessions::render(app, frame, area),
+        Screen::Replay => replay::render(app, frame, area),
     }
     for m in &app.modals {
         match m {

@@ -1,0 +1,225 @@
+//! The UI's session state: which conversation is saved in which session file (autosave), the
+//! session browser's list and search, and the replay view; plus the operations the runtime runs
+//! for them off the UI thread (`SessionOp`) and what comes back (`SessionEvent`).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::engine::{ChatMessage, Sampling};
+use crate::session::replay::TurnReplay;
+use crate::session::{ModelRef, ReplyRecord, Session, SessionFile, Store, Summary};
+
+/// How many recent chat sessions come back as conversations at start.
+pub const RESTORE: usize = 8;
+
+/// What a running reply was sent with, kept until its `Done` to build the reply record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sent {
+    pub conv: u64,
+    pub messages: Vec<ChatMessage>,
+    pub sampling: Sampling,
+}
+
+/// One line of the browser: a readable session's summary, or why the file cannot be read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub id: String,
+    pub path: PathBuf,
+    pub entry: Result<Summary, String>,
+}
+
+/// What the session browser shows and where its cursor is.
+#[derive(Debug, Clone, Default)]
+pub struct Browser {
+    /// `None` while the folder is being read.
+    pub rows: Option<Vec<Row>>,
+    pub selected: usize,
+    /// The search text; typing goes there while `searching`.
+    pub query: String,
+    pub searching: bool,
+    /// Ids of sessions matching `query` (full text), once the search has run.
+    pub hits: Option<Vec<String>>,
+    /// The session a rename, export or delete question is about.
+    pub target: Option<Row>,
+}
+
+impl Browser {
+    /// The rows shown: all of them, or those the search found (broken files never match).
+    pub fn visible(&self) -> Vec<&Row> {
+        let Some(rows) = &self.rows else {
+            return Vec::new();
+        };
+        match (&self.hits, self.query.trim().is_empty()) {
+            (Some(hits), false) => rows.iter().filter(|r| hits.contains(&r.id)).collect(),
+            _ => rows.iter().collect(),
+        }
+    }
+
+    pub fn current(&self) -> Option<Row> {
+        self.visible().get(self.selected).map(|r| (*r).clone())
+    }
+}
+
+/// The replay view of one session.
+#[derive(Debug, Clone)]
+pub struct ReplayView {
+    /// Tells this replay's events from those of an earlier one.
+    pub id: u64,
+    pub session: Session,
+    /// Replay against the current model and sampling instead of the recorded ones.
+    pub current: bool,
+    /// Turns that will be replayed, once planned.
+    pub total: Option<usize>,
+    pub turns: Vec<TurnReplay>,
+    /// The reply being generated, as it streams.
+    pub streaming: String,
+    pub started: bool,
+    pub running: bool,
+    /// Waiting for the next `n` (turn by turn) rather than running on.
+    pub step: bool,
+    pub cancelled: bool,
+    pub finished: bool,
+    pub error: Option<String>,
+    pub warnings: Vec<String>,
+    /// The top row asked for when not following the end.
+    pub scroll: u16,
+    /// Keep the newest turn in view (until the user scrolls up).
+    pub follow: bool,
+    /// The top row shown and the largest top row, at the last frame (scrolling starts there).
+    pub shown: std::cell::Cell<(u16, u16)>,
+}
+
+impl ReplayView {
+    pub fn new(id: u64, session: Session) -> ReplayView {
+        ReplayView {
+            id,
+            session,
+            current: false,
+            total: None,
+            turns: Vec::new(),
+            streaming: String::new(),
+            started: false,
+            running: false,
+            step: true,
+            cancelled: false,
+            finished: false,
+            error: None,
+            warnings: Vec::new(),
+            scroll: 0,
+            follow: true,
+            shown: std::cell::Cell::new((0, 0)),
+        }
+    }
+}
+
+/// Everything the UI keeps about sessions.
+#[derive(Debug, Clone)]
+pub struct Sessions {
+    pub store: Store,
+    /// The loaded model's reference (hashed once per load, off the UI thread).
+    pub model_ref: Option<ModelRef>,
+    /// The session of each conversation (by conversation id), as last saved.
+    pub links: HashMap<u64, SessionFile>,
+    /// Running replies by generation number.
+    pub sent: HashMap<u64, Sent>,
+    /// A finished reply's record, until autosave writes the message: conv id → (message index,
+    /// record).
+    pub records: HashMap<u64, (usize, ReplyRecord)>,
+    pub browser: Browser,
+    pub replay: Option<ReplayView>,
+    pub next_replay: u64,
+    /// What an `Open` brings the session in for.
+    pub open_for_replay: bool,
+}
+
+impl Sessions {
+    pub fn new(store: Store) -> Sessions {
+        Sessions {
+            store,
+            model_ref: None,
+            links: HashMap::new(),
+            sent: HashMap::new(),
+            records: HashMap::new(),
+            browser: Browser::default(),
+            replay: None,
+            next_replay: 1,
+            open_for_replay: false,
+        }
+    }
+
+    /// The conversation that has the session file at `path` open, if any.
+    pub fn conv_of(&self, path: &std::path::Path) -> Option<u64> {
+        self.links
+            .iter()
+            .find(|(_, f)| f.path == path)
+            .map(|(id, _)| *id)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Markdown,
+    Json,
+}
+
+impl ExportFormat {
+    pub fn ext(self) -> &'static str {
+        match self {
+            ExportFormat::Markdown => "md",
+            ExportFormat::Json => "json",
+        }
+    }
+}
+
+/// File work the runtime does on its session thread, in order (so saves never overtake each
+/// other).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionOp {
+    /// Write the whole session atomically.
+    Save(Box<SessionFile>),
+    Delete(PathBuf),
+    /// Read the folder for the browser; with `restore`, also open the most recent chats.
+    List {
+        restore: bool,
+    },
+    Search(String),
+    Rename {
+        path: PathBuf,
+        title: Option<String>,
+    },
+    Open {
+        path: PathBuf,
+        replay: bool,
+    },
+    Export {
+        path: PathBuf,
+        format: ExportFormat,
+        dest: PathBuf,
+    },
+    /// Hash the loaded model file for reply records (cached by the session module).
+    HashModel(Box<crate::engine::ModelInfo>),
+}
+
+/// Results of `SessionOp`s.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionEvent {
+    Listed {
+        rows: Vec<Row>,
+        /// With `List { restore: true }`: the most recent chat sessions, newest first.
+        restore: Option<Vec<SessionFile>>,
+    },
+    Found {
+        query: String,
+        ids: Vec<String>,
+    },
+    Opened {
+        file: Result<Box<SessionFile>, String>,
+        replay: bool,
+    },
+    Renamed(Result<Box<SessionFile>, String>),
+    Deleted(Result<PathBuf, String>),
+    Exported(Result<PathBuf, String>),
+    ModelRef(Box<ModelRef>),
+    /// A save failed: the message names the file and why.
+    Failed(String),
+}

@@ -1,0 +1,293 @@
+//! Autosave: after every action, each conversation's finished messages are compared with its
+//! session and the difference is written (a sent message at once, a reply at its `Done`, with
+//! its reply record). Edits and regenerations replace the session's tail; renaming and deleting
+//! a conversation rename and delete its session; clearing one leaves its session on disk and
+//! starts a new one with the next message.
+
+use crate::engine::{ChatMessage, DoneStats, EventKind, ModelInfo, Role};
+use crate::session::record::{reply_record, ReplyInput};
+use crate::session::{Message as SMsg, ModelRef, PromptMode, Session, SessionFile, SessionKind};
+use crate::text::sanitize;
+use crate::ui::action::Tag;
+use crate::ui::app::{App, Generation};
+use crate::ui::conversation::{Conversation, Message, MsgState, ReplyStats};
+use crate::ui::effect::Effect;
+use crate::ui::sessions::{Sent, SessionOp};
+
+/// What an engine event carries that autosave needs after `update` consumed it.
+pub enum Seen {
+    Nothing,
+    Loaded(Box<ModelInfo>),
+    Done(Box<DoneStats>),
+}
+
+pub fn seen(kind: &EventKind) -> Seen {
+    match kind {
+        EventKind::Loaded(i) => Seen::Loaded(Box::new(i.clone())),
+        EventKind::Done(d) => Seen::Done(Box::new(d.clone())),
+        _ => Seen::Nothing,
+    }
+}
+
+/// After an engine event: a new model is hashed for reply records (off the UI thread); a
+/// finished reply gets its record, written with the message by `sync`.
+pub fn engine_event(
+    app: &mut App,
+    tag: Tag,
+    before: Option<Generation>,
+    seen: Seen,
+    fx: &mut Vec<Effect>,
+) {
+    match (tag, seen) {
+        (Tag::Load, Seen::Loaded(info)) => {
+            app.sessions.model_ref = None;
+            fx.push(Effect::Session(SessionOp::HashModel(info)));
+        }
+        (Tag::Gen(g), Seen::Done(d)) => {
+            let Some(gen) = before.filter(|b| b.gen == g) else {
+                return;
+            };
+            let Some(sent) = app.sessions.sent.remove(&g) else {
+                return;
+            };
+            let Some(info) = app.model.clone() else {
+                return;
+            };
+            let model = app
+                .sessions
+                .model_ref
+                .clone()
+                .unwrap_or_else(|| ModelRef::from_info(&info, None));
+            // The session holds the conversation up to this reply (synced when it was sent);
+            // when the prompt was something else (a changed system prompt), record it exactly.
+            let expected: Option<Vec<ChatMessage>> = app
+                .sessions
+                .links
+                .get(&sent.conv)
+                .map(|f| f.session.chat_messages());
+            let prompt = (expected.as_ref() != Some(&sent.messages))
+                .then(|| crate::engine::Prompt::Chat(sent.messages.clone()));
+            let record = reply_record(ReplyInput {
+                model: &model,
+                info: &info,
+                asked: &app.engine_settings,
+                sampling: &sent.sampling,
+                mode: PromptMode::Chat,
+                setup: None,
+                prompt,
+                done: &d,
+            });
+            app.sessions.records.insert(gen.conv, (gen.msg, record));
+        }
+        _ => {}
+    }
+}
+
+/// Runs after every action: notes what new replies were sent with, then brings every session
+/// in line with its conversation.
+pub fn after(app: &mut App, fx: &mut Vec<Effect>) {
+    // Replies that ended without a `Done` (errors, cancelled conversations) are forgotten.
+    let running = app.generation.map(|g| g.gen);
+    app.sessions.sent.retain(|g, _| Some(*g) == running);
+    for e in fx.iter() {
+        if let Effect::Generate {
+            gen,
+            messages,
+            sampling,
+        } = e
+        {
+            if let Some(g) = app.generation.filter(|g| g.gen == *gen) {
+                app.sessions.sent.insert(
+                    *gen,
+                    Sent {
+                        conv: g.conv,
+                        messages: messages.clone(),
+                        sampling: sampling.clone(),
+                    },
+                );
+            }
+        }
+    }
+    // Saves go before a new reply is asked for: the runtime queues them first, so the message
+    // is written before the reply's own save can follow.
+    let mut saves = Vec::new();
+    sync(app, &mut saves);
+    // A record not written now belongs to a reply that is not kept (empty or failed).
+    app.sessions.records.clear();
+    let at = fx
+        .iter()
+        .position(|e| matches!(e, Effect::Generate { .. }))
+        .unwrap_or(fx.len());
+    fx.splice(at..at, saves);
+}
+
+/// The messages of a conversation that belong in its session: everything up to a reply still
+/// streaming, less failed or empty replies; with their indexes in the conversation.
+fn finished(conv: &Conversation) -> Vec<(usize, &Message)> {
+    let mut out = Vec::new();
+    for (i, m) in conv.messages.iter().enumerate() {
+        match (&m.role, &m.state) {
+            (_, MsgState::Streaming) => break,
+            (Role::Assistant, MsgState::Failed(_)) => {}
+            (Role::Assistant, _) if m.content.is_empty() => {}
+            _ => out.push((i, m)),
+        }
+    }
+    out
+}
+
+fn same(s: &SMsg, m: &Message) -> bool {
+    s.role == m.role && (s.content == m.content || s.content == sanitize(&m.content))
+}
+
+/// The title a conversation gives its session: `None` while it is the automatic one.
+fn wanted_title(conv: &Conversation) -> Option<String> {
+    if !conv.titled {
+        return None;
+    }
+    let mut auto = Conversation::new(0, "", crate::engine::Sampling::default(), "");
+    if let Some(first) = conv.messages.iter().find(|m| m.role == Role::User) {
+        auto.auto_title(&first.content);
+    }
+    (auto.title != conv.title).then(|| conv.title.clone())
+}
+
+pub fn sync(app: &mut App, fx: &mut Vec<Effect>) {
+    let App {
+        convs, sessions, ..
+    } = app;
+    // Conversations that are gone take their sessions with them.
+    let gone: Vec<u64> = sessions
+        .links
+        .keys()
+        .filter(|id| !convs.iter().any(|c| c.id == **id))
+        .copied()
+        .collect();
+    for id in gone {
+        if let Some(f) = sessions.links.remove(&id) {
+            fx.push(Effect::Session(SessionOp::Delete(f.path)));
+        }
+        sessions.records.remove(&id);
+    }
+    for conv in convs.iter() {
+        let want = finished(conv);
+        let title = wanted_title(conv);
+        let Some(file) = sessions.links.get_mut(&conv.id) else {
+            if want.is_empty() {
+                continue;
+            }
+            let mut s = Session::new(SessionKind::Chat);
+            if !conv.system_prompt.trim().is_empty() {
+                s.messages
+                    .push(SMsg::new(Role::System, conv.system_prompt.clone()));
+            }
+            s.title = title;
+            let path = sessions.store.path_of(&s.id);
+            let mut file = SessionFile { path, session: s };
+            append(&mut file, conv.id, &want, 0, &mut sessions.records);
+            fx.push(Effect::Session(SessionOp::Save(Box::new(file.clone()))));
+            sessions.links.insert(conv.id, file);
+            continue;
+        };
+        let msgs = &file.session.messages;
+        let base = msgs.iter().take_while(|m| m.role == Role::System).count();
+        let have = &msgs[base..];
+        let common = have
+            .iter()
+            .zip(&want)
+            .take_while(|(s, (_, m))| same(s, m))
+            .count();
+        let tail_same = common == have.len() && common == want.len();
+        if tail_same && file.session.title == title {
+            continue;
+        }
+        if want.is_empty() && !have.is_empty() {
+            // Cleared: the old session stays as it was; the next message starts a new one.
+            sessions.links.remove(&conv.id);
+            continue;
+        }
+        file.session.title = title;
+        if !tail_same {
+            file.session.messages.truncate(base + common);
+            append(file, conv.id, &want, common, &mut sessions.records);
+        }
+        fx.push(Effect::Session(SessionOp::Save(Box::new(file.clone()))));
+    }
+}
+
+fn append(
+    file: &mut SessionFile,
+    conv: u64,
+    want: &[(usize, &Message)],
+    from: usize,
+    records: &mut std::collections::HashMap<u64, (usize, crate::session::ReplyRecord)>,
+) {
+    for (i, m) in &want[from..] {
+        let record = match records.get(&conv) {
+            Some((at, _)) if at == i && m.role == Role::Assistant => {
+                records.remove(&conv).map(|(_, r)| r)
+            }
+            _ => None,
+        };
+        let msg = match record {
+            Some(r) => SMsg::reply(m.content.clone(), r),
+            None => SMsg::new(m.role, m.content.clone()),
+        };
+        file.session.messages.push(msg);
+    }
+}
+
+/// A conversation holding a saved session (opened from the browser or restored at start), linked
+/// to it so that what follows is saved there; returns its index.
+pub fn open_conversation(app: &mut App, file: SessionFile) -> usize {
+    if let Some(i) = app
+        .sessions
+        .conv_of(&file.path)
+        .and_then(|id| app.conv_index(id))
+    {
+        return i;
+    }
+    let i = app.add_conversation();
+    let s = &file.session;
+    let conv = &mut app.convs[i];
+    let base = s
+        .messages
+        .iter()
+        .take_while(|m| m.role == Role::System)
+        .count();
+    conv.system_prompt = s.messages[..base]
+        .iter()
+        .map(|m| m.content.as_str())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    for m in &s.messages[base..] {
+        let mut msg = Message::new(m.role, m.content.clone());
+        if let Some(r) = &m.reply {
+            msg.stats = Some(ReplyStats {
+                tokens: r.stats.generated_tokens,
+                tps: r.stats.gen_tps,
+                ttft_ms: r.stats.ttft_ms,
+            });
+        }
+        conv.messages.push(msg);
+    }
+    if let Some(r) = s.messages.iter().rev().find_map(|m| m.reply.as_ref()) {
+        // Continue with the settings the last reply was made with.
+        conv.sampling = r.sampling.clone();
+        conv.preset = "custom".into();
+    }
+    match &s.title {
+        Some(t) => {
+            conv.title = t.clone();
+            conv.titled = true;
+        }
+        None => {
+            if let Some(u) = s.messages.iter().find(|m| m.role == Role::User) {
+                conv.auto_title(&u.content);
+            }
+        }
+    }
+    let id = conv.id;
+    app.sessions.links.insert(id, file);
+    i
+}

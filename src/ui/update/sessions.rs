@@ -1,0 +1,325 @@
+//! The session browser's keys: choosing, full-text search, opening a chat to continue it,
+//! renaming, deleting (after the confirmation), exporting and opening the replay view.
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::chat::switch;
+use crate::session::SessionKind;
+use crate::ui::app::{new_input, App, Ask, Confirm, Focus, Level, Modal, Screen};
+use crate::ui::effect::Effect;
+use crate::ui::keymap::{Cmd, Ctx, KeySpec};
+use crate::ui::sessions::{ExportFormat, Row, SessionOp};
+
+/// The startup effect: read the sessions folder and bring the recent chats back.
+pub fn init() -> Effect {
+    Effect::Session(SessionOp::List { restore: true })
+}
+
+/// Shows the browser and reads the folder again.
+pub fn open_browser(app: &mut App, fx: &mut Vec<Effect>) {
+    app.screen = Screen::Sessions;
+    app.sessions.browser.rows = None;
+    app.sessions.browser.searching = false;
+    fx.push(Effect::Session(SessionOp::List { restore: false }));
+    let q = app.sessions.browser.query.clone();
+    if !q.trim().is_empty() {
+        fx.push(Effect::Session(SessionOp::Search(q)));
+    }
+}
+
+/// Keys on the browser and replay screens (no dialog open).
+pub fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
+    let spec = KeySpec::from_event(&k);
+    if app.screen == Screen::Sessions && app.sessions.browser.searching {
+        return search_key(app, k, fx);
+    }
+    let ctx = if app.screen == Screen::Replay {
+        Ctx::Replay
+    } else {
+        Ctx::Sessions
+    };
+    if let Some(cmd) = app.keymap.get(ctx, &spec) {
+        return if ctx == Ctx::Replay {
+            super::replay::command(app, cmd, fx)
+        } else {
+            command(app, cmd, fx)
+        };
+    }
+    match app.keymap.get(Ctx::Global, &spec) {
+        Some(Cmd::Quit) => app.quit = true,
+        Some(Cmd::Interrupt) => {
+            if ctx == Ctx::Replay {
+                super::replay::command(app, Cmd::ReplayClose, fx);
+            } else {
+                app.modals.push(Modal::Confirm {
+                    what: Confirm::Quit,
+                    question: "Quit howdah?".into(),
+                });
+            }
+        }
+        Some(Cmd::Help) => app.modals.push(Modal::Help {
+            ctx: Some(ctx),
+            scroll: 0,
+        }),
+        _ => {}
+    }
+}
+
+fn search_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
+    let b = &mut app.sessions.browser;
+    let plain = !k
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    match k.code {
+        KeyCode::Enter | KeyCode::Down | KeyCode::Up => b.searching = false,
+        KeyCode::Esc => {
+            b.searching = false;
+            b.query.clear();
+            b.hits = None;
+            b.selected = 0;
+        }
+        KeyCode::Backspace => {
+            b.query.pop();
+            b.selected = 0;
+            fx.push(Effect::Session(SessionOp::Search(b.query.clone())));
+        }
+        KeyCode::Char(c) if plain => {
+            b.query.push(c);
+            b.selected = 0;
+            fx.push(Effect::Session(SessionOp::Search(b.query.clone())));
+        }
+        _ => {}
+    }
+}
+
+fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
+    let row = app.sessions.browser.current();
+    match cmd {
+        Cmd::SessPrev | Cmd::SessNext => {
+            let b = &mut app.sessions.browser;
+            let n = b.visible().len();
+            b.selected = if cmd == Cmd::SessNext {
+                (b.selected + 1).min(n.saturating_sub(1))
+            } else {
+                b.selected.saturating_sub(1)
+            };
+        }
+        Cmd::SessSearch => app.sessions.browser.searching = true,
+        Cmd::SessRefresh => open_browser(app, fx),
+        Cmd::SessClose => app.screen = Screen::Chat,
+        _ => {
+            let Some(row) = row else {
+                app.notify(Level::Info, "no session selected");
+                return;
+            };
+            row_command(app, cmd, row, fx);
+        }
+    }
+}
+
+fn row_command(app: &mut App, cmd: Cmd, row: Row, fx: &mut Vec<Effect>) {
+    if cmd == Cmd::SessDelete {
+        let question = match &row.entry {
+            Ok(s) => format!("Delete the session '{}'? Its file is removed.", s.title),
+            Err(_) => format!("Delete the unreadable file {}?", row.path.display()),
+        };
+        app.sessions.browser.target = Some(row);
+        app.modals.push(Modal::Confirm {
+            what: Confirm::DeleteSession,
+            question,
+        });
+        return;
+    }
+    let sum = match &row.entry {
+        Ok(s) => s.clone(),
+        Err(e) => {
+            app.notify(
+                Level::Error,
+                format!("this file cannot be read, so it was left untouched: {e}"),
+            );
+            return;
+        }
+    };
+    match cmd {
+        Cmd::SessOpen | Cmd::SessReplay if sum.kind != SessionKind::Chat => app.notify(
+            Level::Warn,
+            format!(
+                "'{}' is a {} session: only chats open here (`howdah session show {}`)",
+                sum.title,
+                sum.kind.as_str(),
+                sum.id
+            ),
+        ),
+        Cmd::SessOpen => match app
+            .sessions
+            .conv_of(&row.path)
+            .and_then(|id| app.conv_index(id))
+        {
+            Some(i) => {
+                switch(app, i);
+                app.screen = Screen::Chat;
+                app.focus = Focus::Input;
+            }
+            None => fx.push(Effect::Session(SessionOp::Open {
+                path: row.path,
+                replay: false,
+            })),
+        },
+        Cmd::SessReplay => {
+            if app.generating() {
+                app.notify(Level::Warn, "a reply is being generated: stop it first");
+                return;
+            }
+            fx.push(Effect::Session(SessionOp::Open {
+                path: row.path,
+                replay: true,
+            }))
+        }
+        Cmd::SessRename => {
+            app.sessions.browser.target = Some(row);
+            app.modals.push(Modal::Ask {
+                ask: Ask::SessionTitle,
+                text: new_input(vec![sum.title]),
+                error: None,
+            });
+        }
+        Cmd::SessExportMd | Cmd::SessExportJson => {
+            let format = if cmd == Cmd::SessExportMd {
+                ExportFormat::Markdown
+            } else {
+                ExportFormat::Json
+            };
+            let dest = crate::paths::data_dir().join("exports").join(format!(
+                "{}.{}",
+                sum.id,
+                format.ext()
+            ));
+            app.sessions.browser.target = Some(row);
+            app.modals.push(Modal::Ask {
+                ask: Ask::SessionExport(format),
+                text: new_input(vec![dest.display().to_string()]),
+                error: None,
+            });
+        }
+        _ => {}
+    }
+}
+
+/// The name prompt's answer for a session question.
+pub fn ask_accept(
+    app: &mut App,
+    ask: Ask,
+    value: &str,
+    fx: &mut Vec<Effect>,
+) -> Result<(), String> {
+    let Some(row) = app.sessions.browser.target.clone() else {
+        return Ok(());
+    };
+    match ask {
+        Ask::SessionTitle => {
+            let title = crate::text::sanitize::sanitize_line(value.trim());
+            let title = (!title.is_empty()).then_some(title);
+            if let Some(i) = app
+                .sessions
+                .conv_of(&row.path)
+                .and_then(|id| app.conv_index(id))
+            {
+                // An open conversation: its title is saved by autosave like any rename.
+                let conv = &mut app.convs[i];
+                match &title {
+                    Some(t) => {
+                        conv.title = t.clone();
+                        conv.titled = true;
+                    }
+                    None => {
+                        conv.titled = false;
+                        if let Some(u) = conv
+                            .messages
+                            .iter()
+                            .find(|m| m.role == crate::engine::Role::User)
+                        {
+                            let text = u.content.clone();
+                            conv.auto_title(&text);
+                        }
+                    }
+                }
+            }
+            fx.push(Effect::Session(SessionOp::Rename {
+                path: row.path,
+                title,
+            }));
+            Ok(())
+        }
+        Ask::SessionExport(format) => {
+            let dest = expand(value.trim());
+            if dest.as_os_str().is_empty() {
+                return Err("give a file to write".into());
+            }
+            if dest.is_dir() {
+                return Err(format!("{} is a folder: give a file name", dest.display()));
+            }
+            fx.push(Effect::Session(SessionOp::Export {
+                path: row.path,
+                format,
+                dest,
+            }));
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `~/x` is in the home folder.
+fn expand(p: &str) -> PathBuf {
+    match (p.strip_prefix("~/"), directories::BaseDirs::new()) {
+        (Some(rest), Some(b)) => b.home_dir().join(rest),
+        _ => PathBuf::from(p),
+    }
+}
+
+/// The delete question was answered yes.
+pub fn confirm_delete(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(row) = app.sessions.browser.target.take() else {
+        return;
+    };
+    if let Some(id) = app.sessions.conv_of(&row.path) {
+        // The file goes, and the conversation showing it closes with it.
+        app.sessions.links.remove(&id);
+        if let Some(g) = app.generation.filter(|g| g.conv == id) {
+            fx.push(Effect::Cancel { gen: g.gen });
+            app.generation = None;
+            app.engine = crate::ui::app::EngineState::Ready;
+        }
+        if let Some(i) = app.conv_index(id) {
+            app.convs.remove(i);
+            if app.convs.is_empty() {
+                app.add_conversation();
+            }
+            app.current = app.current.min(app.convs.len() - 1);
+        }
+    }
+    fx.push(Effect::Session(SessionOp::Delete(row.path)));
+}
+
+/// The mouse wheel on the browser (moves the selection) and the replay view (scrolls).
+pub fn scroll(app: &mut App, delta: isize) {
+    if app.screen == Screen::Replay {
+        let cmd = if delta < 0 {
+            Cmd::ReplayUp
+        } else {
+            Cmd::ReplayDown
+        };
+        for _ in 0..delta.unsigned_abs() {
+            super::replay::command(app, cmd, &mut Vec::new());
+        }
+    } else {
+        let b = &mut app.sessions.browser;
+        let n = b.visible().len();
+        b.selected = b
+            .selected
+            .saturating_add_signed(delta.signum())
+            .min(n.saturating_sub(1));
+    }
+}
