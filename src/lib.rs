@@ -1,6 +1,7 @@
 //! howdah: chat with local language models and engineer prompts, in the terminal.
 
 pub mod cli;
+pub mod compare;
 pub mod engine;
 pub mod logging;
 pub mod model;

@@ -2,6 +2,8 @@
 
 pub mod args;
 mod bench;
+mod compare;
+mod eval;
 mod models;
 mod run;
 
@@ -45,6 +47,10 @@ pub enum Command {
     },
     /// Measure prompt processing and generation speed (like llama-bench)
     Bench(bench::BenchArgs),
+    /// Run a template's zero-, one- and few-shot variants side by side on one input
+    Compare(compare::CompareArgs),
+    /// Evaluate a classify template's variants on a labelled CSV or JSONL file
+    Eval(eval::EvalArgs),
 }
 
 /// Entry point of the binary.
@@ -66,6 +72,8 @@ pub fn main() -> ExitCode {
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Models { model, json }) => models::run(model, *json),
         Some(Command::Bench(a)) => bench::run(a),
+        Some(Command::Compare(a)) => compare::run(a),
+        Some(Command::Eval(a)) => eval::run(a),
         None => crate::ui::run(&cli),
     };
     match result {
