@@ -6,5 +6,6 @@ pub mod engine;
 pub mod logging;
 pub mod model;
 pub mod paths;
+pub mod prompt;
 pub mod text;
 pub mod ui;

@@ -131,6 +131,12 @@ pub fn load_engine(m: &ModelArgs, e: &EngineArgs) -> Result<(Engine, ModelInfo)>
 
 /// llama.cpp spells the GPU flag `-ngl`; clap allows one-letter short flags only.
 pub fn normalize_argv(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    args.map(|a| if a == "-ngl" { "--gpu-layers".into() } else { a })
-        .collect()
+    args.map(|a| {
+        if a == "-ngl" {
+            "--gpu-layers".into()
+        } else {
+            a
+        }
+    })
+    .collect()
 }

@@ -51,9 +51,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    println!(
-        "| model | size | params | threads | test | t/s |\n|---|---:|---:|---:|---:|---:|"
-    );
+    println!("| model | size | params | threads | test | t/s |\n|---|---:|---:|---:|---:|---:|");
     let row = |test: String, rate: &crate::engine::Rate| {
         println!(
             "| {} {} | {} | {} | {} | {} | {:.2} ± {:.2} |",

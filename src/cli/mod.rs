@@ -79,7 +79,10 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("howdah: error: {}", crate::text::sanitize(&format!("{e:#}")));
+            eprintln!(
+                "howdah: error: {}",
+                crate::text::sanitize(&format!("{e:#}"))
+            );
             ExitCode::FAILURE
         }
     }

@@ -36,7 +36,12 @@ impl Session<'_> {
         mut on_logits: impl FnMut(&LlamaContext, usize, i32) -> Result<(), EngineError>,
     ) -> Result<(), EngineError> {
         let n_batch = self.n_batch as usize;
-        let max_seqs = entries.iter().map(|e| e.seqs.len()).max().unwrap_or(1).max(1);
+        let max_seqs = entries
+            .iter()
+            .map(|e| e.seqs.len())
+            .max()
+            .unwrap_or(1)
+            .max(1);
         let mut batch = LlamaBatch::new(n_batch.min(entries.len()).max(1), max_seqs as i32);
         for chunk in entries.chunks(n_batch) {
             batch.clear();

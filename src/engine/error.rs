@@ -12,9 +12,7 @@ pub enum EngineError {
         "the prompt is {prompt} tokens but the context holds {n_ctx}: shorten the input or raise --ctx-size"
     )]
     PromptTooLong { prompt: u32, n_ctx: u32 },
-    #[error(
-        "the context ({n_ctx} tokens) is full: start a new conversation or raise --ctx-size"
-    )]
+    #[error("the context ({n_ctx} tokens) is full: start a new conversation or raise --ctx-size")]
     ContextFull { n_ctx: u32 },
     #[error("invalid sampling settings: {0}")]
     Sampling(String),

@@ -148,7 +148,14 @@ impl Session<'_> {
             match self.prepare(index, seqs.len() as i32, v) {
                 Ok(s) => seqs.push(s),
                 Err(error) => {
-                    emit(sink, id, EventKind::Error { seq: Some(index), error });
+                    emit(
+                        sink,
+                        id,
+                        EventKind::Error {
+                            seq: Some(index),
+                            error,
+                        },
+                    );
                 }
             }
         }
@@ -178,7 +185,9 @@ impl Session<'_> {
             batch.clear();
             let mut listening = true;
             for s in seqs.iter_mut().filter(|s| !s.done) {
-                let Some(sampled) = s.pending.take() else { continue };
+                let Some(sampled) = s.pending.take() else {
+                    continue;
+                };
                 if let Some(reason) = self.advance(id, s, sampled, sink, &mut listening) {
                     self.finish(id, s, reason, start, prompt_secs, sink);
                     continue;
@@ -208,7 +217,14 @@ impl Session<'_> {
                         self.finish(id, s, StopReason::ContextFull, start, prompt_secs, sink);
                     } else {
                         s.done = true;
-                        emit(sink, id, EventKind::Error { seq: Some(s.index), error: err.clone() });
+                        emit(
+                            sink,
+                            id,
+                            EventKind::Error {
+                                seq: Some(s.index),
+                                error: err.clone(),
+                            },
+                        );
                     }
                 }
                 break;
@@ -280,9 +296,11 @@ impl Session<'_> {
         self.seq_rm(0, reuse);
         self.cached.truncate(reuse);
         for s in 1..k as i32 {
-            self.ctx.copy_kv_cache_seq(0, s, Some(0), Some(reuse as u32)).map_err(|e| {
-                EngineError::Backend(format!("cannot share the cached prompt: {e}"))
-            })?;
+            self.ctx
+                .copy_kv_cache_seq(0, s, Some(0), Some(reuse as u32))
+                .map_err(|e| {
+                    EngineError::Backend(format!("cannot share the cached prompt: {e}"))
+                })?;
         }
         let all: Vec<i32> = (0..k as i32).collect();
         let shared_from = reuse;

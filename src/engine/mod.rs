@@ -5,8 +5,8 @@ mod batch;
 mod bench;
 mod error;
 mod gen;
-mod render;
 mod logprobs;
+mod render;
 pub mod sampling;
 mod score;
 mod stop;
@@ -284,10 +284,7 @@ impl Engine {
     }
 }
 
-fn last_of<T>(
-    events: Vec<Event>,
-    pick: impl Fn(EventKind) -> Option<T>,
-) -> Result<T, EngineError> {
+fn last_of<T>(events: Vec<Event>, pick: impl Fn(EventKind) -> Option<T>) -> Result<T, EngineError> {
     events
         .into_iter()
         .rev()

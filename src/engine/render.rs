@@ -48,7 +48,9 @@ impl Session<'_> {
             Prompt::Raw(text) => Ok((text.clone(), Vec::new())),
             Prompt::Chat(messages) => {
                 if messages.is_empty() {
-                    return Err(EngineError::Input("the conversation has no messages".into()));
+                    return Err(EngineError::Input(
+                        "the conversation has no messages".into(),
+                    ));
                 }
                 if let Some(tmpl) = &self.template {
                     let chat: Result<Vec<LlamaChatMessage>, _> = messages
@@ -72,7 +74,10 @@ impl Session<'_> {
         }
     }
 
-    fn prompt_tokens(&self, prompt: &Prompt) -> Result<(Vec<LlamaToken>, Vec<String>), EngineError> {
+    fn prompt_tokens(
+        &self,
+        prompt: &Prompt,
+    ) -> Result<(Vec<LlamaToken>, Vec<String>), EngineError> {
         let (text, stops) = self.render(prompt)?;
         // Chat templates contain special tokens as text; raw prompts are the user's own text.
         let parse_special = matches!(prompt, Prompt::Chat(_));

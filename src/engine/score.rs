@@ -44,7 +44,9 @@ impl Session<'_> {
             .unwrap_or(0)
             .min(p.len());
         if s == 0 {
-            return Err(EngineError::Input("cannot score after an empty prompt".into()));
+            return Err(EngineError::Input(
+                "cannot score after an empty prompt".into(),
+            ));
         }
         let conts: Vec<_> = fulls.iter().map(|f| f[s..].to_vec()).collect();
         if let Some(i) = conts.iter().position(|c| c.is_empty()) {
@@ -72,7 +74,9 @@ impl Session<'_> {
         for q in 1..n as i32 {
             self.ctx
                 .copy_kv_cache_seq(0, q, Some(0), Some(reuse as u32))
-                .map_err(|e| EngineError::Backend(format!("cannot share the cached prompt: {e}")))?;
+                .map_err(|e| {
+                    EngineError::Backend(format!("cannot share the cached prompt: {e}"))
+                })?;
         }
         let all: Vec<i32> = (0..n as i32).collect();
         let mut entries: Vec<Entry> = (reuse..s)
@@ -104,7 +108,10 @@ impl Session<'_> {
             let logits = ctx.get_logits_ith(idx);
             let lse = log_sum_exp(logits);
             let lp = |t: llama_cpp_2::token::LlamaToken| {
-                logits.get(t.0 as usize).map(|l| l - lse).unwrap_or(f32::NEG_INFINITY)
+                logits
+                    .get(t.0 as usize)
+                    .map(|l| l - lse)
+                    .unwrap_or(f32::NEG_INFINITY)
             };
             if tag == SHARED {
                 for (c, toks) in conts.iter().enumerate() {

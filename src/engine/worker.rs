@@ -93,7 +93,8 @@ pub(crate) fn run(
                     Err(error) => {
                         emit(&sink, id, EventKind::Error { seq: None, error });
                     }
-                    Ok(new) => match serve(&backend, &new, First::Announce(id, sink), &rx, &cancel) {
+                    Ok(new) => match serve(&backend, &new, First::Announce(id, sink), &rx, &cancel)
+                    {
                         End::Load(j) => {
                             current = Some(new);
                             next = Some(j);
@@ -168,7 +169,11 @@ fn load_model(
             // llama.cpp calls this very often; a percent step is enough for a progress bar.
             if p - last >= 0.01 || p >= 1.0 {
                 last = p;
-                emit(&progress_sink, id, EventKind::LoadProgress(p.clamp(0.0, 1.0)));
+                emit(
+                    &progress_sink,
+                    id,
+                    EventKind::LoadProgress(p.clamp(0.0, 1.0)),
+                );
             }
             !progress_cancel.is_cancelled(id)
         });
@@ -342,10 +347,9 @@ impl Session<'_> {
                 .with_pooling_type(LlamaPoolingType::Mean)
                 .with_n_threads(self.threads as i32)
                 .with_n_threads_batch(self.threads as i32);
-            let ctx = self
-                .model
-                .new_context(self.backend, params)
-                .map_err(|e| EngineError::Backend(format!("cannot create an embedding context: {e}")))?;
+            let ctx = self.model.new_context(self.backend, params).map_err(|e| {
+                EngineError::Backend(format!("cannot create an embedding context: {e}"))
+            })?;
             self.embed_ctx = Some(ctx);
         }
         let ctx = self.embed_ctx.as_mut().expect("created above");

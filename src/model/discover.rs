@@ -110,7 +110,10 @@ pub fn resolve(spec: &str, extra: &[PathBuf]) -> Result<PathBuf, String> {
     {
         return Ok(p.clone());
     }
-    let matches: Vec<&PathBuf> = files.iter().filter(|p| name_of(p).contains(&want)).collect();
+    let matches: Vec<&PathBuf> = files
+        .iter()
+        .filter(|p| name_of(p).contains(&want))
+        .collect();
     match matches.len() {
         1 => Ok(matches[0].clone()),
         0 => Err(format!(

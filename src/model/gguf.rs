@@ -88,7 +88,9 @@ pub fn read_header(path: &Path) -> Result<GgufHeader, String> {
         ));
     }
     if file_size < MIN_MODEL_BYTES {
-        return Err(format!("it is only {file_size} bytes: too small to be a model"));
+        return Err(format!(
+            "it is only {file_size} bytes: too small to be a model"
+        ));
     }
     let n_tensors = r.u64()?;
     let n_kv = r.u64()?;
@@ -116,7 +118,9 @@ pub fn read_header(path: &Path) -> Result<GgufHeader, String> {
         let _name = r.string()?;
         let n_dims = r.u32()?;
         if n_dims == 0 || n_dims > MAX_DIMS {
-            return Err(format!("a tensor has {n_dims} dimensions: the file is corrupt"));
+            return Err(format!(
+                "a tensor has {n_dims} dimensions: the file is corrupt"
+            ));
         }
         let mut elements: u64 = 1;
         for _ in 0..n_dims {
@@ -196,7 +200,9 @@ impl Reader {
     fn string_len(&mut self) -> Result<u64, String> {
         let len = self.u64()?;
         if len > MAX_STRING || self.pos.saturating_add(len) > self.size {
-            return Err("a metadata string runs past the end of the file: the file is corrupt".into());
+            return Err(
+                "a metadata string runs past the end of the file: the file is corrupt".into(),
+            );
         }
         Ok(len)
     }
@@ -237,7 +243,9 @@ impl Reader {
                 let elem = self.u32()?;
                 let n = self.u64()?;
                 if n > self.size {
-                    return Err("a metadata array is longer than the file: the file is corrupt".into());
+                    return Err(
+                        "a metadata array is longer than the file: the file is corrupt".into(),
+                    );
                 }
                 match elem {
                     8 => {
@@ -246,14 +254,22 @@ impl Reader {
                             self.skip(len)?;
                         }
                     }
-                    9 => return Err("nested metadata arrays are not supported: the file is corrupt".into()),
+                    9 => {
+                        return Err(
+                            "nested metadata arrays are not supported: the file is corrupt".into(),
+                        )
+                    }
                     t => {
                         let size: u64 = match t {
                             0 | 1 | 7 => 1,
                             2 | 3 => 2,
                             4..=6 => 4,
                             10..=12 => 8,
-                            _ => return Err(format!("unknown metadata type {t}: the file is corrupt")),
+                            _ => {
+                                return Err(format!(
+                                    "unknown metadata type {t}: the file is corrupt"
+                                ))
+                            }
                         };
                         self.skip(n.saturating_mul(size))?;
                     }

@@ -105,7 +105,10 @@ mod tests {
     fn strips_sequences_and_controls() {
         assert_eq!(sanitize("a\u{1b}[31mred\u{1b}[0m b"), "ared b");
         assert_eq!(sanitize("x\u{1b}]52;c;ZXZpbA==\u{7}y"), "xy");
-        assert_eq!(sanitize("x\u{1b}]8;;http://e\u{1b}\\link\u{1b}]8;;\u{1b}\\y"), "xlinky");
+        assert_eq!(
+            sanitize("x\u{1b}]8;;http://e\u{1b}\\link\u{1b}]8;;\u{1b}\\y"),
+            "xlinky"
+        );
         assert_eq!(sanitize("reset\u{1b}c!"), "reset!");
         assert_eq!(sanitize("q\u{1b}[6n?"), "q?");
         assert_eq!(sanitize("c1\u{9b}31mz\u{85}"), "c1z");
@@ -121,7 +124,15 @@ mod tests {
     fn sequences_split_across_pieces_are_removed_whole() {
         let mut s = Sanitizer::new();
         let mut out = String::new();
-        for piece in ["ok \u{1b}", "[3", "1m", "red", "\u{1b}]0;ti", "tle\u{7}", " end"] {
+        for piece in [
+            "ok \u{1b}",
+            "[3",
+            "1m",
+            "red",
+            "\u{1b}]0;ti",
+            "tle\u{7}",
+            " end",
+        ] {
             out.push_str(&s.push(piece));
         }
         assert_eq!(out, "ok red end");
