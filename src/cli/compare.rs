@@ -129,7 +129,11 @@ pub fn run(a: &CompareArgs) -> Result<()> {
         };
         vars.insert(first, text);
     }
-    if let Some(missing) = t.variable_names().into_iter().find(|v| !vars.contains_key(*v)) {
+    if let Some(missing) = t
+        .variable_names()
+        .into_iter()
+        .find(|v| !vars.contains_key(*v))
+    {
         bail!(
             "template '{}' needs '{missing}': pass --input TEXT (for the first variable) or --var {missing}=VALUE",
             t.name
@@ -139,7 +143,15 @@ pub fn run(a: &CompareArgs) -> Result<()> {
     let variants = a.variants.variants(&t, &info, Some(&a.sampling))?;
     let embedder = Embedder::engine(&engine, &info);
     let cancel = AtomicBool::new(false);
-    let result = run_compare(&engine, &t, &vars, &variants, Some(&embedder), &cancel, |_| {})?;
+    let result = run_compare(
+        &engine,
+        &t,
+        &vars,
+        &variants,
+        Some(&embedder),
+        &cancel,
+        |_| {},
+    )?;
     let meta = Meta {
         model: info.file_name.clone(),
         data: None,

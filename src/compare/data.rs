@@ -128,11 +128,17 @@ fn parse_csv(path: &Path, text: &str, delimiter: u8) -> Result<Dataset, DataErro
         .clone();
     let columns: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
     if columns.iter().all(String::is_empty) {
-        return Err(malformed(1, "the header row is empty (a CSV file needs one)".into()));
+        return Err(malformed(
+            1,
+            "the header row is empty (a CSV file needs one)".into(),
+        ));
     }
     for (i, c) in columns.iter().enumerate() {
         if columns[..i].contains(c) {
-            return Err(malformed(1, format!("column {c:?} appears twice in the header")));
+            return Err(malformed(
+                1,
+                format!("column {c:?} appears twice in the header"),
+            ));
         }
     }
     let mut records = Vec::new();
@@ -190,11 +196,12 @@ fn parse_jsonl(path: &Path, text: &str) -> Result<Dataset, DataError> {
             line,
             message,
         };
-        let value: serde_json::Value = serde_json::from_str(raw)
-            .map_err(|e| malformed(format!("not valid JSON: {e}")))?;
+        let value: serde_json::Value =
+            serde_json::from_str(raw).map_err(|e| malformed(format!("not valid JSON: {e}")))?;
         let serde_json::Value::Object(map) = value else {
             return Err(malformed(
-                "each line must be a JSON object such as {\"text\": \"…\", \"label\": \"…\"}".into(),
+                "each line must be a JSON object such as {\"text\": \"…\", \"label\": \"…\"}"
+                    .into(),
             ));
         };
         let mut fields = BTreeMap::new();
@@ -204,12 +211,14 @@ fn parse_jsonl(path: &Path, text: &str) -> Result<Dataset, DataError> {
                 serde_json::Value::Null => String::new(),
                 serde_json::Value::Bool(b) => b.to_string(),
                 serde_json::Value::Number(n) => n.to_string(),
-                other => {
-                    return Err(malformed(format!(
-                        "field {k:?} is {}, but only strings, numbers and booleans can fill a template",
-                        if other.is_array() { "an array" } else { "an object" }
-                    )))
-                }
+                other => return Err(malformed(format!(
+                    "field {k:?} is {}, but only strings, numbers and booleans can fill a template",
+                    if other.is_array() {
+                        "an array"
+                    } else {
+                        "an object"
+                    }
+                ))),
             };
             if !columns.contains(&k) {
                 columns.push(k.clone());
@@ -235,7 +244,11 @@ mod tests {
 
     #[test]
     fn csv_rows_keep_their_lines_and_quoted_commas() {
-        let d = parse("d.csv", "text,label\n\"a, b\",positive\n\nmulti \"\"q\"\",negative\n").unwrap();
+        let d = parse(
+            "d.csv",
+            "text,label\n\"a, b\",positive\n\nmulti \"\"q\"\",negative\n",
+        )
+        .unwrap();
         assert_eq!(d.columns, ["text", "label"]);
         assert_eq!(d.records.len(), 2);
         assert_eq!(d.records[0].fields["text"], "a, b");
@@ -248,26 +261,45 @@ mod tests {
     fn csv_with_an_extra_field_names_its_line() {
         let e = parse("d.csv", "text,label\nok,positive\nGreat, works,positive\n").unwrap_err();
         let msg = e.to_string();
-        assert!(msg.starts_with("d.csv: line 3: this row has 3 fields"), "{msg}");
+        assert!(
+            msg.starts_with("d.csv: line 3: this row has 3 fields"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn jsonl_bad_line_is_named_and_values_become_strings() {
-        let e = parse("d.jsonl", "{\"text\":\"a\",\"label\":1}\n{\"text\": \"b\"\n").unwrap_err();
-        assert!(e.to_string().starts_with("d.jsonl: line 2: not valid JSON"), "{e}");
-        let d = parse("d.jsonl", "\u{feff}{\"text\":\"a\",\"label\":1,\"x\":null}\n\n").unwrap();
+        let e = parse(
+            "d.jsonl",
+            "{\"text\":\"a\",\"label\":1}\n{\"text\": \"b\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().starts_with("d.jsonl: line 2: not valid JSON"),
+            "{e}"
+        );
+        let d = parse(
+            "d.jsonl",
+            "\u{feff}{\"text\":\"a\",\"label\":1,\"x\":null}\n\n",
+        )
+        .unwrap();
         assert_eq!(d.records[0].fields["label"], "1");
         assert_eq!(d.records[0].fields["x"], "");
         assert_eq!(d.columns, ["label", "text", "x"]);
         let e = parse("d.jsonl", "[1,2]\n").unwrap_err();
-        assert!(e.to_string().contains("line 1: each line must be a JSON object"));
+        assert!(e
+            .to_string()
+            .contains("line 1: each line must be a JSON object"));
     }
 
     #[test]
     fn format_is_sniffed_without_an_extension_and_empty_files_are_refused() {
         let d = parse("data", "{\"text\":\"a\",\"label\":\"b\"}\n").unwrap();
         assert_eq!(d.records.len(), 1);
-        assert!(matches!(parse("d.csv", "text,label\n"), Err(DataError::Empty { .. })));
+        assert!(matches!(
+            parse("d.csv", "text,label\n"),
+            Err(DataError::Empty { .. })
+        ));
         let e = parse("d.csv", "text,text\na,b\n").unwrap_err();
         assert!(e.to_string().contains("appears twice"));
     }

@@ -211,7 +211,14 @@ pub fn run_eval(
         if predictions.len() < data.rows.len() {
             cancelled = true;
         }
-        out.push(figures(spec, opts.method, &data.labels, predictions, stats, elapsed));
+        out.push(figures(
+            spec,
+            opts.method,
+            &data.labels,
+            predictions,
+            stats,
+            elapsed,
+        ));
     }
     Ok(EvalResult {
         template: template.name.clone(),
@@ -256,7 +263,11 @@ fn figures(
             _ => "embedding".to_string(),
         },
         method,
-        shots: if embed { 0 } else { spec.map_or(0, |s| s.shots) },
+        shots: if embed {
+            0
+        } else {
+            spec.map_or(0, |s| s.shots)
+        },
         selection: spec.filter(|_| !embed).map(|s| s.selection),
         mode: spec.filter(|_| !embed).map(|s| s.mode),
         seed: spec.map_or(0, |s| s.seed),

@@ -169,7 +169,10 @@ pub(super) fn generate_rows(
             for (i, res) in sent.into_iter().zip(results) {
                 let outcome = match res {
                     Ok(d) => {
-                        stats.add(d.prompt_tokens, d.prompt_tokens_decoded + d.generated_tokens);
+                        stats.add(
+                            d.prompt_tokens,
+                            d.prompt_tokens_decoded + d.generated_tokens,
+                        );
                         RowOutcome {
                             predicted: ctx.template.match_label(&d.text),
                             output: Some(d.text),
@@ -219,7 +222,10 @@ fn generate_batch(
                 out[seq] = Some(Ok(d));
                 open -= 1;
             }
-            EventKind::Error { seq: Some(s), error } if s < n => {
+            EventKind::Error {
+                seq: Some(s),
+                error,
+            } if s < n => {
                 out[s] = Some(Err(error));
                 open -= 1;
             }
@@ -249,7 +255,10 @@ pub(super) fn embed_rows(
         if ctx.cancelled() {
             break;
         }
-        let texts: Vec<String> = chunk.iter().map(|&i| ctx.data.rows[i].text.clone()).collect();
+        let texts: Vec<String> = chunk
+            .iter()
+            .map(|&i| ctx.data.rows[i].text.clone())
+            .collect();
         let outcomes = match ctx.engine.embed(texts) {
             Ok(vecs) => chunk
                 .iter()
@@ -272,7 +281,10 @@ pub(super) fn embed_rows(
 
 /// Dot product: the engine's embeddings are L2-normalized.
 fn cosine(a: &[f32], b: &[f32]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (*x as f64) * (*y as f64)).sum()
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (*x as f64) * (*y as f64))
+        .sum()
 }
 
 fn softmax(x: &[f64], scale: f64) -> Vec<f64> {

@@ -99,7 +99,13 @@ mod tests {
         // truth: 3 positive (0), 2 negative (1); one positive predicted negative, one negative
         // with no label at all.
         let mut c = Confusion::new(2);
-        for (t, p) in [(0, Some(0)), (0, Some(0)), (0, Some(1)), (1, Some(1)), (1, None)] {
+        for (t, p) in [
+            (0, Some(0)),
+            (0, Some(0)),
+            (0, Some(1)),
+            (1, Some(1)),
+            (1, None),
+        ] {
             c.add(t, p);
         }
         assert_eq!(c.total(), 5);

@@ -19,7 +19,9 @@ mod variant;
 use thiserror::Error;
 
 pub use data::{DataError, Dataset, Record};
-pub use eval::{run_eval, EvalOptions, EvalProgress, EvalResult, Method, RowPrediction, VariantEval};
+pub use eval::{
+    run_eval, EvalOptions, EvalProgress, EvalResult, Method, RowPrediction, VariantEval,
+};
 pub use labels::{match_label, normalize};
 pub use metrics::{Confusion, Mean};
 pub use rows::{EvalData, EvalRow, SkippedRow};

@@ -62,7 +62,11 @@ fn compare_text(r: &CompareResult, meta: &Meta, md: bool) -> String {
         .map(|(k, v)| format!("{k}={v:?}"))
         .collect::<Vec<_>>()
         .join(" ");
-    let _ = writeln!(out, "{}", heading(md, &format!("{} · {} · {}", r.template, meta.model, input)));
+    let _ = writeln!(
+        out,
+        "{}",
+        heading(md, &format!("{} · {} · {}", r.template, meta.model, input))
+    );
     let label_names: Vec<String> = r
         .variants
         .iter()
@@ -157,7 +161,13 @@ fn eval_text(r: &EvalResult, meta: &Meta, md: bool) -> String {
         )
     );
     let head: Vec<String> = [
-        "variant", "accuracy", "macro-F1", "mean p(true)", "rows/s", "rows", "errors",
+        "variant",
+        "accuracy",
+        "macro-F1",
+        "mean p(true)",
+        "rows/s",
+        "rows",
+        "errors",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -191,7 +201,13 @@ fn eval_text(r: &EvalResult, meta: &Meta, md: bool) -> String {
         let _ = writeln!(
             out,
             "{}",
-            subheading(md, &format!("{}: confusion (rows: true label, columns: predicted)", v.name))
+            subheading(
+                md,
+                &format!(
+                    "{}: confusion (rows: true label, columns: predicted)",
+                    v.name
+                )
+            )
         );
         let mut head = vec!["true \\ predicted".to_string()];
         head.extend(r.labels.iter().cloned());
@@ -214,7 +230,10 @@ fn eval_text(r: &EvalResult, meta: &Meta, md: bool) -> String {
         out.push_str(&table(&head, &rows, md));
     }
     if r.cancelled {
-        let _ = writeln!(out, "\n(stopped before the end: figures cover the rows finished)");
+        let _ = writeln!(
+            out,
+            "\n(stopped before the end: figures cover the rows finished)"
+        );
     }
     out
 }
@@ -299,7 +318,15 @@ pub fn table(head: &[String], rows: &[Vec<String>], md: bool) -> String {
 pub fn write_predictions(path: &Path, r: &EvalResult, data: &EvalData) -> std::io::Result<()> {
     let mut w = csv::Writer::from_path(path)?;
     let mut head: Vec<String> = [
-        "line", "variant", "method", "shots", "selection", "mode", "text", "label", "predicted",
+        "line",
+        "variant",
+        "method",
+        "shots",
+        "selection",
+        "mode",
+        "text",
+        "label",
+        "predicted",
         "correct",
     ]
     .iter()
@@ -316,7 +343,9 @@ pub fn write_predictions(path: &Path, r: &EvalResult, data: &EvalData) -> std::i
                 v.name.clone(),
                 v.method.as_str().to_string(),
                 v.shots.to_string(),
-                v.selection.map(|s| s.as_str().to_string()).unwrap_or_default(),
+                v.selection
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
                 v.mode.map(|m| m.as_str().to_string()).unwrap_or_default(),
                 row.text.clone(),
                 r.labels[p.label].clone(),

@@ -28,13 +28,28 @@ pub struct LabelProb {
 #[derive(Debug, Clone)]
 pub enum CompareEvent {
     /// The prompt this variant sends (for "show the exact prompt").
-    Rendered { variant: usize, rendered: Rendered },
+    Rendered {
+        variant: usize,
+        rendered: Rendered,
+    },
     /// Label probabilities (classify templates), before any text streams.
-    Scored { variant: usize, labels: Vec<LabelProb> },
-    Token { variant: usize, token: TokenEvent },
-    Done { variant: usize, stats: DoneStats },
+    Scored {
+        variant: usize,
+        labels: Vec<LabelProb>,
+    },
+    Token {
+        variant: usize,
+        token: TokenEvent,
+    },
+    Done {
+        variant: usize,
+        stats: DoneStats,
+    },
     /// This variant failed; the others go on.
-    Failed { variant: usize, error: String },
+    Failed {
+        variant: usize,
+        error: String,
+    },
 }
 
 /// One column's result.
@@ -152,7 +167,12 @@ pub fn run_compare<'a>(
                 Err(crate::engine::EngineError::Stopped) => {
                     return Err(crate::engine::EngineError::Stopped.into())
                 }
-                Err(e) => fail(&mut on_event, &mut outcomes, i, format!("label scoring failed: {e}")),
+                Err(e) => fail(
+                    &mut on_event,
+                    &mut outcomes,
+                    i,
+                    format!("label scoring failed: {e}"),
+                ),
             }
         }
     }
@@ -166,7 +186,10 @@ pub fn run_compare<'a>(
             variants: live
                 .iter()
                 .map(|&i| Variant {
-                    prompt: outcomes[i].prompt.clone().unwrap_or(Prompt::Raw(String::new())),
+                    prompt: outcomes[i]
+                        .prompt
+                        .clone()
+                        .unwrap_or(Prompt::Raw(String::new())),
                     sampling: variants[i].sampling.clone(),
                 })
                 .collect(),
@@ -203,8 +226,9 @@ pub fn run_compare<'a>(
                     let Some(&i) = live.get(d.seq) else { continue };
                     outcomes[i].text = d.text.clone();
                     if outcomes[i].predicted.is_none() {
-                        outcomes[i].predicted =
-                            template.match_label(&d.text).map(|k| template.labels[k].clone());
+                        outcomes[i].predicted = template
+                            .match_label(&d.text)
+                            .map(|k| template.labels[k].clone());
                     }
                     on_event(&CompareEvent::Done {
                         variant: i,
@@ -213,7 +237,10 @@ pub fn run_compare<'a>(
                     outcomes[i].stats = Some(d);
                     open -= 1;
                 }
-                EventKind::Error { seq: Some(s), error } => {
+                EventKind::Error {
+                    seq: Some(s),
+                    error,
+                } => {
                     let Some(&i) = live.get(s) else { continue };
                     fail(&mut on_event, &mut outcomes, i, error.to_string());
                     open -= 1;
