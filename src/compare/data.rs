@@ -124,7 +124,7 @@ fn parse_csv(path: &Path, text: &str, delimiter: u8) -> Result<Dataset, DataErro
         .from_reader(text.as_bytes());
     let header = reader
         .headers()
-        .map_err(|e| malformed(csv_line(&e).unwrap_or(1), csv_message(&e)))?
+        .map_err(|e| malformed(csv_line(text, &e).unwrap_or(1), csv_message(&e)))?
         .clone();
     let columns: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
     if columns.iter().all(String::is_empty) {
@@ -143,8 +143,11 @@ fn parse_csv(path: &Path, text: &str, delimiter: u8) -> Result<Dataset, DataErro
     }
     let mut records = Vec::new();
     for rec in reader.records() {
-        let rec = rec.map_err(|e| malformed(csv_line(&e).unwrap_or(0), csv_message(&e)))?;
-        let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+        let rec = rec.map_err(|e| malformed(csv_line(text, &e).unwrap_or(0), csv_message(&e)))?;
+        let line = rec
+            .position()
+            .map(|p| record_line(text, p.byte() as usize))
+            .unwrap_or(0);
         // A blank line between records is not a record.
         if rec.len() == 1 && rec[0].trim().is_empty() {
             continue;
@@ -163,13 +166,25 @@ fn parse_csv(path: &Path, text: &str, delimiter: u8) -> Result<Dataset, DataErro
     })
 }
 
-fn csv_line(e: &csv::Error) -> Option<usize> {
-    match e.kind() {
-        csv::ErrorKind::UnequalLengths { pos, .. } => pos.as_ref().map(|p| p.line() as usize),
-        csv::ErrorKind::Utf8 { pos, .. } => pos.as_ref().map(|p| p.line() as usize),
-        csv::ErrorKind::Deserialize { pos, .. } => pos.as_ref().map(|p| p.line() as usize),
-        _ => None,
+/// The line a record starts on. The csv reader's own position counts the blank lines it skipped
+/// before the record as part of it, so step over them first.
+fn record_line(text: &str, byte: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut b = byte.min(bytes.len());
+    while b < bytes.len() && (bytes[b] == b'\n' || bytes[b] == b'\r') {
+        b += 1;
     }
+    1 + bytes[..b].iter().filter(|&&c| c == b'\n').count()
+}
+
+fn csv_line(text: &str, e: &csv::Error) -> Option<usize> {
+    let pos = match e.kind() {
+        csv::ErrorKind::UnequalLengths { pos, .. } => pos.as_ref(),
+        csv::ErrorKind::Utf8 { pos, .. } => pos.as_ref(),
+        csv::ErrorKind::Deserialize { pos, .. } => pos.as_ref(),
+        _ => None,
+    };
+    pos.map(|p| record_line(text, p.byte() as usize))
 }
 
 fn csv_message(e: &csv::Error) -> String {
@@ -211,14 +226,16 @@ fn parse_jsonl(path: &Path, text: &str) -> Result<Dataset, DataError> {
                 serde_json::Value::Null => String::new(),
                 serde_json::Value::Bool(b) => b.to_string(),
                 serde_json::Value::Number(n) => n.to_string(),
-                other => return Err(malformed(format!(
+                other => {
+                    return Err(malformed(format!(
                     "field {k:?} is {}, but only strings, numbers and booleans can fill a template",
                     if other.is_array() {
                         "an array"
                     } else {
                         "an object"
                     }
-                ))),
+                )))
+                }
             };
             if !columns.contains(&k) {
                 columns.push(k.clone());
@@ -246,7 +263,7 @@ mod tests {
     fn csv_rows_keep_their_lines_and_quoted_commas() {
         let d = parse(
             "d.csv",
-            "text,label\n\"a, b\",positive\n\nmulti \"\"q\"\",negative\n",
+            "text,label\n\"a, b\",positive\n\n\"multi \"\"q\"\"\",negative\n",
         )
         .unwrap();
         assert_eq!(d.columns, ["text", "label"]);
@@ -259,10 +276,14 @@ mod tests {
 
     #[test]
     fn csv_with_an_extra_field_names_its_line() {
-        let e = parse("d.csv", "text,label\nok,positive\nGreat, works,positive\n").unwrap_err();
+        let e = parse(
+            "d.csv",
+            "text,label\nok,positive\n\nGreat, works,positive\n",
+        )
+        .unwrap_err();
         let msg = e.to_string();
         assert!(
-            msg.starts_with("d.csv: line 3: this row has 3 fields"),
+            msg.starts_with("d.csv: line 4: this row has 3 fields"),
             "{msg}"
         );
     }
