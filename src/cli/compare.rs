@@ -33,6 +33,24 @@ pub struct VariantArgs {
 }
 
 impl VariantArgs {
+    /// Checks the shot list against `t` before a model is loaded, so that a mistake is reported
+    /// at once.
+    pub fn check(&self, t: &Template) -> Result<()> {
+        let shots = match &self.shots {
+            Some(s) => parse_shots(s)?,
+            None => default_shots(t),
+        };
+        variants_for(
+            t,
+            &shots,
+            self.selection,
+            0,
+            Mode::Completion,
+            &t.sampling_for(Mode::Completion),
+        )?;
+        Ok(())
+    }
+
     /// The variants for `t` on the loaded model, with `sampling` for generation.
     pub fn variants(
         &self,
@@ -139,6 +157,8 @@ pub fn run(a: &CompareArgs) -> Result<()> {
             t.name
         );
     }
+    a.variants.check(&t)?;
+    a.sampling.apply(t.sampling_for(Mode::Completion))?;
     let (engine, info) = load_engine(&a.model, &a.engine)?;
     let variants = a.variants.variants(&t, &info, Some(&a.sampling))?;
     let embedder = Embedder::engine(&engine, &info);

@@ -63,6 +63,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     let ds = Dataset::load(&a.data)?;
     let data = EvalData::prepare(&ds, &t, &a.input_col, &a.label_col, a.limit)?;
     report_skipped(&a.data.display().to_string(), &data);
+    a.variants.check(&t)?;
     let (engine, info) = load_engine(&a.model, &a.engine)?;
     let variants = a.variants.variants(&t, &info, None)?;
     let embedder = Embedder::engine(&engine, &info);
