@@ -5,6 +5,7 @@ mod bench;
 mod compare;
 mod eval;
 mod models;
+mod prompt;
 mod run;
 
 use std::path::PathBuf;
@@ -51,6 +52,8 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Evaluate a classify template's variants on a labelled CSV or JSONL file
     Eval(eval::EvalArgs),
+    /// Prompt templates: list, show and render zero-, one- and few-shot prompts
+    Prompt(prompt::PromptArgs),
 }
 
 /// Entry point of the binary.
@@ -74,6 +77,7 @@ pub fn main() -> ExitCode {
         Some(Command::Bench(a)) => bench::run(a),
         Some(Command::Compare(a)) => compare::run(a),
         Some(Command::Eval(a)) => eval::run(a),
+        Some(Command::Prompt(a)) => prompt::run(a),
         None => crate::ui::run(&cli),
     };
     match result {

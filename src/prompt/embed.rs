@@ -24,11 +24,14 @@ impl<F: Fn(&[String]) -> Result<Vec<Vec<f32>>, EngineError>> Embed for F {
     }
 }
 
+/// Vectors by (model key, text).
+type VectorMap = HashMap<(String, String), Arc<Vec<f32>>>;
+
 /// Embedding vectors by (model key, text). Thread-safe; share one for a session, or use
 /// [`EmbeddingCache::global`].
 #[derive(Default)]
 pub struct EmbeddingCache {
-    map: Mutex<HashMap<(String, String), Arc<Vec<f32>>>>,
+    map: Mutex<VectorMap>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -64,7 +67,7 @@ impl EmbeddingCache {
         self.lock().clear();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Arc<Vec<f32>>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VectorMap> {
         // A panic while holding the lock leaves a consistent map (inserts are whole), so a
         // poisoned lock is safe to keep using.
         self.map.lock().unwrap_or_else(|e| e.into_inner())

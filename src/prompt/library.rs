@@ -69,8 +69,10 @@ impl Library {
         if let Some(t) = self.get(name) {
             return Ok(t);
         }
+        let file = format!("{name}.toml");
         let stem_err = self.errors.iter().find(|e| {
-            e.file.ends_with(&format!("{name}.toml")) || e.file.contains(&format!("{name}.toml "))
+            let f = e.file.trim_end_matches(" (built in)");
+            Path::new(f).file_name().is_some_and(|n| n == file.as_str())
         });
         match stem_err {
             Some(e) => Err(format!("template '{name}' failed to load: {e}")),

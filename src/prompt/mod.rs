@@ -31,6 +31,7 @@ mod pattern;
 mod render;
 mod select;
 mod template;
+mod tokens;
 mod validate;
 
 pub use builtin::BUILTIN;
@@ -41,3 +42,4 @@ pub use pattern::Pattern;
 pub use render::{RenderOptions, Rendered, Sections};
 pub use select::Selection;
 pub use template::{Example, Mode, Source, Task, Template};
+pub use tokens::{count_sections, SectionTokens};

@@ -12,6 +12,9 @@ use super::select::Selection;
 use super::template::{Example, Source, Task, Template};
 use crate::engine::Sampling;
 
+/// One `[[examples]]` table: variable values and `output`, each with its span.
+type RawExample = Spanned<BTreeMap<String, Spanned<String>>>;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawTemplate {
@@ -27,7 +30,7 @@ struct RawTemplate {
     labels: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
     variables: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
-    examples: Spanned<Vec<Spanned<BTreeMap<String, Spanned<String>>>>>,
+    examples: Spanned<Vec<RawExample>>,
     #[serde(default)]
     shots: Option<Spanned<usize>>,
     #[serde(default)]
@@ -65,7 +68,7 @@ impl Ctx<'_> {
 
     /// A TOML or serde error: the line from its span, the field from its message (missing or
     /// unknown field) or from the key written on that line.
-    fn from_toml(&self, e: &toml::de::Error) -> TemplateError {
+    fn toml_error(&self, e: &toml::de::Error) -> TemplateError {
         let msg = e.message().trim().to_string();
         let line = e.span().map(|s| self.line_of(s.start));
         let field = backticked_field(&msg).or_else(|| {
@@ -117,7 +120,7 @@ pub(crate) fn parse_template(
         file: source.display(),
         text,
     };
-    let raw: RawTemplate = toml::from_str(text).map_err(|e| cx.from_toml(&e))?;
+    let raw: RawTemplate = toml::from_str(text).map_err(|e| cx.toml_error(&e))?;
 
     let name = raw.name.get_ref().trim().to_string();
     if !valid_template_name(&name) {
