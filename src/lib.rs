@@ -7,5 +7,6 @@ pub mod logging;
 pub mod model;
 pub mod paths;
 pub mod prompt;
+pub mod session;
 pub mod text;
 pub mod ui;

@@ -6,7 +6,9 @@ mod compare;
 mod eval;
 mod models;
 mod prompt;
+mod replay;
 mod run;
+mod session;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +56,10 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Prompt templates: list, show and render zero-, one- and few-shot prompts
     Prompt(prompt::PromptArgs),
+    /// List, show, search, export, import, rename or delete saved sessions
+    Session(session::SessionArgs),
+    /// Run a saved chat's user turns again and compare the replies (--check: regression test)
+    Replay(replay::ReplayArgs),
 }
 
 /// Entry point of the binary.
@@ -78,6 +84,8 @@ pub fn main() -> ExitCode {
         Some(Command::Compare(a)) => compare::run(a),
         Some(Command::Eval(a)) => eval::run(a),
         Some(Command::Prompt(a)) => prompt::run(a),
+        Some(Command::Session(a)) => session::run(a),
+        Some(Command::Replay(a)) => replay::run(a),
         None => crate::ui::run(&cli),
     };
     match result {
