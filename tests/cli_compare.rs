@@ -254,3 +254,57 @@ fn usage_errors_are_clear() {
         stderr(&o)
     );
 }
+
+#[test]
+fn runs_are_saved_as_sessions_unless_no_save() {
+    let m = model(GEMMA);
+    let d = data("sentiment-12.csv");
+    let (o, home) = howdah(&[
+        "eval",
+        "sentiment",
+        "--data",
+        d.to_str().unwrap(),
+        "-m",
+        &m,
+        "-t",
+        "1",
+        "--shots",
+        "0,1",
+        "--limit",
+        "4",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let path = err
+        .lines()
+        .find_map(|l| l.strip_prefix("howdah: session saved to "))
+        .unwrap_or_else(|| panic!("no session path in: {err}"));
+    assert!(path.starts_with(home.path().join("data").to_str().unwrap()));
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(s["kind"], "eval");
+    let runs = s["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[1]["label"], "1-shot balanced");
+    assert_eq!(runs[1]["figures"]["rows"], 4.0);
+    assert_eq!(runs[1]["model"]["file_name"], GEMMA);
+    assert_eq!(runs[1]["data"]["predictions"].as_array().unwrap().len(), 4);
+
+    let (o, home) = howdah(&[
+        "compare",
+        "sentiment",
+        "--input",
+        "Nice.",
+        "-m",
+        &m,
+        "-t",
+        "1",
+        "--shots",
+        "0",
+        "--no-save",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("session saved"));
+    let sessions = home.path().join("data/sessions");
+    let n = std::fs::read_dir(&sessions).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(n, 0, "--no-save wrote into {}", sessions.display());
+}

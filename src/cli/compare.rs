@@ -10,9 +10,11 @@ use clap::Args;
 
 use super::args::{load_engine, EngineArgs, ModelArgs, SamplingArgs};
 use crate::compare::report::{self, Format, Meta};
+use crate::compare::save::compare_session;
 use crate::compare::{default_shots, parse_shots, run_compare, variants_for, VariantSpec};
 use crate::engine::ModelInfo;
 use crate::prompt::{Embedder, Library, Mode, Selection, Template};
+use crate::session::{Session, Store};
 
 /// Which variants to run: shared by `compare` and `eval`.
 #[derive(Debug, Clone, Args, Default)]
@@ -106,6 +108,21 @@ pub struct CompareArgs {
     /// Output: table, json or md
     #[arg(long = "format", value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Do not save the comparison as a session
+    #[arg(long = "no-save")]
+    pub no_save: bool,
+}
+
+/// Saves a run as a new session and says where on stderr; a failure to save is reported but does
+/// not undo the results already printed.
+pub fn save(session: Session) {
+    match Store::user().create(session) {
+        Ok(f) => eprintln!("howdah: session saved to {}", f.path.display()),
+        Err(e) => eprintln!(
+            "howdah: could not save the session: {}",
+            crate::text::sanitize(&e.to_string())
+        ),
+    }
 }
 
 /// Parses `--var key=value` flags.
@@ -179,6 +196,9 @@ pub fn run(a: &CompareArgs) -> Result<()> {
     print!("{}", report::compare(&result, &meta, a.format));
     if a.format == Format::Json {
         println!();
+    }
+    if !a.no_save {
+        save(compare_session(&result, &t, &info, &a.engine.settings()));
     }
     if result.variants.iter().all(|v| v.error.is_some()) {
         bail!("every variant failed");

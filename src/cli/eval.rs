@@ -9,8 +9,9 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use super::args::{load_engine, EngineArgs, ModelArgs};
-use super::compare::{template, VariantArgs};
+use super::compare::{save, template, VariantArgs};
 use crate::compare::report::{self, Format, Meta};
+use crate::compare::save::eval_session;
 use crate::compare::{run_eval, Dataset, EvalData, EvalOptions, EvalProgress, Method};
 use crate::prompt::Embedder;
 
@@ -53,6 +54,9 @@ pub struct EvalArgs {
     /// measure what the reuse gains)
     #[arg(long = "no-reuse")]
     pub no_reuse: bool,
+    /// Do not save the evaluation as a session
+    #[arg(long = "no-save")]
+    pub no_save: bool,
 }
 
 pub fn run(a: &EvalArgs) -> Result<()> {
@@ -94,6 +98,16 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     print!("{}", report::eval(&result, &meta, a.format));
     if a.format == Format::Json {
         println!();
+    }
+    if !a.no_save {
+        let file = a.data.display().to_string();
+        save(eval_session(
+            &result,
+            &t,
+            &file,
+            &info,
+            &a.engine.settings(),
+        ));
     }
     if result.variants.iter().all(|v| v.rows == 0) {
         bail!("no variant could evaluate any row");

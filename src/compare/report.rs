@@ -347,7 +347,7 @@ pub fn write_predictions(path: &Path, r: &EvalResult, data: &EvalData) -> std::i
                     .map(|s| s.as_str().to_string())
                     .unwrap_or_default(),
                 v.mode.map(|m| m.as_str().to_string()).unwrap_or_default(),
-                row.text.clone(),
+                sanitize(&row.text),
                 r.labels[p.label].clone(),
                 p.predicted.map(|i| r.labels[i].clone()).unwrap_or_default(),
                 if p.error.is_some() {
