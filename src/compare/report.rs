@@ -67,17 +67,19 @@ fn compare_text(r: &CompareResult, meta: &Meta, md: bool) -> String {
         "{}",
         heading(md, &format!("{} · {} · {}", r.template, meta.model, input))
     );
-    let label_names: Vec<String> = r
-        .variants
-        .iter()
-        .find_map(|v| v.labels.as_ref())
-        .map(|ls| {
-            let mut names: Vec<String> = ls.iter().map(|l| l.label.clone()).collect();
-            names.sort();
-            names
-        })
-        .unwrap_or_default();
-    let mut head = vec!["variant".to_string(), "predicted".to_string()];
+    // Label columns only when some variant was scored (a classify template).
+    let label_names: &[String] = if r.variants.iter().any(|v| v.labels.is_some()) {
+        &r.labels
+    } else {
+        &[]
+    };
+    let classify = !r.labels.is_empty();
+    let mut head = vec!["variant".to_string()];
+    if classify {
+        head.push("predicted".to_string());
+    } else {
+        head.push("status".to_string());
+    }
     head.extend(label_names.iter().map(|l| format!("p({l})")));
     head.extend(
         ["prompt tok", "gen tok", "ttft ms", "tok/s", "mean logprob"]
@@ -91,10 +93,16 @@ fn compare_text(r: &CompareResult, meta: &Meta, md: bool) -> String {
             match (&v.error, &v.predicted) {
                 (Some(_), _) => "error".to_string(),
                 (None, Some(p)) => p.clone(),
-                (None, None) => "-".to_string(),
+                (None, None) if classify => "-".to_string(),
+                (None, None) => v
+                    .stats
+                    .as_ref()
+                    .and_then(|s| serde_json::to_value(s.stop).ok())
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "-".to_string()),
             },
         ];
-        for l in &label_names {
+        for l in label_names {
             row.push(
                 v.labels
                     .as_ref()
@@ -108,7 +116,12 @@ fn compare_text(r: &CompareResult, meta: &Meta, md: bool) -> String {
                 s.prompt_tokens.to_string(),
                 s.generated_tokens.to_string(),
                 format!("{:.0}", s.ttft_ms),
-                format!("{:.1}", s.gen_tps),
+                // One token gives no rate to speak of; the engine reports 0 then.
+                if s.gen_tps > 0.0 {
+                    format!("{:.1}", s.gen_tps)
+                } else {
+                    "-".to_string()
+                },
                 format!("{:.3}", s.mean_logprob),
             ]),
             None => row.extend(std::iter::repeat_n("-".to_string(), 5)),

@@ -74,6 +74,8 @@ pub struct VariantOutcome {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CompareResult {
     pub template: String,
+    /// The template's labels in its own order (empty unless it classifies).
+    pub labels: Vec<String>,
     pub vars: BTreeMap<String, String>,
     pub variants: Vec<VariantOutcome>,
     /// Stopped by the cancel flag: texts are partial.
@@ -259,6 +261,7 @@ pub fn run_compare<'a>(
     }
     Ok(CompareResult {
         template: template.name.clone(),
+        labels: template.labels.clone(),
         vars: vars.clone(),
         variants: outcomes,
         cancelled,
