@@ -309,3 +309,33 @@ fn the_120_row_set_is_balanced_and_every_row_is_usable() {
     assert!(d.skipped.is_empty());
     assert_eq!(d.rows.iter().filter(|r| r.label == 0).count(), 60);
 }
+
+/// The target on the full 120-row set (about 3 minutes on 2 busy cores, so not part of
+/// the default run): `cargo test --release --test compare_eval -- --ignored`.
+#[test]
+#[ignore]
+fn few_shot_beats_zero_shot_on_the_120_row_set() {
+    let t = sentiment();
+    let ds = Dataset::load(&data_path("sentiment-120.csv")).unwrap();
+    let d = EvalData::prepare(&ds, &t, "text", "label", None).unwrap();
+    let (e, _) = engine(GEMMA, None);
+    let v = variants(&t, &[0, 1, 4], Mode::Completion);
+    let r = eval(&e, &t, &d, &v, true);
+    let zero = r.variants[0].accuracy;
+    let best = r.variants[1..]
+        .iter()
+        .map(|v| v.accuracy)
+        .fold(0.0, f64::max);
+    assert!(zero < 0.7, "zero-shot {zero}");
+    assert!(
+        best >= 0.8 && best >= zero + 0.2,
+        "zero-shot {zero}, best few-shot {best}"
+    );
+    for ve in &r.variants {
+        assert_eq!(ve.confusion.total(), 120);
+    }
+    // Without reuse each 4-shot row decodes its whole prompt again.
+    let four = &v[2..];
+    let without = eval(&e, &t, &d, four, false);
+    assert!(without.variants[0].tokens_decoded > 4 * r.variants[2].tokens_decoded);
+}
