@@ -11,6 +11,7 @@ use crate::engine::{Engine, EngineSettings, Role};
 use crate::session::record::{model_ref, reply_record, ReplyInput};
 use crate::session::replay::{locate_model, prompt_for};
 use crate::session::{Message, PromptMode, ReplyRecord, Session, SessionFile, SessionKind, Store};
+use crate::text::sanitize;
 
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
@@ -104,10 +105,13 @@ pub fn run(a: &RunArgs) -> Result<()> {
         .as_ref()
         .map(|f| f.session.messages.clone())
         .unwrap_or_default();
+    // What is sent is exactly what is saved (saving strips control sequences), so a replay
+    // sends the same prompt.
     if let (Some(s), PromptMode::Chat, None) = (&a.system, mode, &previous) {
-        messages.push(Message::new(Role::System, s.clone()));
+        messages.push(Message::new(Role::System, sanitize(s)));
     }
-    messages.push(Message::new(Role::User, prompt_text));
+    let user = Message::new(Role::User, sanitize(&prompt_text));
+    messages.push(user.clone());
     let prompt = prompt_for(&messages, mode);
     // The user turn is on disk before the model starts.
     let mut file: Option<SessionFile> = if a.no_save {
@@ -115,12 +119,7 @@ pub fn run(a: &RunArgs) -> Result<()> {
     } else {
         Some(match previous {
             Some(mut f) => {
-                f.push(
-                    messages
-                        .last()
-                        .cloned()
-                        .unwrap_or_else(|| Message::new(Role::User, "")),
-                )?;
+                f.push(user)?;
                 f
             }
             None => {

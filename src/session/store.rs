@@ -149,11 +149,25 @@ impl Store {
     }
 
     /// Writes a new session into the folder and returns its handle.
-    pub fn create(&self, session: Session) -> Result<SessionFile, SessionError> {
-        let mut f = SessionFile {
-            path: self.path_of(&session.id),
-            session,
-        };
+    /// An existing file with the same id is never overwritten: the session gets a fresh id.
+    pub fn create(&self, mut session: Session) -> Result<SessionFile, SessionError> {
+        for _ in 0..8 {
+            if !self.path_of(&session.id).exists() {
+                break;
+            }
+            session.id = super::format::new_id(Utc::now());
+        }
+        let path = self.path_of(&session.id);
+        if path.exists() {
+            return Err(SessionError::io(
+                &path,
+                std::io::Error::new(
+                    std::io::ErrorKind::AlreadyExists,
+                    "a session with this id exists",
+                ),
+            ));
+        }
+        let mut f = SessionFile { path, session };
         f.save()?;
         Ok(f)
     }
