@@ -261,7 +261,9 @@ fn generate_and_embed_methods_predict_every_row() {
             }
             _ => {
                 assert_eq!(ve.selection, None);
-                assert!(ve.mean_true_prob.unwrap() > 0.0);
+                // Measured: 5 of 6, far from in-context learning but above chance.
+                assert_eq!(ve.confusion.matrix, vec![vec![2, 1], vec![0, 3]]);
+                assert!(ve.mean_true_prob.unwrap() > 0.5);
             }
         }
     }

@@ -18,9 +18,9 @@ const GENERATE_BATCH: usize = 8;
 const EMBED_BATCH: usize = 16;
 /// Most tokens a generated answer may take: a label, maybe a short phrase around it.
 const GENERATE_MAX_TOKENS: u32 = 32;
-/// Cosine similarities of sentence embeddings sit close together; as in CLIP, they are scaled
-/// before the softmax so that the label probabilities are not all near 1/n.
-const EMBED_SCALE: f64 = 100.0;
+/// Cosine similarities are scaled before the softmax (a temperature, as CLIP's logit scale) so
+/// that the label probabilities are not all near 1/n; it changes no prediction.
+const EMBED_SCALE: f64 = 20.0;
 
 pub(super) struct Ctx<'a> {
     pub engine: &'a Engine,
@@ -250,6 +250,25 @@ pub(super) fn embed_rows(
     record: &mut Record<'_>,
 ) -> Result<TokenStats, CompareError> {
     let labels = ctx.engine.embed(ctx.data.labels.clone())?;
+    // Mean-pooled embeddings of a generative model all lie in a narrow cone: one shared
+    // direction dominates every cosine, and every input lands nearest the same label.
+    // Subtracting a mean embedding first (as in "all-but-the-top", Mu & Viswanath 2018) leaves
+    // the directions that tell texts apart. The mean is taken over the template's example inputs
+    // (or the labels when it has none), never over the data being evaluated.
+    let primary = ctx.template.variable_names().first().map(|s| s.to_string());
+    let examples: Vec<String> = ctx
+        .template
+        .examples
+        .iter()
+        .filter_map(|x| primary.as_ref().and_then(|p| x.vars.get(p)).cloned())
+        .filter(|t| !t.trim().is_empty())
+        .collect();
+    let center = if examples.is_empty() {
+        mean(&labels)
+    } else {
+        mean(&ctx.engine.embed(examples)?)
+    };
+    let labels: Vec<Vec<f64>> = labels.iter().map(|l| centered(l, &center)).collect();
     let indices: Vec<usize> = (0..ctx.data.rows.len()).collect();
     for chunk in indices.chunks(EMBED_BATCH) {
         if ctx.cancelled() {
@@ -264,7 +283,8 @@ pub(super) fn embed_rows(
                 .iter()
                 .zip(vecs)
                 .map(|(&i, v)| {
-                    let sims: Vec<f64> = labels.iter().map(|l| cosine(&v, l)).collect();
+                    let v = centered(&v, &center);
+                    let sims: Vec<f64> = labels.iter().map(|l| dot(&v, l)).collect();
                     (i, RowOutcome::from_probs(softmax(&sims, EMBED_SCALE)))
                 })
                 .collect(),
@@ -279,12 +299,26 @@ pub(super) fn embed_rows(
     Ok(TokenStats::default())
 }
 
-/// Dot product: the engine's embeddings are L2-normalized.
-fn cosine(a: &[f32], b: &[f32]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (*x as f64) * (*y as f64))
-        .sum()
+fn mean(vs: &[Vec<f32>]) -> Vec<f64> {
+    let dim = vs.first().map_or(0, Vec::len);
+    let mut m = vec![0.0; dim];
+    for v in vs {
+        for (a, x) in m.iter_mut().zip(v) {
+            *a += *x as f64 / vs.len() as f64;
+        }
+    }
+    m
+}
+
+/// `v - center`, scaled to unit length (so that a dot product is a cosine).
+fn centered(v: &[f32], center: &[f64]) -> Vec<f64> {
+    let c: Vec<f64> = v.iter().zip(center).map(|(x, m)| *x as f64 - m).collect();
+    let norm = c.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-12);
+    c.into_iter().map(|x| x / norm).collect()
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 fn softmax(x: &[f64], scale: f64) -> Vec<f64> {
@@ -302,8 +336,10 @@ mod tests {
     fn argmax_prefers_the_first_of_equals_and_softmax_normalizes() {
         assert_eq!(argmax(&[0.2, 0.5, 0.5]), Some(1));
         assert_eq!(argmax(&[]), None);
-        let p = softmax(&[0.30, 0.32], EMBED_SCALE);
+        let p = softmax(&[0.1, 0.2], EMBED_SCALE);
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         assert!(p[1] > 0.85, "{p:?}");
+        let c = centered(&[1.0, 1.0], &[1.0, 0.0]);
+        assert!((c[0]).abs() < 1e-12 && (c[1] - 1.0).abs() < 1e-12);
     }
 }
