@@ -181,6 +181,7 @@ fn eval_text(r: &EvalResult, meta: &Meta, md: bool) -> String {
         "rows/s",
         "rows",
         "errors",
+        "prompt tok",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -199,6 +200,9 @@ fn eval_text(r: &EvalResult, meta: &Meta, md: bool) -> String {
                 format!("{:.1}", v.rows_per_sec),
                 v.rows.to_string(),
                 v.errors.to_string(),
+                v.mean_prompt_tokens
+                    .map(|t| format!("{t:.0}"))
+                    .unwrap_or_else(|| "-".into()),
             ]
         })
         .collect();
