@@ -9,11 +9,15 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use super::args::{load_engine, EngineArgs, ModelArgs};
-use super::compare::{save, template, VariantArgs};
+use super::compare::{template, VariantArgs};
 use crate::compare::report::{self, Format, Meta};
-use crate::compare::save::eval_session;
-use crate::compare::{run_eval, Dataset, EvalData, EvalOptions, EvalProgress, Method};
+use crate::compare::save::{eval_runs, new_eval_session};
+use crate::compare::{
+    run_eval, Dataset, EvalData, EvalOptions, EvalProgress, EvalResult, Method, VariantSpec,
+};
 use crate::prompt::Embedder;
+use crate::session::Store;
+use crate::text::sanitize;
 
 /// Skipped rows listed one by one on stderr before the rest are only counted.
 const SKIPPED_SHOWN: usize = 10;
@@ -79,11 +83,67 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     let cancel = AtomicBool::new(false);
     let show_progress = std::io::stderr().is_terminal();
     let names: Vec<String> = variants.iter().map(|v| v.name()).collect();
-    let result = run_eval(&engine, &t, &data, &variants, &opts, &cancel, |p| {
-        if show_progress {
-            progress(p, &names, a.method);
+    let file_name = a.data.display().to_string();
+    let asked = a.engine.settings();
+    // The session is on disk before the first variant runs and gains a run as each finishes,
+    // so an evaluation stopped half-way keeps the variants it completed.
+    let mut session = if a.no_save {
+        None
+    } else {
+        match Store::user().create(new_eval_session(&t, &file_name)) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                eprintln!(
+                    "howdah: could not save the session: {}",
+                    sanitize(&e.to_string())
+                );
+                None
+            }
         }
-    })?;
+    };
+    // `embed` has a single way of predicting, whatever the variants.
+    let groups: Vec<&[VariantSpec]> = match a.method {
+        Method::Embed => vec![&variants[..]],
+        _ => variants.chunks(1).collect(),
+    };
+    let mut result: Option<EvalResult> = None;
+    for (g, group) in groups.into_iter().enumerate() {
+        let total = if a.method == Method::Embed {
+            1
+        } else {
+            names.len()
+        };
+        let r = run_eval(&engine, &t, &data, group, &opts, &cancel, |p| {
+            if show_progress {
+                let p = EvalProgress {
+                    variant: g,
+                    variants: total,
+                    ..*p
+                };
+                progress(&p, &names, a.method);
+            }
+        })?;
+        if let Some(f) = &mut session {
+            for run in eval_runs(&r, &t, &file_name, &info, &asked) {
+                if let Err(e) = f.push_run(run) {
+                    eprintln!(
+                        "howdah: could not save the session: {}",
+                        sanitize(&e.to_string())
+                    );
+                }
+            }
+        }
+        match &mut result {
+            None => result = Some(r),
+            Some(all) => {
+                all.variants.extend(r.variants);
+                all.cancelled |= r.cancelled;
+            }
+        }
+    }
+    let Some(result) = result else {
+        bail!("nothing to evaluate");
+    };
     if show_progress {
         eprint!("\r\x1b[2K");
     }
@@ -99,15 +159,8 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     if a.format == Format::Json {
         println!();
     }
-    if !a.no_save {
-        let file = a.data.display().to_string();
-        save(eval_session(
-            &result,
-            &t,
-            &file,
-            &info,
-            &a.engine.settings(),
-        ));
+    if let Some(f) = &session {
+        eprintln!("howdah: session saved to {}", f.path.display());
     }
     if result.variants.iter().all(|v| v.rows == 0) {
         bail!("no variant could evaluate any row");

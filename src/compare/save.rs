@@ -110,9 +110,29 @@ pub fn eval_session(
     info: &ModelInfo,
     asked: &EngineSettings,
 ) -> Session {
-    let model = model_ref(info);
+    let mut s = new_eval_session(t, data_file);
+    s.runs = eval_runs(r, t, data_file, info, asked);
+    s
+}
+
+/// An empty eval session, to create before the first variant runs and fill with `eval_runs` as
+/// each variant finishes.
+pub fn new_eval_session(t: &Template, data_file: &str) -> Session {
     let mut s = Session::new(SessionKind::Eval);
-    s.title = Some(format!("eval {} on {data_file}", r.template));
+    s.title = Some(format!("eval {} on {data_file}", t.name));
+    s
+}
+
+/// One run per variant of `r`.
+pub fn eval_runs(
+    r: &EvalResult,
+    t: &Template,
+    data_file: &str,
+    info: &ModelInfo,
+    asked: &EngineSettings,
+) -> Vec<Run> {
+    let model = model_ref(info);
+    let mut runs = Vec::new();
     for v in &r.variants {
         let mut run = Run::new(v.name.clone());
         run.model = Some(model.clone());
@@ -153,7 +173,7 @@ pub fn eval_session(
             "cancelled": r.cancelled,
             "predictions": v.predictions,
         });
-        s.runs.push(run);
+        runs.push(run);
     }
-    s
+    runs
 }
