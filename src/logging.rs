@@ -25,3 +25,45 @@ pub fn init() -> Option<PathBuf> {
         .ok()?;
     Some(path)
 }
+
+/// While alive, the process's stderr (fd 2) goes to the log file: llama.cpp prints some
+/// errors (a bad grammar, for one) straight to stderr, which would scribble over the UI.
+/// Dropping it puts the terminal's stderr back.
+pub struct StderrToLog {
+    saved: libc::c_int,
+}
+
+impl StderrToLog {
+    pub fn start() -> Option<StderrToLog> {
+        use std::os::fd::AsRawFd;
+        let dir = crate::paths::logs_dir();
+        std::fs::create_dir_all(&dir).ok()?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("stderr.log"))
+            .ok()?;
+        // SAFETY: plain descriptor duplication; `saved` is owned by the guard and closed in drop.
+        unsafe {
+            let saved = libc::dup(2);
+            if saved < 0 {
+                return None;
+            }
+            if libc::dup2(file.as_raw_fd(), 2) < 0 {
+                libc::close(saved);
+                return None;
+            }
+            Some(StderrToLog { saved })
+        }
+    }
+}
+
+impl Drop for StderrToLog {
+    fn drop(&mut self) {
+        // SAFETY: restores the descriptor saved in `start`.
+        unsafe {
+            libc::dup2(self.saved, 2);
+            libc::close(self.saved);
+        }
+    }
+}

@@ -48,24 +48,24 @@ impl EngineArgs {
 #[derive(Debug, Clone, Args, Default)]
 pub struct SamplingArgs {
     /// Temperature (0 = greedy)
-    #[arg(long = "temp")]
+    #[arg(long = "temp", allow_negative_numbers = true)]
     pub temp: Option<f32>,
-    #[arg(long = "top-k")]
+    #[arg(long = "top-k", allow_negative_numbers = true)]
     pub top_k: Option<i32>,
-    #[arg(long = "top-p")]
+    #[arg(long = "top-p", allow_negative_numbers = true)]
     pub top_p: Option<f32>,
-    #[arg(long = "min-p")]
+    #[arg(long = "min-p", allow_negative_numbers = true)]
     pub min_p: Option<f32>,
-    #[arg(long = "typical-p", alias = "typical")]
+    #[arg(long = "typical-p", allow_negative_numbers = true, alias = "typical")]
     pub typical_p: Option<f32>,
-    #[arg(long = "repeat-penalty")]
+    #[arg(long = "repeat-penalty", allow_negative_numbers = true)]
     pub repeat_penalty: Option<f32>,
-    #[arg(long = "frequency-penalty")]
+    #[arg(long = "frequency-penalty", allow_negative_numbers = true)]
     pub frequency_penalty: Option<f32>,
-    #[arg(long = "presence-penalty")]
+    #[arg(long = "presence-penalty", allow_negative_numbers = true)]
     pub presence_penalty: Option<f32>,
     /// Tokens the penalties look back over
-    #[arg(long = "repeat-last-n")]
+    #[arg(long = "repeat-last-n", allow_negative_numbers = true)]
     pub repeat_last_n: Option<i32>,
     #[arg(short = 's', long = "seed")]
     pub seed: Option<u32>,

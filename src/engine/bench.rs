@@ -8,7 +8,8 @@ use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::token::LlamaToken;
 
 use super::batch::{decode_error, Entry};
-use super::gen::{build_sampler, sample_at};
+use super::gen::sample_at;
+use super::picker::Picker;
 use super::types::{BenchParams, BenchResult, Rate, RequestId};
 use super::worker::{Session, MAX_SEQS};
 use super::{CancelState, EngineError, Sampling};
@@ -112,7 +113,7 @@ impl Session<'_> {
     fn tg_once(&mut self, n: u32, seqs: u32) -> Result<f64, EngineError> {
         self.clear_all();
         let mut samplers = (0..seqs)
-            .map(|_| build_sampler(self.model, &Sampling::greedy()))
+            .map(|_| Picker::new(self.model, &Sampling::greedy()))
             .collect::<Result<Vec<_>, _>>()?;
         let all: Vec<i32> = (0..seqs as i32).collect();
         let mut batch = LlamaBatch::new(seqs as usize, seqs as i32);

@@ -8,67 +8,19 @@ use std::time::Instant;
 use encoding_rs::{Decoder, UTF_8};
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_batch::LlamaBatch;
-use llama_cpp_2::model::LlamaModel;
-use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 
-use super::batch::{decode_error, Entry};
+use super::batch::decode_error;
 use super::logprobs::{log_sum_exp, top_n};
-use super::render::common_prefix;
+use super::picker::Picker;
 use super::stop::StopMatcher;
 use super::types::*;
 use super::worker::{emit, Session, SharedSink, MAX_SEQS};
-use super::{CancelState, EngineError, Sampling};
+use super::{CancelState, EngineError};
 use crate::text::Sanitizer;
 
 /// Alternatives reported per generated token (for the token view).
 pub(crate) const TOP_ALTS: usize = 5;
-
-/// Builds llama.cpp's sampler chain in llama.cpp's own order: penalties, top-k, typical, top-p,
-/// min-p, temperature, then the pick (greedy or seeded).
-pub(crate) fn build_sampler(model: &LlamaModel, s: &Sampling) -> Result<LlamaSampler, EngineError> {
-    s.validate().map_err(EngineError::Sampling)?;
-    let mut chain = Vec::new();
-    if let Some(g) = &s.grammar {
-        let g = LlamaSampler::grammar(model, g, "root").map_err(|e| {
-            EngineError::Grammar(format!(
-                "llama.cpp could not parse the GBNF grammar ({e}); it needs a `root` rule"
-            ))
-        })?;
-        chain.push(g);
-    }
-    let penalties_on = s.penalty_window > 0
-        && (s.repeat_penalty != 1.0 || s.frequency_penalty != 0.0 || s.presence_penalty != 0.0);
-    if penalties_on {
-        chain.push(LlamaSampler::penalties(
-            model.n_vocab(),
-            s.penalty_window,
-            s.repeat_penalty,
-            s.frequency_penalty,
-            s.presence_penalty,
-        ));
-    }
-    if s.is_greedy() {
-        chain.push(LlamaSampler::greedy());
-    } else {
-        // top-k first keeps the later samplers from sorting the whole vocabulary.
-        if s.top_k > 0 {
-            chain.push(LlamaSampler::top_k(s.top_k));
-        }
-        if s.typical_p < 1.0 {
-            chain.push(LlamaSampler::typical(s.typical_p, 1));
-        }
-        if s.top_p < 1.0 {
-            chain.push(LlamaSampler::top_p(s.top_p, 1));
-        }
-        if s.min_p > 0.0 {
-            chain.push(LlamaSampler::min_p(s.min_p, 1));
-        }
-        chain.push(LlamaSampler::temp(s.temperature));
-        chain.push(LlamaSampler::dist(s.seed));
-    }
-    Ok(LlamaSampler::chain_simple(chain))
-}
 
 /// A token just sampled, with its probability facts, not yet processed.
 pub(crate) struct Sampled {
@@ -78,18 +30,20 @@ pub(crate) struct Sampled {
 }
 
 /// Samples from batch row `idx` and measures the pick against the raw distribution.
-pub(crate) fn sample_at(ctx: &LlamaContext, sampler: &mut LlamaSampler, idx: i32) -> Sampled {
-    let token = sampler.sample(ctx, idx);
+pub(crate) fn sample_at(ctx: &LlamaContext, picker: &mut Picker, idx: i32) -> Sampled {
     let logits = ctx.get_logits_ith(idx);
+    let top = top_n(logits, TOP_ALTS);
+    // Plain greedy needs no sampler pass over the vocabulary: the top token is the pick.
+    let token = match top.first() {
+        Some(&(t, _)) if picker.is_plain_greedy() => LlamaToken(t),
+        _ => picker.pick(ctx, idx),
+    };
     let lse = log_sum_exp(logits);
     let logprob = logits
         .get(token.0 as usize)
         .map(|l| l - lse)
         .unwrap_or(f32::NEG_INFINITY);
-    let top = top_n(logits, TOP_ALTS)
-        .into_iter()
-        .map(|(t, l)| (t, (l - lse).exp()))
-        .collect();
+    let top = top.into_iter().map(|(t, l)| (t, (l - lse).exp())).collect();
     Sampled {
         token,
         logprob,
@@ -97,26 +51,26 @@ pub(crate) fn sample_at(ctx: &LlamaContext, sampler: &mut LlamaSampler, idx: i32
     }
 }
 
-struct Seq {
-    index: usize,
-    seq_id: i32,
-    sampler: LlamaSampler,
-    prompt: Vec<LlamaToken>,
-    prompt_decoded: u32,
-    dropped: u32,
-    max_tokens: u32,
-    decoder: Decoder,
-    sanitizer: Sanitizer,
-    stop: StopMatcher,
-    text: String,
-    generated: u32,
-    logprob_sum: f64,
-    pos: i32,
-    decoded: Vec<LlamaToken>,
-    pending: Option<Sampled>,
-    batch_idx: i32,
-    first_at: Option<Instant>,
-    done: bool,
+pub(super) struct Seq {
+    pub(super) index: usize,
+    pub(super) seq_id: i32,
+    pub(super) sampler: Picker,
+    pub(super) prompt: Vec<LlamaToken>,
+    pub(super) prompt_decoded: u32,
+    pub(super) dropped: u32,
+    pub(super) max_tokens: u32,
+    pub(super) decoder: Decoder,
+    pub(super) sanitizer: Sanitizer,
+    pub(super) stop: StopMatcher,
+    pub(super) text: String,
+    pub(super) generated: u32,
+    pub(super) logprob_sum: f64,
+    pub(super) pos: i32,
+    pub(super) decoded: Vec<LlamaToken>,
+    pub(super) pending: Option<Sampled>,
+    pub(super) batch_idx: i32,
+    pub(super) first_at: Option<Instant>,
+    pub(super) done: bool,
 }
 
 impl Session<'_> {
@@ -244,7 +198,7 @@ impl Session<'_> {
     }
 
     fn prepare(&self, index: usize, seq_id: i32, v: Variant) -> Result<Seq, EngineError> {
-        let sampler = build_sampler(self.model, &v.sampling)?;
+        let sampler = Picker::new(self.model, &v.sampling)?;
         let fitted = self.fit(&v.prompt, v.sampling.max_tokens)?;
         let mut stops = v.sampling.stop.clone();
         stops.extend(fitted.extra_stops);
@@ -271,79 +225,6 @@ impl Session<'_> {
         })
     }
 
-    /// Decodes every sequence's prompt: the part cached from the last request is kept, the
-    /// shared prefix is decoded once for all sequences, then each sequence's own suffix.
-    fn prefill(&mut self, seqs: &mut [Seq]) -> Result<(), EngineError> {
-        let k = seqs.len();
-        let min_len = seqs.iter().map(|s| s.prompt.len()).min().unwrap_or(0);
-        // Each sequence keeps at least one token of its own, whose logits start its generation.
-        let mut shared = min_len.saturating_sub(1);
-        for s in &seqs[1..] {
-            shared = shared.min(common_prefix(&seqs[0].prompt, &s.prompt));
-        }
-        let total = shared + seqs.iter().map(|s| s.prompt.len() - shared).sum::<usize>();
-        if total >= self.n_ctx as usize {
-            return Err(EngineError::PromptTooLong {
-                prompt: total as u32,
-                n_ctx: self.n_ctx,
-            });
-        }
-        // What sequence 0 still holds from the last request needs no decoding.
-        let reuse = common_prefix(&self.cached, &seqs[0].prompt).min(shared);
-        for s in 1..MAX_SEQS as i32 {
-            self.seq_rm(s, 0);
-        }
-        self.seq_rm(0, reuse);
-        self.cached.truncate(reuse);
-        for s in 1..k as i32 {
-            self.ctx
-                .copy_kv_cache_seq(0, s, Some(0), Some(reuse as u32))
-                .map_err(|e| {
-                    EngineError::Backend(format!("cannot share the cached prompt: {e}"))
-                })?;
-        }
-        let all: Vec<i32> = (0..k as i32).collect();
-        let shared_from = reuse;
-        let mut entries: Vec<Entry> = seqs[0].prompt[shared_from..shared]
-            .iter()
-            .enumerate()
-            .map(|(i, &token)| Entry {
-                token,
-                pos: (shared_from + i) as i32,
-                seqs: all.clone(),
-                logits: false,
-                tag: 0,
-            })
-            .collect();
-        for (tag, s) in seqs.iter_mut().enumerate() {
-            let own_from = shared;
-            let own = &s.prompt[own_from..];
-            s.prompt_decoded = (shared - shared_from + own.len()) as u32;
-            for (i, &token) in own.iter().enumerate() {
-                entries.push(Entry {
-                    token,
-                    pos: (own_from + i) as i32,
-                    seqs: vec![s.seq_id],
-                    logits: i + 1 == own.len(),
-                    tag,
-                });
-            }
-        }
-        let mut sampled: Vec<Option<Sampled>> = (0..k).map(|_| None).collect();
-        {
-            let mut samplers: Vec<&mut LlamaSampler> =
-                seqs.iter_mut().map(|s| &mut s.sampler).collect();
-            self.feed(&entries, |ctx, tag, idx| {
-                sampled[tag] = Some(sample_at(ctx, &mut *samplers[tag], idx));
-                Ok(())
-            })?;
-        }
-        for (s, p) in seqs.iter_mut().zip(sampled) {
-            s.pending = p;
-        }
-        Ok(())
-    }
-
     /// Handles a freshly sampled token: emits its text and decides whether the sequence ends.
     /// On `None` the token is appended to `decoded` and must go into the next batch.
     fn advance(
@@ -354,7 +235,7 @@ impl Session<'_> {
         sink: &SharedSink,
         listening: &mut bool,
     ) -> Option<StopReason> {
-        if self.model.vocab().is_eog(sampled.token) {
+        if sampled.token.0 < 0 || self.model.vocab().is_eog(sampled.token) {
             return Some(StopReason::Eos);
         }
         if s.first_at.is_none() {

@@ -6,6 +6,8 @@ mod bench;
 mod error;
 mod gen;
 mod logprobs;
+mod picker;
+mod prefill;
 mod render;
 pub mod sampling;
 mod score;
@@ -259,6 +261,15 @@ impl Engine {
         let events = self.run_blocking(Request::CountTokens { texts }, |_| {})?;
         last_of(events, |k| match k {
             EventKind::TokenCounts(v) => Some(v),
+            _ => None,
+        })
+    }
+
+    /// Tokens `prompt` occupies once rendered (what a generation would decode).
+    pub fn count_prompt(&self, prompt: Prompt) -> Result<u32, EngineError> {
+        let events = self.run_blocking(Request::CountPrompt { prompt }, |_| {})?;
+        last_of(events, |k| match k {
+            EventKind::TokenCounts(v) => v.first().copied(),
             _ => None,
         })
     }

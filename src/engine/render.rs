@@ -74,7 +74,7 @@ impl Session<'_> {
         }
     }
 
-    fn prompt_tokens(
+    pub fn prompt_tokens(
         &self,
         prompt: &Prompt,
     ) -> Result<(Vec<LlamaToken>, Vec<String>), EngineError> {

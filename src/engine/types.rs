@@ -129,6 +129,9 @@ pub enum Request {
     CountTokens { texts: Vec<String> },
     /// The exact text a prompt becomes after the chat template.
     RenderPrompt { prompt: Prompt },
+    /// How many tokens a prompt is once rendered, exactly as a generation would decode it
+    /// (template markup and BOS included), without decoding anything.
+    CountPrompt { prompt: Prompt },
     /// llama-bench style measurement: pp (prompt tokens/s) and tg (generated tokens/s).
     Bench(BenchParams),
     /// Forget the KV cache (a new conversation).

@@ -4,7 +4,7 @@
 
 use std::num::NonZeroU32;
 use std::sync::mpsc::{Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use llama_cpp_2::context::params::{LlamaContextParams, LlamaPoolingType};
 use llama_cpp_2::context::LlamaContext;
@@ -49,6 +49,20 @@ pub(crate) fn emit(sink: &SharedSink, id: RequestId, kind: EventKind) -> bool {
     }
 }
 
+/// llama.cpp's backend is process-wide and may be initialized only once, so every engine
+/// (tests run several) shares one that lives for the whole process.
+fn backend() -> Result<&'static LlamaBackend, EngineError> {
+    static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
+    BACKEND
+        .get_or_init(|| {
+            // llama.cpp's own logging goes to tracing (so to the log file), never to the screen.
+            llama_cpp_2::send_logs_to_tracing(llama_cpp_2::LogOptions::default());
+            LlamaBackend::init().map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| EngineError::Backend(format!("cannot start llama.cpp: {e}")))
+}
+
 enum End {
     /// A load request arrived; the context was dropped so the model can be switched.
     Load(Job),
@@ -62,14 +76,10 @@ pub(crate) fn run(
     cancel: Arc<CancelState>,
     ready: Sender<Result<(), EngineError>>,
 ) {
-    // llama.cpp's own logging goes to tracing (and so to the log file), never to the screen.
-    llama_cpp_2::send_logs_to_tracing(llama_cpp_2::LogOptions::default());
-    let backend = match LlamaBackend::init() {
+    let backend = match backend() {
         Ok(b) => b,
         Err(e) => {
-            let _ = ready.send(Err(EngineError::Backend(format!(
-                "cannot start llama.cpp: {e}"
-            ))));
+            let _ = ready.send(Err(e));
             return;
         }
     };
@@ -89,20 +99,21 @@ pub(crate) fn run(
         match job.request {
             Request::Load { path, settings } => {
                 let sink: SharedSink = Arc::new(Mutex::new(job.sink));
-                match load_model(&backend, &path, &settings, id, &sink, &cancel) {
+                match load_model(backend, &path, &settings, id, &sink, &cancel) {
                     Err(error) => {
                         emit(&sink, id, EventKind::Error { seq: None, error });
                     }
-                    Ok(new) => match serve(&backend, &new, First::Announce(id, sink), &rx, &cancel)
-                    {
-                        End::Load(j) => {
-                            current = Some(new);
-                            next = Some(j);
+                    Ok(new) => {
+                        match serve(backend, &new, First::Announce(id, sink), &rx, &cancel) {
+                            End::Load(j) => {
+                                current = Some(new);
+                                next = Some(j);
+                            }
+                            End::Closed => return,
+                            // The new model is dropped; the previous one stays.
+                            End::NoContext => {}
                         }
-                        End::Closed => return,
-                        // The new model is dropped; the previous one stays.
-                        End::NoContext => {}
-                    },
+                    }
                 }
             }
             request => {
@@ -123,7 +134,7 @@ pub(crate) fn run(
                             },
                         );
                     }
-                    Some(cur) => match serve(&backend, cur, First::Job(job), &rx, &cancel) {
+                    Some(cur) => match serve(backend, cur, First::Job(job), &rx, &cancel) {
                         End::Load(j) => next = Some(j),
                         End::Closed => return,
                         End::NoContext => {}
@@ -312,6 +323,9 @@ impl Session<'_> {
                     .map(|t| self.tokenize(t, false, false).len() as u32)
                     .collect(),
             )),
+            Request::CountPrompt { prompt } => self
+                .prompt_tokens(&prompt)
+                .map(|(t, _)| EventKind::TokenCounts(vec![t.len() as u32])),
             Request::RenderPrompt { prompt } => self
                 .render(&prompt)
                 .map(|(text, _)| EventKind::Rendered(text)),

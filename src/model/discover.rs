@@ -84,7 +84,7 @@ fn is_model_file(path: &Path) -> bool {
         return false;
     }
     // Keep only the first part of split models.
-    !(name.contains("-of-") && !name.contains("-00001-of-"))
+    !name.contains("-of-") || name.contains("-00001-of-")
 }
 
 /// Resolves what the user typed for a model: an existing path, or the name (file name, with or

@@ -2,7 +2,7 @@
 //! the exact total the model decodes (chat markup and BOS included).
 
 use super::render::{Rendered, Sections};
-use crate::engine::{Engine, EngineError, ModelInfo, Sampling};
+use crate::engine::{Engine, EngineError, ModelInfo};
 
 /// Tokens of each section, the exact prompt total and the context size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -49,11 +49,8 @@ impl SectionTokens {
     }
 }
 
-/// Counts `r`'s sections and its exact total on the loaded model.
-///
-/// The total comes from a one-token greedy generation, the only way the engine tokenizes a chat
-/// prompt exactly as a request does; it costs one prompt decode and replaces the engine's cached
-/// prefix, so a live preview should call it on demand, not on every keystroke.
+/// Counts `r`'s sections and its exact total on the loaded model. Only tokenizes: cheap
+/// enough for a live preview.
 pub fn count_sections(
     engine: &Engine,
     info: &ModelInfo,
@@ -72,16 +69,12 @@ pub fn count_sections(
             c.len()
         )));
     }
-    let one = Sampling {
-        max_tokens: 1,
-        ..Sampling::greedy()
-    };
-    let done = engine.generate_one(r.prompt.clone(), one, |_| {})?;
+    let total = engine.count_prompt(r.prompt.clone())?;
     Ok(SectionTokens {
         system: c[0],
         examples: c[1],
         input: c[2],
-        total: done.prompt_tokens,
+        total,
         n_ctx: info.n_ctx,
     })
 }

@@ -1,0 +1,48 @@
+//! Shared helpers for integration tests: where the real test models are, and a loaded engine.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use howdah::engine::{Engine, EngineSettings, ModelInfo};
+
+pub const SMOLLM2: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+pub const GEMMA: &str = "gemma-3-270m-q4_k_m.gguf";
+
+/// The path of a test model, or a panic telling how to get it.
+pub fn model(name: &str) -> PathBuf {
+    let p = howdah::paths::models_dir().join(name);
+    assert!(
+        p.is_file(),
+        "test model {} is missing: run `make models` (scripts/fetch-models.sh)",
+        p.display()
+    );
+    p
+}
+
+pub fn smollm2() -> PathBuf {
+    model(SMOLLM2)
+}
+
+pub fn gemma() -> PathBuf {
+    model(GEMMA)
+}
+
+/// An engine with `path` loaded on 2 threads (what CI has), with the given context size.
+pub fn engine_with(path: PathBuf, n_ctx: Option<u32>) -> (Engine, ModelInfo) {
+    let engine = Engine::spawn().expect("engine starts");
+    let info = engine
+        .load(
+            path,
+            EngineSettings {
+                threads: Some(2),
+                n_ctx,
+                ..EngineSettings::default()
+            },
+        )
+        .expect("model loads");
+    (engine, info)
+}
+
+pub fn engine(path: PathBuf) -> (Engine, ModelInfo) {
+    engine_with(path, Some(2048))
+}
