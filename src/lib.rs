@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod compare;
 pub mod engine;
 pub mod logging;
 pub mod model;
