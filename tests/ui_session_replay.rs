@@ -153,7 +153,7 @@ fn the_new_screens_render_at_any_size() {
     let (mut h, store, _d) = harness(100, 30);
     let s = saved_chat(&store, "How do tides work?", "The moon pulls the sea.", 5);
     std::fs::write(store.dir().join("20260301-120000-beef.json"), b"{").unwrap();
-    h.ctrl('g');
+    h.key(KeyCode::F(2), KeyModifiers::NONE);
     run_sessions(&mut h, &store);
     let mut sizes = vec![];
     for w in [1u16, 2, 7, 19, 40, 61] {

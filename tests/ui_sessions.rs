@@ -148,7 +148,7 @@ fn the_browser_lists_sessions_with_a_broken_file_and_searches_them() {
     saved_chat(&store, "Name a prime number", "Seven.", 7);
     let broken = store.dir().join("20260301-120000-beef.json");
     std::fs::write(&broken, b"{\"schema_version\": 1, \"id\": \"x\"").unwrap();
-    h.ctrl('g');
+    h.key(KeyCode::F(2), KeyModifiers::NONE);
     assert_eq!(h.app.screen, Screen::Sessions);
     run_sessions(&mut h, &store);
     let screen = h.screen().replace(&d.path().display().to_string(), "$DATA");
@@ -177,7 +177,7 @@ fn the_browser_lists_sessions_with_a_broken_file_and_searches_them() {
 fn opening_a_session_restores_its_messages_and_continues_it() {
     let (mut h, store, _d) = harness(100, 30);
     let s = saved_chat(&store, "How do tides work?", "The moon pulls the sea.", 5);
-    h.ctrl('g');
+    h.key(KeyCode::F(2), KeyModifiers::NONE);
     run_sessions(&mut h, &store);
     h.key(KeyCode::Enter, KeyModifiers::NONE);
     run_sessions(&mut h, &store);
@@ -218,7 +218,7 @@ fn recent_chats_come_back_at_start() {
 fn exporting_writes_the_file_and_says_where() {
     let (mut h, store, d) = harness(100, 30);
     saved_chat(&store, "How do tides work?", "The moon pulls the sea.", 5);
-    h.ctrl('g');
+    h.key(KeyCode::F(2), KeyModifiers::NONE);
     run_sessions(&mut h, &store);
     h.key(KeyCode::Char('e'), KeyModifiers::NONE);
     // The suggested file is in the data folder; type another.
@@ -239,7 +239,7 @@ fn exporting_writes_the_file_and_says_where() {
 #[test]
 fn help_on_the_browser_lists_its_bindings() {
     let (mut h, store, _d) = harness(100, 40);
-    h.ctrl('g');
+    h.key(KeyCode::F(2), KeyModifiers::NONE);
     run_sessions(&mut h, &store);
     h.key(KeyCode::Char('?'), KeyModifiers::NONE);
     let screen = h.screen();
@@ -255,12 +255,12 @@ fn the_browser_deletes_after_asking_and_closes_the_open_conversation() {
     let broken = store.dir().join("20260301-120000-beef.json");
     std::fs::write(&broken, b"").unwrap();
     // Open it as a conversation first.
-    h.ctrl('g');
+    h.key(KeyCode::F(2), KeyModifiers::NONE);
     run_sessions(&mut h, &store);
     h.key(KeyCode::Enter, KeyModifiers::NONE);
     run_sessions(&mut h, &store);
     assert_eq!(h.app.convs.len(), 2);
-    h.ctrl('g');
+    h.key(KeyCode::F(2), KeyModifiers::NONE);
     run_sessions(&mut h, &store);
     h.key(KeyCode::Char('d'), KeyModifiers::NONE);
     h.key(KeyCode::Char('n'), KeyModifiers::NONE);

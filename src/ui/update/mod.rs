@@ -5,11 +5,11 @@ pub mod autosave;
 mod chat;
 mod dialogs;
 mod engine;
-mod template_send;
-mod templates;
 mod replay;
 mod session_events;
 mod sessions;
+mod template_send;
+mod templates;
 
 pub use engine::init;
 pub use sessions::open_browser;
