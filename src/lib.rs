@@ -2,10 +2,12 @@
 
 pub mod cli;
 pub mod config;
+pub mod compare;
 pub mod engine;
 pub mod logging;
 pub mod model;
 pub mod paths;
 pub mod prompt;
+pub mod session;
 pub mod text;
 pub mod ui;

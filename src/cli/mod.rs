@@ -2,9 +2,13 @@
 
 pub mod args;
 mod bench;
+mod compare;
+mod eval;
 mod models;
 mod prompt;
+mod replay;
 mod run;
+mod session;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,8 +50,16 @@ pub enum Command {
     },
     /// Measure prompt processing and generation speed (like llama-bench)
     Bench(bench::BenchArgs),
+    /// Run a template's zero-, one- and few-shot variants side by side on one input
+    Compare(compare::CompareArgs),
+    /// Evaluate a classify template's variants on a labelled CSV or JSONL file
+    Eval(eval::EvalArgs),
     /// Prompt templates: list, show and render zero-, one- and few-shot prompts
     Prompt(prompt::PromptArgs),
+    /// List, show, search, export, import, rename or delete saved sessions
+    Session(session::SessionArgs),
+    /// Run a saved chat's user turns again and compare the replies (--check: regression test)
+    Replay(replay::ReplayArgs),
 }
 
 /// Entry point of the binary.
@@ -69,7 +81,11 @@ pub fn main() -> ExitCode {
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Models { model, json }) => models::run(model, *json),
         Some(Command::Bench(a)) => bench::run(a),
+        Some(Command::Compare(a)) => compare::run(a),
+        Some(Command::Eval(a)) => eval::run(a),
         Some(Command::Prompt(a)) => prompt::run(a),
+        Some(Command::Session(a)) => session::run(a),
+        Some(Command::Replay(a)) => replay::run(a),
         None => crate::ui::run(&cli),
     };
     match result {

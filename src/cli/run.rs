@@ -1,12 +1,17 @@
-//! `howdah run`: one prompt, the reply streamed to stdout (or one JSON object with --json).
+//! `howdah run`: one prompt, the reply streamed to stdout (or one JSON object with --json). The
+//! exchange is saved as a session (unless `--no-save`); `--session` continues a saved one.
 
 use std::io::{IsTerminal, Read, Write};
 
 use anyhow::{bail, Result};
 use clap::Args;
 
-use super::args::{load_engine, EngineArgs, ModelArgs, SamplingArgs};
-use crate::engine::{ChatMessage, Prompt, Sampling};
+use super::args::{model_path, EngineArgs, ModelArgs, SamplingArgs};
+use crate::engine::{Engine, EngineSettings, Role};
+use crate::session::record::{model_ref, reply_record, ReplyInput};
+use crate::session::replay::{locate_model, prompt_for};
+use crate::session::{Message, PromptMode, ReplyRecord, Session, SessionFile, SessionKind, Store};
+use crate::text::sanitize;
 
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
@@ -28,6 +33,13 @@ pub struct RunArgs {
     /// Print one JSON object with the text, tokens and stats instead of streaming
     #[arg(long)]
     pub json: bool,
+    /// Continue a saved conversation (an id from `howdah session list`, or a path) with this
+    /// prompt as a new user turn; its model and sampling are reused unless flags say otherwise
+    #[arg(long = "session", value_name = "SESSION")]
+    pub session: Option<String>,
+    /// Do not save the exchange as a session
+    #[arg(long = "no-save")]
+    pub no_save: bool,
 }
 
 pub fn run(a: &RunArgs) -> Result<()> {
@@ -40,31 +52,87 @@ pub fn run(a: &RunArgs) -> Result<()> {
         }
         None => bail!("no prompt: pass -p PROMPT or pipe text into howdah run"),
     };
-    let sampling = a.sampling.apply(Sampling::default())?;
-    let (engine, info) = load_engine(&a.model, &a.engine)?;
-    let prompt = if a.raw {
+    let store = Store::user();
+    let previous = match &a.session {
+        Some(spec) => Some(open_chat(&store, spec, a)?),
+        None => None,
+    };
+    let last: Option<ReplyRecord> = previous.as_ref().and_then(|f| {
+        f.session
+            .messages
+            .iter()
+            .rev()
+            .find_map(|m| m.reply.as_deref().cloned())
+    });
+    let sampling = a.sampling.apply(
+        last.as_ref()
+            .map(|r| r.sampling.clone())
+            .unwrap_or_default(),
+    )?;
+    let path = match (&a.model.model, &last, &previous) {
+        (None, Some(r), _) => locate_model(&r.model).map_err(anyhow::Error::msg)?,
+        (None, None, Some(f)) if f.session.model_hint.is_some() => {
+            let hint = f.session.model_hint.clone().unwrap_or_default();
+            crate::model::discover::resolve(&hint, &a.model.models_dir)
+                .map_err(anyhow::Error::msg)?
+        }
+        _ => model_path(&a.model)?,
+    };
+    let mut settings: EngineSettings = a.engine.settings();
+    if let Some(r) = &last {
+        // Continuing keeps the recorded threads and context unless given again.
+        settings.threads = settings.threads.or(r.engine.threads);
+        settings.n_ctx = settings.n_ctx.or(r.engine.n_ctx);
+    }
+    let engine = Engine::spawn()?;
+    let info = engine.load(&path, settings.clone())?;
+    let mode = if a.raw || last.as_ref().is_some_and(|r| r.mode == PromptMode::Raw) {
+        PromptMode::Raw
+    } else {
+        PromptMode::Chat
+    };
+    if mode == PromptMode::Raw {
         if a.system.is_some() {
             eprintln!("howdah: --system is ignored with --raw (no chat template is applied)");
         }
-        Prompt::Raw(prompt_text)
+    } else if !info.has_chat_template {
+        eprintln!(
+            "howdah: {} has no chat template: using a plain 'User:/Assistant:' layout; --raw continues the text as is",
+            info.file_name
+        );
+    }
+    let mut messages: Vec<Message> = previous
+        .as_ref()
+        .map(|f| f.session.messages.clone())
+        .unwrap_or_default();
+    // What is sent is exactly what is saved (saving strips control sequences), so a replay
+    // sends the same prompt.
+    if let (Some(s), PromptMode::Chat, None) = (&a.system, mode, &previous) {
+        messages.push(Message::new(Role::System, sanitize(s)));
+    }
+    let user = Message::new(Role::User, sanitize(&prompt_text));
+    messages.push(user.clone());
+    let prompt = prompt_for(&messages, mode);
+    // The user turn is on disk before the model starts.
+    let mut file: Option<SessionFile> = if a.no_save {
+        None
     } else {
-        if !info.has_chat_template {
-            eprintln!(
-                "howdah: {} has no chat template: using a plain 'User:/Assistant:' layout; --raw continues the text as is",
-                info.file_name
-            );
-        }
-        let mut msgs = Vec::new();
-        if let Some(s) = &a.system {
-            msgs.push(ChatMessage::system(s.clone()));
-        }
-        msgs.push(ChatMessage::user(prompt_text));
-        Prompt::Chat(msgs)
+        Some(match previous {
+            Some(mut f) => {
+                f.push(user)?;
+                f
+            }
+            None => {
+                let mut s = Session::new(SessionKind::Chat);
+                s.messages = messages.clone();
+                store.create(s)?
+            }
+        })
     };
     let mut tokens = Vec::new();
     let stdout = std::io::stdout();
     let json = a.json;
-    let done = engine.generate_one(prompt, sampling.clone(), |t| {
+    let result = engine.generate_one(prompt, sampling.clone(), |t| {
         if json {
             if t.token_id >= 0 {
                 tokens.push(serde_json::json!({
@@ -76,7 +144,31 @@ pub fn run(a: &RunArgs) -> Result<()> {
             let _ = out.write_all(t.text.as_bytes());
             let _ = out.flush();
         }
-    })?;
+    });
+    let done = match result {
+        Ok(d) => d,
+        Err(e) => {
+            if let Some(f) = &file {
+                eprintln!("howdah: session saved to {}", f.path.display());
+            }
+            return Err(e.into());
+        }
+    };
+    if let Some(f) = &mut file {
+        let mref = model_ref(&info);
+        let record = reply_record(ReplyInput {
+            model: &mref,
+            info: &info,
+            asked: &settings,
+            sampling: &sampling,
+            mode,
+            setup: None,
+            prompt: None,
+            done: &done,
+        });
+        f.push(Message::reply(done.text.clone(), record))?;
+    }
+    let session_path = file.as_ref().map(|f| f.path.clone());
     if json {
         let v = serde_json::json!({
             "text": done.text,
@@ -84,6 +176,7 @@ pub fn run(a: &RunArgs) -> Result<()> {
             "stats": done,
             "model": info,
             "sampling": sampling,
+            "session": session_path,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
@@ -95,5 +188,27 @@ pub fn run(a: &RunArgs) -> Result<()> {
             );
         }
     }
+    if let Some(p) = session_path {
+        eprintln!("howdah: session saved to {}", p.display());
+    }
     Ok(())
+}
+
+/// Opens a saved chat to continue; a new system prompt would rewrite its history, so refuse it.
+fn open_chat(store: &Store, spec: &str, a: &RunArgs) -> Result<SessionFile> {
+    let f = store.open(spec)?;
+    if f.session.kind != SessionKind::Chat {
+        bail!(
+            "{}: a {} session cannot be continued as a chat",
+            f.path.display(),
+            f.session.kind.as_str()
+        );
+    }
+    if a.system.is_some() {
+        bail!(
+            "--system cannot be used with --session: the system prompt is part of the saved conversation ({}); start a new session to change it",
+            f.path.display()
+        );
+    }
+    Ok(f)
 }

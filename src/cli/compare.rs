@@ -1,0 +1,207 @@
+//! `howdah compare`: one input, the template's variants side by side (zero-, one-, few-shot),
+//! with label probabilities for classify templates. Also the flags `eval` shares with it.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Read};
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+
+use super::args::{load_engine, EngineArgs, ModelArgs, SamplingArgs};
+use crate::compare::report::{self, Format, Meta};
+use crate::compare::save::compare_session;
+use crate::compare::{default_shots, parse_shots, run_compare, variants_for, VariantSpec};
+use crate::engine::ModelInfo;
+use crate::prompt::{Embedder, Library, Mode, Selection, Template};
+use crate::session::{Session, Store};
+
+/// Which variants to run: shared by `compare` and `eval`.
+#[derive(Debug, Clone, Args, Default)]
+pub struct VariantArgs {
+    /// Shot counts, one variant each, e.g. 0,1,4 (default: 0, 1 and the template's default k)
+    #[arg(long = "shots", value_name = "LIST")]
+    pub shots: Option<String>,
+    /// Example selection for every variant: first, random, balanced or similar (default: the
+    /// template's)
+    #[arg(long = "selection", value_name = "S")]
+    pub selection: Option<Selection>,
+    /// Seed of `random` selection
+    #[arg(long = "selection-seed", default_value_t = 0)]
+    pub selection_seed: u64,
+    /// Prompt layout: chat or completion (default: chat when the model has a chat template)
+    #[arg(long = "mode", value_name = "MODE")]
+    pub mode: Option<Mode>,
+}
+
+impl VariantArgs {
+    /// Checks the shot list against `t` before a model is loaded, so that a mistake is reported
+    /// at once.
+    pub fn check(&self, t: &Template) -> Result<()> {
+        let shots = match &self.shots {
+            Some(s) => parse_shots(s)?,
+            None => default_shots(t),
+        };
+        variants_for(
+            t,
+            &shots,
+            self.selection,
+            0,
+            Mode::Completion,
+            &t.sampling_for(Mode::Completion),
+        )?;
+        Ok(())
+    }
+
+    /// The variants for `t` on the loaded model, with `sampling` for generation.
+    pub fn variants(
+        &self,
+        t: &Template,
+        info: &ModelInfo,
+        sampling: Option<&SamplingArgs>,
+    ) -> Result<Vec<VariantSpec>> {
+        let mode = self.mode.unwrap_or_else(|| Mode::for_model(info));
+        let shots = match &self.shots {
+            Some(s) => parse_shots(s)?,
+            None => default_shots(t),
+        };
+        let base = t.sampling_for(mode);
+        let sampling = match sampling {
+            Some(a) => a.apply(base)?,
+            None => base,
+        };
+        Ok(variants_for(
+            t,
+            &shots,
+            self.selection,
+            self.selection_seed,
+            mode,
+            &sampling,
+        )?)
+    }
+}
+
+/// The template called `name` from the built-in and user library.
+pub fn template(name: &str) -> Result<Template> {
+    let lib = Library::load();
+    lib.find(name).cloned().map_err(anyhow::Error::msg)
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// Template name (see `howdah prompt list`)
+    pub template: String,
+    /// The input: fills the template's first variable (read from standard input when omitted)
+    #[arg(long = "input", short = 'i')]
+    pub input: Option<String>,
+    /// Other template variables (repeatable)
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub vars: Vec<String>,
+    #[command(flatten)]
+    pub variants: VariantArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
+    /// Output: table, json or md
+    #[arg(long = "format", value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Do not save the comparison as a session
+    #[arg(long = "no-save")]
+    pub no_save: bool,
+}
+
+/// Saves a run as a new session and says where on stderr; a failure to save is reported but does
+/// not undo the results already printed.
+pub fn save(session: Session) {
+    match Store::user().create(session) {
+        Ok(f) => eprintln!("howdah: session saved to {}", f.path.display()),
+        Err(e) => eprintln!(
+            "howdah: could not save the session: {}",
+            crate::text::sanitize(&e.to_string())
+        ),
+    }
+}
+
+/// Parses `--var key=value` flags.
+pub fn parse_vars(flags: &[String]) -> Result<BTreeMap<String, String>> {
+    let mut vars = BTreeMap::new();
+    for f in flags {
+        let Some((k, v)) = f.split_once('=') else {
+            bail!("--var takes KEY=VALUE, got {f:?}");
+        };
+        let k = k.trim();
+        if k.is_empty() {
+            bail!("--var {f:?} has no name before '='");
+        }
+        vars.insert(k.to_string(), v.to_string());
+    }
+    Ok(vars)
+}
+
+pub fn run(a: &CompareArgs) -> Result<()> {
+    let t = template(&a.template)?;
+    let mut vars = parse_vars(&a.vars)?;
+    let first = t.variable_names().first().map(|s| s.to_string());
+    let input = match &a.input {
+        Some(s) => Some(s.clone()),
+        None if first.as_ref().is_some_and(|f| !vars.contains_key(f))
+            && !std::io::stdin().is_terminal() =>
+        {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .context("cannot read the input from standard input")?;
+            Some(s.trim_end_matches(['\n', '\r']).to_string())
+        }
+        None => None,
+    };
+    if let Some(text) = input {
+        let Some(first) = first else {
+            bail!("template '{}' takes no input variable", t.name);
+        };
+        vars.insert(first, text);
+    }
+    if let Some(missing) = t
+        .variable_names()
+        .into_iter()
+        .find(|v| !vars.contains_key(*v))
+    {
+        bail!(
+            "template '{}' needs '{missing}': pass --input TEXT (for the first variable) or --var {missing}=VALUE",
+            t.name
+        );
+    }
+    a.variants.check(&t)?;
+    a.sampling.apply(t.sampling_for(Mode::Completion))?;
+    let (engine, info) = load_engine(&a.model, &a.engine)?;
+    let variants = a.variants.variants(&t, &info, Some(&a.sampling))?;
+    let embedder = Embedder::engine(&engine, &info);
+    let cancel = AtomicBool::new(false);
+    let result = run_compare(
+        &engine,
+        &t,
+        &vars,
+        &variants,
+        Some(&embedder),
+        &cancel,
+        |_| {},
+    )?;
+    let meta = Meta {
+        model: info.file_name.clone(),
+        data: None,
+    };
+    print!("{}", report::compare(&result, &meta, a.format));
+    if a.format == Format::Json {
+        println!();
+    }
+    if !a.no_save {
+        save(compare_session(&result, &t, &info, &a.engine.settings()));
+    }
+    if result.variants.iter().all(|v| v.error.is_some()) {
+        bail!("every variant failed");
+    }
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! `howdah replay SESSION`: runs a saved chat's user turns again and compares each reply with the
+//! recorded one; with `--check` it is a prompt regression test (exit 0 = all identical).
+
+use std::io::Write;
+
+use anyhow::{bail, Result};
+use clap::{Args, ValueEnum};
+
+use super::args::{model_path, ModelArgs, SamplingArgs};
+use crate::engine::{Engine, Sampling};
+use crate::session::diff::SpanKind;
+use crate::session::replay::{
+    plan, Outcome, ReplayOptions, ReplayReport, Replayer, SamplingFrom, TurnReplay,
+};
+use crate::session::Store;
+use crate::text::sanitize::sanitize_line;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SamplingSource {
+    /// Each reply's recorded settings, seed included (sampling flags given change just those)
+    Recorded,
+    /// The settings given on this command line (defaults where not given)
+    Current,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// The session: an id from `howdah session list`, or a path to a session file
+    pub session: String,
+    /// Replay on this model instead of the recorded one
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Threads (default: as recorded)
+    #[arg(short = 't', long = "threads")]
+    pub threads: Option<u32>,
+    /// Context size (default: as recorded)
+    #[arg(short = 'c', long = "ctx-size")]
+    pub ctx_size: Option<u32>,
+    #[arg(long = "sampling-from", value_enum, default_value_t = SamplingSource::Recorded)]
+    pub sampling_from: SamplingSource,
+    #[command(flatten)]
+    pub sampling: SamplingArgs,
+    /// Exit 0 when every reply is identical to the recorded one, 1 otherwise
+    #[arg(long)]
+    pub check: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+pub fn run(a: &ReplayArgs) -> Result<()> {
+    let file = Store::user().open(&a.session)?;
+    let session = &file.session;
+    let sampling = match a.sampling_from {
+        SamplingSource::Current => SamplingFrom::Current(a.sampling.apply(Sampling::default())?),
+        // Replies imported without a record are replayed greedily.
+        SamplingSource::Recorded => SamplingFrom::Recorded {
+            fallback: Sampling::greedy(),
+        },
+    };
+    let opts = ReplayOptions {
+        model: match &a.model.model {
+            Some(_) => Some(model_path(&a.model)?),
+            None => None,
+        },
+        sampling,
+        threads: a.threads,
+        n_ctx: a.ctx_size,
+    };
+    let mut warnings = Vec::new();
+    let mut plans = plan(session, &opts, &mut warnings)?;
+    if a.sampling_from == SamplingSource::Recorded {
+        // Flags given with recorded settings change just those knobs (`--seed 2`).
+        for p in &mut plans {
+            p.sampling = a.sampling.apply(p.sampling.clone())?;
+        }
+    }
+    for w in &warnings {
+        eprintln!("howdah: {}", sanitize_line(w));
+    }
+    if plans.is_empty() {
+        bail!(
+            "{}: no user turn with a recorded reply to replay",
+            file.path.display()
+        );
+    }
+    let engine = Engine::spawn()?;
+    let mut replayer = Replayer::new(&engine);
+    let mut turns = Vec::new();
+    for p in &plans {
+        let t = replayer.run_turn(p, |_| {})?;
+        if a.format == Format::Text {
+            print_turn(&t, a.check);
+        }
+        turns.push(t);
+    }
+    let report = ReplayReport {
+        session: session.id.clone(),
+        turns,
+        warnings,
+    };
+    let (same, all) = (report.identical(), report.turns.len());
+    match a.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Text => println!("{same} of {all} replies identical"),
+    }
+    if a.check && same != all {
+        bail!(
+            "replay check failed: {} of {all} replies differ from the recording",
+            all - same
+        );
+    }
+    Ok(())
+}
+
+fn print_turn(t: &TurnReplay, brief: bool) {
+    let mut out = std::io::stdout().lock();
+    let user = t.user.lines().next().unwrap_or_default();
+    let _ = match &t.outcome {
+        Outcome::Identical => writeln!(
+            out,
+            "turn {}: identical ({} tokens, {})  {}",
+            t.turn,
+            t.stats.generated_tokens,
+            t.model,
+            sanitize_line(user)
+        ),
+        Outcome::Differs { token, word, .. } => writeln!(
+            out,
+            "turn {}: differs at token {token} (word {word}) ({})  {}",
+            t.turn,
+            t.model,
+            sanitize_line(user)
+        ),
+    };
+    if t.outcome == Outcome::Identical && brief {
+        return;
+    }
+    // git's word-diff notation: [-recorded only-]{+replayed only+}.
+    let mut line = String::from("  ");
+    for s in &t.diff {
+        match s.kind {
+            SpanKind::Equal => line.push_str(&s.text),
+            SpanKind::Removed => line.push_str(&format!("[-{}-]", s.text)),
+            SpanKind::Added => line.push_str(&format!("{{+{}+}}", s.text)),
+        }
+    }
+    let _ = writeln!(out, "{}", line.replace('\n', "\n  "));
+}

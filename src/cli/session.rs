@@ -1,0 +1,178 @@
+//! `howdah session list|show|search|export|import|rename|delete`: saved sessions from the
+//! command line. SESSION is a session id (or a unique start of one) or a path to a file.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::session::{export, import, write_atomic, Store, Summary};
+use crate::text::sanitize::sanitize_line;
+
+#[derive(Debug, Clone, Args)]
+pub struct SessionArgs {
+    #[command(subcommand)]
+    pub command: SessionCommand,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// Markdown, readable on its own
+    Md,
+    /// OpenAI chat-messages JSON with howdah's metadata
+    Json,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum SessionCommand {
+    /// List saved sessions, newest first (unreadable files are listed with the reason)
+    List {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a session's conversation and settings (as Markdown)
+    Show { session: String },
+    /// List sessions whose title or messages contain TEXT
+    Search { text: String },
+    /// Write a session as Markdown or JSON
+    Export {
+        session: String,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
+        format: ExportFormat,
+        /// Write to FILE instead of standard output
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Create sessions from an OpenAI-form JSON, a llama.cpp web UI export or a session file
+    Import { file: PathBuf },
+    /// Set a session's title (an empty title goes back to the first user line)
+    Rename { session: String, title: String },
+    /// Delete a session file
+    Delete { session: String },
+}
+
+pub fn run(a: &SessionArgs) -> Result<()> {
+    let store = Store::user();
+    match &a.command {
+        SessionCommand::List { json } => list(&store, *json),
+        SessionCommand::Show { session } => {
+            let f = store.open(session)?;
+            print!("{}", export::to_markdown(&f.session));
+            eprintln!("howdah: {}", f.path.display());
+            Ok(())
+        }
+        SessionCommand::Search { text } => {
+            let hits = store.search(text)?;
+            if hits.is_empty() {
+                eprintln!("howdah: no session contains {text:?}");
+            }
+            for s in &hits {
+                println!("{}", summary_line(s));
+            }
+            Ok(())
+        }
+        SessionCommand::Export {
+            session,
+            format,
+            output,
+        } => {
+            let f = store.open(session)?;
+            let text = match format {
+                ExportFormat::Md => export::to_markdown(&f.session),
+                ExportFormat::Json => {
+                    let mut t = serde_json::to_string_pretty(&export::to_openai_json(&f.session))?;
+                    t.push('\n');
+                    t
+                }
+            };
+            match output {
+                Some(path) => {
+                    write_atomic(path, text.as_bytes())
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!("howdah: exported {} to {}", f.session.id, path.display());
+                }
+                None => std::io::stdout().write_all(text.as_bytes())?,
+            }
+            Ok(())
+        }
+        SessionCommand::Import { file } => {
+            let sessions = import::import_file(file).map_err(anyhow::Error::msg)?;
+            for s in sessions {
+                let n = s.messages.len();
+                let f = store.create(s)?;
+                println!("{}", f.path.display());
+                eprintln!(
+                    "howdah: imported {:?} ({n} messages) as {}",
+                    f.session.display_title(),
+                    f.session.id
+                );
+            }
+            Ok(())
+        }
+        SessionCommand::Rename { session, title } => {
+            let f = store.rename(session, Some(title))?;
+            eprintln!(
+                "howdah: {} is now {:?}",
+                f.session.id,
+                f.session.display_title()
+            );
+            Ok(())
+        }
+        SessionCommand::Delete { session } => {
+            let path = store.delete(session)?;
+            eprintln!("howdah: deleted {}", path.display());
+            Ok(())
+        }
+    }
+}
+
+fn list(store: &Store, json: bool) -> Result<()> {
+    let items = store.list()?;
+    if json {
+        let v: Vec<serde_json::Value> = items
+            .iter()
+            .map(|l| match &l.entry {
+                Ok(s) => serde_json::json!({
+                    "id": s.id, "path": s.path, "title": s.title, "kind": s.kind,
+                    "model": s.model, "created_at": s.created_at, "updated_at": s.updated_at,
+                    "messages": s.messages, "runs": s.runs,
+                }),
+                Err(e) => serde_json::json!({ "id": l.id, "path": l.path, "error": e.to_string() }),
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    if items.is_empty() {
+        eprintln!("howdah: no sessions in {}", store.dir().display());
+        return Ok(());
+    }
+    let mut bad = 0;
+    for l in &items {
+        match &l.entry {
+            Ok(s) => println!("{}", summary_line(s)),
+            Err(e) => {
+                bad += 1;
+                println!("{:<22} UNREADABLE  {}", l.id, sanitize_line(&e.to_string()));
+            }
+        }
+    }
+    if bad > 0 {
+        eprintln!("howdah: {bad} session file(s) cannot be read; they were left untouched");
+    }
+    Ok(())
+}
+
+fn summary_line(s: &Summary) -> String {
+    format!(
+        "{:<22} {}  {:<7} {:>4} msgs  {:<32}  {}",
+        s.id,
+        s.updated_at.format("%Y-%m-%d %H:%M"),
+        s.kind.as_str(),
+        s.messages,
+        sanitize_line(s.model.as_deref().unwrap_or("-")),
+        sanitize_line(&s.title)
+    )
+}

@@ -1,0 +1,345 @@
+//! The three ways of predicting a row's label: label scoring, greedy generation and embedding
+//! similarity. Each walks the rows, hands finished rows to `record` as it goes, and stops at the
+//! cancel flag without recording a half-done row.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::rows::{EvalData, EvalRow};
+use super::variant::VariantSpec;
+use super::CompareError;
+use crate::engine::{DoneStats, Engine, EngineError, EventKind, Request, Variant};
+use crate::prompt::{Embedder, Rendered, Template};
+
+/// Rows per generation request: they share one context and their common prefix.
+const GENERATE_BATCH: usize = 8;
+/// Rows per embedding request.
+const EMBED_BATCH: usize = 16;
+/// Most tokens a generated answer may take: a label, maybe a short phrase around it.
+const GENERATE_MAX_TOKENS: u32 = 32;
+/// Cosine similarities are scaled before the softmax (a temperature, as CLIP's logit scale) so
+/// that the label probabilities are not all near 1/n; it changes no prediction.
+const EMBED_SCALE: f64 = 20.0;
+
+pub(super) struct Ctx<'a> {
+    pub engine: &'a Engine,
+    pub template: &'a Template,
+    pub data: &'a EvalData,
+    pub cancel: &'a AtomicBool,
+    pub reuse_cache: bool,
+    pub embedder: Option<&'a Embedder<'a>>,
+}
+
+impl Ctx<'_> {
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Acquire)
+    }
+
+    fn render(&self, spec: &VariantSpec, row: &EvalRow) -> Result<Rendered, String> {
+        let mut opts = spec.render_options();
+        opts.embedder = self.embedder;
+        self.template
+            .render(&row.vars, &opts)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Token counts over a variant's rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(super) struct TokenStats {
+    prompt_tokens: u64,
+    prompts: u64,
+    pub decoded: u64,
+}
+
+impl TokenStats {
+    fn add(&mut self, prompt_tokens: u32, decoded: u32) {
+        self.prompt_tokens += prompt_tokens as u64;
+        self.prompts += 1;
+        self.decoded += decoded as u64;
+    }
+
+    pub fn mean_prompt_tokens(&self) -> Option<f64> {
+        (self.prompts > 0).then(|| self.prompt_tokens as f64 / self.prompts as f64)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct RowOutcome {
+    pub predicted: Option<usize>,
+    pub probs: Option<Vec<f64>>,
+    pub output: Option<String>,
+    pub error: Option<String>,
+}
+
+impl RowOutcome {
+    fn failed(error: impl Into<String>) -> RowOutcome {
+        RowOutcome {
+            error: Some(error.into()),
+            ..RowOutcome::default()
+        }
+    }
+
+    fn from_probs(probs: Vec<f64>) -> RowOutcome {
+        RowOutcome {
+            predicted: argmax(&probs),
+            probs: Some(probs),
+            ..RowOutcome::default()
+        }
+    }
+}
+
+fn argmax(v: &[f64]) -> Option<usize> {
+    (0..v.len()).max_by(|&a, &b| v[a].total_cmp(&v[b]).then(b.cmp(&a)))
+}
+
+type Record<'r> = dyn FnMut(Vec<(usize, RowOutcome)>) + 'r;
+
+/// The engine stopping ends the run; any other error belongs to the row.
+fn row_error(e: EngineError) -> Result<RowOutcome, CompareError> {
+    match e {
+        EngineError::Stopped => Err(EngineError::Stopped.into()),
+        e => Ok(RowOutcome::failed(e.to_string())),
+    }
+}
+
+pub(super) fn score_rows(
+    ctx: &Ctx<'_>,
+    spec: &VariantSpec,
+    record: &mut Record<'_>,
+) -> Result<TokenStats, CompareError> {
+    let candidates = ctx.template.label_candidates(spec.mode);
+    let mut stats = TokenStats::default();
+    for (i, row) in ctx.data.rows.iter().enumerate() {
+        if ctx.cancelled() {
+            break;
+        }
+        let outcome = match ctx.render(spec, row) {
+            Err(e) => RowOutcome::failed(e),
+            Ok(r) => match ctx
+                .engine
+                .score(r.prompt, candidates.clone(), ctx.reuse_cache)
+            {
+                Ok(s) => {
+                    stats.add(s.prompt_tokens, s.prompt_tokens_decoded);
+                    RowOutcome::from_probs(s.candidates.iter().map(|c| c.prob).collect())
+                }
+                Err(e) => row_error(e)?,
+            },
+        };
+        record(vec![(i, outcome)]);
+    }
+    Ok(stats)
+}
+
+pub(super) fn generate_rows(
+    ctx: &Ctx<'_>,
+    spec: &VariantSpec,
+    record: &mut Record<'_>,
+) -> Result<TokenStats, CompareError> {
+    let mut sampling = spec.sampling.clone();
+    sampling.temperature = 0.0;
+    sampling.max_tokens = sampling.max_tokens.clamp(1, GENERATE_MAX_TOKENS);
+    let mut stats = TokenStats::default();
+    let indices: Vec<usize> = (0..ctx.data.rows.len()).collect();
+    for chunk in indices.chunks(GENERATE_BATCH) {
+        if ctx.cancelled() {
+            break;
+        }
+        let mut outcomes: Vec<(usize, RowOutcome)> = Vec::new();
+        let mut sent: Vec<usize> = Vec::new();
+        let mut variants = Vec::new();
+        for &i in chunk {
+            match ctx.render(spec, &ctx.data.rows[i]) {
+                Ok(r) => {
+                    sent.push(i);
+                    variants.push(Variant {
+                        prompt: r.prompt,
+                        sampling: sampling.clone(),
+                    });
+                }
+                Err(e) => outcomes.push((i, RowOutcome::failed(e))),
+            }
+        }
+        if !variants.is_empty() {
+            let Some(results) = generate_batch(ctx.engine, variants, ctx.cancel)? else {
+                break;
+            };
+            for (i, res) in sent.into_iter().zip(results) {
+                let outcome = match res {
+                    Ok(d) => {
+                        stats.add(
+                            d.prompt_tokens,
+                            d.prompt_tokens_decoded + d.generated_tokens,
+                        );
+                        RowOutcome {
+                            predicted: ctx.template.match_label(&d.text),
+                            output: Some(d.text),
+                            ..RowOutcome::default()
+                        }
+                    }
+                    Err(e) => row_error(e)?,
+                };
+                outcomes.push((i, outcome));
+            }
+        }
+        outcomes.sort_by_key(|(i, _)| *i);
+        record(outcomes);
+    }
+    Ok(stats)
+}
+
+/// One generation request, polled so the cancel flag stops it within a token. `None` when
+/// cancelled (the partial answers are dropped: a cut-off answer is no prediction).
+fn generate_batch(
+    engine: &Engine,
+    variants: Vec<Variant>,
+    cancel: &AtomicBool,
+) -> Result<Option<Vec<Result<DoneStats, EngineError>>>, CompareError> {
+    let n = variants.len();
+    let (tx, rx) = mpsc::channel();
+    let id = engine.submit(Request::Generate { variants }, tx);
+    let mut out: Vec<Option<Result<DoneStats, EngineError>>> = vec![None; n];
+    let mut open = n;
+    while open > 0 {
+        let ev = match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(ev) => ev,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if cancel.load(Ordering::Acquire) {
+                    engine.cancel(id);
+                    // Drain to the end so the engine is idle before the caller goes on.
+                    while rx.recv().is_ok() {}
+                    return Ok(None);
+                }
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => return Err(EngineError::Stopped.into()),
+        };
+        match ev.kind {
+            EventKind::Done(d) if d.seq < n => {
+                let seq = d.seq;
+                out[seq] = Some(Ok(d));
+                open -= 1;
+            }
+            EventKind::Error {
+                seq: Some(s),
+                error,
+            } if s < n => {
+                out[s] = Some(Err(error));
+                open -= 1;
+            }
+            EventKind::Error { seq: None, error } => {
+                for o in out.iter_mut().filter(|o| o.is_none()) {
+                    *o = Some(Err(error.clone()));
+                }
+                open = 0;
+            }
+            _ => {}
+        }
+    }
+    Ok(Some(
+        out.into_iter()
+            .map(|o| o.unwrap_or(Err(EngineError::Stopped)))
+            .collect(),
+    ))
+}
+
+pub(super) fn embed_rows(
+    ctx: &Ctx<'_>,
+    record: &mut Record<'_>,
+) -> Result<TokenStats, CompareError> {
+    let labels = ctx.engine.embed(ctx.data.labels.clone())?;
+    // Mean-pooled embeddings of a generative model all lie in a narrow cone: one shared
+    // direction dominates every cosine, and every input lands nearest the same label.
+    // Subtracting a mean embedding first (as in "all-but-the-top", Mu & Viswanath 2018) leaves
+    // the directions that tell texts apart. The mean is taken over the template's example inputs
+    // (or the labels when it has none), never over the data being evaluated.
+    let primary = ctx.template.variable_names().first().map(|s| s.to_string());
+    let examples: Vec<String> = ctx
+        .template
+        .examples
+        .iter()
+        .filter_map(|x| primary.as_ref().and_then(|p| x.vars.get(p)).cloned())
+        .filter(|t| !t.trim().is_empty())
+        .collect();
+    let center = if examples.is_empty() {
+        mean(&labels)
+    } else {
+        mean(&ctx.engine.embed(examples)?)
+    };
+    let labels: Vec<Vec<f64>> = labels.iter().map(|l| centered(l, &center)).collect();
+    let indices: Vec<usize> = (0..ctx.data.rows.len()).collect();
+    for chunk in indices.chunks(EMBED_BATCH) {
+        if ctx.cancelled() {
+            break;
+        }
+        let texts: Vec<String> = chunk
+            .iter()
+            .map(|&i| ctx.data.rows[i].text.clone())
+            .collect();
+        let outcomes = match ctx.engine.embed(texts) {
+            Ok(vecs) => chunk
+                .iter()
+                .zip(vecs)
+                .map(|(&i, v)| {
+                    let v = centered(&v, &center);
+                    let sims: Vec<f64> = labels.iter().map(|l| dot(&v, l)).collect();
+                    (i, RowOutcome::from_probs(softmax(&sims, EMBED_SCALE)))
+                })
+                .collect(),
+            Err(EngineError::Stopped) => return Err(EngineError::Stopped.into()),
+            Err(e) => chunk
+                .iter()
+                .map(|&i| (i, RowOutcome::failed(e.to_string())))
+                .collect(),
+        };
+        record(outcomes);
+    }
+    Ok(TokenStats::default())
+}
+
+fn mean(vs: &[Vec<f32>]) -> Vec<f64> {
+    let dim = vs.first().map_or(0, Vec::len);
+    let mut m = vec![0.0; dim];
+    for v in vs {
+        for (a, x) in m.iter_mut().zip(v) {
+            *a += *x as f64 / vs.len() as f64;
+        }
+    }
+    m
+}
+
+/// `v - center`, scaled to unit length (so that a dot product is a cosine).
+fn centered(v: &[f32], center: &[f64]) -> Vec<f64> {
+    let c: Vec<f64> = v.iter().zip(center).map(|(x, m)| *x as f64 - m).collect();
+    let norm = c.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-12);
+    c.into_iter().map(|x| x / norm).collect()
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn softmax(x: &[f64], scale: f64) -> Vec<f64> {
+    let max = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let e: Vec<f64> = x.iter().map(|v| ((v - max) * scale).exp()).collect();
+    let z: f64 = e.iter().sum();
+    e.into_iter().map(|v| v / z).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argmax_prefers_the_first_of_equals_and_softmax_normalizes() {
+        assert_eq!(argmax(&[0.2, 0.5, 0.5]), Some(1));
+        assert_eq!(argmax(&[]), None);
+        let p = softmax(&[0.1, 0.2], EMBED_SCALE);
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!(p[1] > 0.85, "{p:?}");
+        let c = centered(&[1.0, 1.0], &[1.0, 0.0]);
+        assert!((c[0]).abs() < 1e-12 && (c[1] - 1.0).abs() < 1e-12);
+    }
+}
