@@ -1,8 +1,8 @@
 //! howdah: chat with local language models and engineer prompts, in the terminal.
 
 pub mod cli;
-pub mod config;
 pub mod compare;
+pub mod config;
 pub mod engine;
 pub mod logging;
 pub mod model;

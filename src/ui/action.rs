@@ -29,6 +29,8 @@ pub enum Action {
     ModelsFound(Vec<Found>),
     /// A file write finished; the error says which file and why.
     Saved(Result<String, String>),
+    /// Progress and results of the compare view's background work.
+    Compare(super::compare::CompareMsg),
     /// SIGTERM or SIGHUP: leave now, restoring the terminal.
     Terminate,
     /// SIGINT from outside (in raw mode ctrl+c arrives as a key instead).

@@ -21,6 +21,8 @@ use crate::model::discover::Found;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Chat,
+    /// Prompt variants side by side (`App::compare`).
+    Compare,
 }
 
 /// Which part of the chat screen takes keys.
@@ -176,6 +178,8 @@ pub struct App {
     /// The transcript's area at the last frame: scrolling needs its size.
     pub viewport: Cell<Rect>,
     pub quit: bool,
+    /// The compare view's state, kept while the chat is shown so returning resumes it.
+    pub compare: Option<super::compare::CompareState>,
 }
 
 pub fn new_input(lines: Vec<String>) -> TextArea<'static> {
@@ -254,6 +258,7 @@ impl App {
             models_dirs: setup.models_dirs,
             viewport: Cell::new(Rect::default()),
             quit: false,
+            compare: None,
         };
         app.add_conversation();
         app

@@ -37,4 +37,6 @@ pub enum Effect {
         presets: Presets,
         config_dir: PathBuf,
     },
+    /// The compare view's background work (`compare_run::execute`).
+    Compare(super::compare::CompareJob),
 }

@@ -21,10 +21,12 @@ pub enum Ctx {
     Prompt,
     Confirm,
     Help,
+    Compare,
+    CompareEdit,
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 10] = [
+    pub const ALL: [Ctx; 12] = [
         Ctx::Global,
         Ctx::Input,
         Ctx::Transcript,
@@ -35,6 +37,8 @@ impl Ctx {
         Ctx::Prompt,
         Ctx::Confirm,
         Ctx::Help,
+        Ctx::Compare,
+        Ctx::CompareEdit,
     ];
 
     /// The name used in `[keys.<name>]`.
@@ -50,6 +54,8 @@ impl Ctx {
             Ctx::Prompt => "prompt",
             Ctx::Confirm => "confirm",
             Ctx::Help => "help",
+            Ctx::Compare => "compare",
+            Ctx::CompareEdit => "compare_variant",
         }
     }
 
@@ -65,6 +71,8 @@ impl Ctx {
             Ctx::Prompt => "Name prompt",
             Ctx::Confirm => "Confirmation",
             Ctx::Help => "This help",
+            Ctx::Compare => "Compare view (side by side variants, evaluation)",
+            Ctx::CompareEdit => "Compare view: variant editor",
         }
     }
 }
@@ -130,6 +138,27 @@ pub enum Cmd {
     HelpClose,
     HelpUp,
     HelpDown,
+    CompareOpen,
+    CmpRun,
+    CmpStop,
+    CmpHistoryPrev,
+    CmpHistoryNext,
+    CmpNextColumn,
+    CmpPrevColumn,
+    CmpAdd,
+    CmpRemove,
+    CmpEdit,
+    CmpPrompt,
+    CmpTemplate,
+    CmpEval,
+    CmpResults,
+    CmpSave,
+    CmpBack,
+    VarPrev,
+    VarNext,
+    VarDec,
+    VarInc,
+    VarClose,
 }
 
 /// (command, context, config name, default keys, help text)
@@ -154,6 +183,7 @@ const TABLE: &[(Cmd, Ctx, &str, &str, &str)] = &[
     (Cmd::ScrollUp, Ctx::Global, "scroll_up", "pageup", "Scroll the transcript up"),
     (Cmd::ScrollDown, Ctx::Global, "scroll_down", "pagedown", "Scroll down (at the end: follow)"),
     (Cmd::ToggleSidebar, Ctx::Global, "toggle_sidebar", "ctrl+b", "Show or hide the conversation list"),
+    (Cmd::CompareOpen, Ctx::Global, "compare", "ctrl+g", "Compare view: prompt variants side by side"),
     (Cmd::Send, Ctx::Input, "send", "enter", "Send the message"),
     (Cmd::Newline, Ctx::Input, "newline", "alt+enter shift+enter ctrl+j", "New line"),
     (Cmd::HistoryPrev, Ctx::Input, "history_prev", "up", "Earlier sent message (input empty)"),
@@ -193,6 +223,26 @@ const TABLE: &[(Cmd, Ctx, &str, &str, &str)] = &[
     (Cmd::HelpClose, Ctx::Help, "close", "esc ? q f1", "Close the help"),
     (Cmd::HelpUp, Ctx::Help, "up", "up k pageup", "Scroll up"),
     (Cmd::HelpDown, Ctx::Help, "down", "down j pagedown", "Scroll down"),
+    (Cmd::CmpRun, Ctx::Compare, "run", "enter", "Run every variant on the input"),
+    (Cmd::CmpStop, Ctx::Compare, "stop", "esc", "Stop all; when idle, back to the chat"),
+    (Cmd::CmpHistoryPrev, Ctx::Compare, "history_prev", "up", "Earlier input"),
+    (Cmd::CmpHistoryNext, Ctx::Compare, "history_next", "down", "Later input"),
+    (Cmd::CmpNextColumn, Ctx::Compare, "next_column", "tab", "Select the next column"),
+    (Cmd::CmpPrevColumn, Ctx::Compare, "prev_column", "backtab", "Select the previous column"),
+    (Cmd::CmpAdd, Ctx::Compare, "add_variant", "ctrl+a", "Add a variant (a copy of the selected one, up to 4)"),
+    (Cmd::CmpRemove, Ctx::Compare, "remove_variant", "ctrl+d", "Remove the selected variant"),
+    (Cmd::CmpEdit, Ctx::Compare, "edit_variant", "ctrl+e", "Edit the selected variant: shots, selection, sampling, mode"),
+    (Cmd::CmpPrompt, Ctx::Compare, "show_prompt", "ctrl+p", "Show the exact prompt the selected variant sent"),
+    (Cmd::CmpTemplate, Ctx::Compare, "template", "ctrl+t", "Pick another template"),
+    (Cmd::CmpEval, Ctx::Compare, "evaluate", "ctrl+l", "Evaluate the variants on a data file (CSV or JSONL)"),
+    (Cmd::CmpResults, Ctx::Compare, "results", "f2", "Switch between the columns and the evaluation results"),
+    (Cmd::CmpSave, Ctx::Compare, "save_predictions", "ctrl+s", "Save the evaluation's per-row predictions (CSV)"),
+    (Cmd::CmpBack, Ctx::Compare, "back", "ctrl+g", "Back to the chat"),
+    (Cmd::VarPrev, Ctx::CompareEdit, "previous", "up k", "Previous field"),
+    (Cmd::VarNext, Ctx::CompareEdit, "next", "down j tab", "Next field"),
+    (Cmd::VarDec, Ctx::CompareEdit, "decrease", "left h -", "Previous value"),
+    (Cmd::VarInc, Ctx::CompareEdit, "increase", "right l +", "Next value"),
+    (Cmd::VarClose, Ctx::CompareEdit, "close", "esc enter", "Close (changes apply at once)"),
 ];
 
 /// A key with its modifiers, normalized so that config text and terminal events compare equal.

@@ -2,6 +2,7 @@
 //! list of `Effect`s for the runtime; it never does I/O itself, so tests drive it directly.
 
 mod chat;
+mod compare;
 mod dialogs;
 mod engine;
 
@@ -10,7 +11,7 @@ pub use engine::init;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
 
 use super::action::Action;
-use super::app::{App, Confirm, Focus, Level, Modal};
+use super::app::{App, Confirm, Focus, Level, Modal, Screen};
 use super::effect::Effect;
 use super::keymap::{Cmd, Ctx, KeySpec};
 use super::transcript;
@@ -32,7 +33,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             MouseEventKind::ScrollDown => scroll_target(app, 3),
             _ => {}
         },
+        Action::Paste(text) if app.screen == Screen::Compare && app.modals.is_empty() => {
+            compare::paste(app, &clean_paste(&text))
+        }
         Action::Paste(text) => dialogs::paste(app, &clean_paste(&text)),
+        Action::Compare(m) => compare::msg(app, m),
         Action::Resize(..) => {}
         Action::EngineStarted(r) => engine::started(app, r, &mut fx),
         Action::Engine { tag, kind } => engine::event(app, tag, kind, &mut fx),
@@ -83,7 +88,7 @@ fn scroll_target(app: &mut App, delta: isize) {
     }
 }
 
-fn interrupt(app: &mut App, fx: &mut Vec<Effect>) {
+pub(super) fn interrupt(app: &mut App, fx: &mut Vec<Effect>) {
     if let Some(g) = app.generation {
         fx.push(Effect::Cancel { gen: g.gen });
     } else if matches!(
@@ -123,6 +128,9 @@ fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
             _ => dialogs::text_key(app, k),
         }
         return;
+    }
+    if app.screen == Screen::Compare {
+        return compare::key(app, k, fx);
     }
     match app.focus {
         Focus::Input => {
@@ -172,6 +180,7 @@ fn global(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             ctx: None,
             scroll: 0,
         }),
+        Cmd::CompareOpen => compare::open(app),
         other => chat::command(app, other, fx),
     }
 }

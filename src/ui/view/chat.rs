@@ -80,6 +80,7 @@ fn welcome(app: &App, frame: &mut Frame, area: Rect) {
         hint(Cmd::Settings, "sampling settings"),
         hint(Cmd::SystemPrompt, "system prompt"),
         hint(Cmd::NewChat, "new conversation"),
+        hint(Cmd::CompareOpen, "compare prompt variants"),
         hint(Cmd::Quit, "quit"),
     ];
     let top = area.height.saturating_sub(lines.len() as u16) / 3;

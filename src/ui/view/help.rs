@@ -13,6 +13,7 @@ use crate::ui::wrap::str_width;
 pub fn render(app: &App, frame: &mut Frame, ctx: Option<Ctx>, scroll: u16) {
     let th = &app.theme;
     let ctxs: Vec<Ctx> = match ctx {
+        Some(Ctx::Compare) => vec![Ctx::Compare, Ctx::CompareEdit, Ctx::Help],
         Some(c) => vec![c, Ctx::Help],
         None => vec![
             Ctx::Global,

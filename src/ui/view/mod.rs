@@ -2,6 +2,8 @@
 //! remembering the transcript's size for scrolling. Each screen part is its own module.
 
 mod chat;
+mod compare;
+mod compare_eval;
 mod dialogs;
 mod help;
 mod models;
@@ -110,6 +112,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             chat::input(app, frame, a.input);
             status::render(app, frame, a.status);
         }
+        Screen::Compare => compare::render(app, frame, area),
     }
     for m in &app.modals {
         match m {

@@ -1,0 +1,463 @@
+//! Keys and worker messages of the compare view: running the variants on an input, the input
+//! history, stopping, editing the variants, the template picker, the prompt overlay, and the
+//! evaluation (data path, progress, saving predictions).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use crate::compare::MAX_VARIANTS;
+use crate::engine::Sampling;
+use crate::prompt::{Library, Mode, Selection, Task};
+use crate::ui::app::{App, Level, Modal, Screen};
+use crate::ui::compare::{Column, CompareJob, CompareMsg, CompareState, Field, Overlay, PathFor};
+use crate::ui::effect::Effect;
+use crate::ui::keymap::{Cmd, Ctx, KeySpec};
+
+/// The preset name meaning "the template's own sampling".
+pub const TEMPLATE_PRESET: &str = "template";
+
+/// Opens the compare view: resumes it, or starts with the template picker.
+pub fn open(app: &mut App) {
+    if app.compare.is_none() {
+        let lib = Library::load();
+        for e in &lib.errors {
+            app.notify(Level::Warn, e.to_string());
+        }
+        app.compare = Some(CompareState::new(lib.templates));
+    }
+    app.screen = Screen::Compare;
+}
+
+pub fn msg(app: &mut App, m: CompareMsg) {
+    if let Some(st) = app.compare.as_mut() {
+        st.on_msg(m);
+    }
+}
+
+pub fn paste(app: &mut App, text: &str) {
+    let Some(st) = app.compare.as_mut() else {
+        return;
+    };
+    let one_line = text.replace('\n', " ");
+    match &mut st.overlay {
+        Some(Overlay::Path { text: t, .. }) => t.push_str(one_line.trim()),
+        None => st.input.push_str(&one_line),
+        _ => {}
+    }
+}
+
+fn mode_of(app: &App) -> Mode {
+    app.model
+        .as_ref()
+        .map(Mode::for_model)
+        .unwrap_or(Mode::Chat)
+}
+
+/// The sampling a preset name stands for with template `t` in `mode`.
+fn sampling_for(app: &App, preset: &str, t: &crate::prompt::Template, mode: Mode) -> Sampling {
+    if preset == TEMPLATE_PRESET {
+        t.sampling_for(mode)
+    } else {
+        app.presets
+            .get(preset)
+            .unwrap_or_else(|| t.sampling_for(mode))
+    }
+}
+
+pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
+    let spec = KeySpec::from_event(&k);
+    let Some(st) = app.compare.as_ref() else {
+        app.screen = Screen::Chat;
+        return;
+    };
+    if let Some(ov) = st.overlay.clone() {
+        return overlay_key(app, ov, k, spec, fx);
+    }
+    let running = st.running();
+    let input_empty = st.input.is_empty();
+    if let Some(cmd) = app.keymap.get(Ctx::Global, &spec) {
+        match cmd {
+            Cmd::Quit => return app.quit = true,
+            Cmd::Interrupt if running => return stop(app, fx),
+            Cmd::Interrupt => return super::interrupt(app, fx),
+            _ => {}
+        }
+    }
+    let is_help = spec.code == KeyCode::F(1) || (spec.code == KeyCode::Char('?') && input_empty);
+    if is_help {
+        app.modals.push(Modal::Help {
+            ctx: Some(Ctx::Compare),
+            scroll: 0,
+        });
+        return;
+    }
+    if spec.is_text() {
+        if let (KeyCode::Char(c), Some(st)) = (spec.code, app.compare.as_mut()) {
+            st.input.push(c);
+            st.history_pos = None;
+        }
+        return;
+    }
+    match app.keymap.get(Ctx::Compare, &spec) {
+        Some(cmd) => command(app, cmd, fx),
+        None => {
+            if let Some(st) = app.compare.as_mut() {
+                match k.code {
+                    KeyCode::Backspace => {
+                        st.input.pop();
+                    }
+                    KeyCode::Delete => st.input.clear(),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+fn stop(app: &mut App, fx: &mut Vec<Effect>) {
+    if let Some(job) = app.compare.as_mut().and_then(|s| s.stop()) {
+        fx.push(Effect::Compare(job));
+    }
+}
+
+fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
+    let Some(st) = app.compare.as_mut() else {
+        return;
+    };
+    let n = st.columns.len().max(1);
+    match cmd {
+        Cmd::CmpRun => {
+            let input = st.input.trim().to_string();
+            if input.is_empty() {
+                st.error = Some("type an input first".into());
+            } else if st.running() {
+                st.error = Some("still running: esc stops it first".into());
+            } else if let Some(job) = st.start_run(&input) {
+                fx.push(Effect::Compare(job));
+            }
+        }
+        Cmd::CmpStop => {
+            if st.running() {
+                stop(app, fx);
+            } else if st.show_eval {
+                st.show_eval = false;
+            } else {
+                app.screen = Screen::Chat;
+            }
+        }
+        Cmd::CmpBack => app.screen = Screen::Chat,
+        Cmd::CmpHistoryPrev => {
+            if !st.history.is_empty() {
+                let pos = match st.history_pos {
+                    None => st.history.len() - 1,
+                    Some(p) => p.saturating_sub(1),
+                };
+                st.history_pos = Some(pos);
+                st.input = st.history[pos].clone();
+            }
+        }
+        Cmd::CmpHistoryNext => match st.history_pos {
+            Some(p) if p + 1 < st.history.len() => {
+                st.history_pos = Some(p + 1);
+                st.input = st.history[p + 1].clone();
+            }
+            Some(_) => {
+                st.history_pos = None;
+                st.input.clear();
+            }
+            None => {}
+        },
+        Cmd::CmpNextColumn => st.selected = (st.selected + 1) % n,
+        Cmd::CmpPrevColumn => st.selected = (st.selected + n - 1) % n,
+        Cmd::CmpAdd => {
+            if st.running() {
+                st.error = Some("stop the run (esc) before changing variants".into());
+            } else if st.columns.len() >= MAX_VARIANTS {
+                st.error = Some(format!("at most {MAX_VARIANTS} variants run side by side"));
+            } else if let Some(c) = st.columns.get(st.selected).cloned() {
+                let mut c = Column::new(c.spec, &c.preset);
+                c.text.clear();
+                st.columns.insert(st.selected + 1, c);
+                st.selected += 1;
+                st.overlay = Some(Overlay::Variant { field: 0 });
+            }
+        }
+        Cmd::CmpRemove => {
+            if st.running() {
+                st.error = Some("stop the run (esc) before changing variants".into());
+            } else if st.columns.len() <= 1 {
+                st.error = Some("a comparison needs at least one variant".into());
+            } else {
+                st.columns.remove(st.selected);
+                st.selected = st.selected.min(st.columns.len() - 1);
+            }
+        }
+        Cmd::CmpEdit => {
+            if st.running() {
+                st.error = Some("stop the run (esc) before changing variants".into());
+            } else if !st.columns.is_empty() {
+                st.overlay = Some(Overlay::Variant { field: 0 });
+            }
+        }
+        Cmd::CmpPrompt => match st.columns.get(st.selected) {
+            Some(c) if c.prompt.is_some() => {
+                st.overlay = Some(Overlay::Prompt {
+                    column: st.selected,
+                    scroll: 0,
+                })
+            }
+            _ => st.error = Some("run an input first: the prompt is shown once it is sent".into()),
+        },
+        Cmd::CmpTemplate => {
+            if st.running() {
+                st.error = Some("stop the run (esc) before switching templates".into());
+            } else {
+                let lib = Library::load();
+                st.overlay = Some(Overlay::Templates {
+                    templates: lib.templates,
+                    selected: 0,
+                });
+            }
+        }
+        Cmd::CmpEval => {
+            let classify = st
+                .template
+                .as_ref()
+                .is_some_and(|t| t.task == Task::Classify && !t.labels.is_empty());
+            if st.running() {
+                st.error = Some("still running: esc stops it first".into());
+            } else if !classify {
+                st.error = Some(
+                    "evaluation needs a classify template (with labels); ctrl+t picks one".into(),
+                );
+            } else {
+                let text = st
+                    .eval
+                    .as_ref()
+                    .map(|e| e.path.display().to_string())
+                    .unwrap_or_default();
+                st.overlay = Some(Overlay::Path {
+                    purpose: PathFor::EvalData,
+                    text,
+                });
+            }
+        }
+        Cmd::CmpResults => {
+            if st.eval.is_some() {
+                st.show_eval = !st.show_eval;
+            } else {
+                st.error = Some("no evaluation yet: ctrl+l runs one".into());
+            }
+        }
+        Cmd::CmpSave => {
+            let has = st.eval.as_ref().is_some_and(|e| e.result.is_some());
+            if has {
+                let name = st
+                    .template
+                    .as_ref()
+                    .map(|t| t.name.as_str())
+                    .unwrap_or("eval");
+                st.overlay = Some(Overlay::Path {
+                    purpose: PathFor::Predictions,
+                    text: format!("predictions-{name}.csv"),
+                });
+            } else {
+                st.error = Some("no evaluation results to save yet: ctrl+l runs one".into());
+            }
+        }
+        _ => {}
+    }
+}
+
+fn overlay_key(app: &mut App, ov: Overlay, k: KeyEvent, spec: KeySpec, fx: &mut Vec<Effect>) {
+    if app.keymap.get(Ctx::Global, &spec) == Some(Cmd::Quit) {
+        app.quit = true;
+        return;
+    }
+    match ov {
+        Overlay::Templates {
+            templates,
+            selected,
+        } => templates_key(app, templates, selected, k),
+        Overlay::Prompt { column, scroll } => {
+            let Some(st) = app.compare.as_mut() else {
+                return;
+            };
+            let scroll = match k.code {
+                KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+                KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
+                KeyCode::PageUp => scroll.saturating_sub(10),
+                KeyCode::PageDown => scroll.saturating_add(10),
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => {
+                    st.overlay = None;
+                    return;
+                }
+                _ => scroll,
+            };
+            st.overlay = Some(Overlay::Prompt { column, scroll });
+        }
+        Overlay::Variant { field } => variant_key(app, field, spec),
+        Overlay::Path { purpose, mut text } => {
+            let Some(st) = app.compare.as_mut() else {
+                return;
+            };
+            match k.code {
+                KeyCode::Esc => st.overlay = None,
+                KeyCode::Enter => {
+                    let t = text.trim();
+                    if t.is_empty() {
+                        st.error = Some("type the path of a file".into());
+                        return;
+                    }
+                    let path = expand_home(t);
+                    st.overlay = None;
+                    match purpose {
+                        PathFor::EvalData => {
+                            if let Some(job) = st.start_eval(path) {
+                                fx.push(Effect::Compare(job));
+                            }
+                        }
+                        PathFor::Predictions => {
+                            if let Some((r, d)) = st.eval.as_ref().and_then(|e| e.result.clone()) {
+                                fx.push(Effect::Compare(CompareJob::SavePredictions {
+                                    path,
+                                    result: Arc::clone(&r),
+                                    data: Arc::clone(&d),
+                                }));
+                            }
+                        }
+                    }
+                }
+                KeyCode::Backspace => {
+                    text.pop();
+                    st.overlay = Some(Overlay::Path { purpose, text });
+                }
+                KeyCode::Char(c) if spec.is_text() => {
+                    text.push(c);
+                    st.overlay = Some(Overlay::Path { purpose, text });
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn expand_home(p: &str) -> PathBuf {
+    match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(p),
+    }
+}
+
+fn templates_key(
+    app: &mut App,
+    templates: Vec<crate::prompt::Template>,
+    selected: usize,
+    k: KeyEvent,
+) {
+    let mode = mode_of(app);
+    let n = templates.len();
+    let Some(st) = app.compare.as_mut() else {
+        return;
+    };
+    match k.code {
+        KeyCode::Up | KeyCode::Char('k') => {
+            st.overlay = Some(Overlay::Templates {
+                templates,
+                selected: selected.saturating_sub(1),
+            })
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            st.overlay = Some(Overlay::Templates {
+                templates,
+                selected: (selected + 1).min(n.saturating_sub(1)),
+            })
+        }
+        KeyCode::Esc => {
+            st.overlay = None;
+            if st.template.is_none() {
+                app.screen = Screen::Chat;
+                app.compare = None;
+            }
+        }
+        KeyCode::Enter => {
+            let Some(t) = templates.into_iter().nth(selected) else {
+                return;
+            };
+            let sampling = t.sampling_for(mode);
+            st.set_template(t, mode, TEMPLATE_PRESET, &sampling);
+            st.overlay = None;
+        }
+        _ => {}
+    }
+}
+
+fn variant_key(app: &mut App, field: usize, spec: KeySpec) {
+    let cmd = app.keymap.get(Ctx::CompareEdit, &spec);
+    let mut presets: Vec<String> = vec![TEMPLATE_PRESET.to_string()];
+    presets.extend(app.presets.names());
+    let Some(st) = app.compare.as_ref() else {
+        return;
+    };
+    let (Some(t), Some(col)) = (st.template.clone(), st.columns.get(st.selected).cloned()) else {
+        return;
+    };
+    let nf = Field::ALL.len();
+    let mut field = field;
+    let mut col = col;
+    let step: isize = match cmd {
+        Some(Cmd::VarPrev) => {
+            field = (field + nf - 1) % nf;
+            0
+        }
+        Some(Cmd::VarNext) => {
+            field = (field + 1) % nf;
+            0
+        }
+        Some(Cmd::VarDec) => -1,
+        Some(Cmd::VarInc) => 1,
+        Some(Cmd::VarClose) => {
+            if let Some(st) = app.compare.as_mut() {
+                st.overlay = None;
+            }
+            return;
+        }
+        _ => 0,
+    };
+    if step != 0 {
+        let cycle = |i: usize, len: usize| ((i as isize + step).rem_euclid(len as isize)) as usize;
+        match Field::ALL[field] {
+            Field::Shots => {
+                col.spec.shots = cycle(col.spec.shots, t.examples.len() + 1);
+            }
+            Field::Selection => {
+                let i = Selection::ALL
+                    .iter()
+                    .position(|s| *s == col.spec.selection)
+                    .unwrap_or(0);
+                col.spec.selection = Selection::ALL[cycle(i, Selection::ALL.len())];
+            }
+            Field::Preset => {
+                let i = presets.iter().position(|p| *p == col.preset).unwrap_or(0);
+                col.preset = presets[cycle(i, presets.len())].clone();
+                col.spec.sampling = sampling_for(app, &col.preset, &t, col.spec.mode);
+            }
+            Field::Mode => {
+                col.spec.mode = match col.spec.mode {
+                    Mode::Chat => Mode::Completion,
+                    Mode::Completion => Mode::Chat,
+                };
+                col.spec.sampling = sampling_for(app, &col.preset, &t, col.spec.mode);
+            }
+        }
+        col.clear();
+    }
+    if let Some(st) = app.compare.as_mut() {
+        if let Some(c) = st.columns.get_mut(st.selected) {
+            *c = col;
+        }
+        st.overlay = Some(Overlay::Variant { field });
+    }
+}
