@@ -328,6 +328,8 @@ impl CompareState {
             self.history.push(input.to_string());
         }
         self.history_pos = None;
+        // As in the chat: the input empties, ↑ brings it back.
+        self.input.clear();
         Some(CompareJob::Run {
             run: self.run,
             template: t.clone(),

@@ -18,7 +18,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         return;
     };
     let th = &app.theme;
-    let [head, body, note, input, hints] = Layout::vertical([
+    let [head, shown, body, note, input, hints] = Layout::vertical([
+        Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(0),
         Constraint::Length(u16::from(st.error.is_some())),
@@ -45,6 +46,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ),
         head,
     );
+    let shown_text = match &st.shown_input {
+        Some(s) => Line::from(vec![
+            Span::styled(" input: ", Style::default().fg(th.dim)),
+            Span::raw(s.replace('\n', " ")),
+        ]),
+        None => Line::styled(" no input run yet", Style::default().fg(th.dim)),
+    };
+    frame.render_widget(Paragraph::new(shown_text), shown);
     if st.show_eval {
         compare_eval::pane(app, st, frame, body);
     } else {
@@ -59,14 +68,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     input_line(app, st, frame, input);
     let k = &app.keymap;
     let text = format!(
-        " {} run · {} stop/back · {} edit · {} add · {} remove · {} prompt · {} template · {} evaluate · {} help",
+        " {} run · {} stop · {} column · {} edit variant · {} prompt · {} evaluate · {} all keys",
         k.hint(Cmd::CmpRun),
         k.hint(Cmd::CmpStop),
+        k.hint(Cmd::CmpNextColumn),
         k.hint(Cmd::CmpEdit),
-        k.hint(Cmd::CmpAdd),
-        k.hint(Cmd::CmpRemove),
         k.hint(Cmd::CmpPrompt),
-        k.hint(Cmd::CmpTemplate),
         k.hint(Cmd::CmpEval),
         k.hint(Cmd::Help),
     );
@@ -180,13 +187,16 @@ fn column(app: &App, st: &CompareState, c: &Column, selected: bool, frame: &mut 
         Some(s) => vec![
             Line::styled(
                 format!(
-                    "prompt {} · gen {} · ttft {:.0} ms",
-                    s.prompt_tokens, s.generated_tokens, s.ttft_ms
+                    "prompt {} tok · gen {} tok",
+                    s.prompt_tokens, s.generated_tokens
                 ),
                 dim,
             ),
             Line::styled(
-                format!("{:.1} tok/s · logprob {:.2}", s.gen_tps, s.mean_logprob),
+                format!(
+                    "ttft {:.0} ms · {:.1} tok/s · logprob {:.2}",
+                    s.ttft_ms, s.gen_tps, s.mean_logprob
+                ),
                 dim,
             ),
         ],

@@ -95,6 +95,28 @@ fn progress(app: &App, ev: &EvalView, frame: &mut Frame, area: Rect) {
         );
         return;
     }
+    if !ev.running {
+        let cancelled = ev.result.as_ref().is_some_and(|(r, _)| r.cancelled);
+        let (ratio, label) = match ev.progress {
+            Some(p) if cancelled => {
+                let total = (p.total * p.variants).max(1);
+                let done = p.variant * p.total + p.done;
+                (done as f64 / total as f64, "cancelled: partial results")
+            }
+            _ => (1.0, "done"),
+        };
+        frame.render_widget(
+            Gauge::default()
+                .gauge_style(Style::default().fg(th.gauge))
+                .ratio(ratio.clamp(0.0, 1.0))
+                .label(label),
+            Rect {
+                height: area.height.min(1),
+                ..area
+            },
+        );
+        return;
+    }
     let (ratio, label) = match ev.progress {
         Some(p) => {
             let total = (p.total * p.variants).max(1);
@@ -111,14 +133,9 @@ fn progress(app: &App, ev: &EvalView, frame: &mut Frame, area: Rect) {
                 ),
             )
         }
-        None if ev.running => (0.0, "loading the data…".into()),
-        None => (1.0, "done".into()),
+        None => (0.0, "loading the data…".into()),
     };
-    let label = if ev.running {
-        format!("{label} · {} cancels", app.keymap.hint(Cmd::CmpStop))
-    } else {
-        label
-    };
+    let label = format!("{label} · {} cancels", app.keymap.hint(Cmd::CmpStop));
     frame.render_widget(
         Gauge::default()
             .gauge_style(Style::default().fg(th.gauge))
