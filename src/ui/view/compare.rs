@@ -164,7 +164,7 @@ fn column(app: &App, st: &CompareState, c: &Column, selected: bool, frame: &mut 
     let [labels, text, footer] = Layout::vertical([
         Constraint::Length(label_h),
         Constraint::Min(0),
-        Constraint::Length(2),
+        Constraint::Length(3),
     ])
     .areas(inner);
     if classify {
@@ -193,12 +193,10 @@ fn column(app: &App, st: &CompareState, c: &Column, selected: bool, frame: &mut 
                 dim,
             ),
             Line::styled(
-                format!(
-                    "ttft {:.0} ms · {:.1} tok/s · logprob {:.2}",
-                    s.ttft_ms, s.gen_tps, s.mean_logprob
-                ),
+                format!("ttft {:.0} ms · {:.1} tok/s", s.ttft_ms, s.gen_tps),
                 dim,
             ),
+            Line::styled(format!("mean logprob {:.3}", s.mean_logprob), dim),
         ],
         None => vec![Line::styled("–", dim)],
     };
