@@ -410,3 +410,24 @@ fn evaluation_shows_progress_then_accuracy_bars_and_saves_predictions() {
         other => panic!("expected a save, got {other:?}"),
     }
 }
+
+#[test]
+fn any_size_renders_without_panic() {
+    let mut h = compare_view(120, 30);
+    let r = run(&mut h, "fine");
+    scored(&mut h, r, 0, 0.7);
+    token(&mut h, r, 0, " positive and a long tail of text");
+    for (w, ht) in [(1, 1), (5, 3), (20, 8), (40, 12), (200, 60)] {
+        h.term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, ht)).unwrap();
+        h.draw();
+        h.ctrl('e');
+        h.draw();
+        h.key(KeyCode::Esc, KeyModifiers::NONE);
+    }
+    h.key(KeyCode::Char('?'), KeyModifiers::NONE);
+    let screen = h.screen();
+    assert!(
+        screen.contains("Compare view") || screen.contains("compare"),
+        "{screen}"
+    );
+}

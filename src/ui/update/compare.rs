@@ -1,17 +1,14 @@
 //! Keys and worker messages of the compare view: running the variants on an input, the input
-//! history, stopping, editing the variants, the template picker, the prompt overlay, and the
-//! evaluation (data path, progress, saving predictions).
-
-use std::path::PathBuf;
-use std::sync::Arc;
+//! history, stopping, adding and removing variants, starting an evaluation and saving its
+//! predictions. The overlays' keys are in `compare_overlay`.
 
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::compare::MAX_VARIANTS;
 use crate::engine::Sampling;
-use crate::prompt::{Library, Mode, Selection, Task};
+use crate::prompt::{Library, Mode, Task};
 use crate::ui::app::{App, Level, Modal, Screen};
-use crate::ui::compare::{Column, CompareJob, CompareMsg, CompareState, Field, Overlay, PathFor};
+use crate::ui::compare::{Column, CompareMsg, CompareState, Overlay, PathFor};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::{Cmd, Ctx, KeySpec};
 
@@ -48,7 +45,7 @@ pub fn paste(app: &mut App, text: &str) {
     }
 }
 
-fn mode_of(app: &App) -> Mode {
+pub(super) fn mode_of(app: &App) -> Mode {
     app.model
         .as_ref()
         .map(Mode::for_model)
@@ -56,7 +53,12 @@ fn mode_of(app: &App) -> Mode {
 }
 
 /// The sampling a preset name stands for with template `t` in `mode`.
-fn sampling_for(app: &App, preset: &str, t: &crate::prompt::Template, mode: Mode) -> Sampling {
+pub(super) fn sampling_for(
+    app: &App,
+    preset: &str,
+    t: &crate::prompt::Template,
+    mode: Mode,
+) -> Sampling {
     if preset == TEMPLATE_PRESET {
         t.sampling_for(mode)
     } else {
@@ -73,7 +75,7 @@ pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     };
     if let Some(ov) = st.overlay.clone() {
-        return overlay_key(app, ov, k, spec, fx);
+        return super::compare_overlay::overlay_key(app, ov, k, spec, fx);
     }
     let running = st.running();
     let input_empty = st.input.is_empty();
@@ -148,15 +150,13 @@ fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             }
         }
         Cmd::CmpBack => app.screen = Screen::Chat,
-        Cmd::CmpHistoryPrev => {
-            if !st.history.is_empty() {
-                let pos = match st.history_pos {
-                    None => st.history.len() - 1,
-                    Some(p) => p.saturating_sub(1),
-                };
-                st.history_pos = Some(pos);
-                st.input = st.history[pos].clone();
-            }
+        Cmd::CmpHistoryPrev if !st.history.is_empty() => {
+            let pos = match st.history_pos {
+                None => st.history.len() - 1,
+                Some(p) => p.saturating_sub(1),
+            };
+            st.history_pos = Some(pos);
+            st.input = st.history[pos].clone();
         }
         Cmd::CmpHistoryNext => match st.history_pos {
             Some(p) if p + 1 < st.history.len() => {
@@ -268,196 +268,5 @@ fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             }
         }
         _ => {}
-    }
-}
-
-fn overlay_key(app: &mut App, ov: Overlay, k: KeyEvent, spec: KeySpec, fx: &mut Vec<Effect>) {
-    if app.keymap.get(Ctx::Global, &spec) == Some(Cmd::Quit) {
-        app.quit = true;
-        return;
-    }
-    match ov {
-        Overlay::Templates {
-            templates,
-            selected,
-        } => templates_key(app, templates, selected, k),
-        Overlay::Prompt { column, scroll } => {
-            let Some(st) = app.compare.as_mut() else {
-                return;
-            };
-            let scroll = match k.code {
-                KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-                KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
-                KeyCode::PageUp => scroll.saturating_sub(10),
-                KeyCode::PageDown => scroll.saturating_add(10),
-                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => {
-                    st.overlay = None;
-                    return;
-                }
-                _ => scroll,
-            };
-            st.overlay = Some(Overlay::Prompt { column, scroll });
-        }
-        Overlay::Variant { field } => variant_key(app, field, spec),
-        Overlay::Path { purpose, mut text } => {
-            let Some(st) = app.compare.as_mut() else {
-                return;
-            };
-            match k.code {
-                KeyCode::Esc => st.overlay = None,
-                KeyCode::Enter => {
-                    let t = text.trim();
-                    if t.is_empty() {
-                        st.error = Some("type the path of a file".into());
-                        return;
-                    }
-                    let path = expand_home(t);
-                    st.overlay = None;
-                    match purpose {
-                        PathFor::EvalData => {
-                            if let Some(job) = st.start_eval(path) {
-                                fx.push(Effect::Compare(job));
-                            }
-                        }
-                        PathFor::Predictions => {
-                            if let Some((r, d)) = st.eval.as_ref().and_then(|e| e.result.clone()) {
-                                fx.push(Effect::Compare(CompareJob::SavePredictions {
-                                    path,
-                                    result: Arc::clone(&r),
-                                    data: Arc::clone(&d),
-                                }));
-                            }
-                        }
-                    }
-                }
-                KeyCode::Backspace => {
-                    text.pop();
-                    st.overlay = Some(Overlay::Path { purpose, text });
-                }
-                KeyCode::Char(c) if spec.is_text() => {
-                    text.push(c);
-                    st.overlay = Some(Overlay::Path { purpose, text });
-                }
-                _ => {}
-            }
-        }
-    }
-}
-
-fn expand_home(p: &str) -> PathBuf {
-    match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => PathBuf::from(p),
-    }
-}
-
-fn templates_key(
-    app: &mut App,
-    templates: Vec<crate::prompt::Template>,
-    selected: usize,
-    k: KeyEvent,
-) {
-    let mode = mode_of(app);
-    let n = templates.len();
-    let Some(st) = app.compare.as_mut() else {
-        return;
-    };
-    match k.code {
-        KeyCode::Up | KeyCode::Char('k') => {
-            st.overlay = Some(Overlay::Templates {
-                templates,
-                selected: selected.saturating_sub(1),
-            })
-        }
-        KeyCode::Down | KeyCode::Char('j') => {
-            st.overlay = Some(Overlay::Templates {
-                templates,
-                selected: (selected + 1).min(n.saturating_sub(1)),
-            })
-        }
-        KeyCode::Esc => {
-            st.overlay = None;
-            if st.template.is_none() {
-                app.screen = Screen::Chat;
-                app.compare = None;
-            }
-        }
-        KeyCode::Enter => {
-            let Some(t) = templates.into_iter().nth(selected) else {
-                return;
-            };
-            let sampling = t.sampling_for(mode);
-            st.set_template(t, mode, TEMPLATE_PRESET, &sampling);
-            st.overlay = None;
-        }
-        _ => {}
-    }
-}
-
-fn variant_key(app: &mut App, field: usize, spec: KeySpec) {
-    let cmd = app.keymap.get(Ctx::CompareEdit, &spec);
-    let mut presets: Vec<String> = vec![TEMPLATE_PRESET.to_string()];
-    presets.extend(app.presets.names());
-    let Some(st) = app.compare.as_ref() else {
-        return;
-    };
-    let (Some(t), Some(col)) = (st.template.clone(), st.columns.get(st.selected).cloned()) else {
-        return;
-    };
-    let nf = Field::ALL.len();
-    let mut field = field;
-    let mut col = col;
-    let step: isize = match cmd {
-        Some(Cmd::VarPrev) => {
-            field = (field + nf - 1) % nf;
-            0
-        }
-        Some(Cmd::VarNext) => {
-            field = (field + 1) % nf;
-            0
-        }
-        Some(Cmd::VarDec) => -1,
-        Some(Cmd::VarInc) => 1,
-        Some(Cmd::VarClose) => {
-            if let Some(st) = app.compare.as_mut() {
-                st.overlay = None;
-            }
-            return;
-        }
-        _ => 0,
-    };
-    if step != 0 {
-        let cycle = |i: usize, len: usize| ((i as isize + step).rem_euclid(len as isize)) as usize;
-        match Field::ALL[field] {
-            Field::Shots => {
-                col.spec.shots = cycle(col.spec.shots, t.examples.len() + 1);
-            }
-            Field::Selection => {
-                let i = Selection::ALL
-                    .iter()
-                    .position(|s| *s == col.spec.selection)
-                    .unwrap_or(0);
-                col.spec.selection = Selection::ALL[cycle(i, Selection::ALL.len())];
-            }
-            Field::Preset => {
-                let i = presets.iter().position(|p| *p == col.preset).unwrap_or(0);
-                col.preset = presets[cycle(i, presets.len())].clone();
-                col.spec.sampling = sampling_for(app, &col.preset, &t, col.spec.mode);
-            }
-            Field::Mode => {
-                col.spec.mode = match col.spec.mode {
-                    Mode::Chat => Mode::Completion,
-                    Mode::Completion => Mode::Chat,
-                };
-                col.spec.sampling = sampling_for(app, &col.preset, &t, col.spec.mode);
-            }
-        }
-        col.clear();
-    }
-    if let Some(st) = app.compare.as_mut() {
-        if let Some(c) = st.columns.get_mut(st.selected) {
-            *c = col;
-        }
-        st.overlay = Some(Overlay::Variant { field });
     }
 }

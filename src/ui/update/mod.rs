@@ -3,6 +3,7 @@
 
 mod chat;
 mod compare;
+mod compare_overlay;
 mod dialogs;
 mod engine;
 
