@@ -409,6 +409,14 @@ fn evaluation_shows_progress_then_accuracy_bars_and_saves_predictions() {
         }
         other => panic!("expected a save, got {other:?}"),
     }
+    h.act(Action::Saved(Ok(
+        "predictions to predictions-sentiment.csv".into(),
+    )));
+    let screen = h.screen();
+    assert!(
+        screen.contains("saved predictions to predictions-sentiment.csv"),
+        "{screen}"
+    );
 }
 
 #[test]

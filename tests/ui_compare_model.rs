@@ -108,6 +108,29 @@ fn sentiment_default_variants_run_side_by_side_and_evaluate_on_gemma() {
         assert!((0.0..=1.0).contains(&v.accuracy) && v.rows_per_sec > 0.0);
     }
 
+    // The per-row predictions are written as CSV: a header and one row per variant and row.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pred.csv");
+    let (r, d) = (r.clone(), d.clone());
+    let mut saved = Vec::new();
+    run_blocking(
+        CompareJob::SavePredictions {
+            path: out.clone(),
+            result: r,
+            data: d,
+        },
+        &engine,
+        Some(&info),
+        &mut |a| saved.push(a),
+    );
+    assert!(
+        matches!(saved.as_slice(), [Action::Saved(Ok(m))] if m.contains("pred.csv")),
+        "{saved:?}"
+    );
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(csv.starts_with("line,variant,"), "{csv}");
+    assert_eq!(csv.lines().count(), 1 + 3 * 12, "{csv}");
+
     // A missing data file is an error naming it, in the evaluation pane.
     let job = st
         .start_eval(PathBuf::from("/nonexistent/rows.csv"))

@@ -271,7 +271,8 @@ impl CompareState {
         match event {
             CompareEvent::Rendered { variant, rendered } => {
                 if let Some(c) = self.column_mut(run, variant) {
-                    c.prompt = Some(rendered.display());
+                    // Example texts come from template files: untrusted for the terminal.
+                    c.prompt = Some(crate::text::sanitize(&rendered.display()));
                 }
             }
             CompareEvent::Scored { variant, labels } => {

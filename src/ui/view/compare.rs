@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::compare_eval;
-use crate::ui::app::App;
+use crate::ui::app::{App, Level};
 use crate::ui::compare::{Column, CompareState};
 use crate::ui::keymap::Cmd;
 
@@ -22,7 +22,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(0),
-        Constraint::Length(u16::from(st.error.is_some())),
+        Constraint::Length(u16::from(st.error.is_some() || !app.notices.is_empty())),
         Constraint::Length(3),
         Constraint::Length(1),
     ])
@@ -59,11 +59,21 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         columns(app, st, frame, body);
     }
-    if let Some(e) = &st.error {
-        frame.render_widget(
-            Paragraph::new(e.as_str()).style(Style::default().fg(th.error)),
-            note,
-        );
+    // The view's own error first, else the app's latest notice ("saved predictions to …").
+    let shown_note = match (&st.error, app.notices.last()) {
+        (Some(e), _) => Some((e.as_str(), th.error)),
+        (None, Some(n)) => Some((
+            n.text.as_str(),
+            match n.level {
+                Level::Info => th.success,
+                Level::Warn => th.warning,
+                Level::Error => th.error,
+            },
+        )),
+        (None, None) => None,
+    };
+    if let Some((text, color)) = shown_note {
+        frame.render_widget(Paragraph::new(text).style(Style::default().fg(color)), note);
     }
     input_line(app, st, frame, input);
     let k = &app.keymap;

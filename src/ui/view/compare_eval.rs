@@ -178,7 +178,10 @@ pub fn overlay(app: &App, st: &CompareState, frame: &mut Frame) {
                             style.add_modifier(Modifier::BOLD),
                         ),
                         Span::styled(format!(" {:<9}", t.task.as_str()), style.fg(th.accent)),
-                        Span::styled(format!(" {}", t.description), style),
+                        Span::styled(
+                            format!(" {}", crate::text::sanitize::sanitize_line(&t.description)),
+                            style,
+                        ),
                     ])
                 })
                 .collect();
