@@ -439,3 +439,52 @@ fn any_size_renders_without_panic() {
         "{screen}"
     );
 }
+
+#[test]
+fn esc_cancels_an_evaluation_and_keeps_the_partial_figures() {
+    let mut h = compare_view(100, 30);
+    h.ctrl('l');
+    h.type_str("rows.csv");
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    let r = h.app.compare.as_ref().unwrap().run;
+    h.effects.clear();
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert!(
+        matches!(h.effects.as_slice(), [Effect::Compare(CompareJob::Stop(_))]),
+        "{:?}",
+        h.effects
+    );
+    assert_eq!(h.app.screen, Screen::Compare);
+    let mut partial = variant_eval("0-shot", 0, 0.5, 2.0, 0.33);
+    partial.rows = 6;
+    let result = EvalResult {
+        template: "sentiment".into(),
+        method: Method::Score,
+        labels: vec!["positive".into(), "negative".into()],
+        reuse_cache: true,
+        total_rows: 120,
+        skipped: vec![],
+        variants: vec![partial],
+        cancelled: true,
+    };
+    let data = EvalData {
+        labels: result.labels.clone(),
+        rows: vec![],
+        skipped: vec![],
+    };
+    h.act(Action::Compare(CompareMsg::EvalDone {
+        run: r,
+        result: Ok((Arc::new(result), Arc::new(data))),
+    }));
+    let screen = h.screen();
+    assert!(screen.contains("cancelled: partial results"), "{screen}");
+    assert!(screen.contains("0-shot                  50.0%"), "{screen}");
+    // Idle now: esc leaves the results for the columns, then the view.
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert!(!h.app.compare.as_ref().unwrap().show_eval);
+    h.key(KeyCode::F(2), KeyModifiers::NONE);
+    assert!(
+        h.app.compare.as_ref().unwrap().show_eval,
+        "f2 brings the results back"
+    );
+}

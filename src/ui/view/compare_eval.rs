@@ -98,12 +98,13 @@ fn progress(app: &App, ev: &EvalView, frame: &mut Frame, area: Rect) {
     if !ev.running {
         let cancelled = ev.result.as_ref().is_some_and(|(r, _)| r.cancelled);
         let (ratio, label) = match ev.progress {
-            Some(p) if cancelled => {
+            _ if !cancelled => (1.0, "done"),
+            Some(p) => {
                 let total = (p.total * p.variants).max(1);
                 let done = p.variant * p.total + p.done;
                 (done as f64 / total as f64, "cancelled: partial results")
             }
-            _ => (1.0, "done"),
+            None => (0.0, "cancelled: partial results"),
         };
         frame.render_widget(
             Gauge::default()
