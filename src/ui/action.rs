@@ -43,6 +43,10 @@ pub enum Action {
     Session(super::sessions::SessionEvent),
     /// Progress of a replay (`Effect::Replay`).
     Replay(super::replay_task::ReplayEvent),
+    /// Progress and results of the compare view's background work.
+    /// The template browser hands a template over to the compare view.
+    OpenCompare(Box<super::templates::CompareRequest>),
+    Compare(super::compare::CompareMsg),
     /// SIGTERM or SIGHUP: leave now, restoring the terminal.
     Terminate,
     /// SIGINT from outside (in raw mode ctrl+c arrives as a key instead).

@@ -28,6 +28,8 @@ pub enum Screen {
     Sessions,
     /// A session replayed beside its recording (`view::replay`).
     Replay,
+    /// Prompt variants side by side (`App::compare`).
+    Compare,
 }
 
 /// Which part of the chat screen takes keys.
@@ -192,6 +194,8 @@ pub struct App {
     pub quit: bool,
     /// Autosave links, the session browser and the replay view.
     pub sessions: super::sessions::Sessions,
+    /// The compare view's state, kept while the chat is shown so returning resumes it.
+    pub compare: Option<super::compare::CompareState>,
 }
 
 pub fn new_input(lines: Vec<String>) -> TextArea<'static> {
@@ -273,6 +277,7 @@ impl App {
             templates,
             quit: false,
             sessions: super::sessions::Sessions::new(crate::session::Store::user()),
+            compare: None,
         };
         app.add_conversation();
         app

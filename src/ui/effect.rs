@@ -58,4 +58,6 @@ pub enum Effect {
     Session(super::sessions::SessionOp),
     /// Start, step or cancel a replay on the engine (`Action::Replay`).
     Replay(super::replay_task::ReplayCtl),
+    /// The compare view's background work (`compare_run::execute`).
+    Compare(super::compare::CompareJob),
 }

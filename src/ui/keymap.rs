@@ -25,10 +25,12 @@ pub enum Ctx {
     TemplateVars,
     Sessions,
     Replay,
+    Compare,
+    CompareEdit,
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 14] = [
+    pub const ALL: [Ctx; 16] = [
         Ctx::Global,
         Ctx::Input,
         Ctx::Transcript,
@@ -43,6 +45,8 @@ impl Ctx {
         Ctx::TemplateVars,
         Ctx::Sessions,
         Ctx::Replay,
+        Ctx::Compare,
+        Ctx::CompareEdit,
     ];
 
     /// The name used in `[keys.<name>]`.
@@ -62,6 +66,8 @@ impl Ctx {
             Ctx::TemplateVars => "template_vars",
             Ctx::Sessions => "sessions",
             Ctx::Replay => "replay",
+            Ctx::Compare => "compare",
+            Ctx::CompareEdit => "compare_variant",
         }
     }
 
@@ -81,6 +87,8 @@ impl Ctx {
             Ctx::TemplateVars => "Template variables (tab from the list)",
             Ctx::Sessions => "Session browser",
             Ctx::Replay => "Session replay",
+            Ctx::Compare => "Compare view (side by side variants, evaluation)",
+            Ctx::CompareEdit => "Compare view: variant editor",
         }
     }
 }
@@ -167,7 +175,7 @@ pub enum Cmd {
     TplVarClear,
     TplVarSend,
     TplVarDone,
-    /// Template browser → comparison view. In no binding table until the compare screen exists.
+    /// Template browser → comparison view.
     TplCompare,
     Sessions,
     SessPrev,
@@ -189,6 +197,27 @@ pub enum Cmd {
     ReplayPageUp,
     ReplayPageDown,
     ReplayClose,
+    CompareOpen,
+    CmpRun,
+    CmpStop,
+    CmpHistoryPrev,
+    CmpHistoryNext,
+    CmpNextColumn,
+    CmpPrevColumn,
+    CmpAdd,
+    CmpRemove,
+    CmpEdit,
+    CmpPrompt,
+    CmpTemplate,
+    CmpEval,
+    CmpResults,
+    CmpSave,
+    CmpBack,
+    VarPrev,
+    VarNext,
+    VarDec,
+    VarInc,
+    VarClose,
 }
 
 /// (command, context, config name, default keys, help text)
@@ -214,6 +243,7 @@ const TABLE: &[(Cmd, Ctx, &str, &str, &str)] = &[
     (Cmd::ScrollDown, Ctx::Global, "scroll_down", "pagedown", "Scroll down (at the end: follow)"),
     (Cmd::ToggleSidebar, Ctx::Global, "toggle_sidebar", "ctrl+b", "Show or hide the conversation list"),
     (Cmd::Sessions, Ctx::Global, "sessions", "f2 alt+s", "Saved sessions: browse, search, export, replay"),
+    (Cmd::CompareOpen, Ctx::Global, "compare", "f3 alt+c", "Compare view: prompt variants side by side"),
     (Cmd::Send, Ctx::Input, "send", "enter", "Send the message"),
     (Cmd::Newline, Ctx::Input, "newline", "alt+enter shift+enter ctrl+j", "New line"),
     (Cmd::HistoryPrev, Ctx::Input, "history_prev", "up", "Earlier sent message (input empty)"),
@@ -263,6 +293,7 @@ const TABLE: &[(Cmd, Ctx, &str, &str, &str)] = &[
     (Cmd::TplSeed, Ctx::Templates, "reseed", "r", "New seed for random selection"),
     (Cmd::TplMode, Ctx::Templates, "mode", "m", "Layout: chat or completion (default: the model's)"),
     (Cmd::TplSend, Ctx::Templates, "send", "enter", "Send the rendered prompt into the conversation"),
+    (Cmd::TplCompare, Ctx::Templates, "compare", "c", "Compare zero-, one- and k-shot side by side (compare view)"),
     (Cmd::TplEdit, Ctx::Templates, "edit", "e", "Open in $EDITOR (built-ins are copied to your prompts folder)"),
     (Cmd::TplReload, Ctx::Templates, "reload", "f5 R", "Reload the templates from disk"),
     (Cmd::TplScrollUp, Ctx::Templates, "scroll_up", "pageup", "Scroll the preview up"),
@@ -293,6 +324,26 @@ const TABLE: &[(Cmd, Ctx, &str, &str, &str)] = &[
     (Cmd::ReplayPageUp, Ctx::Replay, "page_up", "pageup", "Scroll a page up"),
     (Cmd::ReplayPageDown, Ctx::Replay, "page_down", "pagedown", "Scroll a page down"),
     (Cmd::ReplayClose, Ctx::Replay, "close", "esc q", "Cancel the replay; when stopped, back to the sessions"),
+    (Cmd::CmpRun, Ctx::Compare, "run", "enter", "Run every variant on the input"),
+    (Cmd::CmpStop, Ctx::Compare, "stop", "esc", "Stop all; when idle, back to the chat"),
+    (Cmd::CmpHistoryPrev, Ctx::Compare, "history_prev", "up", "Earlier input"),
+    (Cmd::CmpHistoryNext, Ctx::Compare, "history_next", "down", "Later input"),
+    (Cmd::CmpNextColumn, Ctx::Compare, "next_column", "tab", "Select the next column"),
+    (Cmd::CmpPrevColumn, Ctx::Compare, "prev_column", "backtab", "Select the previous column"),
+    (Cmd::CmpAdd, Ctx::Compare, "add_variant", "ctrl+a", "Add a variant (a copy of the selected one, up to 4)"),
+    (Cmd::CmpRemove, Ctx::Compare, "remove_variant", "ctrl+d", "Remove the selected variant"),
+    (Cmd::CmpEdit, Ctx::Compare, "edit_variant", "ctrl+e", "Edit the selected variant: shots, selection, sampling, mode"),
+    (Cmd::CmpPrompt, Ctx::Compare, "show_prompt", "ctrl+p", "Show the exact prompt the selected variant sent"),
+    (Cmd::CmpTemplate, Ctx::Compare, "template", "ctrl+t", "Pick another template"),
+    (Cmd::CmpEval, Ctx::Compare, "evaluate", "ctrl+l", "Evaluate the variants on a data file (CSV or JSONL)"),
+    (Cmd::CmpResults, Ctx::Compare, "results", "f2", "Switch between the columns and the evaluation results"),
+    (Cmd::CmpSave, Ctx::Compare, "save_predictions", "ctrl+s", "Save the evaluation's per-row predictions (CSV)"),
+    (Cmd::CmpBack, Ctx::Compare, "back", "f3", "Back to the chat"),
+    (Cmd::VarPrev, Ctx::CompareEdit, "previous", "up k", "Previous field"),
+    (Cmd::VarNext, Ctx::CompareEdit, "next", "down j tab", "Next field"),
+    (Cmd::VarDec, Ctx::CompareEdit, "decrease", "left h -", "Previous value"),
+    (Cmd::VarInc, Ctx::CompareEdit, "increase", "right l +", "Next value"),
+    (Cmd::VarClose, Ctx::CompareEdit, "close", "esc enter", "Close (changes apply at once)"),
 ];
 
 /// A key with its modifiers, normalized so that config text and terminal events compare equal.

@@ -12,6 +12,8 @@
 
 pub mod action;
 pub mod app;
+pub mod compare;
+pub mod compare_run;
 pub mod conversation;
 pub mod effect;
 pub mod highlight;

@@ -193,6 +193,17 @@ impl Runner {
                     let _ = tx.send(Internal::Action(Action::ModelsFound(found)));
                 });
             }
+            Effect::Compare(job) => {
+                let tx = self.internal_tx.clone();
+                super::compare_run::execute(
+                    job,
+                    self.engine.clone(),
+                    app.model.clone(),
+                    move |a| {
+                        let _ = tx.send(Internal::Action(a));
+                    },
+                );
+            }
             Effect::Copy(text) => {
                 // OSC 52: the terminal (or tmux with set-clipboard on) puts it on the clipboard.
                 let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
@@ -258,8 +269,7 @@ impl Runner {
                     self.gens.insert(gen, id);
                 }
             }
-            // The compare screen takes this over; until it exists no key sends it.
-            Effect::OpenCompare(_) => {}
+            Effect::OpenCompare(req) => self.apply(app, Action::OpenCompare(Box::new(req))),
             Effect::Session(op) => self.session(op, app),
             Effect::Replay(ctl) => self.replay(ctl, app),
         }

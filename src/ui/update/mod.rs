@@ -3,6 +3,8 @@
 
 pub mod autosave;
 mod chat;
+mod compare;
+mod compare_overlay;
 mod dialogs;
 mod engine;
 mod replay;
@@ -42,7 +44,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Paste(text) if app.screen == Screen::Templates && app.modals.is_empty() => {
             templates::paste(app, &clean_paste(&text), &mut fx)
         }
+        Action::Paste(text) if app.screen == Screen::Compare && app.modals.is_empty() => {
+            compare::paste(app, &clean_paste(&text))
+        }
         Action::Paste(text) => dialogs::paste(app, &clean_paste(&text)),
+        Action::Compare(m) => compare::msg(app, m),
+        Action::OpenCompare(req) => compare::open_with(app, *req),
         Action::Resize(..) => {}
         Action::EngineStarted(r) => engine::started(app, r, &mut fx),
         Action::Engine { tag, kind } => {
@@ -112,7 +119,7 @@ fn scroll_target(app: &mut App, delta: isize) {
     }
 }
 
-fn interrupt(app: &mut App, fx: &mut Vec<Effect>) {
+pub(super) fn interrupt(app: &mut App, fx: &mut Vec<Effect>) {
     if let Some(g) = app.generation {
         fx.push(Effect::Cancel { gen: g.gen });
     } else if matches!(
@@ -158,6 +165,9 @@ fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     }
     if matches!(app.screen, Screen::Sessions | Screen::Replay) {
         return sessions::on_key(app, k, fx);
+    }
+    if app.screen == Screen::Compare {
+        return compare::key(app, k, fx);
     }
     match app.focus {
         Focus::Input => {
@@ -209,6 +219,7 @@ fn global(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
         }),
         Cmd::Templates => templates::open(app, fx),
         Cmd::Sessions => sessions::open_browser(app, fx),
+        Cmd::CompareOpen => compare::open(app),
         other => chat::command(app, other, fx),
     }
 }

@@ -175,7 +175,7 @@ pub fn compare(app: &mut App, fx: &mut Vec<Effect>) {
 mod tests {
     use super::*;
     use crate::ui::app::Setup;
-    use crate::ui::keymap::{Ctx, Keymap};
+    use crate::ui::keymap::Keymap;
     use crate::ui::templates::Reloaded;
 
     fn app_on(template: &str, text: &str) -> App {
@@ -233,11 +233,30 @@ mod tests {
     }
 
     #[test]
-    fn compare_hook_is_not_bound_to_a_key_yet() {
+    fn compare_hook_opens_the_compare_view_on_the_template_and_input() {
         let km = Keymap::default();
-        for ctx in Ctx::ALL {
-            assert!(km.help(ctx).iter().all(|r| !r.name.contains("compare")));
-        }
-        assert_eq!(km.hint(Cmd::TplCompare), "(unbound)");
+        assert_eq!(km.hint(Cmd::TplCompare), "c");
+        let mut app = app_on("sentiment", "What a lovely film");
+        app.templates.shots = 2;
+        let mut fx = Vec::new();
+        super::super::templates::command(&mut app, Cmd::TplCompare, &mut fx);
+        let Some(Effect::OpenCompare(req)) = fx.pop() else {
+            panic!("no hand-over")
+        };
+        crate::ui::update::update(
+            &mut app,
+            crate::ui::action::Action::OpenCompare(Box::new(req)),
+        );
+        assert_eq!(app.screen, crate::ui::app::Screen::Compare);
+        let st = app.compare.as_ref().unwrap();
+        assert_eq!(st.template.as_ref().unwrap().name, "sentiment");
+        assert_eq!(st.input, "What a lovely film");
+        assert!(st.overlay.is_none());
+        // Zero-, one- and the template's k-shot, plus the browser's 2 shots.
+        let shots: Vec<usize> = st.columns.iter().map(|c| c.spec.shots).collect();
+        assert!(
+            shots.starts_with(&[0, 1]) && shots.contains(&2),
+            "{shots:?}"
+        );
     }
 }

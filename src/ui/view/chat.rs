@@ -82,6 +82,7 @@ fn welcome(app: &App, frame: &mut Frame, area: Rect) {
         hint(Cmd::Templates, "prompt templates"),
         hint(Cmd::NewChat, "new conversation"),
         hint(Cmd::Sessions, "saved sessions"),
+        hint(Cmd::CompareOpen, "compare prompt variants"),
         hint(Cmd::Quit, "quit"),
     ];
     let top = area.height.saturating_sub(lines.len() as u16) / 3;

@@ -16,6 +16,7 @@ pub fn render(app: &App, frame: &mut Frame, ctx: Option<Ctx>, scroll: u16) {
         Some(Ctx::Templates | Ctx::TemplateVars) => {
             vec![Ctx::Templates, Ctx::TemplateVars, Ctx::Help]
         }
+        Some(Ctx::Compare) => vec![Ctx::Compare, Ctx::CompareEdit, Ctx::Help],
         Some(c) => vec![c, Ctx::Help],
         None => vec![
             Ctx::Global,

@@ -2,6 +2,8 @@
 //! remembering the transcript's size for scrolling. Each screen part is its own module.
 
 mod chat;
+mod compare;
+mod compare_eval;
 mod dialogs;
 mod help;
 mod models;
@@ -117,6 +119,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Screen::Templates => templates::render(app, frame, area),
         Screen::Sessions => sessions::render(app, frame, area),
         Screen::Replay => replay::render(app, frame, area),
+        Screen::Compare => compare::render(app, frame, area),
     }
     for m in &app.modals {
         match m {

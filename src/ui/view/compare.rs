@@ -1,0 +1,258 @@
+//! The compare view: a header naming the template, one column per variant (label bars with the
+//! predicted label, the streamed answer, a footer of figures), the input line and key hints.
+//! The evaluation pane and the view's overlays are in `compare_eval`.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::compare_eval;
+use crate::ui::app::{App, Level};
+use crate::ui::compare::{Column, CompareState};
+use crate::ui::keymap::Cmd;
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let Some(st) = app.compare.as_ref() else {
+        return;
+    };
+    let th = &app.theme;
+    let [head, shown, body, note, input, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(u16::from(st.error.is_some() || !app.notices.is_empty())),
+        Constraint::Length(3),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let title = match &st.template {
+        Some(t) => format!(
+            " Compare · {} ({}, {} examples) · {}",
+            t.name,
+            t.task.as_str(),
+            t.examples.len(),
+            app.model_name()
+        ),
+        None => " Compare · pick a template".into(),
+    };
+    frame.render_widget(
+        Paragraph::new(title).style(
+            Style::default()
+                .fg(th.status_fg)
+                .bg(th.status_bg)
+                .add_modifier(Modifier::BOLD),
+        ),
+        head,
+    );
+    let shown_text = match &st.shown_input {
+        Some(s) => Line::from(vec![
+            Span::styled(" input: ", Style::default().fg(th.dim)),
+            Span::raw(s.replace('\n', " ")),
+        ]),
+        None => Line::styled(" no input run yet", Style::default().fg(th.dim)),
+    };
+    frame.render_widget(Paragraph::new(shown_text), shown);
+    if st.show_eval {
+        compare_eval::pane(app, st, frame, body);
+    } else {
+        columns(app, st, frame, body);
+    }
+    // The view's own error first, else the app's latest notice ("saved predictions to …").
+    let shown_note = match (&st.error, app.notices.last()) {
+        (Some(e), _) => Some((e.as_str(), th.error)),
+        (None, Some(n)) => Some((
+            n.text.as_str(),
+            match n.level {
+                Level::Info => th.success,
+                Level::Warn => th.warning,
+                Level::Error => th.error,
+            },
+        )),
+        (None, None) => None,
+    };
+    if let Some((text, color)) = shown_note {
+        frame.render_widget(Paragraph::new(text).style(Style::default().fg(color)), note);
+    }
+    input_line(app, st, frame, input);
+    let k = &app.keymap;
+    let text = format!(
+        " {} run · {} stop · {} column · {} edit variant · {} prompt · {} evaluate · {} all keys",
+        k.hint(Cmd::CmpRun),
+        k.hint(Cmd::CmpStop),
+        k.hint(Cmd::CmpNextColumn),
+        k.hint(Cmd::CmpEdit),
+        k.hint(Cmd::CmpPrompt),
+        k.hint(Cmd::CmpEval),
+        k.hint(Cmd::Help),
+    );
+    frame.render_widget(
+        Paragraph::new(text).style(Style::default().fg(th.dim)),
+        hints,
+    );
+    compare_eval::overlay(app, st, frame);
+}
+
+fn input_line(app: &App, st: &CompareState, frame: &mut Frame, area: Rect) {
+    let th = &app.theme;
+    let var = st
+        .template
+        .as_ref()
+        .and_then(|t| t.variable_names().first().map(|s| s.to_string()))
+        .unwrap_or_else(|| "input".into());
+    let title = format!(
+        " {var} · {} history ({}) ",
+        app.keymap.hint(Cmd::CmpHistoryPrev),
+        st.history.len()
+    );
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(Style::default().fg(th.border_focused))
+        .title(title);
+    let line = if st.input.is_empty() {
+        Line::from(vec![
+            Span::styled(" ", Style::default().add_modifier(Modifier::REVERSED)),
+            Span::styled(
+                " Type an input and press enter to run every variant",
+                Style::default().fg(th.dim),
+            ),
+        ])
+    } else {
+        // The end of a long input stays visible.
+        let inner_w = area.width.saturating_sub(3) as usize;
+        let chars: Vec<char> = st.input.chars().collect();
+        let start = chars.len().saturating_sub(inner_w);
+        let shown: String = chars[start..].iter().collect();
+        Line::from(vec![
+            Span::raw(shown),
+            Span::styled(" ", Style::default().add_modifier(Modifier::REVERSED)),
+        ])
+    };
+    frame.render_widget(Paragraph::new(line).block(block), area);
+}
+
+fn columns(app: &App, st: &CompareState, frame: &mut Frame, area: Rect) {
+    if st.columns.is_empty() {
+        return;
+    }
+    let n = st.columns.len() as u32;
+    let areas = Layout::horizontal(vec![Constraint::Ratio(1, n); n as usize]).split(area);
+    for (i, (c, r)) in st.columns.iter().zip(areas.iter()).enumerate() {
+        column(app, st, c, i == st.selected, frame, *r);
+    }
+}
+
+fn pct_bar(p: f64, width: usize) -> String {
+    let filled = ((p.clamp(0.0, 1.0) * width as f64).round() as usize).min(width);
+    format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
+}
+
+fn column(app: &App, st: &CompareState, c: &Column, selected: bool, frame: &mut Frame, area: Rect) {
+    let th = &app.theme;
+    let border = if selected {
+        th.border_focused
+    } else {
+        th.border
+    };
+    let mut title = format!(" {} ", c.title());
+    if c.running {
+        title.push_str("◌ ");
+    }
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(Style::default().fg(border))
+        .title(Span::styled(
+            title,
+            Style::default().fg(th.heading).add_modifier(Modifier::BOLD),
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let classify = st.template.as_ref().is_some_and(|t| !t.labels.is_empty());
+    let n_labels = st.template.as_ref().map(|t| t.labels.len()).unwrap_or(0);
+    let label_h = if classify { n_labels as u16 + 2 } else { 0 };
+    let [labels, text, footer] = Layout::vertical([
+        Constraint::Length(label_h),
+        Constraint::Min(0),
+        Constraint::Length(3),
+    ])
+    .areas(inner);
+    if classify {
+        label_bars(app, st, c, frame, labels);
+    }
+    let body: Line = if let Some(e) = &c.error {
+        Line::styled(format!("✖ {e}"), Style::default().fg(th.error))
+    } else if c.text.is_empty() && c.running {
+        Line::styled("…", Style::default().fg(th.dim))
+    } else {
+        Line::raw(c.text.trim_start().to_string())
+    };
+    let mut lines = vec![body];
+    if c.error.is_some() && !c.text.is_empty() {
+        lines.push(Line::raw(c.text.clone()));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
+    let dim = Style::default().fg(th.dim);
+    let f = match &c.stats {
+        Some(s) => vec![
+            Line::styled(
+                format!(
+                    "prompt {} tok · gen {} tok",
+                    s.prompt_tokens, s.generated_tokens
+                ),
+                dim,
+            ),
+            Line::styled(
+                format!("ttft {:.0} ms · {:.1} tok/s", s.ttft_ms, s.gen_tps),
+                dim,
+            ),
+            Line::styled(format!("mean logprob {:.3}", s.mean_logprob), dim),
+        ],
+        None => vec![Line::styled("–", dim)],
+    };
+    frame.render_widget(Paragraph::new(f), footer);
+}
+
+fn label_bars(app: &App, st: &CompareState, c: &Column, frame: &mut Frame, area: Rect) {
+    let th = &app.theme;
+    let Some(t) = &st.template else { return };
+    let name_w = t
+        .labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0);
+    let bar_w = (area.width as usize)
+        .saturating_sub(name_w + 7)
+        .clamp(1, 30);
+    let mut lines = Vec::new();
+    for label in &t.labels {
+        let p = c
+            .labels
+            .as_ref()
+            .and_then(|ls| ls.iter().find(|l| &l.label == label))
+            .map(|l| l.prob);
+        let top = c.predicted() == Some(label.as_str());
+        let color = if top { th.accent } else { th.dim };
+        lines.push(Line::from(vec![
+            Span::raw(format!("{label:<name_w$} ")),
+            Span::styled(pct_bar(p.unwrap_or(0.0), bar_w), Style::default().fg(color)),
+            Span::raw(match p {
+                Some(p) => format!(" {:>3.0}%", p * 100.0),
+                None => "    ".into(),
+            }),
+        ]));
+    }
+    let predicted = match c.predicted() {
+        Some(l) => Line::from(vec![
+            Span::styled("→ ", Style::default().fg(th.accent)),
+            Span::styled(
+                l.to_string(),
+                Style::default().fg(th.accent).add_modifier(Modifier::BOLD),
+            ),
+        ]),
+        None => Line::styled("→ (not scored yet)", Style::default().fg(th.dim)),
+    };
+    lines.push(predicted);
+    frame.render_widget(Paragraph::new(lines), area);
+}

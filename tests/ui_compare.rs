@@ -1,0 +1,490 @@
+//! The compare view driven by scripted worker messages (the fake engine of the UI tests):
+//! streaming columns with label bars, a failure isolated in its column, Esc stopping all, the
+//! input history, the prompt overlay and the evaluation bar chart.
+
+mod support;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyModifiers};
+use howdah::compare::{
+    CompareEvent, Confusion, EvalData, EvalResult, LabelProb, Method, VariantEval,
+};
+use howdah::engine::{DoneStats, Prompt, StopReason, TokenEvent};
+use howdah::prompt::{Mode, Rendered, Selection};
+use howdah::ui::action::Action;
+use howdah::ui::app::Screen;
+use howdah::ui::compare::{CompareJob, CompareMsg, Overlay};
+use howdah::ui::effect::Effect;
+use support::Harness;
+
+/// A harness on the compare view with the built-in `sentiment` template picked.
+fn compare_view(w: u16, h: u16) -> Harness {
+    // Built-in templates only: a user's prompts folder must not change what the test sees.
+    let cfg = tempfile::tempdir().unwrap();
+    std::env::set_var("HOWDAH_CONFIG_DIR", cfg.path());
+    let mut h = Harness::new(w, h);
+    h.key(KeyCode::F(3), KeyModifiers::NONE);
+    assert_eq!(h.app.screen, Screen::Compare);
+    let idx = match &h.app.compare.as_ref().unwrap().overlay {
+        Some(Overlay::Templates { templates, .. }) => templates
+            .iter()
+            .position(|t| t.name == "sentiment")
+            .expect("the built-in sentiment template is listed"),
+        other => panic!("the template picker should be open, got {other:?}"),
+    };
+    for _ in 0..idx {
+        h.key(KeyCode::Down, KeyModifiers::NONE);
+    }
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    h
+}
+
+/// Types `input`, presses enter and returns the run number of the job the view asked for.
+fn run(h: &mut Harness, input: &str) -> u64 {
+    h.type_str(input);
+    h.effects.clear();
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    h.effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Compare(CompareJob::Run { run, vars, .. }) => {
+                assert_eq!(vars.get("text").map(String::as_str), Some(input));
+                Some(*run)
+            }
+            _ => None,
+        })
+        .expect("enter should start a run")
+}
+
+fn ev(h: &mut Harness, run: u64, event: CompareEvent) {
+    h.act(Action::Compare(CompareMsg::Event { run, event }));
+}
+
+fn token(h: &mut Harness, run: u64, variant: usize, text: &str) {
+    ev(
+        h,
+        run,
+        CompareEvent::Token {
+            variant,
+            token: TokenEvent {
+                seq: variant,
+                token_id: 7,
+                text: text.into(),
+                piece: text.into(),
+                logprob: -0.1,
+                top: vec![],
+            },
+        },
+    );
+}
+
+fn done(h: &mut Harness, run: u64, variant: usize, text: &str) {
+    ev(
+        h,
+        run,
+        CompareEvent::Done {
+            variant,
+            stats: DoneStats {
+                seq: variant,
+                stop: StopReason::Eos,
+                text: text.into(),
+                prompt_tokens: 40 + 30 * variant as u32,
+                prompt_tokens_decoded: 40,
+                generated_tokens: 2,
+                ttft_ms: 120.0,
+                prompt_tps: 800.0,
+                gen_tps: 45.5,
+                mean_logprob: -0.25,
+                dropped_messages: 0,
+                context_used: 100,
+            },
+        },
+    );
+}
+
+fn scored(h: &mut Harness, run: u64, variant: usize, positive: f64) {
+    let mut labels = vec![
+        LabelProb {
+            label: "positive".into(),
+            prob: positive,
+            logprob: positive.ln(),
+        },
+        LabelProb {
+            label: "negative".into(),
+            prob: 1.0 - positive,
+            logprob: (1.0 - positive).ln(),
+        },
+    ];
+    labels.sort_by(|a, b| b.prob.total_cmp(&a.prob));
+    ev(h, run, CompareEvent::Scored { variant, labels });
+}
+
+#[test]
+fn columns_stream_with_label_bars_and_a_failure_stays_in_its_column() {
+    let mut h = compare_view(120, 26);
+    let st = h.app.compare.as_ref().unwrap();
+    let names: Vec<String> = st.columns.iter().map(|c| c.spec.name()).collect();
+    assert_eq!(names, ["0-shot", "1-shot balanced", "4-shot balanced"]);
+    let r = run(&mut h, "An absolute joy from start to finish");
+    scored(&mut h, r, 0, 0.55);
+    scored(&mut h, r, 1, 0.30);
+    scored(&mut h, r, 2, 0.91);
+    token(&mut h, r, 0, " positive");
+    token(&mut h, r, 2, " positive");
+    done(&mut h, r, 2, " positive");
+    ev(
+        &mut h,
+        r,
+        CompareEvent::Failed {
+            variant: 1,
+            error: "the prompt (2100 tokens) does not fit the context (2048)".into(),
+        },
+    );
+    h.draw();
+    insta::assert_snapshot!("compare_streaming", h.screen());
+    let st = h.app.compare.as_ref().unwrap();
+    assert!(st.columns[0].running, "variant 0 still streams");
+    assert!(st.columns[1].error.is_some() && !st.columns[1].running);
+    assert!(st.columns[2].stats.is_some() && st.columns[2].error.is_none());
+    // The others go on after the failure.
+    done(&mut h, r, 0, " positive");
+    h.act(Action::Compare(CompareMsg::Finished {
+        run: r,
+        error: None,
+    }));
+    let st = h.app.compare.as_ref().unwrap();
+    assert!(!st.running());
+    assert_eq!(st.columns[0].text, " positive");
+    assert!(st.columns[0].stats.is_some());
+    assert!(st.columns[1]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("2100 tokens"));
+    assert_eq!(st.columns[2].predicted(), Some("positive"));
+}
+
+#[test]
+fn esc_stops_all_then_leaves_and_old_runs_are_ignored() {
+    let mut h = compare_view(100, 24);
+    let r = run(&mut h, "meh");
+    token(&mut h, r, 0, " neg");
+    h.effects.clear();
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    let flag = match h.effects.as_slice() {
+        [Effect::Compare(CompareJob::Stop(flag))] => flag.clone(),
+        other => panic!("esc should stop the run, got {other:?}"),
+    };
+    // The view's own flag is the one the worker watches.
+    assert_eq!(Some(&flag), h.app.compare.as_ref().unwrap().cancel.as_ref());
+    assert_eq!(
+        h.app.screen,
+        Screen::Compare,
+        "esc while running only stops"
+    );
+    // The worker ends: variant 0 with its partial text, the others never started.
+    ev(
+        &mut h,
+        r,
+        CompareEvent::Done {
+            variant: 0,
+            stats: DoneStats {
+                seq: 0,
+                stop: StopReason::Cancelled,
+                text: " neg".into(),
+                prompt_tokens: 10,
+                prompt_tokens_decoded: 10,
+                generated_tokens: 1,
+                ttft_ms: 5.0,
+                prompt_tps: 1.0,
+                gen_tps: 1.0,
+                mean_logprob: -1.0,
+                dropped_messages: 0,
+                context_used: 11,
+            },
+        },
+    );
+    h.act(Action::Compare(CompareMsg::Finished {
+        run: r,
+        error: None,
+    }));
+    let st = h.app.compare.as_ref().unwrap();
+    assert!(!st.running());
+    assert_eq!(st.columns[0].text, " neg");
+    assert_eq!(st.columns[1].error.as_deref(), Some("stopped"));
+    // A second run; late tokens of the first one change nothing.
+    let r2 = run(&mut h, "great");
+    assert!(r2 > r);
+    token(&mut h, r, 1, "LATE");
+    assert_eq!(h.app.compare.as_ref().unwrap().columns[1].text, "");
+    h.act(Action::Compare(CompareMsg::Finished {
+        run: r2,
+        error: None,
+    }));
+    // Idle: esc goes back to the chat, and f3 comes back to the same view.
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(h.app.screen, Screen::Chat);
+    h.key(KeyCode::F(3), KeyModifiers::NONE);
+    assert_eq!(h.app.screen, Screen::Compare);
+    assert_eq!(h.app.compare.as_ref().unwrap().history.len(), 2);
+}
+
+#[test]
+fn history_recalls_inputs_with_up_and_down() {
+    let mut h = compare_view(100, 24);
+    for input in ["first review", "second review"] {
+        let r = run(&mut h, input);
+        h.act(Action::Compare(CompareMsg::Finished {
+            run: r,
+            error: None,
+        }));
+    }
+    let input = |h: &Harness| h.app.compare.as_ref().unwrap().input.clone();
+    assert_eq!(input(&h), "");
+    h.key(KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(input(&h), "second review");
+    h.key(KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(input(&h), "first review");
+    h.key(KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(input(&h), "first review", "stays at the oldest");
+    h.key(KeyCode::Down, KeyModifiers::NONE);
+    assert_eq!(input(&h), "second review");
+    h.key(KeyCode::Down, KeyModifiers::NONE);
+    assert_eq!(input(&h), "", "past the newest: an empty input");
+    // Running the recalled input again does not duplicate it.
+    h.key(KeyCode::Up, KeyModifiers::NONE);
+    h.effects.clear();
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(h.app.compare.as_ref().unwrap().history.len(), 2);
+}
+
+#[test]
+fn variants_are_edited_added_removed_and_the_prompt_overlay_shows_what_was_sent() {
+    let mut h = compare_view(100, 24);
+    // Edit column 1: one more shot, next selection, completion mode.
+    h.key(KeyCode::Tab, KeyModifiers::NONE);
+    h.ctrl('e');
+    h.key(KeyCode::Right, KeyModifiers::NONE); // shots 1 -> 2
+    h.key(KeyCode::Down, KeyModifiers::NONE);
+    h.key(KeyCode::Right, KeyModifiers::NONE); // balanced -> similar
+    h.key(KeyCode::Down, KeyModifiers::NONE);
+    h.key(KeyCode::Down, KeyModifiers::NONE);
+    h.key(KeyCode::Right, KeyModifiers::NONE); // chat -> completion
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    let st = h.app.compare.as_ref().unwrap();
+    let c = &st.columns[1].spec;
+    assert_eq!(
+        (c.shots, c.selection, c.mode),
+        (2, Selection::Similar, Mode::Completion)
+    );
+    // Add a fourth (a copy, opened in the editor), then no fifth.
+    h.ctrl('a');
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(h.app.compare.as_ref().unwrap().columns.len(), 4);
+    h.ctrl('a');
+    let st = h.app.compare.as_ref().unwrap();
+    assert_eq!(st.columns.len(), 4);
+    assert!(st.error.as_deref().unwrap().contains("at most 4"));
+    h.ctrl('d');
+    assert_eq!(h.app.compare.as_ref().unwrap().columns.len(), 3);
+    // The prompt overlay shows the rendered prompt of the selected column.
+    let r = run(&mut h, "fine");
+    h.act(Action::Compare(CompareMsg::Event {
+        run: r,
+        event: CompareEvent::Rendered {
+            variant: 0,
+            rendered: Rendered {
+                prompt: Prompt::Raw("Classify the sentiment.\n\nReview: fine\nSentiment:".into()),
+                mode: Mode::Completion,
+                examples: vec![],
+                sections: Default::default(),
+            },
+        },
+    }));
+    assert_eq!(h.app.compare.as_ref().unwrap().selected, 2);
+    h.key(KeyCode::Tab, KeyModifiers::NONE); // wraps to column 0 of 3
+    h.ctrl('p');
+    let screen = h.screen();
+    assert!(screen.contains("Prompt sent by 0-shot"), "{screen}");
+    assert!(screen.contains("Review: fine"), "{screen}");
+}
+
+fn variant_eval(name: &str, shots: usize, acc: f64, rps: f64, f1: f64) -> VariantEval {
+    VariantEval {
+        name: name.into(),
+        method: Method::Score,
+        shots,
+        selection: Some(Selection::Balanced),
+        mode: Some(Mode::Completion),
+        seed: 0,
+        rows: 120,
+        correct: (acc * 120.0) as usize,
+        errors: 0,
+        accuracy: acc,
+        macro_f1: f1,
+        confusion: Confusion::new(2),
+        mean_true_prob: Some(0.6),
+        rows_per_sec: rps,
+        elapsed_s: 120.0 / rps,
+        mean_prompt_tokens: Some(60.0),
+        tokens_decoded: 1000,
+        error: None,
+        predictions: vec![],
+    }
+}
+
+#[test]
+fn evaluation_shows_progress_then_accuracy_bars_and_saves_predictions() {
+    let mut h = compare_view(100, 30);
+    h.ctrl('l');
+    h.type_str("tests/data/sentiment/reviews.csv");
+    h.effects.clear();
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    let (r, path) = h
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Compare(CompareJob::Eval {
+                run,
+                path,
+                variants,
+                ..
+            }) => {
+                assert_eq!(variants.len(), 3);
+                Some((*run, path.clone()))
+            }
+            _ => None,
+        })
+        .expect("enter should start an evaluation");
+    assert_eq!(path, PathBuf::from("tests/data/sentiment/reviews.csv"));
+    h.act(Action::Compare(CompareMsg::EvalProgress {
+        run: r,
+        progress: howdah::compare::EvalProgress {
+            variant: 1,
+            variants: 3,
+            done: 60,
+            total: 120,
+            correct: 50,
+        },
+    }));
+    let screen = h.screen();
+    assert!(
+        screen.contains("variant 2/3 · row 60/120 · 50 correct"),
+        "{screen}"
+    );
+    let result = EvalResult {
+        template: "sentiment".into(),
+        method: Method::Score,
+        labels: vec!["positive".into(), "negative".into()],
+        reuse_cache: true,
+        total_rows: 120,
+        skipped: vec![],
+        variants: vec![
+            variant_eval("0-shot", 0, 0.6, 41.0, 0.52),
+            variant_eval("1-shot balanced", 1, 0.7, 35.5, 0.69),
+            variant_eval("4-shot balanced", 4, 0.85, 30.2, 0.849),
+        ],
+        cancelled: false,
+    };
+    let data = EvalData {
+        labels: result.labels.clone(),
+        rows: vec![],
+        skipped: vec![],
+    };
+    h.act(Action::Compare(CompareMsg::EvalDone {
+        run: r,
+        result: Ok((Arc::new(result), Arc::new(data))),
+    }));
+    insta::assert_snapshot!("compare_eval_chart", h.screen());
+    // ctrl+s asks for a file name and hands the results to the writer.
+    h.ctrl('s');
+    h.effects.clear();
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    match h.effects.as_slice() {
+        [Effect::Compare(CompareJob::SavePredictions { path, result, .. })] => {
+            assert_eq!(path, &PathBuf::from("predictions-sentiment.csv"));
+            assert_eq!(result.variants.len(), 3);
+        }
+        other => panic!("expected a save, got {other:?}"),
+    }
+    h.act(Action::Saved(Ok(
+        "predictions to predictions-sentiment.csv".into(),
+    )));
+    let screen = h.screen();
+    assert!(
+        screen.contains("saved predictions to predictions-sentiment.csv"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn any_size_renders_without_panic() {
+    let mut h = compare_view(120, 30);
+    let r = run(&mut h, "fine");
+    scored(&mut h, r, 0, 0.7);
+    token(&mut h, r, 0, " positive and a long tail of text");
+    for (w, ht) in [(1, 1), (5, 3), (20, 8), (40, 12), (200, 60)] {
+        h.term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, ht)).unwrap();
+        h.draw();
+        h.ctrl('e');
+        h.draw();
+        h.key(KeyCode::Esc, KeyModifiers::NONE);
+    }
+    h.key(KeyCode::Char('?'), KeyModifiers::NONE);
+    let screen = h.screen();
+    assert!(
+        screen.contains("Compare view") || screen.contains("compare"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn esc_cancels_an_evaluation_and_keeps_the_partial_figures() {
+    let mut h = compare_view(100, 30);
+    h.ctrl('l');
+    h.type_str("rows.csv");
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    let r = h.app.compare.as_ref().unwrap().run;
+    h.effects.clear();
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert!(
+        matches!(h.effects.as_slice(), [Effect::Compare(CompareJob::Stop(_))]),
+        "{:?}",
+        h.effects
+    );
+    assert_eq!(h.app.screen, Screen::Compare);
+    let mut partial = variant_eval("0-shot", 0, 0.5, 2.0, 0.33);
+    partial.rows = 6;
+    let result = EvalResult {
+        template: "sentiment".into(),
+        method: Method::Score,
+        labels: vec!["positive".into(), "negative".into()],
+        reuse_cache: true,
+        total_rows: 120,
+        skipped: vec![],
+        variants: vec![partial],
+        cancelled: true,
+    };
+    let data = EvalData {
+        labels: result.labels.clone(),
+        rows: vec![],
+        skipped: vec![],
+    };
+    h.act(Action::Compare(CompareMsg::EvalDone {
+        run: r,
+        result: Ok((Arc::new(result), Arc::new(data))),
+    }));
+    let screen = h.screen();
+    assert!(screen.contains("cancelled: partial results"), "{screen}");
+    assert!(screen.contains("0-shot                  50.0%"), "{screen}");
+    // Idle now: esc leaves the results for the columns, then the view.
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert!(!h.app.compare.as_ref().unwrap().show_eval);
+    h.key(KeyCode::F(2), KeyModifiers::NONE);
+    assert!(
+        h.app.compare.as_ref().unwrap().show_eval,
+        "f2 brings the results back"
+    );
+}
