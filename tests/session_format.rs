@@ -1,55 +1,18 @@
 //! Property test: any session survives encode → decode unchanged.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use howdah::engine::{EngineSettings, Prompt, Role, Sampling, StopReason};
+use howdah::engine::{Prompt, Role, Sampling};
 use howdah::session::{
-    decode, encode, Message, ModelRef, PromptMode, PromptSetup, ReplyRecord, ReplyStats, Run,
-    Session, SessionKind, Shot,
+    decode, encode, Message, PromptMode, PromptSetup, ReplyRecord, Run, Session, SessionKind, Shot,
 };
 use proptest::prelude::*;
 
-fn record(seed: u32) -> ReplyRecord {
-    ReplyRecord {
-        model: ModelRef {
-            file_name: "m.gguf".into(),
-            path: PathBuf::from("/models/m.gguf"),
-            size: 1234,
-            sha256: Some("ab".repeat(32)),
-            name: "M".into(),
-            architecture: "llama".into(),
-            quantization: "Q4_1".into(),
-        },
-        engine: EngineSettings {
-            threads: Some(2),
-            n_ctx: Some(4096),
-            n_batch: 512,
-            gpu_layers: 0,
-        },
-        sampling: Sampling {
-            seed,
-            ..Sampling::greedy()
-        },
-        mode: PromptMode::Chat,
-        setup: None,
-        prompt: None,
-        stats: ReplyStats {
-            stop: StopReason::Eos,
-            prompt_tokens: 10,
-            prompt_tokens_decoded: 10,
-            generated_tokens: 5,
-            ttft_ms: 12.5,
-            prompt_tps: 100.25,
-            gen_tps: 40.5,
-            mean_logprob: -0.5,
-            dropped_messages: 0,
-            context_used: 15,
-        },
-        build: "howdah 0.1.0".into(),
-    }
-}
+use common::reply_record as record;
 
 fn dyadic() -> impl Strategy<Value = f64> {
     (-100_000i32..100_000).prop_map(|x| f64::from(x) / 64.0)

@@ -1,55 +1,18 @@
 //! The session store without a model: crash safety, broken files,
 //! migration, permissions, search/rename/delete, and export/import.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use howdah::engine::{EngineSettings, Role, Sampling, StopReason};
+use howdah::engine::Role;
 use howdah::session::{
-    export, import, read_file, Message, ModelRef, PromptMode, ReplyRecord, ReplyStats, Session,
-    SessionError, SessionFile, SessionKind, Store,
+    export, import, read_file, Message, Session, SessionError, SessionFile, SessionKind, Store,
 };
 
-fn record(seed: u32) -> ReplyRecord {
-    ReplyRecord {
-        model: ModelRef {
-            file_name: "m.gguf".into(),
-            path: PathBuf::from("/models/m.gguf"),
-            size: 1234,
-            sha256: Some("ab".repeat(32)),
-            name: "M".into(),
-            architecture: "llama".into(),
-            quantization: "Q4_1".into(),
-        },
-        engine: EngineSettings {
-            threads: Some(2),
-            n_ctx: Some(4096),
-            n_batch: 512,
-            gpu_layers: 0,
-        },
-        sampling: Sampling {
-            seed,
-            ..Sampling::greedy()
-        },
-        mode: PromptMode::Chat,
-        setup: None,
-        prompt: None,
-        stats: ReplyStats {
-            stop: StopReason::Eos,
-            prompt_tokens: 10,
-            prompt_tokens_decoded: 10,
-            generated_tokens: 5,
-            ttft_ms: 12.5,
-            prompt_tps: 100.25,
-            gen_tps: 40.5,
-            mean_logprob: -0.5,
-            dropped_messages: 0,
-            context_used: 15,
-        },
-        build: "howdah 0.1.0".into(),
-    }
-}
+use common::reply_record as record;
 
 fn chat(user: &str, reply: &str) -> Session {
     let mut s = Session::new(SessionKind::Chat);

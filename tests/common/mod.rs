@@ -46,3 +46,44 @@ pub fn engine_with(path: PathBuf, n_ctx: Option<u32>) -> (Engine, ModelInfo) {
 pub fn engine(path: PathBuf) -> (Engine, ModelInfo) {
     engine_with(path, Some(2048))
 }
+
+/// A complete reply record with fixed figures, for session format and store tests.
+pub fn reply_record(seed: u32) -> howdah::session::ReplyRecord {
+    howdah::session::ReplyRecord {
+        model: howdah::session::ModelRef {
+            file_name: "m.gguf".into(),
+            path: std::path::PathBuf::from("/models/m.gguf"),
+            size: 1234,
+            sha256: Some("ab".repeat(32)),
+            name: "M".into(),
+            architecture: "llama".into(),
+            quantization: "Q4_1".into(),
+        },
+        engine: howdah::engine::EngineSettings {
+            threads: Some(2),
+            n_ctx: Some(4096),
+            n_batch: 512,
+            gpu_layers: 0,
+        },
+        sampling: howdah::engine::Sampling {
+            seed,
+            ..howdah::engine::Sampling::greedy()
+        },
+        mode: howdah::session::PromptMode::Chat,
+        setup: None,
+        prompt: None,
+        stats: howdah::session::ReplyStats {
+            stop: howdah::engine::StopReason::Eos,
+            prompt_tokens: 10,
+            prompt_tokens_decoded: 10,
+            generated_tokens: 5,
+            ttft_ms: 12.5,
+            prompt_tps: 100.25,
+            gen_tps: 40.5,
+            mean_logprob: -0.5,
+            dropped_messages: 0,
+            context_used: 15,
+        },
+        build: "howdah 0.1.0".into(),
+    }
+}
