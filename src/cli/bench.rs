@@ -43,8 +43,8 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     if a.json {
         let v = serde_json::json!({
             "pp": r.pp, "tg": r.tg, "tg_batched": r.tg_batched,
-            "settings": { "n_prompt": a.n_prompt, "n_gen": a.n_gen, "repetitions": params_reps(a),
-                          "variants": a.variants.max(1), "threads": info.threads,
+            "settings": { "n_prompt": a.n_prompt, "n_gen": a.n_gen, "repetitions": r.params.repetitions,
+                          "variants": r.params.variants, "threads": info.threads,
                           "n_ctx": info.n_ctx, "n_batch": info.n_batch, "gpu_layers": a.engine.gpu_layers },
             "model": info,
         });
@@ -75,8 +75,4 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         row(format!("tg{} x{} (aggregate)", a.n_gen, a.variants), b);
     }
     Ok(())
-}
-
-fn params_reps(a: &BenchArgs) -> u32 {
-    a.repetitions.max(1)
 }

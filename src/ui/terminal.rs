@@ -27,23 +27,7 @@ impl TerminalGuard {
         let terminal = ratatui::try_init()?;
         ACTIVE.store(true, Ordering::SeqCst);
         let guard = TerminalGuard { terminal };
-        let mut out = stdout();
-        execute!(out, EnableBracketedPaste)?;
-        if mouse {
-            execute!(out, EnableMouseCapture)?;
-            MOUSE.store(true, Ordering::SeqCst);
-        }
-        // Lets terminals that support it report shift+enter and a bare esc unambiguously.
-        if matches!(
-            crossterm::terminal::supports_keyboard_enhancement(),
-            Ok(true)
-        ) {
-            execute!(
-                out,
-                PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES)
-            )?;
-            KEYBOARD.store(true, Ordering::SeqCst);
-        }
+        enable_extras(mouse)?;
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             undo_extras();
@@ -92,12 +76,16 @@ pub fn suspend() -> std::io::Result<()> {
 /// Takes the terminal back after [`suspend`]: raw mode, alternate screen and the extras again.
 pub fn resume(mouse: bool) -> std::io::Result<()> {
     crossterm::terminal::enable_raw_mode()?;
+    execute!(stdout(), crossterm::terminal::EnterAlternateScreen)?;
+    enable_extras(mouse)
+}
+
+/// Bracketed paste, mouse capture (when asked for) and, where the terminal supports it, the
+/// keyboard protocol that reports shift+enter and a bare esc unambiguously. `undo_extras`
+/// turns off exactly what this turned on.
+fn enable_extras(mouse: bool) -> std::io::Result<()> {
     let mut out = stdout();
-    execute!(
-        out,
-        crossterm::terminal::EnterAlternateScreen,
-        EnableBracketedPaste
-    )?;
+    execute!(out, EnableBracketedPaste)?;
     if mouse {
         execute!(out, EnableMouseCapture)?;
         MOUSE.store(true, Ordering::SeqCst);
