@@ -3,7 +3,14 @@
 CARGO ?= cargo
 BIN := target/release/howdah
 
-.PHONY: run build test deps test-deps models default-model lint fmt bench clean-models
+# llama.cpp is built for this CPU's vector extensions (AVX-512/VNNI where present, never AMX):
+# see scripts/cpu-flags.sh. The marker records them in llama.cpp's CMake cache, where
+# scripts/llama-build-check.sh compares them before each build (HOWDAH_PORTABLE=1: baseline).
+CPU_FLAGS := $(shell sh scripts/cpu-flags.sh)
+$(foreach f,$(CPU_FLAGS),$(eval export $(f)))
+export GGML_HOWDAH_BUILD := $(strip make $(or $(CPU_FLAGS),portable))
+
+.PHONY: run build test deps test-deps models default-model lint fmt bench clean-models cpu-flags
 
 run: deps default-model build
 	$(BIN)
@@ -26,13 +33,18 @@ bench: deps default-model
 deps:
 	@command -v $(CARGO) >/dev/null || { echo "Rust is needed: install it with rustup (https://rustup.rs)"; exit 1; }
 	@scripts/install-deps.sh
+	@scripts/llama-build-check.sh "$(GGML_HOWDAH_BUILD)"
 
 test-deps:
 	@command -v $(CARGO) >/dev/null || { echo "Rust is needed: install it with rustup (https://rustup.rs)"; exit 1; }
 	@scripts/install-deps.sh --test
+	@scripts/llama-build-check.sh "$(GGML_HOWDAH_BUILD)"
 
 default-model:
 	@scripts/fetch-models.sh smollm2
 
 models:
 	@scripts/fetch-models.sh
+
+cpu-flags:
+	@echo "$(CPU_FLAGS)"
