@@ -13,7 +13,11 @@ fn cpu_flags(cpuinfo: &str, portable: bool) -> String {
         cmd.env("HOWDAH_PORTABLE", "1");
     }
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -30,10 +34,19 @@ const OLD: &str = "flags\t\t: fpu sse sse2 sse4_2\n";
 #[test]
 fn avx512_machines_get_it_and_never_amx() {
     let f = cpu_flags(SAPPHIRE, false);
-    for on in ["GGML_AVX2=ON", "GGML_AVX512=ON", "GGML_AVX512_VNNI=ON", "GGML_AVX_VNNI=ON"] {
+    for on in [
+        "GGML_AVX2=ON",
+        "GGML_AVX512=ON",
+        "GGML_AVX512_VNNI=ON",
+        "GGML_AVX_VNNI=ON",
+    ] {
         assert!(has(&f, on), "{on} missing in {f}");
     }
-    for off in ["GGML_AMX_TILE=OFF", "GGML_AMX_INT8=OFF", "GGML_AMX_BF16=OFF"] {
+    for off in [
+        "GGML_AMX_TILE=OFF",
+        "GGML_AMX_INT8=OFF",
+        "GGML_AMX_BF16=OFF",
+    ] {
         assert!(has(&f, off), "{off} missing in {f}");
     }
 }
@@ -42,7 +55,10 @@ fn avx512_machines_get_it_and_never_amx() {
 fn avx2_machines_keep_the_baseline_and_older_ones_drop_it() {
     let f = cpu_flags(HASWELL, false);
     assert!(has(&f, "GGML_AVX2=ON") && has(&f, "GGML_AVX512=OFF"), "{f}");
-    assert!(has(&f, "GGML_AVX512_VNNI=OFF") && has(&f, "GGML_AVX_VNNI=OFF"), "{f}");
+    assert!(
+        has(&f, "GGML_AVX512_VNNI=OFF") && has(&f, "GGML_AVX_VNNI=OFF"),
+        "{f}"
+    );
     // Without AVX2 the portable baseline would not run at all (SIGILL), so it is turned off.
     let f = cpu_flags(OLD, false);
     assert!(has(&f, "GGML_AVX=OFF") && has(&f, "GGML_AVX2=OFF"), "{f}");
@@ -72,7 +88,11 @@ fn check(cache: Option<&str>, want: &str) -> String {
         .env("CARGO", "echo")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 

@@ -142,6 +142,12 @@ fn bench_json_reports_rates() {
     assert!(v["tg_batched"]["mean"].as_f64().unwrap() > 0.0);
     assert_eq!(v["settings"]["threads"], 2);
     assert_eq!(v["model"]["file_name"], "SmolLM2-135M-Instruct.Q4_1.gguf");
+    // The build line says which SIMD paths llama.cpp was compiled for (AVX2 at least here).
+    let system = v["system_info"].as_str().unwrap();
+    assert!(
+        system.starts_with("CPU") && system.contains("AVX2 = 1"),
+        "{system}"
+    );
 }
 
 #[test]

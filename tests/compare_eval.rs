@@ -96,8 +96,12 @@ fn gemma_completion_scores_the_small_set_deterministically_with_and_without_reus
             assert_eq!(ve.rows, 12);
             assert_eq!(ve.errors, 0);
         }
-        // Measured: zero-shot calls 5 of the 6 negative rows positive; 4 balanced shots fix it.
-        assert_eq!(r.variants[0].confusion.matrix, vec![vec![6, 0], vec![5, 1]]);
+        // Measured: zero-shot calls most negative rows positive (5 of 6 with ggml's AVX2
+        // kernels, 4 of 6 with AVX-512: the exact split follows the build, see
+        // scripts/cpu-flags.sh); 4 balanced shots fix it on both.
+        let m0 = &r.variants[0].confusion.matrix;
+        assert_eq!(m0[0], vec![6, 0], "every positive row is right: {m0:?}");
+        assert!(m0[1][0] >= 4, "most negative rows called positive: {m0:?}");
         assert_eq!(r.variants[1].confusion.matrix, vec![vec![6, 0], vec![0, 6]]);
         assert!((r.variants[1].accuracy - 1.0).abs() < 1e-12);
     }
@@ -140,15 +144,26 @@ fn smollm_chat_scores_the_small_set_deterministically() {
         assert_eq!(predictions(&a, i), predictions(&b, i));
         assert_eq!(a.variants[i].mode, Some(Mode::Chat));
     }
-    assert_eq!(a.variants[0].confusion.matrix, EXPECTED_SMOL_0);
-    assert_eq!(a.variants[1].confusion.matrix, EXPECTED_SMOL_2);
+    // Measured with SmolLM2-135M-Instruct in chat mode: 11/12 zero-shot with ggml's AVX2
+    // kernels, 12/12 with AVX-512 (the build decides the borderline row); two examples as chat
+    // turns pull it towards `positive` (8/12 on both). A 135M chat model is no reliable few-shot
+    // learner, and this pins that down.
+    let (m0, m2) = (
+        &a.variants[0].confusion.matrix,
+        &a.variants[1].confusion.matrix,
+    );
+    assert!(a.variants[0].correct >= 11, "zero-shot {m0:?}");
+    assert_eq!(
+        m0[1],
+        vec![0, 6],
+        "zero-shot gets every negative row: {m0:?}"
+    );
+    assert_eq!(
+        *m2,
+        vec![vec![6, 0], vec![4, 2]],
+        "two shots pull towards positive"
+    );
 }
-
-// Measured with SmolLM2-135M-Instruct in chat mode: 11/12 zero-shot; two examples as chat turns
-// pull it towards `positive` (8/12). A 135M chat model is no reliable few-shot learner, and
-// this pins that down as exactly as the gemma figures.
-const EXPECTED_SMOL_0: [[u32; 2]; 2] = [[5, 1], [0, 6]];
-const EXPECTED_SMOL_2: [[u32; 2]; 2] = [[6, 0], [4, 2]];
 
 #[test]
 fn an_over_long_variant_fails_alone_and_the_others_complete() {

@@ -36,8 +36,12 @@ fn label_probabilities_sum_to_one_and_agree_with_generation() {
         r.candidates[2].token_logprobs.len() >= 2,
         "' a big city' is several tokens"
     );
+    // Generation decodes the 5 prompt tokens alone, scoring decodes them with the candidates in
+    // one larger batch, and llama.cpp's CPU kernels change with the batch shape (repacked
+    // 4-row GEMM against GEMV, tinyBLAS above a size): measured 0.04 apart with AVX-512. A
+    // wrong position or token would be off by whole units.
     assert!(
-        (first.logprob - r.candidates[0].logprob as f32).abs() < 1e-3,
+        (first.logprob - r.candidates[0].logprob as f32).abs() < 0.1,
         "{} vs {}",
         first.logprob,
         r.candidates[0].logprob
@@ -50,9 +54,19 @@ fn label_probabilities_sum_to_one_and_agree_with_generation() {
             .score(prompt.clone(), vec![c.candidate.clone()], false)
             .unwrap();
         // llama.cpp's CPU kernels switch with the batch size (here above 8 tokens), which moves
-        // log-probabilities by a few hundredths; within a kernel they agree to 1e-3.
+        // log-probabilities by a few hundredths; within a kernel they agree to 1e-3: the
+        // greedy token scored alone (6 tokens decoded) matches generation (5) that closely.
+        if c.candidate == first.piece {
+            let diff = (alone.candidates[0].logprob as f32 - first.logprob).abs();
+            assert!(
+                diff < 1e-3,
+                "{:?} vs {}",
+                alone.candidates[0],
+                first.logprob
+            );
+        }
         let tol = if c.token_logprobs.len() == 1 {
-            1e-3
+            0.1
         } else {
             0.15
         };

@@ -40,6 +40,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         variants: a.variants.max(1),
     };
     let r = engine.bench(params)?;
+    let system = crate::engine::system_info();
     if a.json {
         let v = serde_json::json!({
             "pp": r.pp, "tg": r.tg, "tg_batched": r.tg_batched,
@@ -47,6 +48,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
                           "variants": r.params.variants, "threads": info.threads,
                           "n_ctx": info.n_ctx, "n_batch": info.n_batch, "gpu_layers": a.engine.gpu_layers },
             "model": info,
+            "system_info": system,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
@@ -74,5 +76,10 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     if let Some(b) = &r.tg_batched {
         row(format!("tg{} x{} (aggregate)", a.n_gen, a.variants), b);
     }
+    // As llama-bench's build line: the SIMD paths decide these figures, so say which were built.
+    println!(
+        "\nllama.cpp: {}",
+        crate::engine::enabled_features(&system).join(" ")
+    );
     Ok(())
 }

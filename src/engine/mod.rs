@@ -12,6 +12,7 @@ mod render;
 pub mod sampling;
 mod score;
 mod stop;
+mod sysinfo;
 pub mod types;
 mod worker;
 
@@ -22,6 +23,7 @@ use std::thread::JoinHandle;
 
 pub use error::EngineError;
 pub use sampling::Sampling;
+pub use sysinfo::{enabled_features, system_info};
 pub use types::*;
 
 /// Where a request's events go. Implemented for std and tokio channels so the CLI, the tests

@@ -57,7 +57,9 @@ fn backend() -> Result<&'static LlamaBackend, EngineError> {
         .get_or_init(|| {
             // llama.cpp's own logging goes to tracing (so to the log file), never to the screen.
             llama_cpp_2::send_logs_to_tracing(llama_cpp_2::LogOptions::default());
-            LlamaBackend::init().map_err(|e| e.to_string())
+            let backend = LlamaBackend::init().map_err(|e| e.to_string());
+            tracing::info!(system = %super::system_info(), "llama.cpp backend started");
+            backend
         })
         .as_ref()
         .map_err(|e| EngineError::Backend(format!("cannot start llama.cpp: {e}")))
