@@ -4,10 +4,11 @@
 #
 # Why: llama-cpp-sys-2 builds llama.cpp with GGML_NATIVE=OFF, which leaves ggml at its portable
 # x86-64 baseline (AVX2/FMA/F16C). On a CPU with AVX-512 and VNNI that baseline costs a lot:
-# measured on a 2-core Xeon, SmolLM2 prompt processing 292 -> 342 t/s, Gemma 3 270M 386 -> 655
-# t/s, and three sequences decoded together 1.45x -> 1.65x (SmolLM2) and 1.40x -> 1.96x (Gemma)
-# one sequence's rate. Quantized dot products are the part of a decode step that grows with the
-# number of sequences, and VNNI makes them cheaper.
+# measured on a 2-core Xeon (raw llama.cpp, together with the -O3 Release build type that
+# .cargo/config.toml asks for), SmolLM2 prompt processing 292 -> 342 t/s, Gemma 3 270M 386 ->
+# 655 t/s, and three sequences decoded together 1.45x -> 1.65x (SmolLM2) and 1.40x -> 1.96x
+# (Gemma) one sequence's rate. Quantized dot products are the part of a decode step that grows
+# with the number of sequences, and VNNI makes them cheaper.
 #
 # AMX is never turned on: its code path crashed on machines of this kind (the tiles are not
 # always granted inside virtual machines). The same reason rules out GGML_NATIVE, which would
