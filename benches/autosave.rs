@@ -65,6 +65,7 @@ fn bench(c: &mut Criterion) {
         piece: " word".into(),
         logprob: -0.1,
         top: vec![],
+        context_used: 30,
     };
     c.bench_function("streamed token with autosave, 2000 saved messages", |b| {
         b.iter(|| {

@@ -198,6 +198,9 @@ fn token_events_carry_probabilities() {
     assert!((first.top[0].prob.ln() - first.logprob).abs() < 1e-3);
     let sum: f32 = first.top.iter().map(|a| a.prob).sum();
     assert!(sum <= 1.0001 && first.top.windows(2).all(|w| w[0].prob >= w[1].prob));
+    // Context use: the prompt's tokens (BOS + 5) at the first token, one more per token after.
+    let used: Vec<u32> = toks.iter().map(|t| t.context_used).collect();
+    assert_eq!(used, [6, 7, 8, 9], "{toks:?}");
 }
 
 #[test]

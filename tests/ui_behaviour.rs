@@ -160,11 +160,19 @@ fn scrolling_up_stops_following_and_end_resumes() {
         h.app.convs[0].scroll,
         howdah::ui::conversation::Scroll::Follow
     );
-    let before = h.screen();
+    // Everything above the status bar, whose context gauge moves with each token.
+    let transcript = |h: &mut Harness| {
+        let s = h.screen();
+        s.lines()
+            .take(s.lines().count() - 1)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let before = transcript(&mut h);
     h.stream(g, &[("\n\nmore text arrives", 0.5)]);
     assert_eq!(
         before,
-        h.screen(),
+        transcript(&mut h),
         "a scrolled-up view stays put while text streams in"
     );
     for _ in 0..10 {
@@ -305,4 +313,20 @@ fn history_recalls_sent_messages_when_the_input_is_empty() {
     h.key(KeyCode::Down, KeyModifiers::NONE);
     h.key(KeyCode::Down, KeyModifiers::NONE);
     assert_eq!(h.app.input_text(), "");
+}
+
+#[test]
+fn the_context_gauge_moves_while_a_reply_streams() {
+    let mut h = Harness::new(120, 30);
+    let n_ctx = h.app.model.as_ref().unwrap().n_ctx;
+    let g = h.send("q");
+    // The fake engine's tokens say 40, 41, 42 cells in use.
+    h.stream(g, &[("one", 0.9), (" two", 0.8), (" three", 0.7)]);
+    assert_eq!(h.app.conv().context_used, Some(42));
+    let s = h.screen();
+    assert!(s.contains(&format!(" 42/{n_ctx}")), "{s}");
+    // The reply's end brings the engine's final figure.
+    h.done(g, StopReason::Eos);
+    let s = h.screen();
+    assert!(s.contains(&format!(" 312/{n_ctx}")), "{s}");
 }

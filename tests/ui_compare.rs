@@ -75,6 +75,7 @@ fn token(h: &mut Harness, run: u64, variant: usize, text: &str) {
                 piece: text.into(),
                 logprob: -0.1,
                 top: vec![],
+                context_used: 0,
             },
         },
     );

@@ -274,6 +274,7 @@ impl Session<'_> {
                 piece,
                 logprob: sampled.logprob,
                 top,
+                context_used: s.pos as u32,
             }),
         );
         if hit {
@@ -324,6 +325,7 @@ impl Session<'_> {
                     piece: String::new(),
                     logprob: 0.0,
                     top: Vec::new(),
+                    context_used: s.pos as u32,
                 }),
             );
         }

@@ -187,6 +187,10 @@ pub struct TokenEvent {
     pub logprob: f32,
     /// The most likely tokens at this position, most likely first.
     pub top: Vec<TokenAlt>,
+    /// Context cells this sequence fills when the token is sampled (prompt and earlier tokens):
+    /// lets a context gauge move while a reply streams, not only when it ends.
+    #[serde(default)]
+    pub context_used: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

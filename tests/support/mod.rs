@@ -157,6 +157,7 @@ impl Harness {
                             prob: (1.0 - prob) * 0.6,
                         },
                     ],
+                    context_used: 40 + i as u32,
                 }),
             );
         }

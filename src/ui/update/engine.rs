@@ -125,6 +125,8 @@ fn gen_event(app: &mut App, kind: EventKind) {
                     logprob: t.logprob,
                     top: t.top,
                 });
+                // The status bar's context gauge follows the reply as it streams.
+                conv.context_used = Some(t.context_used);
             }
             msg.touch();
         }
