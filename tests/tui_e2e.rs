@@ -167,6 +167,18 @@ fn model() -> PathBuf {
     p
 }
 
+/// Every saved session file's text, in name order: changes when a reply is saved.
+fn sessions_text(data: &Path) -> String {
+    let mut files: Vec<_> = std::fs::read_dir(data.join("sessions"))
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap_or_default())
+        .collect()
+}
+
 fn start_howdah(t: &Tmux, data: &Path, config: &Path, model: &Path) {
     let cmd = format!(
         "HOWDAH_DATA_DIR={} HOWDAH_CONFIG_DIR={} {} -m {}",
@@ -231,13 +243,16 @@ fn chat_in_a_real_terminal() {
         "no reply text:\n{s}"
     );
 
-    // Regenerate: the reply is replaced, not added.
+    // Regenerate: the reply is replaced, not added. A short greedy reply can come and go
+    // between two screen captures, so the saved session (rewritten with the new reply's
+    // record) tells that it happened, as well as the screen's generating state.
+    let saved = sessions_text(&data);
     t.send(&["C-r"]);
     t.wait_for("the regenerated reply to start", |s| {
-        s.contains("generating") || s.contains("◌")
+        s.contains("generating") || s.contains("◌") || sessions_text(&data) != saved
     });
     let s = t.wait_for("the regenerated reply", |s| {
-        s.contains("tok/s · first token") && s.contains("● ready")
+        s.contains("tok/s · first token") && s.contains("● ready") && sessions_text(&data) != saved
     });
     assert_eq!(
         assistant_headers(&s),
