@@ -1,6 +1,7 @@
 //! What the linked llama.cpp was built with (CPU extensions, backends), as llama-bench reports it.
 
 use std::ffi::CStr;
+use std::sync::OnceLock;
 
 use crate::text::sanitize::sanitize_line;
 
@@ -8,10 +9,16 @@ use crate::text::sanitize::sanitize_line;
 /// It says which SIMD paths the CPU kernels were compiled for, which decides the speed figures
 /// (an AVX2-only build is much slower on an AVX-512 machine), so benchmarks print it.
 pub fn system_info() -> String {
-    // SAFETY: llama_print_system_info takes no arguments and returns a pointer to a static,
-    // NUL-terminated buffer owned by llama.cpp; it is copied out before anything else runs.
-    let raw = unsafe { CStr::from_ptr(llama_cpp_sys_2::llama_print_system_info()) };
-    sanitize_line(&raw.to_string_lossy()).trim().to_string()
+    // llama.cpp rebuilds one static string on every call, so two threads calling it at once
+    // would race; the OnceLock makes it one call per process (the answer cannot change).
+    static INFO: OnceLock<String> = OnceLock::new();
+    INFO.get_or_init(|| {
+        // SAFETY: llama_print_system_info takes no arguments and returns a pointer to that
+        // static, NUL-terminated buffer; it is copied out at once, and only here.
+        let raw = unsafe { CStr::from_ptr(llama_cpp_sys_2::llama_print_system_info()) };
+        sanitize_line(&raw.to_string_lossy()).trim().to_string()
+    })
+    .clone()
 }
 
 /// The enabled features of a system line, in order: `["SSE3", "AVX2", …]`.
