@@ -3,163 +3,14 @@
 //! the help, quits, and checks the terminal was given back (prompt visible, not in raw mode);
 //! then ends a second run with SIGTERM and checks the same.
 
+mod tmux;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+
+use tmux::Tmux;
 
 const PROMPT: &str = "E2E-PROMPT$";
-/// Generous: the test machine may be shared and slow.
-const WAIT: Duration = Duration::from_secs(300);
-
-struct Tmux {
-    socket: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Tmux {
-    fn start(dir: tempfile::TempDir) -> Tmux {
-        let version = Command::new("tmux").arg("-V").output();
-        if !version.map(|o| o.status.success()).unwrap_or(false) {
-            panic!("tmux is required for the end-to-end test: install it (`make test` does, through scripts/install-deps.sh --test)");
-        }
-        let t = Tmux {
-            socket: format!("howdah-e2e-{}", std::process::id()),
-            _dir: dir,
-        };
-        let ok = Command::new("tmux")
-            .args([
-                "-L",
-                &t.socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "e2e",
-                "-x",
-                "100",
-                "-y",
-                "30",
-            ])
-            .args([
-                "env",
-                &format!("PS1={PROMPT} "),
-                "bash",
-                "--norc",
-                "--noprofile",
-            ])
-            .status()
-            .expect("tmux new-session");
-        assert!(ok.success(), "tmux new-session failed");
-        t
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let ok = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "e2e"])
-            .args(keys)
-            .status()
-            .expect("tmux send-keys");
-        assert!(ok.success());
-    }
-
-    fn type_text(&self, text: &str) {
-        let ok = Command::new("tmux")
-            .args(["-L", &self.socket, "send-keys", "-t", "e2e", "-l", text])
-            .status()
-            .expect("tmux send-keys -l");
-        assert!(ok.success());
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "e2e"])
-            .output()
-            .expect("tmux capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Polls the screen until `pred` holds; panics with the screen after `WAIT`.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            if start.elapsed() > WAIT {
-                panic!("timed out waiting for {what}; the screen was:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn pane_pid(&self) -> u32 {
-        let out = Command::new("tmux")
-            .args([
-                "-L",
-                &self.socket,
-                "display-message",
-                "-p",
-                "-t",
-                "e2e",
-                "#{pane_pid}",
-            ])
-            .output()
-            .expect("tmux display-message");
-        String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .expect("pane pid")
-    }
-
-    /// Checks the shell prompt is back and the terminal is not in raw mode: `stty -a` in the
-    /// pane, written to a file the test reads.
-    fn assert_restored(&self, out: &Path) {
-        self.wait_for("the shell prompt", |s| {
-            s.lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .is_some_and(|l| l.trim_end() == PROMPT)
-        });
-        let _ = std::fs::remove_file(out);
-        self.type_text(&format!(
-            "stty -a > {}.tmp && mv {0}.tmp {0}",
-            out.display()
-        ));
-        self.send(&["Enter"]);
-        let start = Instant::now();
-        while !out.exists() {
-            assert!(
-                start.elapsed() < WAIT,
-                "stty did not run:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let stty = std::fs::read_to_string(out).unwrap();
-        let words: Vec<&str> = stty
-            .split(|c: char| c.is_whitespace() || c == ';')
-            .collect();
-        assert!(
-            words.contains(&"icanon") && !words.contains(&"-icanon"),
-            "raw mode left on:\n{stty}"
-        );
-        assert!(
-            words.contains(&"echo") && !words.contains(&"-echo"),
-            "echo left off:\n{stty}"
-        );
-        self.send(&["clear", "Enter"]);
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
 
 fn model() -> PathBuf {
     let p = howdah::paths::models_dir().join(howdah::paths::DEFAULT_MODEL);
@@ -187,8 +38,8 @@ fn start_howdah(t: &Tmux, data: &Path, config: &Path, model: &Path) {
         env!("CARGO_BIN_EXE_howdah"),
         model.display()
     );
-    t.type_text(&cmd);
-    t.send(&["Enter"]);
+    t.text(&cmd);
+    t.keys(&["Enter"]);
     t.wait_for("the model to load", |s| s.contains("● ready"));
 }
 
@@ -215,7 +66,7 @@ fn chat_in_a_real_terminal() {
         "[presets.e2e]\ntemperature = 0.0\nmax_tokens = 24\n\n[presets.long]\ntemperature = 0.0\nmax_tokens = 400\n",
     )
     .unwrap();
-    let t = Tmux::start(tempfile::tempdir().unwrap());
+    let t = Tmux::start("howdah-e2e", PROMPT, 100, 30);
     t.wait_for("the shell", |s| s.contains(PROMPT));
     start_howdah(&t, &data, &config, &model);
     t.wait_for("the config warning", |s| {
@@ -223,8 +74,8 @@ fn chat_in_a_real_terminal() {
     });
 
     // A question, answered token by token.
-    t.type_text("What is the capital of France?");
-    t.send(&["Enter"]);
+    t.text("What is the capital of France?");
+    t.keys(&["Enter"]);
     let s = t.wait_for("a finished reply", |s| {
         s.contains("tok/s · first token") && s.contains("● ready")
     });
@@ -247,7 +98,7 @@ fn chat_in_a_real_terminal() {
     // between two screen captures, so the saved session (rewritten with the new reply's
     // record) tells that it happened, as well as the screen's generating state.
     let saved = sessions_text(&data);
-    t.send(&["C-r"]);
+    t.keys(&["C-r"]);
     t.wait_for("the regenerated reply to start", |s| {
         s.contains("generating") || s.contains("◌") || sessions_text(&data) != saved
     });
@@ -261,18 +112,18 @@ fn chat_in_a_real_terminal() {
     );
 
     // A long reply (preset "long" through the settings panel), stopped with esc.
-    t.send(&["C-s"]);
+    t.keys(&["C-s"]);
     t.wait_for("the settings panel", |s| s.contains("Sampling settings"));
     // The list is precise, balanced, creative, e2e, long: one step from e2e.
-    t.send(&["Right"]);
+    t.keys(&["Right"]);
     t.wait_for("the long preset", |s| s.contains("◀ long (saved) ▶"));
-    t.send(&["Escape"]);
+    t.keys(&["Escape"]);
     // Typing right after esc would read as alt+key: wait for the panel to close first.
     t.wait_for("the settings to close", |s| {
         !s.contains("Sampling settings")
     });
-    t.type_text("Write a very long story about a dragon and a knight.");
-    t.send(&["Enter"]);
+    t.text("Write a very long story about a dragon and a knight.");
+    t.keys(&["Enter"]);
     t.wait_for("the long reply to stream", |s| {
         s.contains("generating…")
             && s.lines()
@@ -280,22 +131,22 @@ fn chat_in_a_real_terminal() {
                 .nth(1)
                 .is_some_and(|l| l.split('│').next_back().is_some_and(|x| x.trim().len() > 3))
     });
-    t.send(&["Escape"]);
+    t.keys(&["Escape"]);
     let s = t.wait_for("the reply to stop", |s| {
         s.contains("· stopped") && s.contains("● ready")
     });
     assert_eq!(assistant_headers(&s), 2);
 
     // Help.
-    t.type_text("?");
+    t.text("?");
     t.wait_for("the help overlay", |s| {
         s.contains("Key bindings") && s.contains("Regenerate the last reply")
     });
-    t.send(&["Escape"]);
+    t.keys(&["Escape"]);
     t.wait_for("the help to close", |s| !s.contains("Key bindings"));
 
     // Quit, and the terminal is back.
-    t.send(&["C-q"]);
+    t.keys(&["C-q"]);
     let stty = dir.path().join("stty.txt");
     t.assert_restored(&stty);
 

@@ -3,85 +3,13 @@
 //! that reads a line from the terminal, so stolen keystrokes would show), and checks that the
 //! UI comes back fully repainted with the edit loaded, then quits to a sane terminal.
 
+mod tmux;
+
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
+
+use tmux::Tmux;
 
 const PROMPT: &str = "TPL-E2E$";
-/// Generous: the test machine may be shared and slow.
-const WAIT: Duration = Duration::from_secs(300);
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start() -> Tmux {
-        let version = Command::new("tmux").arg("-V").output();
-        if !version.map(|o| o.status.success()).unwrap_or(false) {
-            panic!("tmux is required for the end-to-end test: install it (`make test` does, through scripts/install-deps.sh --test)");
-        }
-        let t = Tmux {
-            socket: format!("howdah-tpl-e2e-{}", std::process::id()),
-        };
-        let ok = Command::new("tmux")
-            .args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d"])
-            .args(["-s", "e2e", "-x", "110", "-y", "36"])
-            .args([
-                "env",
-                &format!("PS1={PROMPT} "),
-                "bash",
-                "--norc",
-                "--noprofile",
-            ])
-            .status()
-            .expect("tmux new-session");
-        assert!(ok.success(), "tmux new-session failed");
-        t
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .expect("tmux");
-        assert!(out.status.success(), "tmux {args:?} failed");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        self.tmux(&args);
-    }
-
-    fn text(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
-    }
-
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.tmux(&["capture-pane", "-p", "-t", "e2e"]);
-            if pred(&s) {
-                return s;
-            }
-            if start.elapsed() > WAIT {
-                panic!("timed out waiting for {what}; the screen was:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
 
 /// A stand-in for `$EDITOR`: shows a marker, reads one line from the terminal into `typed`,
 /// then changes the template's shots from 4 to 3.
@@ -114,7 +42,7 @@ fn template_browser_edit_in_a_real_terminal() {
     let (data, config) = (dir.path().join("data"), dir.path().join("config"));
     std::fs::create_dir_all(&config).unwrap();
     let editor = fake_editor(dir.path());
-    let t = Tmux::start();
+    let t = Tmux::start("howdah-tpl-e2e", PROMPT, 110, 36);
     t.wait_for("the shell", |s| s.contains(PROMPT));
     t.text(&format!(
         "HOWDAH_DATA_DIR={} HOWDAH_CONFIG_DIR={} EDITOR={} {} -m {}",
@@ -169,24 +97,5 @@ fn template_browser_edit_in_a_real_terminal() {
     t.keys(&["Escape"]);
     t.wait_for("the chat", |s| s.contains("Type a message below"));
     t.keys(&["C-q"]);
-    t.wait_for("the shell prompt", |s| {
-        s.lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .is_some_and(|l| l.trim_end() == PROMPT)
-    });
-    let stty = dir.path().join("stty.txt");
-    t.text(&format!("stty -a > {}", stty.display()));
-    t.keys(&["Enter"]);
-    let start = Instant::now();
-    while !std::fs::read_to_string(&stty).is_ok_and(|s| s.contains("icanon")) {
-        assert!(start.elapsed() < WAIT, "stty did not run");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let s = std::fs::read_to_string(&stty).unwrap();
-    let words: Vec<&str> = s.split(|c: char| c.is_whitespace() || c == ';').collect();
-    assert!(
-        !words.contains(&"-icanon") && !words.contains(&"-echo"),
-        "{s}"
-    );
+    t.assert_restored(&dir.path().join("stty.txt"));
 }
