@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds llama.cpp's own `llama-server` once into a developer cache folder, beside the llama.cpp
+# source it came from, and prints that folder. Tests need both: a real server to talk to (remote
+# backends) and llama.cpp's shipped chat templates (`models/templates/*.jinja`) with the server's
+# `POST /apply-template` as the reference rendering. The source comes from the llama-cpp-python
+# source package, which vendors all of llama.cpp (the crate we link ships only the library).
+#
+#   scripts/llama-server.sh           build if missing, print the folder
+#   scripts/llama-server.sh --check   exit 0 when built, 1 when not (builds nothing)
+#
+# Folder: $HOWDAH_DEV_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/howdah-dev, then llama.cpp-VERSION/
+# with src/ (llama.cpp's source tree) and bin/llama-server. Idempotent: a finished build is reused.
+set -euo pipefail
+
+# Pinned so every machine tests against the same llama.cpp (and templates).
+VERSION=0.3.36
+
+cache_root() {
+  if [ -n "${HOWDAH_DEV_CACHE:-}" ]; then echo "$HOWDAH_DEV_CACHE"; return; fi
+  echo "${XDG_CACHE_HOME:-$HOME/.cache}/howdah-dev"
+}
+
+DIR="$(cache_root)/llama.cpp-$VERSION"
+STAMP="$DIR/.built"
+
+if [ "${1:-}" = "--check" ]; then
+  [ -f "$STAMP" ] && [ -x "$DIR/bin/llama-server" ]
+  exit
+fi
+if [ -f "$STAMP" ] && [ -x "$DIR/bin/llama-server" ]; then
+  echo "$DIR"
+  exit 0
+fi
+
+command -v cmake >/dev/null || { echo "llama-server.sh: cmake is needed (scripts/install-deps.sh installs it)" >&2; exit 1; }
+py=""
+for p in python3 python; do
+  if command -v "$p" >/dev/null && "$p" -m pip --version >/dev/null 2>&1; then py=$p; break; fi
+done
+[ -n "$py" ] || { echo "llama-server.sh: python3 with pip is needed to fetch llama.cpp's source" >&2; exit 1; }
+
+mkdir -p "$DIR"
+work=$(mktemp -d "$DIR/.work.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+if [ ! -f "$DIR/src/CMakeLists.txt" ]; then
+  echo "llama-server.sh: fetching llama.cpp's source (llama-cpp-python $VERSION source package)" >&2
+  "$py" -m pip download --quiet --no-deps --no-binary :all: --no-build-isolation \
+    --disable-pip-version-check -d "$work" "llama-cpp-python==$VERSION" 2>/dev/null ||
+    "$py" -m pip download --quiet --no-deps --no-binary :all: \
+      --disable-pip-version-check -d "$work" "llama-cpp-python==$VERSION"
+  tar -xzf "$work"/llama_cpp_python-"$VERSION".tar.gz -C "$work"
+  rm -rf "$DIR/src"
+  mv "$work/llama_cpp_python-$VERSION/vendor/llama.cpp" "$DIR/src"
+fi
+
+# GGML_NATIVE=OFF: a native build enables AMX, whose path crashed on these machines.
+# No web UI (it would be downloaded), no TLS, no tests/examples: only the server binary.
+jobs=$(nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
+echo "llama-server.sh: building llama-server ($jobs jobs; a few minutes on 2 cores)" >&2
+cmake -S "$DIR/src" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
+  -DGGML_NATIVE=OFF -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_TESTS=OFF \
+  -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_UI=OFF \
+  -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_MTMD=OFF >"$work/cmake.log" 2>&1 ||
+  { cat "$work/cmake.log" >&2; exit 1; }
+cmake --build "$work/build" --target llama-server -j "$jobs" >"$work/build.log" 2>&1 ||
+  { tail -40 "$work/build.log" >&2; exit 1; }
+mkdir -p "$DIR/bin"
+cp "$work/build/bin/llama-server" "$DIR/bin/llama-server"
+touch "$STAMP"
+echo "$DIR"
