@@ -18,6 +18,10 @@ enum State {
     Str,
     /// Inside a string sequence, just saw ESC (maybe the start of ST).
     StrEscape,
+    /// A piece ended on ESC: the next piece continues the sequence only if it starts one
+    /// (`[`, `]`, …); a plain character there is text, not the ESC's second byte, so a token
+    /// ending in ESC does not eat the first letter of the next token.
+    EscapeAtEnd,
 }
 
 /// Streaming sanitizer: feed pieces in order, get clean text out.
@@ -34,6 +38,12 @@ impl Sanitizer {
     pub fn push(&mut self, input: &str) -> String {
         let mut out = String::with_capacity(input.len());
         for c in input.chars() {
+            if self.state == State::EscapeAtEnd {
+                self.state = match c {
+                    '[' | ']' | 'P' | 'X' | '^' | '_' | '\u{20}'..='\u{2f}' => State::Escape,
+                    _ => State::Text,
+                };
+            }
             self.state = match self.state {
                 State::Text => match c {
                     '\u{1b}' => State::Escape,
@@ -74,7 +84,12 @@ impl Sanitizer {
                     '\u{1b}' => State::StrEscape,
                     _ => State::Str,
                 },
+                // Resolved before this match.
+                State::EscapeAtEnd => State::Text,
             };
+        }
+        if self.state == State::Escape {
+            self.state = State::EscapeAtEnd;
         }
         out
     }
@@ -136,6 +151,16 @@ mod tests {
             out.push_str(&s.push(piece));
         }
         assert_eq!(out, "ok red end");
+    }
+
+    #[test]
+    fn a_piece_ending_in_escape_keeps_the_next_letter() {
+        let mut s = Sanitizer::new();
+        let out: String = ["x\u{1b}", "Hello", " \u{1b}", "[31mred"]
+            .iter()
+            .map(|p| s.push(p))
+            .collect();
+        assert_eq!(out, "xHello red");
     }
 
     #[test]
