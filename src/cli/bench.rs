@@ -1,6 +1,8 @@
 //! `howdah bench`: llama-bench style rates (pp, tg) through howdah's engine, plus the aggregate
 //! rate of several concurrent sequences.
 
+use crate::cli::output::outln;
+
 use anyhow::Result;
 use clap::Args;
 
@@ -50,12 +52,12 @@ pub fn run(a: &BenchArgs) -> Result<()> {
             "model": info,
             "system_info": system,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    println!("| model | size | params | threads | test | t/s |\n|---|---:|---:|---:|---:|---:|");
+    outln!("| model | size | params | threads | test | t/s |\n|---|---:|---:|---:|---:|---:|");
     let row = |test: String, rate: &crate::engine::Rate| {
-        println!(
+        outln!(
             "| {} {} | {} | {} | {} | {} | {:.2} ± {:.2} |",
             info.architecture,
             info.quantization,
@@ -77,7 +79,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         row(format!("tg{} x{} (aggregate)", a.n_gen, a.variants), b);
     }
     // As llama-bench's build line: the SIMD paths decide these figures, so say which were built.
-    println!(
+    outln!(
         "\nllama.cpp: {}",
         crate::engine::enabled_features(&system).join(" ")
     );

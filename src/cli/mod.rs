@@ -1,14 +1,19 @@
 //! The command line (clap): the TUI by default, and headless commands for scripts and tests.
 
+use crate::cli::output::eoutln;
+
 pub mod args;
 mod bench;
 mod compare;
 mod eval;
+mod interrupt;
 mod models;
+pub mod output;
 mod prompt;
 mod replay;
 mod run;
 mod session;
+mod stderr_capture;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,7 +73,14 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse_from(argv) {
         Ok(c) => c,
         Err(e) => {
-            let _ = e.print();
+            // Rendered plain and sanitized: the error quotes the arguments, which may hold
+            // control characters (U+009B is a CSI on some terminals).
+            let text = e.render().to_string();
+            if e.use_stderr() {
+                output::err_str(&text);
+            } else {
+                output::out_str(&text);
+            }
             return if e.use_stderr() {
                 ExitCode::from(2)
             } else {
@@ -77,6 +89,13 @@ pub fn main() -> ExitCode {
         }
     };
     crate::logging::init();
+    // Temp files of saves killed half-way (kill -9) are removed once their process is gone.
+    let _ = crate::session::stale::clean(&crate::paths::sessions_dir());
+    // The TUI sends fd 2 to the log file itself.
+    let capture = cli
+        .command
+        .as_ref()
+        .and_then(|_| stderr_capture::Capture::start());
     let result = match &cli.command {
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Models { model, json }) => models::run(model, *json),
@@ -88,13 +107,17 @@ pub fn main() -> ExitCode {
         Some(Command::Replay(a)) => replay::run(a),
         None => crate::ui::run(&cli),
     };
+    if let Some(c) = capture {
+        c.finish();
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<interrupt::Interrupted>() => {
+            eoutln!("howdah: {e}");
+            ExitCode::from(interrupt::INTERRUPTED_STATUS)
+        }
         Err(e) => {
-            eprintln!(
-                "howdah: error: {}",
-                crate::text::sanitize(&format!("{e:#}"))
-            );
+            eoutln!("howdah: error: {e:#}");
             ExitCode::FAILURE
         }
     }

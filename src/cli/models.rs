@@ -1,5 +1,7 @@
 //! `howdah models`: the GGUF files howdah can find, with what their headers say.
 
+use crate::cli::output::outln;
+
 use anyhow::Result;
 
 use super::args::ModelArgs;
@@ -15,24 +17,30 @@ pub fn run(m: &ModelArgs, json: bool) -> Result<()> {
                 Err(e) => serde_json::json!({ "path": f.path, "error": e }),
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        outln!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(());
     }
     if found.is_empty() {
-        println!("No models found. Looked in:");
+        outln!("No models found. Looked in:");
         for d in discover::search_dirs(&m.models_dir) {
-            println!("  {}", d.display());
+            outln!("  {}", d.display());
         }
-        println!("Run `make models` to fetch the default models, or pass --models-dir DIR.");
+        outln!("Run `make models` to fetch the default models, or pass --models-dir DIR.");
         return Ok(());
     }
-    println!(
+    outln!(
         "{:<40} {:>9} {:<10} {:<8} {:>7} {:>7}  {:<4}",
-        "NAME", "SIZE", "ARCH", "QUANT", "PARAMS", "CTX", "CHAT"
+        "NAME",
+        "SIZE",
+        "ARCH",
+        "QUANT",
+        "PARAMS",
+        "CTX",
+        "CHAT"
     );
     for f in &found {
         match &f.info {
-            Ok(i) => println!(
+            Ok(i) => outln!(
                 "{:<40} {:>9} {:<10} {:<8} {:>7} {:>7}  {:<4}",
                 i.file_name,
                 human_bytes(i.file_size),
@@ -42,7 +50,7 @@ pub fn run(m: &ModelArgs, json: bool) -> Result<()> {
                 i.context_trained,
                 if i.has_chat_template { "yes" } else { "no" }
             ),
-            Err(e) => println!("{:<40} unusable: {}", f.path.display(), e),
+            Err(e) => outln!("{:<40} unusable: {}", f.path.display(), e),
         }
     }
     Ok(())

@@ -1,5 +1,7 @@
 //! `howdah prompt list|show|render|edit|check`: the template library from the command line.
 
+use crate::cli::output::{eoutln, out, outln};
+
 mod render;
 
 use std::path::{Path, PathBuf};
@@ -51,7 +53,7 @@ pub fn run(a: &PromptArgs) -> Result<()> {
     let lib = Library::load();
     // Broken files are reported, never fatal: the other templates still work.
     for e in &lib.errors {
-        eprintln!("howdah: warning: {}", sanitize(&e.to_string()));
+        eoutln!("howdah: warning: {}", sanitize(&e.to_string()));
     }
     match &a.command {
         PromptCommand::List { json } => list(&lib, *json),
@@ -75,7 +77,7 @@ fn list(lib: &Library, json: bool) -> Result<()> {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&items)?);
+        outln!("{}", serde_json::to_string_pretty(&items)?);
         return Ok(());
     }
     let width = lib
@@ -85,9 +87,11 @@ fn list(lib: &Library, json: bool) -> Result<()> {
         .max()
         .unwrap_or(4)
         .max(4);
-    println!(
+    outln!(
         "{:width$}  {:8}  {:>8}  DESCRIPTION",
-        "NAME", "TASK", "EXAMPLES"
+        "NAME",
+        "TASK",
+        "EXAMPLES"
     );
     for t in &lib.templates {
         let user = if matches!(t.source, Source::User(_)) {
@@ -95,7 +99,7 @@ fn list(lib: &Library, json: bool) -> Result<()> {
         } else {
             ""
         };
-        println!(
+        outln!(
             "{:width$}  {:8}  {:>8}  {}{user}",
             t.name,
             t.task.as_str(),
@@ -143,7 +147,7 @@ fn show(t: &Template) -> Result<()> {
         out.push_str(&format!("  [{i}] {}\n", indent_by(&input, 6)));
         out.push_str(&format!("      -> {}\n", indent_by(&ex.output, 9)));
     }
-    print!("{}", sanitize(&out));
+    out!("{}", sanitize(&out));
     Ok(())
 }
 
@@ -188,13 +192,22 @@ fn edit(lib: &Library, name: &str) -> Result<()> {
         bail!("the editor '{}' failed ({status})", cmd.join(" "));
     }
     check_one(&path).map_err(|e| anyhow!("{e}\nfix it with: howdah prompt edit {name}"))?;
-    println!("{}: ok", path.display());
+    outln!("{}: ok", path.display());
     Ok(())
 }
 
 fn check_one(path: &Path) -> Result<Template> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..at];
+        let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+        let column = 1 + before.iter().rev().take_while(|&&b| b != b'\n').count();
+        anyhow!(
+            "{}: not valid UTF-8 at byte {at} (line {line}, column {column}): save the file as UTF-8",
+            path.display()
+        )
+    })?;
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())
@@ -207,14 +220,14 @@ fn check(files: &[PathBuf]) -> Result<()> {
     let mut failed = 0;
     for f in files {
         match check_one(f) {
-            Ok(t) => println!(
+            Ok(t) => outln!(
                 "{}: ok ({}, {} examples)",
                 f.display(),
                 t.task.as_str(),
                 t.examples.len()
             ),
             Err(e) => {
-                eprintln!("{e}");
+                eoutln!("{e}");
                 failed += 1;
             }
         }

@@ -1,12 +1,13 @@
 //! `howdah replay SESSION`: runs a saved chat's user turns again and compares each reply with the
 //! recorded one; with `--check` it is a prompt regression test (exit 0 = all identical).
 
-use std::io::Write;
+use crate::cli::output::{eoutln, outln};
 
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 
 use super::args::{model_path, ModelArgs, SamplingArgs};
+use super::interrupt::{Interrupt, Interrupted};
 use crate::engine::{Engine, Sampling};
 use crate::session::diff::SpanKind;
 use crate::session::replay::{
@@ -81,7 +82,7 @@ pub fn run(a: &ReplayArgs) -> Result<()> {
         }
     }
     for w in &warnings {
-        eprintln!("howdah: {}", sanitize_line(w));
+        eoutln!("howdah: {}", sanitize_line(w));
     }
     if plans.is_empty() {
         bail!(
@@ -92,8 +93,14 @@ pub fn run(a: &ReplayArgs) -> Result<()> {
     let engine = Engine::spawn()?;
     let mut replayer = Replayer::new(&engine);
     let mut turns = Vec::new();
+    // First ctrl+c/SIGTERM: the turn in progress is dropped and the turns done are reported.
+    let interrupt = Interrupt::install();
     for p in &plans {
-        let t = replayer.run_turn(p, |_| {})?;
+        let t = interrupt.while_running(&engine, || replayer.run_turn(p, |_| {}));
+        if interrupt.fired() {
+            break;
+        }
+        let t = t?;
         if a.format == Format::Text {
             print_turn(&t, a.check);
         }
@@ -106,8 +113,11 @@ pub fn run(a: &ReplayArgs) -> Result<()> {
     };
     let (same, all) = (report.identical(), report.turns.len());
     match a.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        Format::Text => println!("{same} of {all} replies identical"),
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&report)?),
+        Format::Text => outln!("{same} of {all} replies identical"),
+    }
+    if interrupt.fired() {
+        return Err(Interrupted(format!("{all} of {} turns replayed", plans.len())).into());
     }
     if a.check && same != all {
         bail!(
@@ -119,25 +129,22 @@ pub fn run(a: &ReplayArgs) -> Result<()> {
 }
 
 fn print_turn(t: &TurnReplay, brief: bool) {
-    let mut out = std::io::stdout().lock();
     let user = t.user.lines().next().unwrap_or_default();
-    let _ = match &t.outcome {
-        Outcome::Identical => writeln!(
-            out,
+    match &t.outcome {
+        Outcome::Identical => outln!(
             "turn {}: identical ({} tokens, {})  {}",
             t.turn,
             t.stats.generated_tokens,
             t.model,
             sanitize_line(user)
         ),
-        Outcome::Differs { token, word, .. } => writeln!(
-            out,
+        Outcome::Differs { token, word, .. } => outln!(
             "turn {}: differs at token {token} (word {word}) ({})  {}",
             t.turn,
             t.model,
             sanitize_line(user)
         ),
-    };
+    }
     if t.outcome == Outcome::Identical && brief {
         return;
     }
@@ -150,5 +157,5 @@ fn print_turn(t: &TurnReplay, brief: bool) {
             SpanKind::Added => line.push_str(&format!("{{+{}+}}", s.text)),
         }
     }
-    let _ = writeln!(out, "{}", line.replace('\n', "\n  "));
+    outln!("{}", line.replace('\n', "\n  "));
 }

@@ -1,7 +1,9 @@
 //! `howdah run`: one prompt, the reply streamed to stdout (or one JSON object with --json). The
 //! exchange is saved as a session (unless `--no-save`); `--session` continues a saved one.
 
-use std::io::{IsTerminal, Read, Write};
+use crate::cli::output::{self, eoutln, outln};
+
+use std::io::{IsTerminal, Read};
 
 use anyhow::{bail, Result};
 use clap::Args;
@@ -93,10 +95,10 @@ pub fn run(a: &RunArgs) -> Result<()> {
     };
     if mode == PromptMode::Raw {
         if a.system.is_some() {
-            eprintln!("howdah: --system is ignored with --raw (no chat template is applied)");
+            eoutln!("howdah: --system is ignored with --raw (no chat template is applied)");
         }
     } else if !info.has_chat_template {
-        eprintln!(
+        eoutln!(
             "howdah: {} has no chat template: using a plain 'User:/Assistant:' layout; --raw continues the text as is",
             info.file_name
         );
@@ -130,7 +132,6 @@ pub fn run(a: &RunArgs) -> Result<()> {
         })
     };
     let mut tokens = Vec::new();
-    let stdout = std::io::stdout();
     let json = a.json;
     let result = engine.generate_one(prompt, sampling.clone(), |t| {
         if json {
@@ -139,17 +140,17 @@ pub fn run(a: &RunArgs) -> Result<()> {
                     "id": t.token_id, "text": t.piece, "logprob": t.logprob,
                 }));
             }
-        } else {
-            let mut out = stdout.lock();
-            let _ = out.write_all(t.text.as_bytes());
-            let _ = out.flush();
+        } else if output::try_out(&t.text).is_err() {
+            // The reader is gone (`| head -c 20`): stop generating now; the partial reply
+            // is still saved below.
+            engine.cancel_all();
         }
     });
     let done = match result {
         Ok(d) => d,
         Err(e) => {
             if let Some(f) = &file {
-                eprintln!("howdah: session saved to {}", f.path.display());
+                eoutln!("howdah: session saved to {}", f.path.display());
             }
             return Err(e.into());
         }
@@ -178,18 +179,18 @@ pub fn run(a: &RunArgs) -> Result<()> {
             "sampling": sampling,
             "session": session_path,
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        println!();
+        outln!();
         if done.dropped_messages > 0 {
-            eprintln!(
+            eoutln!(
                 "howdah: {} earlier messages were dropped to fit the context",
                 done.dropped_messages
             );
         }
     }
     if let Some(p) = session_path {
-        eprintln!("howdah: session saved to {}", p.display());
+        eoutln!("howdah: session saved to {}", p.display());
     }
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! `howdah session list|show|search|export|import|rename|delete`: saved sessions from the
 //! command line. SESSION is a session id (or a unique start of one) or a path to a file.
 
-use std::io::Write;
+use crate::cli::output::{eoutln, out, outln};
+
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -59,17 +60,17 @@ pub fn run(a: &SessionArgs) -> Result<()> {
         SessionCommand::List { json } => list(&store, *json),
         SessionCommand::Show { session } => {
             let f = store.open(session)?;
-            print!("{}", export::to_markdown(&f.session));
-            eprintln!("howdah: {}", f.path.display());
+            out!("{}", export::to_markdown(&f.session));
+            eoutln!("howdah: {}", f.path.display());
             Ok(())
         }
         SessionCommand::Search { text } => {
             let hits = store.search(text)?;
             if hits.is_empty() {
-                eprintln!("howdah: no session contains {text:?}");
+                eoutln!("howdah: no session contains {text:?}");
             }
             for s in &hits {
-                println!("{}", summary_line(s));
+                outln!("{}", summary_line(s));
             }
             Ok(())
         }
@@ -91,9 +92,9 @@ pub fn run(a: &SessionArgs) -> Result<()> {
                 Some(path) => {
                     write_atomic(path, text.as_bytes())
                         .with_context(|| format!("cannot write {}", path.display()))?;
-                    eprintln!("howdah: exported {} to {}", f.session.id, path.display());
+                    eoutln!("howdah: exported {} to {}", f.session.id, path.display());
                 }
-                None => std::io::stdout().write_all(text.as_bytes())?,
+                None => crate::cli::output::out_str(&text),
             }
             Ok(())
         }
@@ -102,8 +103,8 @@ pub fn run(a: &SessionArgs) -> Result<()> {
             for s in sessions {
                 let n = s.messages.len();
                 let f = store.create(s)?;
-                println!("{}", f.path.display());
-                eprintln!(
+                outln!("{}", f.path.display());
+                eoutln!(
                     "howdah: imported {:?} ({n} messages) as {}",
                     f.session.display_title(),
                     f.session.id
@@ -113,7 +114,7 @@ pub fn run(a: &SessionArgs) -> Result<()> {
         }
         SessionCommand::Rename { session, title } => {
             let f = store.rename(session, Some(title))?;
-            eprintln!(
+            eoutln!(
                 "howdah: {} is now {:?}",
                 f.session.id,
                 f.session.display_title()
@@ -122,7 +123,7 @@ pub fn run(a: &SessionArgs) -> Result<()> {
         }
         SessionCommand::Delete { session } => {
             let path = store.delete(session)?;
-            eprintln!("howdah: deleted {}", path.display());
+            eoutln!("howdah: deleted {}", path.display());
             Ok(())
         }
     }
@@ -130,6 +131,7 @@ pub fn run(a: &SessionArgs) -> Result<()> {
 
 fn list(store: &Store, json: bool) -> Result<()> {
     let items = store.list()?;
+    let recoverable = crate::session::stale::clean(store.dir());
     if json {
         let v: Vec<serde_json::Value> = items
             .iter()
@@ -141,26 +143,40 @@ fn list(store: &Store, json: bool) -> Result<()> {
                 }),
                 Err(e) => serde_json::json!({ "id": l.id, "path": l.path, "error": e.to_string() }),
             })
+            .chain(recoverable.iter().map(|r| {
+                serde_json::json!({
+                    "recoverable": r.path, "target": r.target, "updated_at": r.updated_at,
+                })
+            }))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    if items.is_empty() {
-        eprintln!("howdah: no sessions in {}", store.dir().display());
+    for r in &recoverable {
+        let id = r.target.file_stem().unwrap_or_default().to_string_lossy();
+        outln!(
+            "{:<22} RECOVERABLE  unfinished save from {}, newer than the file: `howdah session import {}` restores it",
+            sanitize_line(&id),
+            r.updated_at.format("%Y-%m-%d %H:%M"),
+            r.path.display()
+        );
+    }
+    if items.is_empty() && recoverable.is_empty() {
+        eoutln!("howdah: no sessions in {}", store.dir().display());
         return Ok(());
     }
     let mut bad = 0;
     for l in &items {
         match &l.entry {
-            Ok(s) => println!("{}", summary_line(s)),
+            Ok(s) => outln!("{}", summary_line(s)),
             Err(e) => {
                 bad += 1;
-                println!("{:<22} UNREADABLE  {}", l.id, sanitize_line(&e.to_string()));
+                outln!("{:<22} UNREADABLE  {}", l.id, sanitize_line(&e.to_string()));
             }
         }
     }
     if bad > 0 {
-        eprintln!("howdah: {bad} session file(s) cannot be read; they were left untouched");
+        eoutln!("howdah: {bad} session file(s) cannot be read; they were left untouched");
     }
     Ok(())
 }

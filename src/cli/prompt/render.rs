@@ -1,5 +1,7 @@
 //! `howdah prompt render`: the exact prompt a template gives, and with a model its token budget.
 
+use crate::cli::output::{eout, out, outln};
+
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 
@@ -99,7 +101,7 @@ pub fn run(lib: &Library, a: &RenderArgs) -> Result<()> {
     match &loaded {
         None => {
             if a.json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&json_of(&rendered, None, None))?
                 );
@@ -112,10 +114,10 @@ pub fn run(lib: &Library, a: &RenderArgs) -> Result<()> {
             let counts = count_sections(engine, info, &rendered)?;
             if a.json {
                 let v = json_of(&rendered, Some(&text), Some((&counts, info)));
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                outln!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 print_exact(&text);
-                eprint!("{}", counts.table(&info.file_name));
+                eout!("{}", counts.table(&info.file_name));
             }
         }
     }
@@ -126,9 +128,9 @@ pub fn run(lib: &Library, a: &RenderArgs) -> Result<()> {
 /// ending in `Sentiment:` stays exact when piped.
 fn print_exact(text: &str) {
     let clean = sanitize(text);
-    print!("{clean}");
+    out!("{clean}");
     if std::io::stdout().is_terminal() && !clean.ends_with('\n') {
-        println!();
+        outln!();
     }
 }
 
