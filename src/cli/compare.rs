@@ -1,14 +1,16 @@
 //! `howdah compare`: one input, the template's variants side by side (zero-, one-, few-shot),
 //! with label probabilities for classify templates. Also the flags `eval` shares with it.
 
+use crate::cli::output::{eoutln, out, outln};
+
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read};
-use std::sync::atomic::AtomicBool;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use super::args::{load_engine, EngineArgs, ModelArgs, SamplingArgs};
+use super::interrupt::{Interrupt, Interrupted};
 use crate::compare::report::{self, Format, Meta};
 use crate::compare::save::compare_session;
 use crate::compare::{default_shots, parse_shots, run_compare, variants_for, VariantSpec};
@@ -117,8 +119,8 @@ pub struct CompareArgs {
 /// not undo the results already printed.
 pub fn save(session: Session) {
     match Store::user().create(session) {
-        Ok(f) => eprintln!("howdah: session saved to {}", f.path.display()),
-        Err(e) => eprintln!(
+        Ok(f) => eoutln!("howdah: session saved to {}", f.path.display()),
+        Err(e) => eoutln!(
             "howdah: could not save the session: {}",
             crate::text::sanitize(&e.to_string())
         ),
@@ -142,6 +144,9 @@ pub fn parse_vars(flags: &[String]) -> Result<BTreeMap<String, String>> {
 }
 
 pub fn run(a: &CompareArgs) -> Result<()> {
+    // First ctrl+c/SIGTERM (even during the model load): the texts so far are reported,
+    // marked partial, and saved; a second one exits at once.
+    let interrupt = Interrupt::install();
     let t = template(&a.template)?;
     let mut vars = parse_vars(&a.vars)?;
     let first = t.variable_names().first().map(|s| s.to_string());
@@ -179,26 +184,28 @@ pub fn run(a: &CompareArgs) -> Result<()> {
     let (engine, info) = load_engine(&a.model, &a.engine)?;
     let variants = a.variants.variants(&t, &info, Some(&a.sampling))?;
     let embedder = Embedder::engine(&engine, &info);
-    let cancel = AtomicBool::new(false);
     let result = run_compare(
         &engine,
         &t,
         &vars,
         &variants,
         Some(&embedder),
-        &cancel,
+        interrupt.flag(),
         |_| {},
     )?;
     let meta = Meta {
         model: info.file_name.clone(),
         data: None,
     };
-    print!("{}", report::compare(&result, &meta, a.format));
+    out!("{}", report::compare(&result, &meta, a.format));
     if a.format == Format::Json {
-        println!();
+        outln!();
     }
     if !a.no_save {
         save(compare_session(&result, &t, &info, &a.engine.settings()));
+    }
+    if interrupt.fired() {
+        return Err(Interrupted("the texts shown are partial".into()).into());
     }
     if result.variants.iter().all(|v| v.error.is_some()) {
         bail!("every variant failed");

@@ -1,19 +1,20 @@
 //! `howdah eval`: a template's variants evaluated on a labelled CSV or JSONL file, with
 //! accuracy, macro-F1, confusion matrices and rows per second.
 
-use std::io::{IsTerminal, Write};
+use crate::cli::output::{self, eout, eoutln, out, outln, Control};
+
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
 use super::args::{load_engine, EngineArgs, ModelArgs};
 use super::compare::{template, VariantArgs};
+use super::interrupt::{Interrupt, Interrupted};
 use crate::compare::report::{self, Format, Meta};
 use crate::compare::save::{eval_runs, new_eval_session};
 use crate::compare::{
-    run_eval, Dataset, EvalData, EvalOptions, EvalProgress, EvalResult, Method, VariantSpec,
+    run_eval, EvalData, EvalOptions, EvalProgress, EvalResult, Method, VariantSpec,
 };
 use crate::prompt::Embedder;
 use crate::session::Store;
@@ -64,12 +65,14 @@ pub struct EvalArgs {
 }
 
 pub fn run(a: &EvalArgs) -> Result<()> {
+    // First ctrl+c/SIGTERM (even during the model load): finish the row in hand, then report
+    // and save the rows done; a second one exits at once.
+    let interrupt = Interrupt::install();
     if a.limit == Some(0) {
         bail!("--limit must be at least 1");
     }
     let t = template(&a.template)?;
-    let ds = Dataset::load(&a.data)?;
-    let data = EvalData::prepare(&ds, &t, &a.input_col, &a.label_col, a.limit)?;
+    let data = EvalData::load(&a.data, &t, &a.input_col, &a.label_col, a.limit)?;
     report_skipped(&a.data.display().to_string(), &data);
     a.variants.check(&t)?;
     let (engine, info) = load_engine(&a.model, &a.engine)?;
@@ -80,8 +83,8 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         reuse_cache: !a.no_reuse,
         embedder: Some(&embedder),
     };
-    let cancel = AtomicBool::new(false);
-    let show_progress = std::io::stderr().is_terminal();
+    let cancel = interrupt.flag();
+    let show_progress = output::stderr_is_terminal();
     let names: Vec<String> = variants.iter().map(|v| v.name()).collect();
     let file_name = a.data.display().to_string();
     let asked = a.engine.settings();
@@ -93,7 +96,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         match Store::user().create(new_eval_session(&t, &file_name)) {
             Ok(f) => Some(f),
             Err(e) => {
-                eprintln!(
+                eoutln!(
                     "howdah: could not save the session: {}",
                     sanitize(&e.to_string())
                 );
@@ -113,7 +116,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         } else {
             names.len()
         };
-        let r = run_eval(&engine, &t, &data, group, &opts, &cancel, |p| {
+        let r = run_eval(&engine, &t, &data, group, &opts, cancel, |p| {
             if show_progress {
                 let p = EvalProgress {
                     variant: g,
@@ -126,7 +129,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         if let Some(f) = &mut session {
             for run in eval_runs(&r, &t, &file_name, &info, &asked) {
                 if let Err(e) = f.push_run(run) {
-                    eprintln!(
+                    eoutln!(
                         "howdah: could not save the session: {}",
                         sanitize(&e.to_string())
                     );
@@ -140,12 +143,18 @@ pub fn run(a: &EvalArgs) -> Result<()> {
                 all.cancelled |= r.cancelled;
             }
         }
+        if interrupt.fired() {
+            break;
+        }
     }
     let Some(result) = result else {
+        if interrupt.fired() {
+            return Err(Interrupted("stopped before any row was evaluated".into()).into());
+        }
         bail!("nothing to evaluate");
     };
     if show_progress {
-        eprint!("\r\x1b[2K");
+        output::err_control(Control::ClearLine);
     }
     if let Some(path) = &a.predictions {
         report::write_predictions(path, &result, &data)
@@ -155,12 +164,20 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         model: info.file_name.clone(),
         data: Some(a.data.display().to_string()),
     };
-    print!("{}", report::eval(&result, &meta, a.format));
+    out!("{}", report::eval(&result, &meta, a.format));
     if a.format == Format::Json {
-        println!();
+        outln!();
     }
     if let Some(f) = &session {
-        eprintln!("howdah: session saved to {}", f.path.display());
+        eoutln!("howdah: session saved to {}", f.path.display());
+    }
+    if interrupt.fired() {
+        let done: Vec<String> = result
+            .variants
+            .iter()
+            .map(|v| format!("{} {}/{}", v.name, v.predictions.len(), result.total_rows))
+            .collect();
+        return Err(Interrupted(format!("partial results, rows done: {}", done.join(", "))).into());
     }
     if result.variants.iter().all(|v| v.rows == 0) {
         bail!("no variant could evaluate any row");
@@ -170,7 +187,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
 
 fn report_skipped(file: &str, data: &EvalData) {
     for s in data.skipped.iter().take(SKIPPED_SHOWN) {
-        eprintln!(
+        eoutln!(
             "howdah: {}: line {}: skipped: {}",
             crate::text::sanitize(file),
             s.line,
@@ -178,7 +195,7 @@ fn report_skipped(file: &str, data: &EvalData) {
         );
     }
     if data.skipped.len() > SKIPPED_SHOWN {
-        eprintln!(
+        eoutln!(
             "howdah: {} more rows skipped ({} in all)",
             data.skipped.len() - SKIPPED_SHOWN,
             data.skipped.len()
@@ -196,14 +213,12 @@ fn progress(p: &EvalProgress, names: &[String], method: Method) {
     } else {
         0.0
     };
-    let mut err = std::io::stderr().lock();
-    let _ = write!(
-        err,
-        "\r\x1b[2K[{}/{}] {name}: {}/{} rows, accuracy so far {acc:.1} %",
+    output::err_control(Control::ClearLine);
+    eout!(
+        "[{}/{}] {name}: {}/{} rows, accuracy so far {acc:.1} %",
         p.variant + 1,
         p.variants,
         p.done,
         p.total
     );
-    let _ = err.flush();
 }
