@@ -1,10 +1,15 @@
 //! Evaluation data files: CSV with a header row or JSON Lines, read into rows of named string
 //! fields, each remembering the line it came from so that every later complaint can name it.
+//! The reading itself is streamed (see `stream`).
 
 use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
+
+use super::stream::{read_records, Columns};
 
 /// One record of a data file.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,35 +68,70 @@ impl Format {
 }
 
 impl Dataset {
+    /// Reads a whole data file, streamed (see [`Dataset::for_each`] to avoid holding every
+    /// record).
     pub fn load(path: &Path) -> Result<Dataset, DataError> {
-        let bytes = std::fs::read(path).map_err(|source| DataError::Io {
-            path: path.to_path_buf(),
-            source,
+        let mut records = Vec::new();
+        let columns = Self::for_each(path, |_, r| {
+            records.push(r);
+            ControlFlow::Continue(())
         })?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let upto = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            DataError::Malformed {
-                path: path.to_path_buf(),
-                line: 1 + upto.iter().filter(|&&b| b == b'\n').count(),
-                message: "the text is not valid UTF-8".into(),
-            }
-        })?;
-        Self::parse(path, &text)
+        Self::finish(path, columns, records)
     }
 
-    /// Parses `text` as the contents of `path` (whose name picks the format and names errors).
-    pub fn parse(path: &Path, text: &str) -> Result<Dataset, DataError> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let ds = match Format::guess(path, text) {
-            Format::Csv => parse_csv(path, text, delimiter_for(path))?,
-            Format::Jsonl => parse_jsonl(path, text)?,
+    /// Streams the records of the file at `path` to `each`, in one pass with memory bounded by
+    /// the longest record; returns the columns. An empty file is an error.
+    pub fn for_each(
+        path: &Path,
+        mut each: impl FnMut(Columns<'_>, Record) -> ControlFlow<()>,
+    ) -> Result<Vec<String>, DataError> {
+        let io = |source| DataError::Io {
+            path: path.to_path_buf(),
+            source,
         };
-        if ds.records.is_empty() {
+        let file = std::fs::File::open(path).map_err(io)?;
+        let mut input = std::io::BufReader::with_capacity(1 << 16, file);
+        let head = String::from_utf8_lossy(input.fill_buf().map_err(io)?).into_owned();
+        let format = Format::guess(path, head.trim_start_matches('\u{feff}'));
+        let mut any = false;
+        let columns = read_records(path, input, format, |c, r| {
+            any = true;
+            each(c, r)
+        })?;
+        if !any {
             return Err(DataError::Empty {
                 path: path.to_path_buf(),
             });
         }
-        Ok(ds)
+        Ok(columns)
+    }
+
+    /// Parses `text` as the contents of `path` (whose name picks the format and names errors).
+    pub fn parse(path: &Path, text: &str) -> Result<Dataset, DataError> {
+        let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut records = Vec::new();
+        let columns = read_records(path, text.as_bytes(), Format::guess(path, body), |_, r| {
+            records.push(r);
+            ControlFlow::Continue(())
+        })?;
+        Self::finish(path, columns, records)
+    }
+
+    fn finish(
+        path: &Path,
+        columns: Vec<String>,
+        records: Vec<Record>,
+    ) -> Result<Dataset, DataError> {
+        if records.is_empty() {
+            return Err(DataError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(Dataset {
+            path: path.to_path_buf(),
+            columns,
+            records,
+        })
     }
 
     /// A malformed-data error about this file.
@@ -102,153 +142,6 @@ impl Dataset {
             message: message.into(),
         }
     }
-}
-
-fn delimiter_for(path: &Path) -> u8 {
-    match path.extension().and_then(|e| e.to_str()) {
-        Some(e) if e.eq_ignore_ascii_case("tsv") => b'\t',
-        _ => b',',
-    }
-}
-
-fn parse_csv(path: &Path, text: &str, delimiter: u8) -> Result<Dataset, DataError> {
-    let malformed = |line: usize, message: String| DataError::Malformed {
-        path: path.to_path_buf(),
-        line,
-        message,
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let header = reader
-        .headers()
-        .map_err(|e| malformed(csv_line(text, &e).unwrap_or(1), csv_message(&e)))?
-        .clone();
-    let columns: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
-    if columns.iter().all(String::is_empty) {
-        return Err(malformed(
-            1,
-            "the header row is empty (a CSV file needs one)".into(),
-        ));
-    }
-    for (i, c) in columns.iter().enumerate() {
-        if columns[..i].contains(c) {
-            return Err(malformed(
-                1,
-                format!("column {c:?} appears twice in the header"),
-            ));
-        }
-    }
-    let mut records = Vec::new();
-    for rec in reader.records() {
-        let rec = rec.map_err(|e| malformed(csv_line(text, &e).unwrap_or(0), csv_message(&e)))?;
-        let line = rec
-            .position()
-            .map(|p| record_line(text, p.byte() as usize))
-            .unwrap_or(0);
-        // A blank line between records is not a record.
-        if rec.len() == 1 && rec[0].trim().is_empty() {
-            continue;
-        }
-        let fields = columns
-            .iter()
-            .cloned()
-            .zip(rec.iter().map(str::to_string))
-            .collect();
-        records.push(Record { line, fields });
-    }
-    Ok(Dataset {
-        path: path.to_path_buf(),
-        columns,
-        records,
-    })
-}
-
-/// The line a record starts on. The csv reader's own position counts the blank lines it skipped
-/// before the record as part of it, so step over them first.
-fn record_line(text: &str, byte: usize) -> usize {
-    let bytes = text.as_bytes();
-    let mut b = byte.min(bytes.len());
-    while b < bytes.len() && (bytes[b] == b'\n' || bytes[b] == b'\r') {
-        b += 1;
-    }
-    1 + bytes[..b].iter().filter(|&&c| c == b'\n').count()
-}
-
-fn csv_line(text: &str, e: &csv::Error) -> Option<usize> {
-    let pos = match e.kind() {
-        csv::ErrorKind::UnequalLengths { pos, .. } => pos.as_ref(),
-        csv::ErrorKind::Utf8 { pos, .. } => pos.as_ref(),
-        csv::ErrorKind::Deserialize { pos, .. } => pos.as_ref(),
-        _ => None,
-    };
-    pos.map(|p| record_line(text, p.byte() as usize))
-}
-
-fn csv_message(e: &csv::Error) -> String {
-    match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => format!(
-            "this row has {len} fields but the header has {expected_len} (quote fields that contain commas: \"a, b\")"
-        ),
-        _ => e.to_string(),
-    }
-}
-
-fn parse_jsonl(path: &Path, text: &str) -> Result<Dataset, DataError> {
-    let mut columns: Vec<String> = Vec::new();
-    let mut records = Vec::new();
-    for (i, raw) in text.lines().enumerate() {
-        let line = i + 1;
-        if raw.trim().is_empty() {
-            continue;
-        }
-        let malformed = |message: String| DataError::Malformed {
-            path: path.to_path_buf(),
-            line,
-            message,
-        };
-        let value: serde_json::Value =
-            serde_json::from_str(raw).map_err(|e| malformed(format!("not valid JSON: {e}")))?;
-        let serde_json::Value::Object(map) = value else {
-            return Err(malformed(
-                "each line must be a JSON object such as {\"text\": \"…\", \"label\": \"…\"}"
-                    .into(),
-            ));
-        };
-        let mut fields = BTreeMap::new();
-        for (k, v) in map {
-            let s = match v {
-                serde_json::Value::String(s) => s,
-                serde_json::Value::Null => String::new(),
-                serde_json::Value::Bool(b) => b.to_string(),
-                serde_json::Value::Number(n) => n.to_string(),
-                other => {
-                    return Err(malformed(format!(
-                    "field {k:?} is {}, but only strings, numbers and booleans can fill a template",
-                    if other.is_array() {
-                        "an array"
-                    } else {
-                        "an object"
-                    }
-                )))
-                }
-            };
-            if !columns.contains(&k) {
-                columns.push(k.clone());
-            }
-            fields.insert(k, s);
-        }
-        records.push(Record { line, fields });
-    }
-    Ok(Dataset {
-        path: path.to_path_buf(),
-        columns,
-        records,
-    })
 }
 
 #[cfg(test)]

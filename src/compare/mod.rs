@@ -50,6 +50,7 @@ pub mod report;
 mod rows;
 pub mod save;
 mod single;
+mod stream;
 mod variant;
 
 use thiserror::Error;
@@ -62,6 +63,7 @@ pub use labels::{match_label, normalize};
 pub use metrics::{Confusion, Mean};
 pub use rows::{EvalData, EvalRow, SkippedRow};
 pub use single::{run_compare, CompareEvent, CompareResult, LabelProb, VariantOutcome};
+pub use stream::Columns;
 pub use variant::{default_shots, parse_shots, variants_for, VariantSpec, MAX_VARIANTS};
 
 use crate::engine::EngineError;

@@ -3,10 +3,12 @@
 //! template's labels. Rows that cannot be scored fairly are set aside with the reason.
 
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+use std::path::Path;
 
 use serde::Serialize;
 
-use super::data::Dataset;
+use super::data::{Dataset, Record};
 use super::labels::match_label;
 use super::CompareError;
 use crate::prompt::{Task, Template};
@@ -48,6 +50,63 @@ impl EvalData {
         label_col: &str,
         limit: Option<usize>,
     ) -> Result<EvalData, CompareError> {
+        let mut b = Builder::new(t, input_col, label_col, limit)?;
+        b.check_columns(&ds.path, &ds.columns)?;
+        for rec in &ds.records {
+            if b.add(rec).is_break() {
+                break;
+            }
+        }
+        b.finish(&ds.path)
+    }
+
+    /// Like [`EvalData::prepare`] straight from the file at `path`, streamed: only the rows
+    /// used are kept, and reading stops once `limit` rows are found.
+    pub fn load(
+        path: &Path,
+        t: &Template,
+        input_col: &str,
+        label_col: &str,
+        limit: Option<usize>,
+    ) -> Result<EvalData, CompareError> {
+        let mut b = Builder::new(t, input_col, label_col, limit)?;
+        let mut checked = Ok(());
+        let columns = Dataset::for_each(path, |cols, rec| {
+            // A CSV header is known at once: a missing column stops the reading here.
+            if cols.complete && !b.checked {
+                checked = b.check_columns(path, cols.names);
+                if checked.is_err() {
+                    return ControlFlow::Break(());
+                }
+            }
+            b.add(&rec)
+        })?;
+        checked?;
+        b.check_columns(path, &columns)?;
+        b.finish(path)
+    }
+}
+
+/// Turns records into rows one at a time.
+struct Builder<'t> {
+    t: &'t Template,
+    input_col: String,
+    label_col: String,
+    limit: Option<usize>,
+    /// Variable -> column: the input column for the first variable, same name for the rest.
+    sources: Vec<(String, String)>,
+    checked: bool,
+    rows: Vec<EvalRow>,
+    skipped: Vec<SkippedRow>,
+}
+
+impl<'t> Builder<'t> {
+    fn new(
+        t: &'t Template,
+        input_col: &str,
+        label_col: &str,
+        limit: Option<usize>,
+    ) -> Result<Builder<'t>, CompareError> {
         if t.task != Task::Classify || t.labels.is_empty() {
             return Err(CompareError::Usage(format!(
                 "template '{}' is a {} template without labels; evaluation needs a classify template (see `howdah prompt list`)",
@@ -62,81 +121,105 @@ impl EvalData {
                 t.name
             )));
         };
-        let has = |c: &str| ds.columns.iter().any(|x| x == c);
+        let mut sources: Vec<(String, String)> = vec![(primary, input_col.to_string())];
+        for v in &names[1..] {
+            sources.push((v.clone(), v.clone()));
+        }
+        Ok(Builder {
+            t,
+            input_col: input_col.to_string(),
+            label_col: label_col.to_string(),
+            limit,
+            sources,
+            checked: false,
+            rows: Vec::new(),
+            skipped: Vec::new(),
+        })
+    }
+
+    fn check_columns(&mut self, path: &Path, columns: &[String]) -> Result<(), CompareError> {
+        self.checked = true;
+        let has = |c: &str| columns.iter().any(|x| x == c);
         let missing_col = |what: &str, col: &str| {
             CompareError::Usage(format!(
                 "{}: no column {col:?} for {what}; the columns are: {}",
-                ds.path.display(),
-                ds.columns.join(", ")
+                path.display(),
+                columns.join(", ")
             ))
         };
-        if !has(input_col) {
-            return Err(missing_col("the input (--input-col)", input_col));
+        if !has(&self.input_col) {
+            return Err(missing_col("the input (--input-col)", &self.input_col));
         }
-        if !has(label_col) {
-            return Err(missing_col("the label (--label-col)", label_col));
+        if !has(&self.label_col) {
+            return Err(missing_col("the label (--label-col)", &self.label_col));
         }
-        // Variable -> column: the input column for the first variable, same name for the rest.
-        let mut sources: Vec<(String, String)> = vec![(primary.clone(), input_col.to_string())];
-        for v in &names[1..] {
+        for (v, _) in &self.sources[1..] {
             if !has(v) {
                 return Err(missing_col(&format!("the template variable '{v}'"), v));
             }
-            sources.push((v.clone(), v.clone()));
         }
-        let mut rows = Vec::new();
-        let mut skipped = Vec::new();
-        for rec in &ds.records {
-            if limit.is_some_and(|n| rows.len() >= n) {
-                break;
-            }
-            let field = |c: &str| rec.fields.get(c).cloned().unwrap_or_default();
-            let raw_label = field(label_col);
-            let Some(label) = match_label(&raw_label, &t.labels) else {
-                skipped.push(SkippedRow {
-                    line: rec.line,
-                    reason: format!(
-                        "label {:?} is not one of the template's labels ({})",
-                        raw_label.trim(),
-                        t.labels.join(", ")
-                    ),
-                });
-                continue;
-            };
-            let text = field(input_col);
-            if text.trim().is_empty() {
-                skipped.push(SkippedRow {
-                    line: rec.line,
-                    reason: format!("the input column {input_col:?} is empty"),
-                });
-                continue;
-            }
-            let vars = sources
-                .iter()
-                .map(|(var, col)| (var.clone(), field(col)))
-                .collect();
-            rows.push(EvalRow {
+        Ok(())
+    }
+
+    /// Adds one record; breaks once `limit` rows are kept.
+    fn add(&mut self, rec: &Record) -> ControlFlow<()> {
+        if self.limit.is_some_and(|n| self.rows.len() >= n) {
+            return ControlFlow::Break(());
+        }
+        let field = |c: &str| rec.fields.get(c).cloned().unwrap_or_default();
+        let raw_label = field(&self.label_col);
+        let Some(label) = match_label(&raw_label, &self.t.labels) else {
+            self.skipped.push(SkippedRow {
                 line: rec.line,
-                vars,
-                text,
-                label,
+                reason: format!(
+                    "label {:?} is not one of the template's labels ({})",
+                    raw_label.trim(),
+                    self.t.labels.join(", ")
+                ),
             });
+            return ControlFlow::Continue(());
+        };
+        let text = field(&self.input_col);
+        if text.trim().is_empty() {
+            self.skipped.push(SkippedRow {
+                line: rec.line,
+                reason: format!("the input column {:?} is empty", self.input_col),
+            });
+            return ControlFlow::Continue(());
         }
-        if rows.is_empty() {
+        let vars = self
+            .sources
+            .iter()
+            .map(|(var, col)| (var.clone(), field(col)))
+            .collect();
+        self.rows.push(EvalRow {
+            line: rec.line,
+            vars,
+            text,
+            label,
+        });
+        if self.limit.is_some_and(|n| self.rows.len() >= n) {
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn finish(self, path: &Path) -> Result<EvalData, CompareError> {
+        if self.rows.is_empty() {
             return Err(CompareError::Usage(format!(
                 "{}: no row can be evaluated ({} set aside{})",
-                ds.path.display(),
-                skipped.len(),
-                skipped
+                path.display(),
+                self.skipped.len(),
+                self.skipped
                     .first()
                     .map(|s| format!("; line {}: {}", s.line, s.reason))
                     .unwrap_or_default()
             )));
         }
         Ok(EvalData {
-            labels: t.labels.clone(),
-            rows,
-            skipped,
+            labels: self.t.labels.clone(),
+            rows: self.rows,
+            skipped: self.skipped,
         })
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::action::Action;
 use super::compare::{CompareJob, CompareMsg};
-use crate::compare::{run_compare, run_eval, Dataset, EvalData, EvalOptions, Method};
+use crate::compare::{run_compare, run_eval, EvalData, EvalOptions, Method};
 use crate::engine::{Engine, ModelInfo};
 use crate::prompt::Embedder;
 
@@ -85,12 +85,8 @@ pub fn run_blocking(
             variants,
             cancel,
         } => {
-            let result = Dataset::load(&path)
+            let result = EvalData::load(&path, &template, "text", "label", None)
                 .map_err(|e| e.to_string())
-                .and_then(|ds| {
-                    EvalData::prepare(&ds, &template, "text", "label", None)
-                        .map_err(|e| e.to_string())
-                })
                 .and_then(|data| {
                     let opts = EvalOptions {
                         method: Method::Score,
