@@ -56,10 +56,12 @@ mod error;
 pub mod export;
 pub mod format;
 pub mod import;
+mod lock;
 mod migrate;
 pub mod model_hash;
 pub mod record;
 pub mod replay;
+pub mod stale;
 mod store;
 
 pub use atomic::{ensure_private_dir, write_atomic};

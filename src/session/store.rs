@@ -233,6 +233,7 @@ impl SessionFile {
     /// `<file>.v<N>.bak`.
     pub fn open(path: &Path) -> Result<SessionFile, SessionError> {
         let d = read_file(path)?;
+        super::lock::remember(path, &d.session);
         let mut f = SessionFile {
             path: path.to_path_buf(),
             session: d.session,
@@ -242,15 +243,18 @@ impl SessionFile {
             bak.push(format!(".v{}.bak", d.from_version));
             let bak = PathBuf::from(bak);
             copy_private(path, &bak).map_err(|e| SessionError::io(&bak, e))?;
-            f.write()?;
+            f.write(None)?;
         }
         Ok(f)
     }
 
     /// Stamps `updated_at`, sanitizes every text and writes the file atomically.
+    /// Another writer's changes since this handle last read or wrote the file are merged in
+    /// (see `lock`).
     pub fn save(&mut self) -> Result<(), SessionError> {
+        let seen = self.session.updated_at;
         self.session.updated_at = Utc::now();
-        self.write()
+        self.write(Some(seen))
     }
 
     /// Appends a message and saves: the message is on disk when this returns.
@@ -265,13 +269,22 @@ impl SessionFile {
         self.save()
     }
 
-    fn write(&mut self) -> Result<(), SessionError> {
+    fn write(&mut self, seen: Option<DateTime<Utc>>) -> Result<(), SessionError> {
         sanitize_session(&mut self.session);
-        let bytes = encode(&self.session);
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            ensure_private_dir(dir).map_err(|e| SessionError::io(dir, e))?;
+        let dir = self
+            .path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        ensure_private_dir(dir).map_err(|e| SessionError::io(dir, e))?;
+        let _lock = super::lock::FolderLock::acquire(dir)?;
+        if let Some(merged) = super::lock::reconcile(&self.path, &self.session, seen)? {
+            self.session = merged;
         }
-        write_atomic(&self.path, &bytes).map_err(|e| SessionError::io(&self.path, e))
+        let bytes = encode(&self.session);
+        write_atomic(&self.path, &bytes).map_err(|e| SessionError::io(&self.path, e))?;
+        super::lock::remember(&self.path, &self.session);
+        Ok(())
     }
 }
 
