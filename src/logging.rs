@@ -9,13 +9,8 @@ use tracing_subscriber::EnvFilter;
 /// (logging is then off rather than on screen). `HOWDAH_LOG` sets the filter (default: info).
 pub fn init() -> Option<PathBuf> {
     let dir = crate::paths::logs_dir();
-    std::fs::create_dir_all(&dir).ok()?;
     let path = dir.join("howdah.log");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .ok()?;
+    let file = crate::log_file::RotatingLog::open(&dir, "howdah.log").ok()?;
     let filter = EnvFilter::try_from_env("HOWDAH_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -37,12 +32,8 @@ impl StderrToLog {
     pub fn start() -> Option<StderrToLog> {
         use std::os::fd::AsRawFd;
         let dir = crate::paths::logs_dir();
-        std::fs::create_dir_all(&dir).ok()?;
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.join("stderr.log"))
-            .ok()?;
+        crate::log_file::make_private_dir(&dir).ok()?;
+        let file = crate::log_file::open_private(&dir.join("stderr.log")).ok()?;
         // SAFETY: plain descriptor duplication; `saved` is owned by the guard and closed in drop.
         unsafe {
             let saved = libc::dup(2);
