@@ -236,3 +236,49 @@ fn prompt_check_names_the_byte_of_invalid_utf8() {
         "{err}"
     );
 }
+
+#[test]
+fn concurrent_saves_of_one_session_merge_or_fail_clearly() {
+    let h = home();
+    let path = a_session(h.path());
+    let store = howdah::session::Store::new(path.parent().unwrap());
+    let id = path.file_stem().unwrap().to_str().unwrap().to_string();
+    // `run --session` holds the file open while another process renames it.
+    let mut running = store.open(&id).unwrap();
+    store.rename(&id, Some("Renamed")).unwrap();
+    running
+        .push(howdah::session::Message::new(
+            howdah::engine::Role::Assistant,
+            "the reply",
+        ))
+        .unwrap();
+    let s = howdah::session::read_file(&path).unwrap().session;
+    assert_eq!(s.title.as_deref(), Some("Renamed"), "the rename survives");
+    assert_eq!(s.messages.len(), 2, "and so does the reply");
+    // Both append: theirs first, then ours; nothing lost.
+    let mut a = store.open(&id).unwrap();
+    let mut b = store.open(&id).unwrap();
+    a.push(howdah::session::Message::new(
+        howdah::engine::Role::User,
+        "from a",
+    ))
+    .unwrap();
+    b.push(howdah::session::Message::new(
+        howdah::engine::Role::User,
+        "from b",
+    ))
+    .unwrap();
+    let s = howdah::session::read_file(&path).unwrap().session;
+    let last: Vec<&str> = s.messages[2..].iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(last, ["from a", "from b"]);
+    // Both set the title differently: the second save fails and says so.
+    let mut a = store.open(&id).unwrap();
+    let mut b = store.open(&id).unwrap();
+    a.session.title = Some("A".into());
+    a.save().unwrap();
+    b.session.title = Some("B".into());
+    let e = b.save().unwrap_err().to_string();
+    assert!(e.contains("not saved: both changed title"), "{e}");
+    let s = howdah::session::read_file(&path).unwrap().session;
+    assert_eq!(s.title.as_deref(), Some("A"));
+}

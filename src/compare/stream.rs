@@ -77,10 +77,11 @@ impl Lines {
         }
     }
 
-    /// The 1-based line of the first non-blank line at or after byte `at` (a line start): the
-    /// csv reader's positions include the blank lines it skipped before a record.
+    /// The 1-based line of the first non-blank line at or after byte `at`: the csv reader's
+    /// positions include the blank lines it skipped before a record, and after a CRLF they
+    /// point at its LF. A record never starts with a newline, so one at `at` is passed too.
     fn line_of(&mut self, at: u64) -> usize {
-        while self.ahead.front().is_some_and(|&(o, _)| o < at) {
+        while self.ahead.front().is_some_and(|&(o, _)| o <= at) {
             self.ahead.pop_front();
             self.passed += 1;
         }
