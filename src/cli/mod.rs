@@ -9,6 +9,7 @@ mod prompt;
 mod replay;
 mod run;
 mod session;
+pub(crate) mod values;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

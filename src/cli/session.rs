@@ -101,7 +101,11 @@ pub fn run(a: &SessionArgs) -> Result<()> {
             let sessions = import::import_file(file).map_err(anyhow::Error::msg)?;
             for s in sessions {
                 let n = s.messages.len();
+                let problems = import::setting_problems(&s);
                 let f = store.create(s)?;
+                for p in problems {
+                    eprintln!("howdah: warning: {p}");
+                }
                 println!("{}", f.path.display());
                 eprintln!(
                     "howdah: imported {:?} ({n} messages) as {}",
