@@ -10,5 +10,6 @@ pub mod model;
 pub mod paths;
 pub mod prompt;
 pub mod session;
+pub mod settings;
 pub mod text;
 pub mod ui;

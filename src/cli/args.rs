@@ -23,7 +23,7 @@ pub struct EngineArgs {
     /// Threads (default: physical cores)
     #[arg(short = 't', long = "threads")]
     pub threads: Option<u32>,
-    /// Context size in tokens (default: min(4096, trained context))
+    /// Context size in tokens (default: the trained context, capped by memory)
     #[arg(short = 'c', long = "ctx-size")]
     pub ctx_size: Option<u32>,
     /// Logical batch size for prompt processing
@@ -67,11 +67,17 @@ pub struct SamplingArgs {
     /// Tokens the penalties look back over
     #[arg(long = "repeat-last-n", allow_negative_numbers = true)]
     pub repeat_last_n: Option<i32>,
-    #[arg(short = 's', long = "seed")]
-    pub seed: Option<u32>,
-    /// Most tokens to generate
-    #[arg(short = 'n', long = "max-tokens", alias = "n-predict")]
-    pub max_tokens: Option<u32>,
+    /// Random seed (-1 = a random one, said and saved so the run can be repeated)
+    #[arg(short = 's', long = "seed", allow_negative_numbers = true)]
+    pub seed: Option<i64>,
+    /// Most tokens to generate (-1 = no limit: until the model stops or the context is full)
+    #[arg(
+        short = 'n',
+        long = "max-tokens",
+        alias = "n-predict",
+        allow_negative_numbers = true
+    )]
+    pub max_tokens: Option<i64>,
     /// Stop before this string (repeatable)
     #[arg(long = "stop")]
     pub stop: Vec<String>,
@@ -89,13 +95,22 @@ impl SamplingArgs {
         set!(temp => temperature, top_k => top_k, top_p => top_p, min_p => min_p,
              typical_p => typical_p, repeat_penalty => repeat_penalty,
              frequency_penalty => frequency_penalty, presence_penalty => presence_penalty,
-             repeat_last_n => penalty_window, seed => seed, max_tokens => max_tokens);
+             repeat_last_n => penalty_window);
+        if let Some(seed) = self.seed {
+            s.seed = super::values::seed(seed)?;
+        }
+        if let Some(n) = self.max_tokens {
+            s.max_tokens = super::values::max_tokens(n)?;
+        }
         if !self.stop.is_empty() {
             s.stop = self.stop.clone();
         }
         if let Some(path) = &self.grammar_file {
             let g = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read grammar file {}", path.display()))?;
+            crate::engine::gbnf::check(&g).map_err(|e| {
+                anyhow::anyhow!("{}:{}:{}: {}", path.display(), e.line, e.column, e.message)
+            })?;
             s.grammar = Some(g);
         }
         s.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -124,6 +139,7 @@ pub fn model_path(m: &ModelArgs) -> Result<PathBuf> {
 /// Starts the engine and loads the model, waiting for the ready handshake.
 pub fn load_engine(m: &ModelArgs, e: &EngineArgs) -> Result<(Engine, ModelInfo)> {
     let path = model_path(m)?;
+    super::values::check_engine(&path, &e.settings())?;
     let engine = Engine::spawn()?;
     let info = engine.load(&path, e.settings())?;
     Ok((engine, info))

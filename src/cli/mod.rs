@@ -14,6 +14,7 @@ mod replay;
 mod run;
 mod session;
 mod stderr_capture;
+pub(crate) mod values;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

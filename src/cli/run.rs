@@ -86,6 +86,7 @@ pub fn run(a: &RunArgs) -> Result<()> {
         settings.threads = settings.threads.or(r.engine.threads);
         settings.n_ctx = settings.n_ctx.or(r.engine.n_ctx);
     }
+    super::values::check_engine(&path, &settings)?;
     let engine = Engine::spawn()?;
     let info = engine.load(&path, settings.clone())?;
     let mode = if a.raw || last.as_ref().is_some_and(|r| r.mode == PromptMode::Raw) {

@@ -102,7 +102,11 @@ pub fn run(a: &SessionArgs) -> Result<()> {
             let sessions = import::import_file(file).map_err(anyhow::Error::msg)?;
             for s in sessions {
                 let n = s.messages.len();
+                let problems = import::setting_problems(&s);
                 let f = store.create(s)?;
+                for p in problems {
+                    eoutln!("howdah: warning: {p}");
+                }
                 outln!("{}", f.path.display());
                 eoutln!(
                     "howdah: imported {:?} ({n} messages) as {}",

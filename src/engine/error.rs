@@ -16,6 +16,9 @@ pub enum EngineError {
     ContextFull { n_ctx: u32 },
     #[error("invalid sampling settings: {0}")]
     Sampling(String),
+    /// A setting refused before llama.cpp saw it (it names its source).
+    #[error("{0}")]
+    Setting(crate::settings::SettingError),
     #[error("invalid grammar: {0}")]
     Grammar(String),
     #[error("invalid input: {0}")]

@@ -4,7 +4,9 @@
 mod batch;
 mod bench;
 mod error;
+pub mod gbnf;
 mod gen;
+mod limits;
 mod logprobs;
 mod picker;
 mod prefill;

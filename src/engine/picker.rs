@@ -24,10 +24,13 @@ impl Picker {
     /// top-p, min-p, temperature, then the pick (greedy or seeded).
     pub fn new(model: &LlamaModel, s: &Sampling) -> Result<Picker, EngineError> {
         s.validate().map_err(EngineError::Sampling)?;
+        if let Some(g) = &s.grammar {
+            one_token_each(model, g)?;
+        }
         let grammar = match &s.grammar {
             Some(g) => Some(LlamaSampler::grammar(model, g, "root").map_err(|e| {
                 EngineError::Grammar(format!(
-                    "llama.cpp could not parse the GBNF grammar ({e}); it needs a `root` rule"
+                    "llama.cpp could not use the GBNF grammar ({e}); check that every `<token>` in it is one token of this model"
                 ))
             })?),
             None => None,
@@ -104,4 +107,25 @@ impl Picker {
         }
         token
     }
+}
+
+/// llama.cpp refuses (and prints the grammar to stderr over) a `<text>` token that is not
+/// exactly one token of this model: checked here first, with where it stands.
+fn one_token_each(model: &LlamaModel, grammar: &str) -> Result<(), EngineError> {
+    let tokens = super::gbnf::text_tokens(grammar).map_err(|e| {
+        EngineError::Grammar(format!(
+            "line {}, column {}: {}",
+            e.line, e.column, e.message
+        ))
+    })?;
+    for (at, text) in tokens {
+        let n = model.vocab().tokenize(text.as_bytes(), false, true).len();
+        if n != 1 {
+            return Err(EngineError::Grammar(format!(
+                "line {}, column {}: {text} is {n} tokens of this model, and a <token> in a grammar must be exactly one",
+                at.line, at.column
+            )));
+        }
+    }
+    Ok(())
 }

@@ -118,6 +118,15 @@ impl Sampling {
         if self.stop.iter().any(|s| s.is_empty()) {
             return Err("stop strings must not be empty".into());
         }
+        if let Some(g) = &self.grammar {
+            // llama.cpp must never see an invalid grammar: it prints it to stderr and fails.
+            super::gbnf::check(g).map_err(|e| {
+                format!(
+                    "grammar: line {}, column {}: {}",
+                    e.line, e.column, e.message
+                )
+            })?;
+        }
         Ok(())
     }
 

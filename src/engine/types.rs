@@ -17,7 +17,7 @@ pub type RequestId = u64;
 pub struct EngineSettings {
     /// Threads for generation and prompt processing; `None` = physical cores.
     pub threads: Option<u32>,
-    /// Context size in tokens; `None` = min(4096, trained context).
+    /// Context size in tokens; `None` = the trained context, capped by a memory budget.
     pub n_ctx: Option<u32>,
     /// Logical batch size for prompt processing.
     pub n_batch: u32,
@@ -163,6 +163,12 @@ pub struct ModelInfo {
     pub n_ctx: u32,
     pub threads: u32,
     pub n_batch: u32,
+    /// How the context size was chosen: as asked, the trained context, or capped by memory.
+    #[serde(default)]
+    pub ctx_reason: String,
+    /// Settings the engine changed on load, each with what it became and why.
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// A likely alternative for a generated token.

@@ -164,14 +164,16 @@ fn load_model(
         path: path.to_path_buf(),
         reason,
     };
-    // Our own checks first: llama.cpp's GGUF loader must never see a malformed file.
-    let mut info = crate::model::inspect(path).map_err(|e| {
+    // Our own checks first: llama.cpp's GGUF loader must never see a malformed file, and no
+    // value it would assert on (or allocate without limit for) reaches it.
+    let (mut info, hparams) = crate::model::inspect_hparams(path).map_err(|e| {
         file_err(
             e.strip_prefix(&format!("{}: ", path.display()))
                 .unwrap_or(&e)
                 .to_string(),
         )
     })?;
+    let checked = super::limits::check(&hparams, &info, settings)?;
     emit(sink, id, EventKind::LoadProgress(0.0));
     let progress_sink = sink.clone();
     let progress_cancel = cancel.clone();
@@ -205,12 +207,7 @@ fn load_model(
     }
     info.parameters = model.n_params();
     info.has_chat_template = model.chat_template(None).is_ok();
-    info.n_ctx = settings
-        .n_ctx
-        .unwrap_or_else(|| 4096.min(if trained > 0 { trained } else { 4096 }))
-        .max(64);
-    info.threads = settings.resolved_threads();
-    info.n_batch = settings.n_batch.max(1);
+    super::limits::apply(&mut info, checked);
     Ok(Loaded { model, info })
 }
 

@@ -14,6 +14,8 @@ const MAX_KV: u64 = 1 << 20;
 const MAX_TENSORS: u64 = 1 << 20;
 const MAX_STRING: u64 = 1 << 26;
 const MAX_DIMS: u32 = 8;
+/// Integer arrays up to this length are kept (llama.cpp's per-layer arrays have at most 512).
+const MAX_KEPT_ARRAY: u64 = 1024;
 
 /// The metadata values howdah cares about (arrays are skipped, only their length is kept).
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +37,17 @@ pub struct GgufHeader {
     pub file_size: u64,
     /// Most common tensor type, as a name (used when general.file_type is missing).
     pub dominant_type: Option<String>,
+    /// Every tensor's name and dimensions, for the hyper-parameter checks (`hparams`).
+    pub tensors: Vec<TensorInfo>,
+    /// Integer arrays of at most `MAX_KEPT_ARRAY` elements (per-layer head counts and the like).
+    pub int_arrays: HashMap<String, Vec<i128>>,
+}
+
+/// A tensor as the header describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TensorInfo {
+    pub name: String,
+    pub dims: Vec<u64>,
 }
 
 impl GgufHeader {
@@ -100,10 +113,14 @@ pub fn read_header(path: &Path) -> Result<GgufHeader, String> {
         ));
     }
     let mut metadata = HashMap::new();
+    let mut int_arrays = HashMap::new();
     for _ in 0..n_kv {
         let key = r.string()?;
         let ty = r.u32()?;
-        let value = r.value(ty)?;
+        let (value, ints) = r.value(ty)?;
+        if let Some(ints) = ints {
+            int_arrays.insert(key.clone(), ints);
+        }
         metadata.insert(key, value);
     }
     let alignment = match metadata.get("general.alignment") {
@@ -114,8 +131,9 @@ pub fn read_header(path: &Path) -> Result<GgufHeader, String> {
     let mut type_counts: HashMap<u32, u64> = HashMap::new();
     let mut data_end: u64 = 0;
     let mut all_known = true;
+    let mut tensors = Vec::with_capacity(n_tensors.min(4096) as usize);
     for _ in 0..n_tensors {
-        let _name = r.string()?;
+        let name = r.string()?;
         let n_dims = r.u32()?;
         if n_dims == 0 || n_dims > MAX_DIMS {
             return Err(format!(
@@ -123,12 +141,15 @@ pub fn read_header(path: &Path) -> Result<GgufHeader, String> {
             ));
         }
         let mut elements: u64 = 1;
+        let mut dims = Vec::with_capacity(n_dims as usize);
         for _ in 0..n_dims {
             let d = r.u64()?;
             elements = elements
                 .checked_mul(d)
                 .ok_or("a tensor's size overflows: the file is corrupt")?;
+            dims.push(d);
         }
+        tensors.push(TensorInfo { name, dims });
         let ty = r.u32()?;
         let offset = r.u64()?;
         parameters = parameters.saturating_add(elements);
@@ -160,6 +181,8 @@ pub fn read_header(path: &Path) -> Result<GgufHeader, String> {
         parameters,
         file_size,
         dominant_type,
+        tensors,
+        int_arrays,
     })
 }
 
@@ -236,9 +259,10 @@ impl Reader {
             _ => Value::Float(f64::from_le_bytes(b)),
         })
     }
-    fn value(&mut self, ty: u32) -> Result<Value, String> {
+    /// A metadata value, plus the elements of a short integer array.
+    fn value(&mut self, ty: u32) -> Result<(Value, Option<Vec<i128>>), String> {
         match ty {
-            8 => Ok(Value::Str(self.string()?)),
+            8 => Ok((Value::Str(self.string()?), None)),
             9 => {
                 let elem = self.u32()?;
                 let n = self.u64()?;
@@ -247,12 +271,23 @@ impl Reader {
                         "a metadata array is longer than the file: the file is corrupt".into(),
                     );
                 }
+                let mut ints = None;
                 match elem {
                     8 => {
                         for _ in 0..n {
                             let len = self.string_len()?;
                             self.skip(len)?;
                         }
+                    }
+                    0..=5 | 10 | 11 if n <= MAX_KEPT_ARRAY => {
+                        let mut v = Vec::with_capacity(n as usize);
+                        for _ in 0..n {
+                            match self.scalar(elem)? {
+                                Value::Int(i) => v.push(i),
+                                _ => unreachable!("integer element types"),
+                            }
+                        }
+                        ints = Some(v);
                     }
                     9 => {
                         return Err(
@@ -274,9 +309,9 @@ impl Reader {
                         self.skip(n.saturating_mul(size))?;
                     }
                 }
-                Ok(Value::Array(n))
+                Ok((Value::Array(n), ints))
             }
-            t => self.scalar(t),
+            t => Ok((self.scalar(t)?, None)),
         }
     }
 }

@@ -2,6 +2,8 @@
 
 pub mod discover;
 pub mod gguf;
+pub mod hparams;
+pub mod kv;
 
 use std::path::Path;
 
@@ -10,7 +12,14 @@ use crate::text::sanitize::sanitize_line;
 
 /// Validates `path` and reads what can be known without llama.cpp. The error names the file.
 pub fn inspect(path: &Path) -> Result<ModelInfo, String> {
+    inspect_hparams(path).map(|(info, _)| info)
+}
+
+/// [`inspect`], plus the checked hyper-parameters (what the KV estimate needs).
+pub fn inspect_hparams(path: &Path) -> Result<(ModelInfo, hparams::Hparams), String> {
     let h = gguf::read_header(path).map_err(|reason| format!("{}: {reason}", path.display()))?;
+    // Values llama.cpp asserts on are refused here, so it never aborts the process over them.
+    let hp = hparams::check(&h).map_err(|reason| format!("{}: {reason}", path.display()))?;
     let file_name = path
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
@@ -32,7 +41,7 @@ pub fn inspect(path: &Path) -> Result<ModelInfo, String> {
         .map(str::to_string)
         .or_else(|| h.dominant_type.clone())
         .unwrap_or_else(|| "unknown".into());
-    Ok(ModelInfo {
+    let info = ModelInfo {
         path: path.to_path_buf(),
         file_name,
         name,
@@ -45,7 +54,10 @@ pub fn inspect(path: &Path) -> Result<ModelInfo, String> {
         n_ctx: 0,
         threads: 0,
         n_batch: 0,
-    })
+        ctx_reason: String::new(),
+        notes: Vec::new(),
+    };
+    Ok((info, hp))
 }
 
 /// "135M", "1.2B": parameter counts as people say them.

@@ -307,9 +307,7 @@ pub(crate) fn parse_template(
     }
     let grammar = raw.grammar.as_ref().map(|g| g.get_ref().clone());
     if let Some(g) = &raw.grammar {
-        if !g.get_ref().contains("root") {
-            return Err(cx.err(g, "grammar", "a GBNF grammar needs a `root` rule"));
-        }
+        grammar_check(&cx, g)?;
     }
     Ok(Template {
         name,
@@ -332,4 +330,26 @@ pub(crate) fn parse_template(
         variables,
         source,
     })
+}
+
+/// Parses the grammar as llama.cpp would, pointing at the file line (and the grammar's own
+/// line:column) of the first problem.
+fn grammar_check(cx: &Ctx, g: &Spanned<String>) -> Result<(), TemplateError> {
+    let Err(e) = crate::engine::gbnf::check(g.get_ref()) else {
+        return Ok(());
+    };
+    let start = g.span().start.min(cx.text.len());
+    let raw = &cx.text[start..];
+    // TOML drops the newline right after an opening ''' or """.
+    let skipped = (raw.starts_with("'''\n") || raw.starts_with("\"\"\"\n")) as usize;
+    let mut err = cx.err(
+        g,
+        "grammar",
+        format!(
+            "grammar line {}, column {}: {}",
+            e.line, e.column, e.message
+        ),
+    );
+    err.line = err.line.map(|l| l + skipped + e.line - 1);
+    Err(err)
 }

@@ -226,6 +226,15 @@ pub fn plan(
             (SamplingFrom::Recorded { .. }, Some(r)) => r.sampling.clone(),
             (SamplingFrom::Recorded { fallback }, None) => fallback.clone(),
         };
+        // Stored settings are outside input: checked like flags before any model loads.
+        let engine = crate::settings::check_for_model(
+            &engine,
+            &sampling,
+            &model,
+            &crate::settings::Source::Session(session.id.clone()),
+            warnings,
+        )
+        .map_err(|detail| ReplayError::Model { turn, detail })?;
         let mode = rec.map(|r| r.mode).unwrap_or_default();
         let prompt = rec
             .and_then(|r| r.prompt.clone())

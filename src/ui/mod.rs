@@ -10,6 +10,7 @@
 //! whose result comes back as an `Action` (see `DiscoverModels` → `ModelsFound`). Dialogs that
 //! can open over any screen are `app::Modal`s.
 
+pub mod abort_guard;
 pub mod action;
 pub mod app;
 pub mod compare;
@@ -55,7 +56,10 @@ pub fn setup(cli: &crate::cli::Cli) -> Setup {
 
 /// Starts the chat UI and runs it until the user quits.
 pub fn run(cli: &crate::cli::Cli) -> Result<()> {
-    let app = App::new(setup(cli));
+    let setup = setup(cli);
+    // Engine flags are checked before the terminal is taken: an error is plain text on stderr.
+    crate::cli::values::check_flags(setup.model.as_ref().ok(), &setup.engine)?;
+    let app = App::new(setup);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -40,6 +40,35 @@ struct File {
     presets: BTreeMap<String, Sampling>,
 }
 
+/// The one settings check, naming the file, the line of the offending field and the preset.
+fn check_preset(path: &Path, text: &str, name: &str, s: &Sampling) -> Result<(), String> {
+    use crate::settings::{Settings, Source};
+    let engine = crate::engine::EngineSettings::default();
+    let problem = match s.validate() {
+        Ok(()) => return Ok(()),
+        Err(p) => p,
+    };
+    // Problems start with the field's name ("top_p must be ...", "grammar: line 2, ...").
+    let field = problem
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or_default();
+    let line = crate::config::line_of(text, &format!("presets.{name}"), field);
+    let source = Source::File {
+        path: path.to_path_buf(),
+        line,
+    };
+    let e = Settings {
+        engine: &engine,
+        sampling: Some(s),
+    }
+    .validate(&source, None)
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or(problem);
+    Err(format!("{e} (preset '{name}')"))
+}
+
 /// Built-in and user presets, in display order.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Presets {
@@ -71,11 +100,11 @@ impl Presets {
                 let mut warn = None;
                 let mut user = BTreeMap::new();
                 for (name, s) in f.presets {
-                    match s.validate() {
+                    match check_preset(&p, &text, &name, &s) {
                         Ok(()) => {
                             user.insert(name, s);
                         }
-                        Err(e) => warn = Some(format!("{}: preset '{name}': {e}", p.display())),
+                        Err(e) => warn = Some(e),
                     }
                 }
                 (Presets { user }, warn)

@@ -23,6 +23,8 @@ pub struct TerminalGuard {
 
 impl TerminalGuard {
     pub fn new(mouse: bool) -> std::io::Result<TerminalGuard> {
+        // A fatal signal (a llama.cpp abort) cannot unwind: its handler restores the terminal.
+        super::abort_guard::install();
         // Raw mode + alternate screen + a panic hook that restores both.
         let terminal = ratatui::try_init()?;
         ACTIVE.store(true, Ordering::SeqCst);
@@ -59,6 +61,7 @@ impl Drop for TerminalGuard {
             let _ = self.terminal.show_cursor();
             ratatui::restore();
         }
+        super::abort_guard::disarm();
     }
 }
 

@@ -35,6 +35,8 @@ pub fn info(name: &str, file: &str, n_ctx: u32) -> ModelInfo {
         n_ctx,
         threads: 2,
         n_batch: 512,
+        ctx_reason: String::new(),
+        notes: Vec::new(),
     }
 }
 

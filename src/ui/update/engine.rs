@@ -64,9 +64,19 @@ fn load_event(app: &mut App, kind: EventKind) {
             }
         }
         EventKind::Loaded(info) => {
-            let note = format!("loaded {} ({} tokens of context)", info.name, info.n_ctx);
-            // At start the status bar says it; a note only for a switch, where it confirms.
-            let switched = app.model.is_some();
+            let note = if info.ctx_reason.is_empty() {
+                format!("loaded {} ({} tokens of context)", info.name, info.n_ctx)
+            } else {
+                format!(
+                    "loaded {} ({} tokens of context: {})",
+                    info.name, info.n_ctx, info.ctx_reason
+                )
+            };
+            // At start the status bar says it; a note only for a switch, where it confirms, or
+            // when memory capped the context below what the model was trained on.
+            let capped = info.context_trained > info.n_ctx && !info.ctx_reason.is_empty();
+            let switched = app.model.is_some() || capped;
+            let changed: Vec<String> = info.notes.clone();
             app.model = Some(info);
             app.engine = if app.generating() {
                 EngineState::Generating
@@ -80,6 +90,10 @@ fn load_event(app: &mut App, kind: EventKind) {
             app.notices.retain(|n| n.level != Level::Error);
             if switched {
                 app.notify(Level::Info, note);
+            }
+            // Clamped settings are always said.
+            for n in changed {
+                app.notify(Level::Warn, n);
             }
         }
         EventKind::Error { error, .. } => {
