@@ -282,3 +282,32 @@ fn concurrent_saves_of_one_session_merge_or_fail_clearly() {
     let s = howdah::session::read_file(&path).unwrap().session;
     assert_eq!(s.title.as_deref(), Some("A"));
 }
+
+#[test]
+fn llama_cpp_messages_about_a_bad_grammar_are_sanitized() {
+    let h = home();
+    // llama.cpp quotes an unparsable grammar whole on stderr.
+    let g = h.path().join("bad.gbnf");
+    std::fs::write(&g, "root ::= \"a\" \u{1b}]0;pwned\u{7} ( \u{9b}31m\n").unwrap();
+    let o = howdah(
+        h.path(),
+        &[
+            "run",
+            "-m",
+            smol().to_str().unwrap(),
+            "-t",
+            "2",
+            "-n",
+            "2",
+            "--no-save",
+            "--grammar-file",
+            g.to_str().unwrap(),
+            "-p",
+            "hi",
+        ],
+    );
+    assert!(!o.status.success(), "a bad grammar is an error");
+    assert!(!o.stderr.is_empty());
+    assert_clean("run stderr", &o.stderr);
+    assert_clean("run stdout", &o.stdout);
+}
