@@ -6,6 +6,7 @@ mod compare;
 mod eval;
 mod models;
 mod prompt;
+mod pull;
 mod replay;
 mod run;
 mod session;
@@ -58,6 +59,8 @@ pub enum Command {
     Prompt(prompt::PromptArgs),
     /// List, show, search, export, import, rename or delete saved sessions
     Session(session::SessionArgs),
+    /// Download a GGUF model from Hugging Face (OWNER/NAME[:QUANT]) into the shared cache
+    Pull(pull::PullArgs),
     /// Run a saved chat's user turns again and compare the replies (--check: regression test)
     Replay(replay::ReplayArgs),
 }
@@ -86,6 +89,7 @@ pub fn main() -> ExitCode {
         Some(Command::Prompt(a)) => prompt::run(a),
         Some(Command::Session(a)) => session::run(a),
         Some(Command::Replay(a)) => replay::run(a),
+        Some(Command::Pull(a)) => pull::run(a),
         None => crate::ui::run(&cli),
     };
     match result {

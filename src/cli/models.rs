@@ -23,7 +23,10 @@ pub fn run(m: &ModelArgs, json: bool) -> Result<()> {
         for d in discover::search_dirs(&m.models_dir) {
             println!("  {}", d.display());
         }
-        println!("Run `make models` to fetch the default models, or pass --models-dir DIR.");
+        if let Some(d) = crate::model::ollama::models_dir() {
+            println!("  {} (Ollama)", d.display());
+        }
+        println!("Run `make models` to fetch the default models, `howdah pull OWNER/NAME[:QUANT]` to download one from Hugging Face, or pass --models-dir DIR.");
         return Ok(());
     }
     println!(

@@ -2,6 +2,7 @@
 
 pub mod discover;
 pub mod gguf;
+pub mod ollama;
 
 use std::path::Path;
 
