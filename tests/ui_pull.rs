@@ -129,7 +129,8 @@ fn the_download_thread_reports_progress_and_stops_when_asked() {
     std::env::set_var("HF_HOME", dir.path());
     std::env::remove_var("HF_HUB_CACHE");
     std::env::remove_var("HF_TOKEN");
-    let run = |slot: &mut _, cancel_after_first: bool| {
+    let run = |slot: &mut Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+               cancel_after_first: bool| {
         let (tx, rx) = std::sync::mpsc::channel();
         control(slot, PullCtl::Start { spec: "test-org/Smol-GGUF:Q4_1".into() }, move |e| {
             let _ = tx.send(e);

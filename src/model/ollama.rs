@@ -60,10 +60,8 @@ pub fn discover() -> Vec<OllamaModel> {
                 return None;
             }
             let blob = root.join("blobs").join(format!("sha256-{digest}"));
-            blob.is_file().then(|| OllamaModel {
-                name: name(&parts)?,
-                blob,
-            })
+            let name = name(&parts)?;
+            blob.is_file().then_some(OllamaModel { name, blob })
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));

@@ -80,7 +80,7 @@ fn run(
 ) -> Result<PathBuf, String> {
     let spec = crate::hub::spec::parse(spec)?;
     let hub = crate::hub::Hub::from_env();
-    let mut last = Instant::now() - Duration::from_secs(1);
+    let mut last: Option<Instant> = None;
     let pulled = crate::hub::pull(
         &hub,
         &crate::hub::cache::hub_dir(),
@@ -88,8 +88,8 @@ fn run(
         cancel,
         &mut |ev| {
             if let crate::hub::Event::Progress { file, done, total } = ev {
-                if last.elapsed() >= Duration::from_millis(100) || done == total {
-                    last = Instant::now();
+                if last.is_none_or(|t| t.elapsed() >= Duration::from_millis(100)) || done == total {
+                    last = Some(Instant::now());
                     send(PullEvent::Progress { file, done, total });
                 }
             }
