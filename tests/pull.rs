@@ -128,7 +128,9 @@ fn pull_by_quant_tag_fills_the_hf_cache_and_a_second_pull_downloads_nothing() {
     let sha = smol.sha256();
     assert_eq!(
         path,
-        repo_dir.join(format!("snapshots/{commit}/SmolLM2-135M-Instruct-Q4_1.gguf"))
+        repo_dir.join(format!(
+            "snapshots/{commit}/SmolLM2-135M-Instruct-Q4_1.gguf"
+        ))
     );
     assert_eq!(
         std::fs::read_link(&path).unwrap(),
@@ -139,12 +141,20 @@ fn pull_by_quant_tag_fills_the_hf_cache_and_a_second_pull_downloads_nothing() {
         std::fs::read_to_string(repo_dir.join("refs/main")).unwrap(),
         commit
     );
-    assert!(text(&o.stderr).contains("SHA-256 checked"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("SHA-256 checked"),
+        "{}",
+        text(&o.stderr)
+    );
 
     let again = env.run(&["pull", REPO, "--file", "SmolLM2-135M-Instruct-Q4_1.gguf"]);
     assert_eq!(pulled_path(&again), path);
     assert_eq!(hub.served(), size, "the second pull downloads nothing");
-    assert!(text(&again.stderr).contains("already here"), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("already here"),
+        "{}",
+        text(&again.stderr)
+    );
 
     // `howdah models` finds it in the cache.
     let models = env.run(&["models"]);
@@ -158,9 +168,20 @@ fn pull_by_quant_tag_fills_the_hf_cache_and_a_second_pull_downloads_nothing() {
     let list = env.run(&["pull", REPO, "--list"]);
     assert!(list.status.success(), "{}", text(&list.stderr));
     let out = text(&list.stdout);
-    let row = |q: &str| out.lines().find(|l| l.starts_with(q)).unwrap_or("").to_string();
-    assert!(row("Q4_1").contains("98.4 MB") && row("Q4_1").contains("yes"), "{out}");
-    assert!(!row("Q4_K_M").contains("yes") && !row("Q8_0").is_empty(), "{out}");
+    let row = |q: &str| {
+        out.lines()
+            .find(|l| l.starts_with(q))
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(
+        row("Q4_1").contains("98.4 MB") && row("Q4_1").contains("yes"),
+        "{out}"
+    );
+    assert!(
+        !row("Q4_K_M").contains("yes") && !row("Q8_0").is_empty(),
+        "{out}"
+    );
     assert!(!out.contains("mmproj"), "{out}");
     assert!(out.contains("takes Q4_K_M"), "{out}");
     assert_eq!(hub.served(), size, "--list downloads nothing");
@@ -174,7 +195,17 @@ fn the_pulled_model_answers_as_the_same_file_given_by_path() {
     let path = pulled_path(&env.run(&["pull", &format!("{REPO}:Q4_1")]));
     let ask = |model: &str| {
         let o = env.run(&[
-            "run", "-m", model, "-p", "Name three colours.", "--temp", "0", "-n", "24", "-t", "2",
+            "run",
+            "-m",
+            model,
+            "-p",
+            "Name three colours.",
+            "--temp",
+            "0",
+            "-n",
+            "24",
+            "-t",
+            "2",
         ]);
         assert!(o.status.success(), "{model}: {}", text(&o.stderr));
         text(&o.stdout)
@@ -211,14 +242,20 @@ fn a_split_model_downloads_every_part() {
     let env = Env::new(&hub);
     let o = env.run(&["pull", "test-org/split-GGUF:Q4_1"]);
     let first = pulled_path(&o);
-    assert!(first.ends_with("Q4_1/SmolLM2-Q4_1-00001-of-00003.gguf"), "{first:?}");
+    assert!(
+        first.ends_with("Q4_1/SmolLM2-Q4_1-00001-of-00003.gguf"),
+        "{first:?}"
+    );
     let mut joined = Vec::new();
     for i in 1..=3 {
         let p = first.with_file_name(format!("SmolLM2-Q4_1-{i:05}-of-00003.gguf"));
         joined.extend(std::fs::read(&p).unwrap());
     }
     assert_eq!(joined.len() as u64, len);
-    assert!(joined == std::fs::read(&smol).unwrap(), "the parts join into the model");
+    assert!(
+        joined == std::fs::read(&smol).unwrap(),
+        "the parts join into the model"
+    );
     assert_eq!(hub.served(), len);
     // The link in a subfolder climbs one level more.
     let target = std::fs::read_link(&first).unwrap();
@@ -235,11 +272,15 @@ fn a_dropped_connection_resumes_with_a_range_request() {
     let path = pulled_path(&env.run(&["pull", &format!("{REPO}:Q4_1")]));
     assert_eq!(sha_of(&path), smol.sha256());
     let served = hub.served();
-    eprintln!("dropped at half: {served} bytes served for a {size}-byte file ({} re-downloaded)", served - size);
+    eprintln!(
+        "dropped at half: {served} bytes served for a {size}-byte file ({} re-downloaded)",
+        served - size
+    );
     assert!(served < size * 3 / 2, "{served} bytes for {size}");
     let log = hub.log();
     assert!(
-        log.iter().any(|l| l.contains(&format!("range=bytes={}-", size / 2))),
+        log.iter()
+            .any(|l| l.contains(&format!("range=bytes={}-", size / 2))),
         "{log:#?}"
     );
 }
@@ -262,7 +303,10 @@ fn ctrl_c_keeps_a_partial_file_that_the_next_pull_resumes() {
         .unwrap();
     let t = Instant::now();
     while std::fs::metadata(&partial).map_or(0, |m| m.len()) < size / 2 {
-        assert!(t.elapsed() < Duration::from_secs(60), "the download never got half-way");
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "the download never got half-way"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
@@ -279,7 +323,11 @@ fn ctrl_c_keeps_a_partial_file_that_the_next_pull_resumes() {
     assert!(!partial.exists());
     let served = hub.served();
     assert!(served < size * 3 / 2, "{served} bytes for {size}");
-    assert!(text(&o.stderr).contains("resumed after"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("resumed after"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 #[test]
@@ -291,7 +339,10 @@ fn a_corrupted_byte_fails_the_checksum_and_leaves_nothing() {
     let o = env.run(&["pull", &format!("{REPO}:Q4_1")]);
     assert!(!o.status.success());
     let err = text(&o.stderr);
-    assert!(err.contains("is corrupt") && err.contains(&smol.sha256()), "{err}");
+    assert!(
+        err.contains("is corrupt") && err.contains(&smol.sha256()),
+        "{err}"
+    );
     let blobs = env.repo_dir(REPO).join("blobs");
     let left: Vec<_> = std::fs::read_dir(&blobs).unwrap().flatten().collect();
     assert!(left.is_empty(), "{left:?}");
@@ -311,11 +362,17 @@ fn gated_repos_need_a_token_and_say_how_to_set_it() {
     let o = env.run(&["pull", "gated-org/Gated-GGUF"]);
     assert!(!o.status.success());
     let err = text(&o.stderr);
-    assert!(err.contains("401") && err.contains("export HF_TOKEN="), "{err}");
+    assert!(
+        err.contains("401") && err.contains("export HF_TOKEN="),
+        "{err}"
+    );
 
     env.token = Some("hf_wrong".into());
     let err = text(&env.run(&["pull", "gated-org/Gated-GGUF"]).stderr);
-    assert!(err.contains("403") && err.contains("has no access"), "{err}");
+    assert!(
+        err.contains("403") && err.contains("has no access"),
+        "{err}"
+    );
 
     // huggingface-cli's token file works like HF_TOKEN.
     env.token = None;
@@ -343,7 +400,10 @@ fn missing_repos_quants_files_and_network_give_clear_errors() {
     let e = err(&["pull", "nobody/nothing-GGUF"]);
     assert!(e.contains("'nobody/nothing-GGUF' was not found"), "{e}");
     let e = err(&["pull", &format!("{REPO}:IQ1_S")]);
-    assert!(e.contains("no file in") && e.contains("Q4_K_M, Q4_1, Q8_0"), "{e}");
+    assert!(
+        e.contains("no file in") && e.contains("Q4_K_M, Q4_1, Q8_0"),
+        "{e}"
+    );
     let e = err(&["pull", "test-org/no-gguf"]);
     assert!(e.contains("has no GGUF files"), "{e}");
     let e = err(&["pull", REPO, "--file", "nope.gguf"]);
@@ -356,7 +416,11 @@ fn missing_repos_quants_files_and_network_give_clear_errors() {
     off.endpoint = "http://127.0.0.1:9".into();
     let o = off.run(&["pull", REPO]);
     assert!(!o.status.success());
-    assert!(text(&o.stderr).contains("cannot reach http://127.0.0.1:9"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("cannot reach http://127.0.0.1:9"),
+        "{}",
+        text(&o.stderr)
+    );
     assert_eq!(hub.served(), 0);
 }
 
@@ -384,8 +448,16 @@ fn ollama_models_are_listed_and_loadable_by_their_ollama_names() {
     ] {
         std::fs::create_dir_all(root.join(dir)).unwrap();
     }
-    std::fs::write(root.join("manifests/registry.ollama.ai/library/smollm2/135m"), manifest.to_string()).unwrap();
-    std::fs::write(root.join("manifests/hf.co/bartowski/SmolLM2-GGUF/Q4_1"), manifest.to_string()).unwrap();
+    std::fs::write(
+        root.join("manifests/registry.ollama.ai/library/smollm2/135m"),
+        manifest.to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("manifests/hf.co/bartowski/SmolLM2-GGUF/Q4_1"),
+        manifest.to_string(),
+    )
+    .unwrap();
     // A manifest whose blob is gone is left out, not shown broken.
     std::fs::create_dir_all(root.join("manifests/registry.ollama.ai/library/gone")).unwrap();
     std::fs::write(
@@ -398,9 +470,25 @@ fn ollama_models_are_listed_and_loadable_by_their_ollama_names() {
     assert!(out.contains("hf.co/bartowski/SmolLM2-GGUF:Q4_1"), "{out}");
     assert!(!out.contains("gone"), "{out}");
     // OLLAMA_MODELS points elsewhere: then that folder is read instead.
-    let moved = env.cmd(&["models"]).env("OLLAMA_MODELS", env.dir.path().join("none")).output().unwrap();
+    let moved = env
+        .cmd(&["models"])
+        .env("OLLAMA_MODELS", env.dir.path().join("none"))
+        .output()
+        .unwrap();
     assert!(!text(&moved.stdout).contains("smollm2:135m"));
-    let o = env.run(&["run", "-m", "smollm2:135m", "-p", "Hi", "--temp", "0", "-n", "4", "-t", "2"]);
+    let o = env.run(&[
+        "run",
+        "-m",
+        "smollm2:135m",
+        "-p",
+        "Hi",
+        "--temp",
+        "0",
+        "-n",
+        "4",
+        "-t",
+        "2",
+    ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(!text(&o.stdout).trim().is_empty());
 }

@@ -35,7 +35,11 @@ fn the_picker_pulls_in_the_background_and_offers_the_new_model() {
     h.ctrl('o');
     h.act(Action::ModelsFound(vec![smol_found()]));
     key(&mut h, KeyCode::Down);
-    assert!(h.screen().contains("› + pull from Hugging Face…"), "{}", h.screen());
+    assert!(
+        h.screen().contains("› + pull from Hugging Face…"),
+        "{}",
+        h.screen()
+    );
     key(&mut h, KeyCode::Enter);
     assert!(h.screen().contains("OWNER/NAME[:QUANT]"));
     // A typo is caught in the dialog, before any download.
@@ -43,7 +47,10 @@ fn the_picker_pulls_in_the_background_and_offers_the_new_model() {
     h.effects.clear();
     key(&mut h, KeyCode::Enter);
     assert!(h.effects.is_empty(), "{:?}", h.effects);
-    assert!(matches!(h.app.modals.last(), Some(Modal::Ask { error: Some(_), .. })));
+    assert!(matches!(
+        h.app.modals.last(),
+        Some(Modal::Ask { error: Some(_), .. })
+    ));
     for _ in 0.."not a repo".len() {
         key(&mut h, KeyCode::Backspace);
     }
@@ -61,8 +68,14 @@ fn the_picker_pulls_in_the_background_and_offers_the_new_model() {
         total: 98_000_000,
     }));
     let screen = h.screen();
-    assert!(screen.contains("pulling test-org/Smol-GGUF:Q4_1"), "{screen}");
-    assert!(screen.contains("50%") && screen.contains("Smol-Q4_1.gguf"), "{screen}");
+    assert!(
+        screen.contains("pulling test-org/Smol-GGUF:Q4_1"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("50%") && screen.contains("Smol-Q4_1.gguf"),
+        "{screen}"
+    );
     // The chat goes on meanwhile, the status bar showing the download.
     key(&mut h, KeyCode::Esc);
     assert!(h.screen().contains("pulling ▕"), "{}", h.screen());
@@ -72,7 +85,11 @@ fn the_picker_pulls_in_the_background_and_offers_the_new_model() {
     // Done: a notice, and the picker selects the new model.
     let pulled = PathBuf::from("/hf/models--test-org--Smol-GGUF/snapshots/c/Smol-Q4_1.gguf");
     h.act(Action::Pull(PullEvent::Done(Ok(pulled.clone()))));
-    assert!(h.screen().contains("pulled test-org/Smol-GGUF:Q4_1"), "{}", h.screen());
+    assert!(
+        h.screen().contains("pulled test-org/Smol-GGUF:Q4_1"),
+        "{}",
+        h.screen()
+    );
     h.ctrl('o');
     let mut new = smol_found();
     new.path = pulled.clone();
@@ -109,7 +126,11 @@ fn a_running_pull_can_be_stopped_and_failures_are_shown() {
     h.act(Action::Pull(PullEvent::Done(Err(
         "'o/m' is gated or private and the hub refused access (401)".into(),
     ))));
-    assert!(h.screen().contains("last pull failed: 'o/m' is gated"), "{}", h.screen());
+    assert!(
+        h.screen().contains("last pull failed: 'o/m' is gated"),
+        "{}",
+        h.screen()
+    );
 }
 
 /// The UI's download thread, for real, against the local hub: done with the file in place;
@@ -132,12 +153,21 @@ fn the_download_thread_reports_progress_and_stops_when_asked() {
     let run = |slot: &mut Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
                cancel_after_first: bool| {
         let (tx, rx) = std::sync::mpsc::channel();
-        control(slot, PullCtl::Start { spec: "test-org/Smol-GGUF:Q4_1".into() }, move |e| {
-            let _ = tx.send(e);
-        });
+        control(
+            slot,
+            PullCtl::Start {
+                spec: "test-org/Smol-GGUF:Q4_1".into(),
+            },
+            move |e| {
+                let _ = tx.send(e);
+            },
+        );
         let mut progress = 0;
         loop {
-            match rx.recv_timeout(Duration::from_secs(60)).expect("the thread reports") {
+            match rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("the thread reports")
+            {
                 PullEvent::Progress { total, .. } => {
                     assert_eq!(total, smol.len());
                     progress += 1;

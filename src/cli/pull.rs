@@ -109,7 +109,11 @@ fn list(hub: &Hub, dir: &std::path::Path, spec: &hub::Spec) -> Result<()> {
     }
     let entries: Vec<_> = l.models.iter().flat_map(|(c, _)| c.parts.clone()).collect();
     if let Ok(c) = hub::resolve::choose(&spec.repo, &entries, None, None) {
-        println!("without a tag, `howdah pull {}` takes {}", spec.repo, sanitize_line(&c.quant()));
+        println!(
+            "without a tag, `howdah pull {}` takes {}",
+            spec.repo,
+            sanitize_line(&c.quant())
+        );
     }
     Ok(())
 }
@@ -117,8 +121,7 @@ fn list(hub: &Hub, dir: &std::path::Path, spec: &hub::Spec) -> Result<()> {
 /// The first ctrl+c asks the download to stop at the next chunk; if the network is stalled it
 /// cannot, so after a grace period the process ends anyway (the partial file is on disk).
 fn watch_ctrl_c(cancel: Arc<AtomicBool>) {
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT])
-    else {
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT]) else {
         return;
     };
     std::thread::spawn(move || {
@@ -172,7 +175,8 @@ impl Reporter {
                     eprintln!("  {} ({}{note})", sanitize_line(f), human_bytes(*size));
                 }
                 if self.tty && files.iter().any(|f| !f.2) {
-                    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+                    let bar =
+                        ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
                     bar.set_style(
                         ProgressStyle::with_template(
                             "{msg:.bold} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",

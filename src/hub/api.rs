@@ -96,7 +96,11 @@ impl Hub {
     }
 
     /// A GET with the token (never sent on after a redirect to another host: ureq drops it).
-    pub fn get(&self, url: &str, range_from: u64) -> Result<ureq::http::Response<ureq::Body>, HubError> {
+    pub fn get(
+        &self,
+        url: &str,
+        range_from: u64,
+    ) -> Result<ureq::http::Response<ureq::Body>, HubError> {
         let mut req = self.agent.get(url);
         if let Some(t) = &self.token {
             req = req.header("Authorization", &format!("Bearer {t}"));
@@ -257,9 +261,13 @@ fn next_link(res: &ureq::http::Response<ureq::Body>) -> Option<String> {
     let link = res.headers().get("link")?.to_str().ok()?;
     link.split(',').find_map(|part| {
         let (target, params) = part.split_once(';')?;
-        params
-            .contains("rel=\"next\"")
-            .then(|| target.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+        params.contains("rel=\"next\"").then(|| {
+            target
+                .trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
     })
 }
 

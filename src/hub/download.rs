@@ -85,7 +85,11 @@ pub fn fetch(
             Err(Failure::Fatal(e)) => return Err(e),
             Err(Failure::Retry(e)) => {
                 // A try that moved forward starts the count again: slow links keep going.
-                failures = if st.downloaded > before { 1 } else { failures + 1 };
+                failures = if st.downloaded > before {
+                    1
+                } else {
+                    failures + 1
+                };
                 if failures >= TRIES {
                     return Err(e);
                 }
@@ -151,7 +155,11 @@ impl State<'_> {
         Ok(())
     }
 
-    fn attempt(&mut self, cancel: &AtomicBool, progress: &mut dyn FnMut(u64)) -> Result<(), Failure> {
+    fn attempt(
+        &mut self,
+        cancel: &AtomicBool,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), Failure> {
         use Failure::{Fatal, Retry};
         if cancel.load(Ordering::Relaxed) {
             return Err(Fatal(self.interrupted()));
@@ -179,7 +187,9 @@ impl State<'_> {
                 if !range.starts_with(&format!("bytes {have}-")) {
                     // Not the part asked for: start over rather than splice wrong bytes.
                     self.reset().map_err(Fatal)?;
-                    return Err(Retry(self.bad(format!("unexpected Content-Range '{range}'"))));
+                    return Err(Retry(
+                        self.bad(format!("unexpected Content-Range '{range}'")),
+                    ));
                 }
             }
             200 if have > 0 => {
@@ -190,13 +200,19 @@ impl State<'_> {
             200 => {}
             416 => {
                 self.reset().map_err(Fatal)?;
-                return Err(Retry(self.bad("the server refused the resume range".into())));
+                return Err(Retry(
+                    self.bad("the server refused the resume range".into()),
+                ));
             }
             s if s >= 500 || s == 429 || s == 408 => {
                 let e = self.hub.status_error(self.repo, None, &self.url, res);
                 return Err(Retry(e));
             }
-            _ => return Err(Fatal(self.hub.status_error(self.repo, None, &self.url, res))),
+            _ => {
+                return Err(Fatal(
+                    self.hub.status_error(self.repo, None, &self.url, res),
+                ))
+            }
         }
         let mut file = OpenOptions::new()
             .create(true)

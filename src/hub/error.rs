@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
     #[error("{0}")]
@@ -20,7 +19,9 @@ pub enum HubError {
     },
     #[error("'{repo}' has no GGUF files (howdah runs GGUF models): look for a repository with \"GGUF\" in its name, often by bartowski, unsloth or the model's authors")]
     NoGguf { repo: String },
-    #[error("no file in '{repo}' matches '{quant}': it has {available}. Pick one, e.g. {repo}:{first}")]
+    #[error(
+        "no file in '{repo}' matches '{quant}': it has {available}. Pick one, e.g. {repo}:{first}"
+    )]
     NoQuant {
         repo: String,
         quant: String,

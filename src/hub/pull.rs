@@ -21,11 +21,7 @@ pub enum Event {
         files: Vec<(String, u64, bool)>,
     },
     /// `done` of `total` bytes across all files; `file` is the one being fetched.
-    Progress {
-        file: String,
-        done: u64,
-        total: u64,
-    },
+    Progress { file: String, done: u64, total: u64 },
     /// A file is complete (its hash checked, or it was already here).
     FileDone { file: String, fetched: Fetched },
 }
@@ -89,7 +85,12 @@ pub fn pull(
     on: &mut dyn FnMut(Event),
 ) -> Result<Pulled, HubError> {
     let (commit, entries) = resolve_repo(hub, spec)?;
-    let file = spec.file.as_deref().map(check_file).transpose().map_err(HubError::BadInput)?;
+    let file = spec
+        .file
+        .as_deref()
+        .map(check_file)
+        .transpose()
+        .map_err(HubError::BadInput)?;
     let choice = resolve::choose(&spec.repo, &entries, spec.quant.as_deref(), file.as_deref())?;
     let cache = RepoCache::new(hub_dir, &spec.repo);
     let files = choice
@@ -114,13 +115,21 @@ pub fn pull(
     };
     for part in &choice.parts {
         let name = part.path.clone();
-        let fetched = fetch(hub, &cache, &spec.repo, &commit, part, cancel, &mut |have| {
-            on(Event::Progress {
-                file: name.clone(),
-                done: before + have,
-                total,
-            })
-        })?;
+        let fetched = fetch(
+            hub,
+            &cache,
+            &spec.repo,
+            &commit,
+            part,
+            cancel,
+            &mut |have| {
+                on(Event::Progress {
+                    file: name.clone(),
+                    done: before + have,
+                    total,
+                })
+            },
+        )?;
         before += part.size;
         out.downloaded += fetched.downloaded;
         out.resumed_from += fetched.resumed_from;

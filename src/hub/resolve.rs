@@ -89,11 +89,13 @@ pub fn quant_of(path: &str) -> Option<String> {
         .or_else(|| {
             // `model_q4_k_m`: the tag follows the last underscore-free word boundary.
             let lower = stem.to_ascii_lowercase();
-            ["iq", "q", "f16", "bf16", "f32", "tq"].iter().find_map(|p| {
-                let i = lower.rfind(&format!("_{p}"))?;
-                let w = &stem[i + 1..];
-                is_quant_word(w).then(|| w.to_ascii_uppercase())
-            })
+            ["iq", "q", "f16", "bf16", "f32", "tq"]
+                .iter()
+                .find_map(|p| {
+                    let i = lower.rfind(&format!("_{p}"))?;
+                    let w = &stem[i + 1..];
+                    is_quant_word(w).then(|| w.to_ascii_uppercase())
+                })
         })
 }
 
@@ -152,12 +154,18 @@ pub fn choose(
             .join(", ")
     };
     let choice = if let Some(f) = file {
-        let hit = entries.iter().find(|e| e.path == f || base_name(&e.path) == f);
+        let hit = entries
+            .iter()
+            .find(|e| e.path == f || base_name(&e.path) == f);
         let Some(hit) = hit else {
             return Err(HubError::NoFile {
                 repo: repo.into(),
                 file: f.into(),
-                available: if all.is_empty() { "none".into() } else { names() },
+                available: if all.is_empty() {
+                    "none".into()
+                } else {
+                    names()
+                },
             });
         };
         // A named part of a split model brings its siblings.
@@ -277,10 +285,19 @@ mod tests {
 
     #[test]
     fn quant_names() {
-        assert_eq!(quant_of("Qwen2.5-1.5B-Instruct-Q4_K_M.gguf").as_deref(), Some("Q4_K_M"));
+        assert_eq!(
+            quant_of("Qwen2.5-1.5B-Instruct-Q4_K_M.gguf").as_deref(),
+            Some("Q4_K_M")
+        );
         assert_eq!(quant_of("smollm2.Q4_1.gguf").as_deref(), Some("Q4_1"));
-        assert_eq!(quant_of("gemma-3-270m-q4_k_m.gguf").as_deref(), Some("Q4_K_M"));
-        assert_eq!(quant_of("m-IQ3_XXS-00001-of-00002.gguf").as_deref(), Some("IQ3_XXS"));
+        assert_eq!(
+            quant_of("gemma-3-270m-q4_k_m.gguf").as_deref(),
+            Some("Q4_K_M")
+        );
+        assert_eq!(
+            quant_of("m-IQ3_XXS-00001-of-00002.gguf").as_deref(),
+            Some("IQ3_XXS")
+        );
         assert_eq!(quant_of("model_bf16.gguf").as_deref(), Some("BF16"));
         assert_eq!(quant_of("model.gguf"), None);
     }

@@ -15,7 +15,12 @@ pub struct Spec {
     pub revision: Option<String>,
 }
 
-const HOSTS: [&str; 4] = ["hf.co/", "huggingface.co/", "www.huggingface.co/", "www.hf.co/"];
+const HOSTS: [&str; 4] = [
+    "hf.co/",
+    "huggingface.co/",
+    "www.huggingface.co/",
+    "www.hf.co/",
+];
 
 /// Parses what the user typed; the error says what was expected.
 pub fn parse(input: &str) -> Result<Spec, String> {
@@ -34,10 +39,7 @@ pub fn parse(input: &str) -> Result<Spec, String> {
         let path = path.split(['?', '#']).next().unwrap_or("");
         return from_url_path(path).ok_or_else(expected);
     }
-    let s = HOSTS
-        .iter()
-        .find_map(|h| s.strip_prefix(h))
-        .unwrap_or(s);
+    let s = HOSTS.iter().find_map(|h| s.strip_prefix(h)).unwrap_or(s);
     let (repo, quant) = match s.rsplit_once(':') {
         Some((r, q)) => (r, Some(q)),
         None => (s, None),
@@ -45,11 +47,9 @@ pub fn parse(input: &str) -> Result<Spec, String> {
     let repo = check_repo(repo).ok_or_else(expected)?;
     let quant = match quant {
         Some(q) if check_tag(q) => Some(q.to_string()),
-        Some(q) => {
-            return Err(format!(
-                "'{q}' is not a quantization tag: use letters, digits, '_', '-' and '.' (e.g. Q4_K_M)"
-            ))
-        }
+        Some(q) => return Err(format!(
+            "'{q}' is not a quantization tag: use letters, digits, '_', '-' and '.' (e.g. Q4_K_M)"
+        )),
         None => None,
     };
     Ok(Spec {
@@ -127,7 +127,9 @@ pub fn check_file(path: &str) -> Result<String, String> {
     let ok = !path.is_empty()
         && path.len() <= 1000
         && !path.starts_with('/')
-        && path.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
+        && path
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..")
         && !path.chars().any(|c| c.is_control() || c == '\\');
     if ok {
         Ok(path.to_string())
@@ -142,7 +144,11 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         let hex = |c: u8| (c as char).to_digit(16);
-        match (b[i], b.get(i + 1).and_then(|c| hex(*c)), b.get(i + 2).and_then(|c| hex(*c))) {
+        match (
+            b[i],
+            b.get(i + 1).and_then(|c| hex(*c)),
+            b.get(i + 2).and_then(|c| hex(*c)),
+        ) {
             (b'%', Some(h), Some(l)) => {
                 out.push((h * 16 + l) as u8);
                 i += 3;
@@ -170,7 +176,10 @@ pub fn encode_segment(s: &str) -> String {
 
 /// Percent-encodes a file path, keeping its `/`.
 pub fn encode_path(path: &str) -> String {
-    path.split('/').map(encode_segment).collect::<Vec<_>>().join("/")
+    path.split('/')
+        .map(encode_segment)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]

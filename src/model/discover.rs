@@ -106,7 +106,9 @@ pub fn resolve(spec: &str, extra: &[PathBuf]) -> Result<PathBuf, String> {
             return Ok(p);
         }
         let ollama = super::ollama::discover();
-        let hit = ollama.iter().find(|m| m.name == spec)
+        let hit = ollama
+            .iter()
+            .find(|m| m.name == spec)
             .or_else(|| ollama.iter().find(|m| m.name == format!("{spec}:latest")));
         if let Some(m) = hit {
             return Ok(m.blob.clone());

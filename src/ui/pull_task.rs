@@ -19,7 +19,11 @@ pub enum PullCtl {
 /// What the download thread reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PullEvent {
-    Progress { file: String, done: u64, total: u64 },
+    Progress {
+        file: String,
+        done: u64,
+        total: u64,
+    },
     /// The model's path, or why it failed (already phrased for the user).
     Done(Result<PathBuf, String>),
 }
@@ -73,11 +77,7 @@ pub fn control(
     }
 }
 
-fn run(
-    spec: &str,
-    cancel: &AtomicBool,
-    send: &impl Fn(PullEvent),
-) -> Result<PathBuf, String> {
+fn run(spec: &str, cancel: &AtomicBool, send: &impl Fn(PullEvent)) -> Result<PathBuf, String> {
     let spec = crate::hub::spec::parse(spec)?;
     let hub = crate::hub::Hub::from_env();
     let mut last: Option<Instant> = None;

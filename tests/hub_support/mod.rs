@@ -20,7 +20,11 @@ use sha2::{Digest, Sha256};
 #[derive(Clone)]
 pub enum Source {
     /// `len` bytes of a real file from `offset`.
-    Disk { path: PathBuf, offset: u64, len: u64 },
+    Disk {
+        path: PathBuf,
+        offset: u64,
+        len: u64,
+    },
     Bytes(Arc<Vec<u8>>),
 }
 
@@ -223,12 +227,20 @@ fn decode(s: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
-fn respond(s: &mut TcpStream, status: &str, headers: &[(&str, String)], body: &[u8]) -> std::io::Result<()> {
+fn respond(
+    s: &mut TcpStream,
+    status: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> std::io::Result<()> {
     let mut head = format!("HTTP/1.1 {status}\r\n");
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
-    head.push_str(&format!("Content-Length: {}\r\nConnection: close\r\n\r\n", body.len()));
+    head.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    ));
     s.write_all(head.as_bytes())?;
     s.write_all(body)?;
     s.flush()
@@ -272,7 +284,12 @@ fn serve(mut s: TcpStream, st: &State, base: &str) -> std::io::Result<()> {
     };
     let Some(repo) = st.repos.lock().unwrap().get(&repo_name).cloned() else {
         // The hub answers 401 for a repo it cannot show to an anonymous caller.
-        return hub_error(&mut s, "401 Unauthorized", "RepoNotFound", "Repository not found");
+        return hub_error(
+            &mut s,
+            "401 Unauthorized",
+            "RepoNotFound",
+            "Repository not found",
+        );
     };
     let rev_ok = |rev: &str| rev == "main" || rev == repo.commit;
     if api && seg(4) == "revision" {
@@ -291,11 +308,21 @@ fn serve(mut s: TcpStream, st: &State, base: &str) -> std::io::Result<()> {
             "private": false, "disabled": false, "gated": if repo.token.is_some() { serde_json::json!("manual") } else { serde_json::json!(false) },
             "tags": ["gguf"], "siblings": siblings,
         });
-        return respond(&mut s, "200 OK", &[("Content-Type", "application/json; charset=utf-8".into())], body.to_string().as_bytes());
+        return respond(
+            &mut s,
+            "200 OK",
+            &[("Content-Type", "application/json; charset=utf-8".into())],
+            body.to_string().as_bytes(),
+        );
     }
     if api && seg(4) == "tree" {
         if !rev_ok(seg(5)) {
-            return hub_error(&mut s, "404 Not Found", "RevisionNotFound", "Invalid rev id");
+            return hub_error(
+                &mut s,
+                "404 Not Found",
+                "RevisionNotFound",
+                "Invalid rev id",
+            );
         }
         return tree(&mut s, &repo, &repo_name, &req, base, seg(5));
     }
@@ -315,8 +342,18 @@ fn serve(mut s: TcpStream, st: &State, base: &str) -> std::io::Result<()> {
                 _ => {}
             }
         }
-        let Some(f) = repo.files.iter().find(|f| f.path == path).filter(|_| rev_ok(rev)) else {
-            return hub_error(&mut s, "404 Not Found", "EntryNotFound", &format!("{path} does not exist on \"{rev}\""));
+        let Some(f) = repo
+            .files
+            .iter()
+            .find(|f| f.path == path)
+            .filter(|_| rev_ok(rev))
+        else {
+            return hub_error(
+                &mut s,
+                "404 Not Found",
+                "EntryNotFound",
+                &format!("{path} does not exist on \"{rev}\""),
+            );
         };
         let common = vec![
             ("X-Repo-Commit", repo.commit.clone()),
@@ -327,7 +364,10 @@ fn serve(mut s: TcpStream, st: &State, base: &str) -> std::io::Result<()> {
             return respond(&mut s, "200 OK", &common, &read_all(&f.source));
         }
         // The real hub sends LFS files on to its CDN with a signed address.
-        let loc = format!("{base}/cdn/{}?X-Amz-Expires=3600&X-Amz-Signature=abc123", f.sha256);
+        let loc = format!(
+            "{base}/cdn/{}?X-Amz-Expires=3600&X-Amz-Signature=abc123",
+            f.sha256
+        );
         let body = format!("Found. Redirecting to {loc}");
         let mut h = common;
         h.extend([
@@ -348,7 +388,14 @@ fn read_all(src: &Source) -> Vec<u8> {
 }
 
 /// The listing, two entries a page (so paging is exercised), folders listed as `directory`.
-fn tree(s: &mut TcpStream, repo: &Repo, name: &str, req: &Req, base: &str, rev: &str) -> std::io::Result<()> {
+fn tree(
+    s: &mut TcpStream,
+    repo: &Repo,
+    name: &str,
+    req: &Req,
+    base: &str,
+    rev: &str,
+) -> std::io::Result<()> {
     assert!(req.query.contains("recursive=true"), "{}", req.query);
     let mut items = Vec::new();
     let mut dirs = std::collections::BTreeSet::new();
@@ -361,7 +408,8 @@ fn tree(s: &mut TcpStream, repo: &Repo, name: &str, req: &Req, base: &str, rev: 
         let git_oid: String = f.sha256.chars().rev().take(40).collect();
         let mut item = serde_json::json!({ "type": "file", "oid": git_oid, "size": if f.plain { f.source.len() } else { 134 }, "path": f.path });
         if !f.plain {
-            item["lfs"] = serde_json::json!({ "oid": f.sha256, "size": f.source.len(), "pointerSize": 134 });
+            item["lfs"] =
+                serde_json::json!({ "oid": f.sha256, "size": f.source.len(), "pointerSize": 134 });
         }
         items.push(item);
     }
@@ -372,15 +420,32 @@ fn tree(s: &mut TcpStream, repo: &Repo, name: &str, req: &Req, base: &str, rev: 
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
     let page: Vec<_> = items.iter().skip(cursor).take(2).cloned().collect();
-    let mut h = vec![("Content-Type", "application/json; charset=utf-8".to_string())];
+    let mut h = vec![(
+        "Content-Type",
+        "application/json; charset=utf-8".to_string(),
+    )];
     if cursor + 2 < items.len() {
-        h.push(("Link", format!("<{base}/api/models/{name}/tree/{rev}?recursive=true&cursor={}>; rel=\"next\"", cursor + 2)));
+        h.push((
+            "Link",
+            format!(
+                "<{base}/api/models/{name}/tree/{rev}?recursive=true&cursor={}>; rel=\"next\"",
+                cursor + 2
+            ),
+        ));
     }
-    respond(s, "200 OK", &h, serde_json::Value::Array(page).to_string().as_bytes())
+    respond(
+        s,
+        "200 OK",
+        &h,
+        serde_json::Value::Array(page).to_string().as_bytes(),
+    )
 }
 
 fn cdn(s: &mut TcpStream, st: &State, req: &Req, sha: &str) -> std::io::Result<()> {
-    assert!(!req.headers.contains_key("authorization"), "the token must not go to the CDN");
+    assert!(
+        !req.headers.contains_key("authorization"),
+        "the token must not go to the CDN"
+    );
     let file = st
         .repos
         .lock()
@@ -400,10 +465,18 @@ fn cdn(s: &mut TcpStream, st: &State, req: &Req, sha: &str) -> std::io::Result<(
         .and_then(|n| n.parse::<u64>().ok())
         .unwrap_or(0);
     if from >= size && from > 0 {
-        return respond(s, "416 Range Not Satisfiable", &[("Content-Range", format!("bytes */{size}"))], b"");
+        return respond(
+            s,
+            "416 Range Not Satisfiable",
+            &[("Content-Range", format!("bytes */{size}"))],
+            b"",
+        );
     }
     let mut head = if from > 0 {
-        format!("HTTP/1.1 206 Partial Content\r\nContent-Range: bytes {from}-{}/{size}\r\n", size - 1)
+        format!(
+            "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes {from}-{}/{size}\r\n",
+            size - 1
+        )
     } else {
         "HTTP/1.1 200 OK\r\n".to_string()
     };
@@ -414,7 +487,12 @@ fn cdn(s: &mut TcpStream, st: &State, req: &Req, sha: &str) -> std::io::Result<(
     s.write_all(head.as_bytes())?;
     let (drop_after, stall_after, corrupt_at, delay) = {
         let mut f = st.faults.lock().unwrap();
-        (f.drop_once_after.take(), f.stall_after, f.corrupt_at, f.chunk_delay)
+        (
+            f.drop_once_after.take(),
+            f.stall_after,
+            f.corrupt_at,
+            f.chunk_delay,
+        )
     };
     let mut reader = f.source.reader(from);
     let mut buf = vec![0u8; 64 * 1024];
@@ -425,7 +503,10 @@ fn cdn(s: &mut TcpStream, st: &State, req: &Req, sha: &str) -> std::io::Result<(
         if n == 0 {
             break;
         }
-        if let Some(limit) = drop_after.or(stall_after).filter(|l| sent + n as u64 > *l && sent <= *l) {
+        if let Some(limit) = drop_after
+            .or(stall_after)
+            .filter(|l| sent + n as u64 > *l && sent <= *l)
+        {
             n = (limit - sent) as usize;
         }
         if let Some(c) = corrupt_at.filter(|c| (pos..pos + n as u64).contains(c)) {

@@ -8,9 +8,8 @@ use crate::ui::pull_task::{PullCtl, PullEvent};
 /// Enter on the pull row: ask what to pull, or offer to stop the running download.
 pub fn row(app: &mut App) {
     if let Some(spec) = &app.pull.running {
-        let question = format!(
-            "Stop pulling {spec}? What is downloaded stays and the next pull resumes it."
-        );
+        let question =
+            format!("Stop pulling {spec}? What is downloaded stays and the next pull resumes it.");
         app.modals.push(Modal::Confirm {
             what: Confirm::CancelPull,
             question,

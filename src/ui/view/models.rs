@@ -141,11 +141,17 @@ fn pull_row(app: &App, selected: bool) -> Vec<Line<'static>> {
     let dim = Style::default().fg(th.dim);
     if let (Some(_), false) = (&pull.running, pull.file.is_empty()) {
         lines.push(Line::styled(
-            format!("    {} · the chat stays usable; enter on this row stops it", pull.file),
+            format!(
+                "    {} · the chat stays usable; enter on this row stops it",
+                pull.file
+            ),
             dim,
         ));
     } else if let Some(e) = &pull.error {
-        lines.push(Line::styled(format!("    last pull failed: {e}"), Style::default().fg(th.error)));
+        lines.push(Line::styled(
+            format!("    last pull failed: {e}"),
+            Style::default().fg(th.error),
+        ));
     } else if selected {
         lines.push(Line::styled(
             "    enter, then type OWNER/NAME[:QUANT] — a GGUF repository on huggingface.co",

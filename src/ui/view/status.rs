@@ -52,7 +52,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if app.pull.running.is_some() {
         spans.push(sep.clone());
         spans.push(Span::styled(
-            format!("pulling {} {:>3.0}%", bar(app.pull.ratio(), 8), app.pull.ratio() * 100.0),
+            format!(
+                "pulling {} {:>3.0}%",
+                bar(app.pull.ratio(), 8),
+                app.pull.ratio() * 100.0
+            ),
             base.fg(th.accent),
         ));
     }
