@@ -82,9 +82,8 @@ impl RepoCache {
         // snapshots/<commit>/a/b.gguf -> ../../../blobs/<oid>: one `..` per folder below root.
         let depth = path.matches('/').count() + 2;
         let target = PathBuf::from("../".repeat(depth)).join("blobs").join(oid);
-        match std::fs::symlink_metadata(&link) {
-            Ok(_) => std::fs::remove_file(&link).map_err(|e| HubError::io(&link, e))?,
-            Err(_) => {}
+        if std::fs::symlink_metadata(&link).is_ok() {
+            std::fs::remove_file(&link).map_err(|e| HubError::io(&link, e))?;
         }
         symlink(&target, &link).map_err(|e| HubError::io(&link, e))?;
         Ok(link)
