@@ -156,6 +156,17 @@ fn pull_by_quant_tag_fills_the_hf_cache_and_a_second_pull_downloads_nothing() {
         text(&again.stderr)
     );
 
+    // Offline, the copy here is used.
+    let mut env = env;
+    env.endpoint = "http://127.0.0.1:9".into();
+    let o = env.run(&["pull", &format!("{REPO}:Q4_1")]);
+    assert_eq!(pulled_path(&o), path);
+    assert!(
+        text(&o.stderr).contains("using the copy already here"),
+        "{}",
+        text(&o.stderr)
+    );
+    env.endpoint = hub.url.clone();
     // `howdah models` finds it in the cache.
     let models = env.run(&["models"]);
     assert!(

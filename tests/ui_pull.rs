@@ -76,6 +76,12 @@ fn the_picker_pulls_in_the_background_and_offers_the_new_model() {
         screen.contains("50%") && screen.contains("Smol-Q4_1.gguf"),
         "{screen}"
     );
+    // The picker with a download in it draws at any size.
+    for (w, hh) in [(1, 1), (20, 6), (45, 12)] {
+        h.term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, hh)).unwrap();
+        h.screen();
+    }
+    h.term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 30)).unwrap();
     // The chat goes on meanwhile, the status bar showing the download.
     key(&mut h, KeyCode::Esc);
     assert!(h.screen().contains("pulling ▕"), "{}", h.screen());

@@ -71,6 +71,19 @@ pub fn run(a: &PullArgs) -> Result<()> {
             println!("{}", p.model().display());
             Ok(())
         }
+        Err(e @ HubError::Network { .. }) => {
+            // Offline, a model pulled before is still usable: say so and hand it over.
+            let cached = (a.file.is_none() && a.revision.is_none())
+                .then(|| hub::local::find(&a.model))
+                .flatten();
+            let Some(p) = cached else {
+                return Err(e.into());
+            };
+            eprintln!("howdah: {}", crate::text::sanitize(&e.to_string()));
+            eprintln!("using the copy already here: {}", p.display());
+            println!("{}", p.display());
+            Ok(())
+        }
         Err(e @ HubError::Interrupted { .. }) => {
             eprintln!("howdah: {}", crate::text::sanitize(&e.to_string()));
             std::process::exit(130);

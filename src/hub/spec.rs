@@ -47,9 +47,11 @@ pub fn parse(input: &str) -> Result<Spec, String> {
     let repo = check_repo(repo).ok_or_else(expected)?;
     let quant = match quant {
         Some(q) if check_tag(q) => Some(q.to_string()),
-        Some(q) => return Err(format!(
+        Some(q) => {
+            return Err(format!(
             "'{q}' is not a quantization tag: use letters, digits, '_', '-' and '.' (e.g. Q4_K_M)"
-        )),
+        ))
+        }
         None => None,
     };
     Ok(Spec {
