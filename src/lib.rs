@@ -4,6 +4,7 @@ pub mod cli;
 pub mod compare;
 pub mod config;
 pub mod engine;
+pub mod hub;
 pub mod log_file;
 pub mod logging;
 pub mod model;

@@ -10,6 +10,7 @@ mod interrupt;
 mod models;
 pub mod output;
 mod prompt;
+mod pull;
 mod replay;
 mod run;
 mod session;
@@ -64,6 +65,8 @@ pub enum Command {
     Prompt(prompt::PromptArgs),
     /// List, show, search, export, import, rename or delete saved sessions
     Session(session::SessionArgs),
+    /// Download a GGUF model from Hugging Face (OWNER/NAME[:QUANT]) into the shared cache
+    Pull(pull::PullArgs),
     /// Run a saved chat's user turns again and compare the replies (--check: regression test)
     Replay(replay::ReplayArgs),
 }
@@ -106,6 +109,7 @@ pub fn main() -> ExitCode {
         Some(Command::Prompt(a)) => prompt::run(a),
         Some(Command::Session(a)) => session::run(a),
         Some(Command::Replay(a)) => replay::run(a),
+        Some(Command::Pull(a)) => pull::run(a),
         None => crate::ui::run(&cli),
     };
     if let Some(c) = capture {

@@ -25,7 +25,10 @@ pub fn run(m: &ModelArgs, json: bool) -> Result<()> {
         for d in discover::search_dirs(&m.models_dir) {
             outln!("  {}", d.display());
         }
-        outln!("Run `make models` to fetch the default models, or pass --models-dir DIR.");
+        if let Some(d) = crate::model::ollama::models_dir() {
+            outln!("  {} (Ollama)", d.display());
+        }
+        outln!("Run `make models` to fetch the default models, `howdah pull OWNER/NAME[:QUANT]` to download one from Hugging Face, or pass --models-dir DIR.");
         return Ok(());
     }
     outln!(

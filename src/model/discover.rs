@@ -1,5 +1,6 @@
 //! Finding GGUF files where people keep them: howdah's data folder, a folder the user names,
-//! the Hugging Face cache, LM Studio's and llama.cpp's folders.
+//! the Hugging Face cache (where `howdah pull` puts them), LM Studio's and llama.cpp's folders,
+//! and Ollama's models under their Ollama names.
 
 use std::path::{Path, PathBuf};
 
@@ -16,9 +17,7 @@ pub struct Found {
 pub fn search_dirs(extra: &[PathBuf]) -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = extra.to_vec();
     dirs.push(crate::paths::models_dir());
-    if let Some(hf) = std::env::var_os("HF_HOME") {
-        dirs.push(PathBuf::from(hf).join("hub"));
-    }
+    dirs.push(crate::hub::cache::hub_dir());
     if let Some(home) = directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf()) {
         dirs.push(home.join(".cache/huggingface/hub"));
         dirs.push(home.join(".lmstudio/models"));
@@ -45,13 +44,23 @@ pub fn discover(extra: &[PathBuf]) -> Vec<Found> {
     let mut seen = std::collections::HashSet::new();
     files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     files.sort();
-    files
+    let mut found: Vec<Found> = files
         .into_iter()
         .map(|path| Found {
             info: super::inspect(&path),
             path,
         })
-        .collect()
+        .collect();
+    found.extend(super::ollama::discover().into_iter().map(|m| Found {
+        // Blobs are named by hash: the Ollama name is what the user knows them by.
+        info: super::inspect(&m.blob).map(|mut i| {
+            i.file_name = m.name.clone();
+            i.name = m.name.clone();
+            i
+        }),
+        path: m.blob,
+    }));
+    found
 }
 
 fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
@@ -91,6 +100,20 @@ fn is_model_file(path: &Path) -> bool {
 /// without `.gguf`, or a unique case-insensitive part of it) of a discovered model.
 pub fn resolve(spec: &str, extra: &[PathBuf]) -> Result<PathBuf, String> {
     let as_path = PathBuf::from(spec);
+    if !as_path.exists() {
+        // `OWNER/NAME[:QUANT]` as pulled, or an Ollama name.
+        if let Some(p) = crate::hub::local::find(spec) {
+            return Ok(p);
+        }
+        let ollama = super::ollama::discover();
+        let hit = ollama
+            .iter()
+            .find(|m| m.name == spec)
+            .or_else(|| ollama.iter().find(|m| m.name == format!("{spec}:latest")));
+        if let Some(m) = hit {
+            return Ok(m.blob.clone());
+        }
+    }
     if as_path.exists() || spec.contains('/') || spec.contains(std::path::MAIN_SEPARATOR) {
         return Ok(as_path);
     }

@@ -4,6 +4,7 @@ pub mod discover;
 pub mod gguf;
 pub mod hparams;
 pub mod kv;
+pub mod ollama;
 
 use std::path::Path;
 

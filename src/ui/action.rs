@@ -47,6 +47,8 @@ pub enum Action {
     /// The template browser hands a template over to the compare view.
     OpenCompare(Box<super::templates::CompareRequest>),
     Compare(super::compare::CompareMsg),
+    /// Progress and outcome of a model download (`Effect::Pull`).
+    Pull(super::pull_task::PullEvent),
     /// SIGTERM or SIGHUP: leave now, restoring the terminal.
     Terminate,
     /// SIGINT from outside (in raw mode ctrl+c arrives as a key instead).

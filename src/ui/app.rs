@@ -48,6 +48,8 @@ pub enum Confirm {
     ClearChat(u64),
     /// The browser's `sessions.browser.target`.
     DeleteSession,
+    /// Stop the running model download.
+    CancelPull,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +66,8 @@ pub enum Ask {
     SessionTitle,
     /// Where to export the browser's `sessions.browser.target`.
     SessionExport(super::sessions::ExportFormat),
+    /// `OWNER/NAME[:QUANT]` to pull from Hugging Face.
+    PullModel,
 }
 
 /// The model picker's state; `models` is None while discovery runs.
@@ -196,6 +200,8 @@ pub struct App {
     pub sessions: super::sessions::Sessions,
     /// The compare view's state, kept while the chat is shown so returning resumes it.
     pub compare: Option<super::compare::CompareState>,
+    /// A model download from Hugging Face (the picker's "pull" row).
+    pub pull: super::pull_task::PullState,
 }
 
 pub fn new_input(lines: Vec<String>) -> TextArea<'static> {
@@ -278,6 +284,7 @@ impl App {
             quit: false,
             sessions: super::sessions::Sessions::new(crate::session::Store::user()),
             compare: None,
+            pull: Default::default(),
         };
         app.add_conversation();
         app

@@ -60,4 +60,6 @@ pub enum Effect {
     Replay(super::replay_task::ReplayCtl),
     /// The compare view's background work (`compare_run::execute`).
     Compare(super::compare::CompareJob),
+    /// Start or stop a download from Hugging Face (`Action::Pull`).
+    Pull(super::pull_task::PullCtl),
 }

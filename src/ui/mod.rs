@@ -21,6 +21,7 @@ pub mod highlight;
 pub mod keymap;
 pub mod markdown;
 pub mod presets;
+pub mod pull_task;
 pub mod replay_task;
 pub mod runtime;
 pub mod session_io;

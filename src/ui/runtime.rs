@@ -44,6 +44,8 @@ struct Runner {
     sessions: Option<super::session_io::Worker>,
     /// The running replay's step channel and cancel flag.
     replay: Option<super::replay_task::Control>,
+    /// The running model download's cancel flag.
+    pull: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// Runs the UI until the user quits or a signal ends it. The engine handle is left in
@@ -68,6 +70,7 @@ pub async fn run(
         edit: None,
         sessions: None,
         replay: None,
+        pull: None,
     };
     // The first frame goes up before the engine starts, so "loading" shows at once.
     terminal.draw(|f| render(&app, f))?;
@@ -272,6 +275,12 @@ impl Runner {
             Effect::OpenCompare(req) => self.apply(app, Action::OpenCompare(Box::new(req))),
             Effect::Session(op) => self.session(op, app),
             Effect::Replay(ctl) => self.replay(ctl, app),
+            Effect::Pull(ctl) => {
+                let tx = self.internal_tx.clone();
+                super::pull_task::control(&mut self.pull, ctl, move |ev| {
+                    let _ = tx.send(Internal::Action(Action::Pull(ev)));
+                });
+            }
         }
     }
 

@@ -43,9 +43,10 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
         Cmd::PresetDelete => preset_delete(app, fx),
         Cmd::ModelPrev | Cmd::ModelNext => {
             if let Some(Modal::Models(p)) = app.modals.last_mut() {
+                // The row after the models is "pull from Hugging Face…".
                 let n = p.models.as_ref().map(Vec::len).unwrap_or(0);
                 p.selected = if cmd == Cmd::ModelNext {
-                    (p.selected + 1).min(n.saturating_sub(1))
+                    (p.selected + 1).min(n)
                 } else {
                     p.selected.saturating_sub(1)
                 };
@@ -255,6 +256,9 @@ fn model_load(app: &mut App, fx: &mut Vec<Effect>) {
     let Some(Modal::Models(p)) = app.modals.last() else {
         return;
     };
+    if p.models.as_ref().is_some_and(|m| p.selected == m.len()) {
+        return super::pull::row(app);
+    }
     let Some(found) = p.models.as_ref().and_then(|m| m.get(p.selected)).cloned() else {
         return;
     };
@@ -280,7 +284,9 @@ fn model_load(app: &mut App, fx: &mut Vec<Effect>) {
 }
 
 pub fn models_found(app: &mut App, found: Vec<Found>) {
-    let current = app.model.as_ref().map(|m| m.path.clone());
+    // A model just pulled is selected, else the loaded one.
+    let pulled = app.pull.select.take();
+    let current = pulled.or_else(|| app.model.as_ref().map(|m| m.path.clone()));
     for m in app.modals.iter_mut() {
         if let Modal::Models(p) = m {
             p.selected = current
@@ -327,6 +333,7 @@ fn ask_accept(app: &mut App, fx: &mut Vec<Effect>) {
         Ask::SessionTitle | Ask::SessionExport(_) => {
             super::sessions::ask_accept(app, ask, &value, fx)
         }
+        Ask::PullModel => super::pull::accept(app, &value, fx),
         Ask::RenameChat(id) => {
             let name = crate::text::sanitize::sanitize_line(value.trim());
             if name.is_empty() {
@@ -378,6 +385,7 @@ fn confirm(app: &mut App, fx: &mut Vec<Effect>) {
     match what {
         Confirm::Quit => app.quit = true,
         Confirm::DeleteSession => super::sessions::confirm_delete(app, fx),
+        Confirm::CancelPull => super::pull::cancel(app, fx),
         Confirm::ClearChat(id) => {
             stop_if_in(app, id, fx);
             if let Some(i) = app.conv_index(id) {

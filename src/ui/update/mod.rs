@@ -7,6 +7,7 @@ mod compare;
 mod compare_overlay;
 mod dialogs;
 mod engine;
+mod pull;
 mod replay;
 mod session_events;
 mod sessions;
@@ -67,6 +68,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Session(ev) => session_events::event(app, ev, &mut fx),
         Action::Replay(ev) => replay::event(app, ev, &mut fx),
         Action::ModelsFound(found) => dialogs::models_found(app, found),
+        Action::Pull(ev) => pull::event(app, ev, &mut fx),
         Action::Saved(r) => match r {
             Ok(what) => app.notify(Level::Info, format!("saved {what}")),
             Err(e) => app.notify(Level::Error, e),

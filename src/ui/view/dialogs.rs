@@ -37,6 +37,7 @@ pub fn ask(app: &App, frame: &mut Frame, ask: Ask, text: &TextArea, error: Optio
     let what = match ask {
         Ask::RenameChat(_) => "Rename conversation",
         Ask::PresetName => "Save settings as preset named",
+        Ask::PullModel => "Pull from Hugging Face: OWNER/NAME[:QUANT] (e.g. bartowski/Qwen2.5-1.5B-Instruct-GGUF:Q4_K_M)",
         Ask::SessionTitle => "Session title (empty: the first user line)",
         Ask::SessionExport(super::super::sessions::ExportFormat::Markdown) => {
             "Export as Markdown to"

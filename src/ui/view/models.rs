@@ -1,4 +1,5 @@
-//! The model picker: discovered GGUF files with size, quantization, context and chat template.
+//! The model picker: discovered GGUF files with size, quantization, context and chat template,
+//! and a last row to pull one from Hugging Face (with the download's progress while it runs).
 
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -26,6 +27,8 @@ pub fn render(app: &App, frame: &mut Frame, p: &Picker) {
                 "Run `make models`, put .gguf files in the data folder's models/, or start with --models-dir DIR.",
                 dim,
             ));
+            lines.push(Line::default());
+            lines.extend(pull_row(app, p.selected == 0));
         }
         Some(models) => {
             lines.push(Line::styled(
@@ -85,6 +88,7 @@ pub fn render(app: &App, frame: &mut Frame, p: &Picker) {
                 };
                 lines.push(line);
             }
+            lines.extend(pull_row(app, p.selected == models.len()));
             if let Some(f) = models.get(p.selected) {
                 lines.push(Line::default());
                 lines.push(Line::styled(format!("{}", f.path.display()), dim));
@@ -104,4 +108,55 @@ pub fn render(app: &App, frame: &mut Frame, p: &Picker) {
     let h = lines.len() as u16 + 2;
     let inner = super::popup(app, frame, 100, h, "Models");
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// "+ pull from Hugging Face…", or the running download with a bar, or the last failure.
+fn pull_row(app: &App, selected: bool) -> Vec<Line<'static>> {
+    let th = &app.theme;
+    let mut style = Style::default().fg(th.accent);
+    if selected {
+        style = style.bg(th.selection_bg).add_modifier(Modifier::BOLD);
+    }
+    let mark = if selected { "› " } else { "  " };
+    let pull = &app.pull;
+    let mut lines = vec![match &pull.running {
+        Some(name) => Line::from(vec![
+            Span::styled(mark, style),
+            Span::styled(
+                format!(
+                    "pulling {name} {} {:>3.0}%  {} of {}",
+                    super::status::bar(pull.ratio(), 20),
+                    pull.ratio() * 100.0,
+                    human_bytes(pull.done),
+                    human_bytes(pull.total)
+                ),
+                style,
+            ),
+        ]),
+        None => Line::from(vec![
+            Span::styled(mark, style),
+            Span::styled("+ pull from Hugging Face…", style),
+        ]),
+    }];
+    let dim = Style::default().fg(th.dim);
+    if let (Some(_), false) = (&pull.running, pull.file.is_empty()) {
+        lines.push(Line::styled(
+            format!(
+                "    {} · the chat stays usable; enter on this row stops it",
+                pull.file
+            ),
+            dim,
+        ));
+    } else if let Some(e) = &pull.error {
+        lines.push(Line::styled(
+            format!("    last pull failed: {e}"),
+            Style::default().fg(th.error),
+        ));
+    } else if selected {
+        lines.push(Line::styled(
+            "    enter, then type OWNER/NAME[:QUANT] — a GGUF repository on huggingface.co",
+            dim,
+        ));
+    }
+    lines
 }

@@ -49,6 +49,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let mut spans = vec![model, sep.clone(), state];
+    if app.pull.running.is_some() {
+        spans.push(sep.clone());
+        spans.push(Span::styled(
+            format!(
+                "pulling {} {:>3.0}%",
+                bar(app.pull.ratio(), 8),
+                app.pull.ratio() * 100.0
+            ),
+            base.fg(th.accent),
+        ));
+    }
     if let Some(m) = &app.model {
         let used = app.conv().context_used.unwrap_or(0);
         let frac = if m.n_ctx > 0 {
