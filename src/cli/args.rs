@@ -123,6 +123,9 @@ pub fn model_path(m: &ModelArgs) -> Result<PathBuf> {
 
 /// Starts the engine and loads the model, waiting for the ready handshake.
 pub fn load_engine(m: &ModelArgs, e: &EngineArgs) -> Result<(Engine, ModelInfo)> {
+    if let Some(b) = super::backend::selected()? {
+        return super::backend::connect(b, m.model.as_deref());
+    }
     let path = model_path(m)?;
     let engine = Engine::spawn()?;
     let info = engine.load(&path, e.settings())?;

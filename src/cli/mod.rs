@@ -1,6 +1,7 @@
 //! The command line (clap): the TUI by default, and headless commands for scripts and tests.
 
 pub mod args;
+pub mod backend;
 mod bench;
 mod compare;
 mod eval;
@@ -29,6 +30,8 @@ pub struct Cli {
     pub model: ModelArgs,
     #[command(flatten)]
     pub engine: EngineArgs,
+    #[command(flatten)]
+    pub backend: backend::BackendArgs,
     /// Config file to use instead of the one in the config folder
     #[arg(long = "config", global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
@@ -77,6 +80,7 @@ pub fn main() -> ExitCode {
         }
     };
     crate::logging::init();
+    backend::remember(&cli.backend, cli.config.clone());
     let result = match &cli.command {
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Models { model, json }) => models::run(model, *json),

@@ -163,6 +163,9 @@ pub struct ModelInfo {
     pub n_ctx: u32,
     pub threads: u32,
     pub n_batch: u32,
+    /// The server the model runs on (remote backends); `None` for the in-process engine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<super::remote::BackendRef>,
 }
 
 /// A likely alternative for a generated token.

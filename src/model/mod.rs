@@ -45,6 +45,7 @@ pub fn inspect(path: &Path) -> Result<ModelInfo, String> {
         n_ctx: 0,
         threads: 0,
         n_batch: 0,
+        backend: None,
     })
 }
 

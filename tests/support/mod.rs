@@ -35,6 +35,7 @@ pub fn info(name: &str, file: &str, n_ctx: u32) -> ModelInfo {
         n_ctx,
         threads: 2,
         n_batch: 512,
+        backend: None,
     }
 }
 
