@@ -89,7 +89,9 @@ pub fn from_config(name: &str, c: &BackendConfig) -> Result<Backend> {
         bail!("[backends.{name}] needs url = \"http://host:port\"");
     }
     let kind = match &c.kind {
-        Some(k) => Some(Kind::parse(k).map_err(|e| anyhow::anyhow!("[backends.{name}] kind: {e}"))?),
+        Some(k) => {
+            Some(Kind::parse(k).map_err(|e| anyhow::anyhow!("[backends.{name}] kind: {e}"))?)
+        }
         None => None,
     };
     let api_key = match &c.api_key_env {
@@ -110,7 +112,10 @@ pub fn from_config(name: &str, c: &BackendConfig) -> Result<Backend> {
         model: c.model.clone(),
         parallel: c.parallel.filter(|&n| n > 0),
         timeouts: Timeouts {
-            connect: c.connect_timeout.map(Duration::from_secs).unwrap_or(d.connect),
+            connect: c
+                .connect_timeout
+                .map(Duration::from_secs)
+                .unwrap_or(d.connect),
             read: c.read_timeout.map(Duration::from_secs).unwrap_or(d.read),
         },
     })
@@ -143,7 +148,9 @@ mod tests {
             "[backends.box]\nurl = \"http://box:8080\"\nkind = \"ollama\"\nmodel = \"m\"\nread_timeout = 7\n",
         )
         .unwrap();
-        let b = resolve(&args("127.0.0.1:8080"), Some(&cfg)).unwrap().unwrap();
+        let b = resolve(&args("127.0.0.1:8080"), Some(&cfg))
+            .unwrap()
+            .unwrap();
         assert_eq!(b.url, "127.0.0.1:8080");
         assert_eq!(b.kind, None);
         let b = resolve(&args("box"), Some(&cfg)).unwrap().unwrap();
@@ -153,7 +160,9 @@ mod tests {
         assert_eq!(b.timeouts.read, Duration::from_secs(7));
         let e = resolve(&args("gpu"), Some(&cfg)).unwrap_err().to_string();
         assert!(e.contains("\"gpu\"") && e.contains("box"), "{e}");
-        assert!(resolve(&BackendArgs::default(), Some(&cfg)).unwrap().is_none());
+        assert!(resolve(&BackendArgs::default(), Some(&cfg))
+            .unwrap()
+            .is_none());
     }
 
     #[test]
@@ -165,7 +174,9 @@ mod tests {
         };
         let e = from_config("a", &c).unwrap_err().to_string();
         assert!(e.contains("$HOWDAH_TEST_UNSET_KEY_VAR"), "{e}");
-        let e = from_config("a", &BackendConfig::default()).unwrap_err().to_string();
+        let e = from_config("a", &BackendConfig::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("[backends.a] needs url"), "{e}");
     }
 }

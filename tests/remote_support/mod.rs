@@ -93,7 +93,10 @@ impl Server {
             if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
                 panic!("llama-server exited while starting: {status}");
             }
-            assert!(Instant::now() < deadline, "llama-server did not become ready");
+            assert!(
+                Instant::now() < deadline,
+                "llama-server did not become ready"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }

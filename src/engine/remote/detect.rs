@@ -52,10 +52,12 @@ pub(crate) fn connect(b: &Backend) -> Result<Server, EngineError> {
     };
     let models: Vec<String> = listing
         .iter()
-        .filter_map(|m| m["id"].as_str().map(crate::text::sanitize_line))
+        .filter_map(|m| m["id"].as_str().map(crate::text::sanitize::sanitize_line))
         .collect();
     let slots = props["total_slots"].as_u64().map(|n| n as u32);
-    let build = props["build_info"].as_str().map(crate::text::sanitize_line);
+    let build = props["build_info"]
+        .as_str()
+        .map(crate::text::sanitize::sanitize_line);
     Ok(Server {
         http,
         kind,
@@ -131,7 +133,7 @@ impl Server {
         }
         Err(EngineError::Remote(format!(
             "model {:?} is not loaded on the server at {}; it offers: {}",
-            crate::text::sanitize_line(asked),
+            crate::text::sanitize::sanitize_line(asked),
             self.url,
             if self.models.is_empty() {
                 "nothing".to_string()

@@ -51,50 +51,51 @@ impl Client {
 
     /// GET returning JSON; the error names the endpoint.
     pub fn get(&self, path: &str) -> Result<Value, EngineError> {
-        let r = self.authorized(self.agent.get(&self.url(path))).call();
-        self.json(path, r)
+        let resp = self
+            .authorized(self.agent.get(&self.url(path)))
+            .call()
+            .map_err(|e| self.error(path, e))?;
+        self.json(path, resp)
     }
 
     /// POST a JSON body, returning JSON.
     pub fn post(&self, path: &str, body: &Value) -> Result<Value, EngineError> {
-        let r = self.send(path, body, false);
-        self.json(path, r)
-    }
-
-    /// A kept-alive connection may have died with a server restart; that shows as an I/O error
-    /// before any answer, so the request is sent once more on a fresh connection.
-    fn send(&self, path: &str, body: &Value, sse: bool) -> Result<ureq::Response, ureq::Error> {
-        let go = || {
-            let r = self.authorized(self.agent.post(&self.url(path)));
-            let r = if sse { r.set("Accept", "text/event-stream") } else { r };
-            r.send_json(body)
-        };
-        match go() {
-            Err(ureq::Error::Transport(t)) if t.kind() == ureq::ErrorKind::Io => {
-                tracing::debug!("retrying {path} after {t}");
-                go()
-            }
-            r => r,
-        }
+        let resp = self.send(path, body, false)?;
+        self.json(path, resp)
     }
 
     /// POST a JSON body and read the reply as a stream of server-sent events.
     pub fn stream(&self, path: &str, body: &Value) -> Result<Events, EngineError> {
-        match self.send(path, body, true) {
-            Ok(resp) => Ok(Events {
-                lines: BufReader::new(resp.into_reader()),
-                base: self.base.clone(),
-            }),
-            Err(e) => Err(self.error(path, e)),
+        let resp = self.send(path, body, true)?;
+        Ok(Events {
+            lines: BufReader::new(resp.into_reader()),
+            base: self.base.clone(),
+        })
+    }
+
+    /// A kept-alive connection may have died with a server restart; that shows as an I/O error
+    /// before any answer, so the request is sent once more on a fresh connection.
+    fn send(&self, path: &str, body: &Value, sse: bool) -> Result<ureq::Response, EngineError> {
+        let mut retried = false;
+        loop {
+            let r = self.authorized(self.agent.post(&self.url(path)));
+            let r = if sse {
+                r.set("Accept", "text/event-stream")
+            } else {
+                r
+            };
+            match r.send_json(body) {
+                Ok(resp) => return Ok(resp),
+                Err(ureq::Error::Transport(t)) if !retried && t.kind() == ureq::ErrorKind::Io => {
+                    tracing::debug!("retrying {path} after {t}");
+                    retried = true;
+                }
+                Err(e) => return Err(self.error(path, e)),
+            }
         }
     }
 
-    fn json(
-        &self,
-        path: &str,
-        r: Result<ureq::Response, ureq::Error>,
-    ) -> Result<Value, EngineError> {
-        let resp = r.map_err(|e| self.error(path, e))?;
+    fn json(&self, path: &str, resp: ureq::Response) -> Result<Value, EngineError> {
         resp.into_json::<Value>().map_err(|e| {
             EngineError::Remote(format!(
                 "{}{path} did not answer with JSON ({e}): is this a model server?",
@@ -151,7 +152,7 @@ fn server_message(body: &str) -> String {
         .or_else(|| v["error"].as_str())
         .map(str::to_string)
         .unwrap_or_else(|| body.chars().take(200).collect());
-    let msg = crate::text::sanitize_line(msg.trim());
+    let msg = crate::text::sanitize::sanitize_line(msg.trim());
     if msg.is_empty() {
         String::new()
     } else {
@@ -334,7 +335,9 @@ mod tests {
 
     #[test]
     fn data_lines_comments_and_the_end_marker() {
-        let mut e = events(": ping\n\ndata: {\"a\":1}\n\nevent: x\ndata: {\"b\":\ndata: 2}\n\ndata: [DONE]\n\n");
+        let mut e = events(
+            ": ping\n\ndata: {\"a\":1}\n\nevent: x\ndata: {\"b\":\ndata: 2}\n\ndata: [DONE]\n\n",
+        );
         assert!(matches!(e.next_event(), Ok(Some(Sse::Data(v))) if v["a"] == 1));
         assert!(matches!(e.next_event(), Ok(Some(Sse::Data(v))) if v["b"] == 2));
         assert!(matches!(e.next_event(), Ok(Some(Sse::Done))));
@@ -345,7 +348,10 @@ mod tests {
     fn error_events_become_errors_with_the_server_message() {
         let mut e = events("data: {\"error\":{\"message\":\"context full\",\"code\":500}}\n\n");
         let err = e.next_event().err().unwrap().to_string();
-        assert!(err.contains("context full") && err.contains("http://x"), "{err}");
+        assert!(
+            err.contains("context full") && err.contains("http://x"),
+            "{err}"
+        );
         let mut e = events("data: not json\n\n");
         assert!(e.next_event().is_err());
     }
@@ -356,7 +362,10 @@ mod tests {
             server_message(r#"{"error":{"message":"Invalid API Key"}}"#),
             ": Invalid API Key"
         );
-        assert_eq!(server_message(r#"{"error":"model 'x' not found"}"#), ": model 'x' not found");
+        assert_eq!(
+            server_message(r#"{"error":"model 'x' not found"}"#),
+            ": model 'x' not found"
+        );
         assert_eq!(server_message("bad\u{1b}[31m gateway"), ": bad gateway");
         assert_eq!(server_message(""), "");
     }

@@ -44,7 +44,8 @@ pub(super) fn tokenize(
     add_special: bool,
     parse_special: bool,
 ) -> Result<Vec<i64>, EngineError> {
-    let body = json!({ "content": text, "add_special": add_special, "parse_special": parse_special });
+    let body =
+        json!({ "content": text, "add_special": add_special, "parse_special": parse_special });
     let r = call.server.http.post("/tokenize", &body)?;
     r["tokens"]
         .as_array()
@@ -165,7 +166,13 @@ impl Stream {
             .unwrap_or_default();
         if probs.is_empty() {
             return text.is_empty()
-                || call.emit(EventKind::Token(self.token(-1, text, String::new(), 0.0, vec![])));
+                || call.emit(EventKind::Token(self.token(
+                    -1,
+                    text,
+                    String::new(),
+                    0.0,
+                    vec![],
+                )));
         }
         self.first_ms
             .get_or_insert(start.elapsed().as_secs_f64() * 1000.0);
@@ -186,14 +193,23 @@ impl Stream {
                 String::new()
             };
             let id = p["id"].as_i64().unwrap_or(-1) as i32;
-            if !call.emit(EventKind::Token(self.token(id, released, piece, logprob, top))) {
+            if !call.emit(EventKind::Token(
+                self.token(id, released, piece, logprob, top),
+            )) {
                 return false;
             }
         }
         true
     }
 
-    fn token(&self, id: i32, text: String, piece: String, lp: f32, top: Vec<TokenAlt>) -> TokenEvent {
+    fn token(
+        &self,
+        id: i32,
+        text: String,
+        piece: String,
+        lp: f32,
+        top: Vec<TokenAlt>,
+    ) -> TokenEvent {
         TokenEvent {
             seq: self.seq,
             token_id: id,
@@ -207,13 +223,19 @@ impl Stream {
 
     fn done(&self, stop: StopReason, last: Option<&Value>, start: Instant) -> DoneStats {
         let t = last.map(|v| &v["timings"]).unwrap_or(&Value::Null);
-        let generated = t["predicted_n"].as_u64().map(|n| n as u32).unwrap_or(self.generated);
+        let generated = t["predicted_n"]
+            .as_u64()
+            .map(|n| n as u32)
+            .unwrap_or(self.generated);
         DoneStats {
             seq: self.seq,
             stop,
             text: self.text.clone(),
             prompt_tokens: self.prompt,
-            prompt_tokens_decoded: t["prompt_n"].as_u64().map(|n| n as u32).unwrap_or(self.prompt),
+            prompt_tokens_decoded: t["prompt_n"]
+                .as_u64()
+                .map(|n| n as u32)
+                .unwrap_or(self.prompt),
             generated_tokens: generated,
             ttft_ms: self
                 .first_ms
@@ -259,7 +281,9 @@ pub(super) fn score(
 ) -> Result<ScoreResult, EngineError> {
     let start = Instant::now();
     if candidates.is_empty() {
-        return Err(EngineError::Input("scoring needs at least one candidate".into()));
+        return Err(EngineError::Input(
+            "scoring needs at least one candidate".into(),
+        ));
     }
     let (text, special) = render(call, prompt)?;
     let p = tokenize(call, &text, true, special)?;
@@ -274,7 +298,9 @@ pub(super) fn score(
         .unwrap_or(0)
         .min(p.len());
     if s == 0 {
-        return Err(EngineError::Input("cannot score after an empty prompt".into()));
+        return Err(EngineError::Input(
+            "cannot score after an empty prompt".into(),
+        ));
     }
     let mut decoded = 0u32;
     let mut next = |ctx: &[i64]| -> Result<Vec<(i64, f32)>, EngineError> {
@@ -296,7 +322,12 @@ pub(super) fn score(
         }
         Ok(top
             .iter()
-            .map(|a| (a["id"].as_i64().unwrap_or(-1), a["logprob"].as_f64().unwrap_or(f64::MIN) as f32))
+            .map(|a| {
+                (
+                    a["id"].as_i64().unwrap_or(-1),
+                    a["logprob"].as_f64().unwrap_or(f64::MIN) as f32,
+                )
+            })
             .collect())
     };
     let lp_of = |top: &[(i64, f32)], t: i64| {

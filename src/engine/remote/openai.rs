@@ -64,7 +64,9 @@ pub(super) fn generate(call: &Call, seq: usize, v: &Variant) -> Result<DoneStats
                 }
             }
             // Some servers refuse log-probabilities outright: ask once more without them.
-            Err(EngineError::Remote(m)) if !retried && st.generated == 0 && m.contains("logprobs") => {
+            Err(EngineError::Remote(m))
+                if !retried && st.generated == 0 && m.contains("logprobs") =>
+            {
                 retried = true;
                 if let Some(o) = b.as_object_mut() {
                     o.remove("logprobs");
@@ -137,18 +139,29 @@ impl State {
                 return true;
             }
             // No log-probabilities: one event per chunk, NaN so the heat-map can say so.
-            self.first_ms.get_or_insert(start.elapsed().as_secs_f64() * 1000.0);
+            self.first_ms
+                .get_or_insert(start.elapsed().as_secs_f64() * 1000.0);
             self.generated += 1;
-            return call.emit(EventKind::Token(self.event(text.clone(), text, f32::NAN, vec![])));
+            return call.emit(EventKind::Token(self.event(
+                text.clone(),
+                text,
+                f32::NAN,
+                vec![],
+            )));
         }
-        self.first_ms.get_or_insert(start.elapsed().as_secs_f64() * 1000.0);
+        self.first_ms
+            .get_or_insert(start.elapsed().as_secs_f64() * 1000.0);
         let last = toks.len() - 1;
         let mut text = Some(text);
         for (i, (piece, lp, top)) in toks.into_iter().enumerate() {
             self.generated += 1;
             self.with_logprobs += 1;
             self.logprob_sum += lp as f64;
-            let released = if i == last { text.take().unwrap_or_default() } else { String::new() };
+            let released = if i == last {
+                text.take().unwrap_or_default()
+            } else {
+                String::new()
+            };
             if !call.emit(EventKind::Token(self.event(released, piece, lp, top))) {
                 return false;
             }
@@ -287,11 +300,16 @@ pub(super) fn score(
             "model": call.model.as_str(), "prompt": full, "max_tokens": 1, "temperature": 0.0,
             "echo": true, "logprobs": 1,
         });
-        let r = call.server.http.post("/v1/completions", &body).map_err(|_| needs())?;
+        let r = call
+            .server
+            .http
+            .post("/v1/completions", &body)
+            .map_err(|_| needs())?;
         let lp = &r["choices"][0]["logprobs"];
-        let (Some(offsets), Some(values)) =
-            (lp["text_offset"].as_array(), lp["token_logprobs"].as_array())
-        else {
+        let (Some(offsets), Some(values)) = (
+            lp["text_offset"].as_array(),
+            lp["token_logprobs"].as_array(),
+        ) else {
             return Err(needs());
         };
         let from = text.chars().count() as u64;
