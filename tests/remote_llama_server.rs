@@ -237,7 +237,7 @@ fn label_scoring_on_the_server_agrees_with_local_scoring_and_uses_its_slots() {
                 "--data",
                 data.to_str().unwrap(),
                 "--shots",
-                "0,4",
+                "4",
                 "--mode",
                 "completion",
                 "--backend",
