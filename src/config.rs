@@ -25,6 +25,28 @@ pub struct Config {
     /// Key bindings per screen part: `[keys.<context>]` then `action = "key"` or a list, e.g.
     /// `[keys.global]` `quit = ["ctrl+q", "f10"]`. `?` in the app lists contexts and actions.
     pub keys: BTreeMap<String, BTreeMap<String, KeyList>>,
+    /// Model servers by name: `[backends.NAME]` with `url`, `kind`, `api_key_env`, `model`
+    /// (see `BackendConfig`); chosen with `--backend NAME` or in the model picker.
+    pub backends: BTreeMap<String, BackendConfig>,
+}
+
+/// One `[backends.NAME]` table. The API key is never stored: `api_key_env` names the
+/// environment variable that holds it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackendConfig {
+    pub url: String,
+    /// llama-server, openai or ollama; detected when left out.
+    pub kind: Option<String>,
+    pub api_key_env: Option<String>,
+    /// Default model on that server.
+    pub model: Option<String>,
+    /// Most requests in flight (default: the server's slot count).
+    pub parallel: Option<usize>,
+    /// Seconds to wait for a connection (default 5).
+    pub connect_timeout: Option<u64>,
+    /// Seconds to wait for the next bytes of an answer (default 120).
+    pub read_timeout: Option<u64>,
 }
 
 impl Default for Config {
@@ -37,6 +59,7 @@ impl Default for Config {
             preset: "balanced".into(),
             token_view: false,
             keys: BTreeMap::new(),
+            backends: BTreeMap::new(),
         }
     }
 }
@@ -211,5 +234,25 @@ mod tests {
         let t = "theme = \"x\"\n[keys.global]\nquit = \"q\"\n";
         assert_eq!(line_of(t, "keys.global", "quit"), Some(3));
         assert_eq!(line_of(t, "", "theme"), Some(1));
+    }
+}
+
+#[cfg(test)]
+mod backend_tests {
+    use super::*;
+
+    #[test]
+    fn backends_are_read_and_unknown_keys_named_with_their_line() {
+        let c = parse(
+            "[backends.gpu-box]\nurl = \"http://gpu:8080\"\nkind = \"llama-server\"\napi_key_env = \"K\"\nmodel = \"qwen\"\n",
+        )
+        .unwrap();
+        let b = &c.backends["gpu-box"];
+        assert_eq!(b.url, "http://gpu:8080");
+        assert_eq!(b.kind.as_deref(), Some("llama-server"));
+        assert_eq!(b.api_key_env.as_deref(), Some("K"));
+        assert_eq!(b.model.as_deref(), Some("qwen"));
+        let e = parse("[backends.x]\nurl = \"http://a\"\napi_key = \"secret\"\n").unwrap_err();
+        assert!(e.contains("line 3") && e.contains("api_key"), "{e}");
     }
 }

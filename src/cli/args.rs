@@ -138,6 +138,9 @@ pub fn model_path(m: &ModelArgs) -> Result<PathBuf> {
 
 /// Starts the engine and loads the model, waiting for the ready handshake.
 pub fn load_engine(m: &ModelArgs, e: &EngineArgs) -> Result<(Engine, ModelInfo)> {
+    if let Some(b) = super::backend::selected()? {
+        return super::backend::connect(b, m.model.as_deref());
+    }
     let path = model_path(m)?;
     super::values::check_engine(&path, &e.settings())?;
     let engine = Engine::spawn()?;

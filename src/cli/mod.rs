@@ -3,6 +3,7 @@
 use crate::cli::output::eoutln;
 
 pub mod args;
+pub mod backend;
 mod bench;
 mod compare;
 mod eval;
@@ -36,6 +37,8 @@ pub struct Cli {
     pub model: ModelArgs,
     #[command(flatten)]
     pub engine: EngineArgs,
+    #[command(flatten)]
+    pub backend: backend::BackendArgs,
     /// Config file to use instead of the one in the config folder
     #[arg(long = "config", global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
@@ -100,6 +103,7 @@ pub fn main() -> ExitCode {
         .command
         .as_ref()
         .and_then(|_| stderr_capture::Capture::start());
+    backend::remember(&cli.backend, cli.config.clone());
     let result = match &cli.command {
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Models { model, json }) => models::run(model, *json),

@@ -8,6 +8,7 @@ use clap::{Args, ValueEnum};
 
 use super::args::{model_path, ModelArgs, SamplingArgs};
 use super::interrupt::{Interrupt, Interrupted};
+use crate::engine::remote::Backend;
 use crate::engine::{Engine, Sampling};
 use crate::session::diff::SpanKind;
 use crate::session::replay::{
@@ -64,8 +65,10 @@ pub fn run(a: &ReplayArgs) -> Result<()> {
             fallback: Sampling::greedy(),
         },
     };
+    let remote = remote_backend(session)?;
     let opts = ReplayOptions {
         model: match &a.model.model {
+            Some(m) if remote.is_some() => Some(m.into()),
             Some(_) => Some(model_path(&a.model)?),
             None => None,
         },
@@ -90,7 +93,10 @@ pub fn run(a: &ReplayArgs) -> Result<()> {
             file.path.display()
         );
     }
-    let engine = Engine::spawn()?;
+    let engine = match remote {
+        Some(b) => Engine::spawn_remote(b)?,
+        None => Engine::spawn()?,
+    };
     let mut replayer = Replayer::new(&engine);
     let mut turns = Vec::new();
     // First ctrl+c/SIGTERM: the turn in progress is dropped and the turns done are reported.
@@ -126,6 +132,24 @@ pub fn run(a: &ReplayArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The server to replay on: `--backend`, else the one the session's replies were recorded
+/// from (its URL and kind; a key comes from --api-key).
+fn remote_backend(session: &crate::session::Session) -> Result<Option<Backend>> {
+    if let Some(b) = super::backend::selected()? {
+        return Ok(Some(b));
+    }
+    let recorded = session
+        .messages
+        .iter()
+        .filter_map(|m| m.reply.as_deref())
+        .find_map(|r| r.model.backend.clone());
+    Ok(recorded.map(|r| {
+        let mut b = Backend::new(r.url);
+        b.kind = Some(r.kind);
+        b
+    }))
 }
 
 fn print_turn(t: &TurnReplay, brief: bool) {

@@ -71,7 +71,9 @@ pub fn run(a: &RunArgs) -> Result<()> {
             .map(|r| r.sampling.clone())
             .unwrap_or_default(),
     )?;
+    let remote = super::backend::selected()?;
     let path = match (&a.model.model, &last, &previous) {
+        _ if remote.is_some() => Default::default(),
         (None, Some(r), _) => locate_model(&r.model).map_err(anyhow::Error::msg)?,
         (None, None, Some(f)) if f.session.model_hint.is_some() => {
             let hint = f.session.model_hint.clone().unwrap_or_default();
@@ -86,9 +88,15 @@ pub fn run(a: &RunArgs) -> Result<()> {
         settings.threads = settings.threads.or(r.engine.threads);
         settings.n_ctx = settings.n_ctx.or(r.engine.n_ctx);
     }
-    super::values::check_engine(&path, &settings)?;
-    let engine = Engine::spawn()?;
-    let info = engine.load(&path, settings.clone())?;
+    let (engine, info) = match remote {
+        Some(b) => super::backend::connect(b, a.model.model.as_deref())?,
+        None => {
+            super::values::check_engine(&path, &settings)?;
+            let engine = Engine::spawn()?;
+            let info = engine.load(&path, settings.clone())?;
+            (engine, info)
+        }
+    };
     let mode = if a.raw || last.as_ref().is_some_and(|r| r.mode == PromptMode::Raw) {
         PromptMode::Raw
     } else {

@@ -32,11 +32,11 @@ pub(super) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn cancelled(&self) -> bool {
+    pub(super) fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::Acquire)
     }
 
-    fn render(&self, spec: &VariantSpec, row: &EvalRow) -> Result<Rendered, String> {
+    pub(super) fn render(&self, spec: &VariantSpec, row: &EvalRow) -> Result<Rendered, String> {
         let mut opts = spec.render_options();
         opts.embedder = self.embedder;
         self.template
@@ -54,7 +54,7 @@ pub(super) struct TokenStats {
 }
 
 impl TokenStats {
-    fn add(&mut self, prompt_tokens: u32, decoded: u32) {
+    pub(super) fn add(&mut self, prompt_tokens: u32, decoded: u32) {
         self.prompt_tokens += prompt_tokens as u64;
         self.prompts += 1;
         self.decoded += decoded as u64;
@@ -74,14 +74,14 @@ pub(super) struct RowOutcome {
 }
 
 impl RowOutcome {
-    fn failed(error: impl Into<String>) -> RowOutcome {
+    pub(super) fn failed(error: impl Into<String>) -> RowOutcome {
         RowOutcome {
             error: Some(error.into()),
             ..RowOutcome::default()
         }
     }
 
-    fn from_probs(probs: Vec<f64>) -> RowOutcome {
+    pub(super) fn from_probs(probs: Vec<f64>) -> RowOutcome {
         RowOutcome {
             predicted: argmax(&probs),
             probs: Some(probs),
@@ -94,10 +94,10 @@ fn argmax(v: &[f64]) -> Option<usize> {
     (0..v.len()).max_by(|&a, &b| v[a].total_cmp(&v[b]).then(b.cmp(&a)))
 }
 
-type Record<'r> = dyn FnMut(Vec<(usize, RowOutcome)>) + 'r;
+pub(super) type Record<'r> = dyn FnMut(Vec<(usize, RowOutcome)>) + 'r;
 
 /// The engine stopping ends the run; any other error belongs to the row.
-fn row_error(e: EngineError) -> Result<RowOutcome, CompareError> {
+pub(super) fn row_error(e: EngineError) -> Result<RowOutcome, CompareError> {
     match e {
         EngineError::Stopped => Err(EngineError::Stopped.into()),
         e => Ok(RowOutcome::failed(e.to_string())),
@@ -109,6 +109,9 @@ pub(super) fn score_rows(
     spec: &VariantSpec,
     record: &mut Record<'_>,
 ) -> Result<TokenStats, CompareError> {
+    if ctx.engine.parallelism() > 1 {
+        return super::parallel::score_rows(ctx, spec, record);
+    }
     let candidates = ctx.template.label_candidates(spec.mode);
     let mut stats = TokenStats::default();
     for (i, row) in ctx.data.rows.iter().enumerate() {

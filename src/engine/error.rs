@@ -25,6 +25,9 @@ pub enum EngineError {
     Input(String),
     #[error("llama.cpp failed: {0}")]
     Backend(String),
+    /// A model server (remote backend) failed; the text says what and what to do.
+    #[error("{0}")]
+    Remote(String),
     #[error("the engine has stopped")]
     Stopped,
 }

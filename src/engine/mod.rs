@@ -10,6 +10,7 @@ mod limits;
 mod logprobs;
 mod picker;
 mod prefill;
+pub mod remote;
 mod render;
 pub mod sampling;
 mod score;
@@ -79,6 +80,9 @@ pub struct Engine {
     next_id: AtomicU64,
     cancel: Arc<CancelState>,
     thread: Option<JoinHandle<()>>,
+    /// Requests worth having in flight at once: 1 for the in-process worker (it serves one at
+    /// a time), a server's slot count for a remote backend.
+    parallel: usize,
 }
 
 impl Engine {
@@ -99,10 +103,16 @@ impl Engine {
                 next_id: AtomicU64::new(1),
                 cancel,
                 thread: Some(thread),
+                parallel: 1,
             }),
             Ok(Err(e)) => Err(e),
             Err(_) => Err(EngineError::Stopped),
         }
+    }
+
+    /// How many requests callers may usefully keep in flight (see `parallel`).
+    pub fn parallelism(&self) -> usize {
+        self.parallel
     }
 
     /// Queues a request; its events go to `sink`. Returns the request's id.

@@ -134,28 +134,33 @@ impl Session<'_> {
         for q in 1..n as i32 {
             self.seq_rm(q, 0);
         }
-        let totals: Vec<f64> = lps
-            .iter()
-            .map(|v| v.iter().map(|&x| x as f64).sum())
-            .collect();
-        let max = totals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let z: f64 = totals.iter().map(|t| (t - max).exp()).sum();
-        let candidates = candidates
-            .iter()
-            .zip(lps)
-            .zip(&totals)
-            .map(|((c, token_logprobs), &logprob)| CandidateScore {
-                candidate: c.clone(),
-                token_logprobs,
-                logprob,
-                prob: (logprob - max).exp() / z,
-            })
-            .collect();
         Ok(ScoreResult {
-            candidates,
+            candidates: candidate_scores(candidates, lps),
             prompt_tokens: s as u32,
             prompt_tokens_decoded: decoded,
             elapsed_ms: start.elapsed().as_secs_f64() * 1000.0,
         })
     }
+}
+
+/// Candidates with their summed token log-probabilities and the softmax over them (shared with
+/// the remote backends, which read the same log-probabilities from a server).
+pub(crate) fn candidate_scores(candidates: &[String], lps: Vec<Vec<f32>>) -> Vec<CandidateScore> {
+    let totals: Vec<f64> = lps
+        .iter()
+        .map(|v| v.iter().map(|&x| x as f64).sum())
+        .collect();
+    let max = totals.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let z: f64 = totals.iter().map(|t| (t - max).exp()).sum();
+    candidates
+        .iter()
+        .zip(lps)
+        .zip(&totals)
+        .map(|((c, token_logprobs), &logprob)| CandidateScore {
+            candidate: c.clone(),
+            token_logprobs,
+            logprob,
+            prob: (logprob - max).exp() / z,
+        })
+        .collect()
 }

@@ -169,6 +169,9 @@ pub struct ModelInfo {
     /// Settings the engine changed on load, each with what it became and why.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The server the model runs on (remote backends); `None` for the in-process engine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<super::remote::BackendRef>,
 }
 
 /// A likely alternative for a generated token.

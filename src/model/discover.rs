@@ -152,3 +152,20 @@ pub fn resolve(spec: &str, extra: &[PathBuf]) -> Result<PathBuf, String> {
         )),
     }
 }
+
+/// The models a server offers, as the picker lists files (each `path` is the model id).
+pub fn on_server(backend: &crate::engine::remote::Backend) -> Vec<Found> {
+    match crate::engine::remote::list_models(backend) {
+        Ok(infos) => infos
+            .into_iter()
+            .map(|i| Found {
+                path: PathBuf::from(&i.file_name),
+                info: Ok(i),
+            })
+            .collect(),
+        Err(e) => vec![Found {
+            path: PathBuf::from(crate::engine::remote::clean_url(&backend.url)),
+            info: Err(e.to_string()),
+        }],
+    }
+}

@@ -121,6 +121,10 @@ pub struct ModelRef {
     pub architecture: String,
     #[serde(default)]
     pub quantization: String,
+    /// The server that ran the model (remote backends): kind, URL without credentials, the
+    /// server's model id and build. `None`: the in-process engine and the file above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<crate::engine::remote::BackendRef>,
 }
 
 impl ModelRef {
@@ -134,6 +138,7 @@ impl ModelRef {
             name: info.name.clone(),
             architecture: info.architecture.clone(),
             quantization: info.quantization.clone(),
+            backend: info.backend.clone(),
         }
     }
 }

@@ -10,6 +10,10 @@ use crate::engine::{DoneStats, EngineSettings, ModelInfo, Prompt, Sampling};
 /// The model reference for a loaded model, with its SHA-256 (cached after the first time; `None`
 /// when the file cannot be read, which is logged).
 pub fn model_ref(info: &ModelInfo) -> ModelRef {
+    // A server's model has no file here to hash; its `backend` identifies it.
+    if info.backend.is_some() {
+        return ModelRef::from_info(info, None);
+    }
     let sha = match sha256_cached(&info.path) {
         Ok(h) => Some(h),
         Err(e) => {

@@ -133,6 +133,10 @@ pub fn prompt_for(messages: &[Message], mode: PromptMode) -> Prompt {
 /// Finds the file of a recorded model: its recorded path when size still matches, else a model
 /// of the same file name among those `howdah models` finds.
 pub fn locate_model(m: &ModelRef) -> Result<PathBuf, String> {
+    // A server's model is named by its id on that server (a remote engine loads it by name).
+    if let Some(b) = &m.backend {
+        return Ok(PathBuf::from(&b.model));
+    }
     if std::fs::metadata(&m.path).is_ok_and(|md| md.is_file() && md.len() == m.size) {
         return Ok(m.path.clone());
     }

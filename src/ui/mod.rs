@@ -43,7 +43,12 @@ use app::{App, Setup};
 /// Reads the config and CLI flags into the app's starting state (no terminal involved).
 pub fn setup(cli: &crate::cli::Cli) -> Setup {
     let loaded = crate::config::load(cli.config.as_deref());
-    let model = crate::cli::args::model_path(&cli.model).map_err(|e| format!("{e:#}"));
+    let model = if cli.backend.backend.is_some() {
+        // On a server, -m names one of its models; empty: the server's default.
+        Ok(cli.model.model.clone().unwrap_or_default().into())
+    } else {
+        crate::cli::args::model_path(&cli.model).map_err(|e| format!("{e:#}"))
+    };
     Setup {
         config: loaded.config,
         config_text: loaded.text,

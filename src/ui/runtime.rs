@@ -161,7 +161,12 @@ impl Runner {
             Effect::StartEngine { .. } => {
                 let tx = self.internal_tx.clone();
                 tokio::task::spawn_blocking(move || {
-                    let r = Engine::spawn().map_err(|e| e.to_string());
+                    // `--backend`: the same engine interface, served by a model server.
+                    let r = match crate::cli::backend::selected() {
+                        Ok(Some(b)) => Engine::spawn_remote(b).map_err(|e| e.to_string()),
+                        Ok(None) => Engine::spawn().map_err(|e| e.to_string()),
+                        Err(e) => Err(format!("{e:#}")),
+                    };
                     let _ = tx.send(Internal::Spawned(r));
                 });
             }
@@ -192,7 +197,10 @@ impl Runner {
             Effect::DiscoverModels { extra } => {
                 let tx = self.internal_tx.clone();
                 tokio::task::spawn_blocking(move || {
-                    let found = crate::model::discover::discover(&extra);
+                    let found = match crate::cli::backend::selected() {
+                        Ok(Some(b)) => crate::model::discover::on_server(&b),
+                        _ => crate::model::discover::discover(&extra),
+                    };
                     let _ = tx.send(Internal::Action(Action::ModelsFound(found)));
                 });
             }

@@ -58,6 +58,7 @@ pub fn reply_record(seed: u32) -> howdah::session::ReplyRecord {
             name: "M".into(),
             architecture: "llama".into(),
             quantization: "Q4_1".into(),
+            backend: None,
         },
         engine: howdah::engine::EngineSettings {
             threads: Some(2),

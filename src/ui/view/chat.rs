@@ -139,11 +139,12 @@ pub fn token_panel(app: &App, frame: &mut Frame, area: Rect) {
                 .fg(ratatui::style::Color::Black)
                 .bg(th.heat(t.prob())),
         ),
-        Span::raw(format!(
-            "  p = {:.1}%  logprob {:.2}",
-            t.prob() * 100.0,
-            t.logprob
-        )),
+        // A server that gives no log-probabilities (see engine::remote) sends NaN.
+        Span::raw(if t.logprob.is_nan() {
+            "  no probability: the server gives no token log-probabilities".to_string()
+        } else {
+            format!("  p = {:.1}%  logprob {:.2}", t.prob() * 100.0, t.logprob)
+        }),
     ];
     if t.top.is_empty() {
         first.push(Span::styled(

@@ -1,0 +1,182 @@
+//! `--backend URL|NAME`, `--api-key` and `--parallel` (global flags): which model server, if
+//! any, every command and the chat use instead of the in-process engine, resolved against the
+//! `[backends.NAME]` tables of config.toml.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+use clap::Args;
+
+use crate::config::BackendConfig;
+use crate::engine::remote::{Backend, Kind, Timeouts};
+use crate::engine::{Engine, ModelInfo};
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct BackendArgs {
+    /// Use a model server instead of the in-process engine: a URL (http://host:8080 for
+    /// llama-server, Ollama or any OpenAI-compatible server) or a [backends.NAME] of config.toml;
+    /// -m then names a model on that server
+    #[arg(long = "backend", global = true, value_name = "URL|NAME")]
+    pub backend: Option<String>,
+    /// API key for the server (better: the backend's api_key_env in config.toml, since command
+    /// lines are visible to other users of the machine)
+    #[arg(long = "api-key", global = true, value_name = "KEY")]
+    pub api_key: Option<String>,
+    /// Requests a server gets at once (compare variants, eval rows); default: its slot count
+    #[arg(long = "parallel", global = true, value_name = "N")]
+    pub parallel: Option<usize>,
+}
+
+/// The flags as parsed, and `--config`: commands see only their own arguments, so `main`
+/// records the global ones here once.
+static GLOBAL: OnceLock<(BackendArgs, Option<PathBuf>)> = OnceLock::new();
+
+pub fn remember(args: &BackendArgs, config: Option<PathBuf>) {
+    let _ = GLOBAL.set((args.clone(), config));
+}
+
+/// The backend the global flags chose, if any.
+pub fn selected() -> Result<Option<Backend>> {
+    match GLOBAL.get() {
+        Some((a, config)) => resolve(a, config.as_deref()),
+        None => Ok(None),
+    }
+}
+
+/// `--backend` as a URL, or the named table of config.toml; `None` without the flag.
+pub fn resolve(a: &BackendArgs, config: Option<&Path>) -> Result<Option<Backend>> {
+    if a.parallel == Some(0) {
+        bail!("--parallel must be at least 1");
+    }
+    let Some(spec) = a.backend.as_deref().map(str::trim) else {
+        if a.api_key.is_some() || a.parallel.is_some() {
+            bail!("--api-key and --parallel apply to a model server: add --backend URL|NAME");
+        }
+        return Ok(None);
+    };
+    let mut b = if spec.contains("://") || spec.contains(':') {
+        Backend::new(spec)
+    } else {
+        let loaded = crate::config::load(config);
+        let Some(c) = loaded.config.backends.get(spec) else {
+            let known: Vec<&str> = loaded.config.backends.keys().map(String::as_str).collect();
+            bail!(
+                "no backend named {spec:?} in {} ({}); give a URL such as http://127.0.0.1:8080, or add a [backends.{spec}] table with url = \"...\"",
+                loaded.path.display(),
+                if known.is_empty() {
+                    "it defines none".to_string()
+                } else {
+                    format!("it defines {}", known.join(", "))
+                }
+            );
+        };
+        from_config(spec, c)?
+    };
+    if let Some(k) = &a.api_key {
+        b.api_key = Some(k.clone());
+    }
+    if a.parallel.is_some() {
+        b.parallel = a.parallel;
+    }
+    Ok(Some(b))
+}
+
+/// A `[backends.NAME]` table as a `Backend`, its key read from the named variable.
+pub fn from_config(name: &str, c: &BackendConfig) -> Result<Backend> {
+    if c.url.trim().is_empty() {
+        bail!("[backends.{name}] needs url = \"http://host:port\"");
+    }
+    let kind = match &c.kind {
+        Some(k) => {
+            Some(Kind::parse(k).map_err(|e| anyhow::anyhow!("[backends.{name}] kind: {e}"))?)
+        }
+        None => None,
+    };
+    let api_key = match &c.api_key_env {
+        Some(var) => match std::env::var(var) {
+            Ok(v) if !v.is_empty() => Some(v),
+            _ => bail!(
+                "[backends.{name}] reads its API key from ${var}, which is not set: export it (or pass --api-key)"
+            ),
+        },
+        None => None,
+    };
+    let d = Timeouts::default();
+    Ok(Backend {
+        name: Some(name.to_string()),
+        url: c.url.clone(),
+        kind,
+        api_key,
+        model: c.model.clone(),
+        parallel: c.parallel.filter(|&n| n > 0),
+        timeouts: Timeouts {
+            connect: c
+                .connect_timeout
+                .map(Duration::from_secs)
+                .unwrap_or(d.connect),
+            read: c.read_timeout.map(Duration::from_secs).unwrap_or(d.read),
+        },
+    })
+}
+
+/// Connects to the server and selects `model` (or the backend's, or the server's default).
+pub fn connect(b: Backend, model: Option<&str>) -> Result<(Engine, ModelInfo)> {
+    let engine = Engine::spawn_remote(b)?;
+    let info = engine.load(model.unwrap_or(""), Default::default())?;
+    Ok((engine, info))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(backend: &str) -> BackendArgs {
+        BackendArgs {
+            backend: Some(backend.into()),
+            ..BackendArgs::default()
+        }
+    }
+
+    #[test]
+    fn urls_and_named_backends_resolve_and_unknown_names_list_the_known() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config.toml");
+        std::fs::write(
+            &cfg,
+            "[backends.box]\nurl = \"http://box:8080\"\nkind = \"ollama\"\nmodel = \"m\"\nread_timeout = 7\n",
+        )
+        .unwrap();
+        let b = resolve(&args("127.0.0.1:8080"), Some(&cfg))
+            .unwrap()
+            .unwrap();
+        assert_eq!(b.url, "127.0.0.1:8080");
+        assert_eq!(b.kind, None);
+        let b = resolve(&args("box"), Some(&cfg)).unwrap().unwrap();
+        assert_eq!(b.url, "http://box:8080");
+        assert_eq!(b.kind, Some(Kind::Ollama));
+        assert_eq!(b.model.as_deref(), Some("m"));
+        assert_eq!(b.timeouts.read, Duration::from_secs(7));
+        let e = resolve(&args("gpu"), Some(&cfg)).unwrap_err().to_string();
+        assert!(e.contains("\"gpu\"") && e.contains("box"), "{e}");
+        assert!(resolve(&BackendArgs::default(), Some(&cfg))
+            .unwrap()
+            .is_none());
+    }
+
+    #[test]
+    fn a_missing_key_variable_is_named() {
+        let c = BackendConfig {
+            url: "http://a".into(),
+            api_key_env: Some("HOWDAH_TEST_UNSET_KEY_VAR".into()),
+            ..BackendConfig::default()
+        };
+        let e = from_config("a", &c).unwrap_err().to_string();
+        assert!(e.contains("$HOWDAH_TEST_UNSET_KEY_VAR"), "{e}");
+        let e = from_config("a", &BackendConfig::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("[backends.a] needs url"), "{e}");
+    }
+}

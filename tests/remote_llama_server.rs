@@ -1,0 +1,446 @@
+//! Remote backends against a real llama-server (built from llama.cpp's source by
+//! scripts/llama-server.sh, started here on 127.0.0.1 with a free port and a real model): greedy
+//! text equal to the local engine's, chats streaming through the same Request/Event interface
+//! with token probabilities, label scoring agreeing with local scoring, concurrency, a server
+//! killed mid-reply, a wrong API key, and replay --check.
+
+mod common;
+mod remote_support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::{model, GEMMA, SMOLLM2 as SMOL};
+use howdah::compare::{
+    run_eval, variants_for, Dataset, EvalData, EvalOptions, EvalResult, Method, VariantSpec,
+};
+use howdah::engine::remote::{Backend, Kind};
+use howdah::engine::{
+    ChatMessage, Engine, EngineSettings, EventKind, Prompt, Request, Sampling, Variant,
+};
+use howdah::prompt::{Library, Mode, Selection, Template};
+use remote_support::Server;
+use serde_json::Value;
+
+/// Runs howdah with private data and config folders (nothing of the user's is touched).
+fn howdah(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_howdah"))
+        .args(args)
+        .env("HOWDAH_DATA_DIR", home.join("data"))
+        .env("HOWDAH_CONFIG_DIR", home.join("config"))
+        .output()
+        .expect("howdah runs")
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "howdah failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+const PROMPT: &str = "The three primary colors are";
+
+#[test]
+fn greedy_run_on_the_server_equals_the_local_engine_and_replays_identically() {
+    let server = Server::start(&model(GEMMA), 1, &[]);
+    let home = tempfile::tempdir().unwrap();
+    let g = model(GEMMA);
+    let common = ["--raw", "-p", PROMPT, "--temp", "0", "-n", "32"];
+    let local = ok(&howdah(
+        home.path(),
+        &[&["run", "-m", g.to_str().unwrap(), "-t", "2"], &common[..]].concat(),
+    ));
+    let remote_out = howdah(
+        home.path(),
+        &[&["run", "--backend", &server.url], &common[..]].concat(),
+    );
+    let remote = ok(&remote_out);
+    assert!(local.trim().len() > 20, "local reply: {local:?}");
+    assert_eq!(
+        remote, local,
+        "greedy text differs between server and local engine"
+    );
+
+    // The session records the backend: kind, URL, the server's model id and build.
+    let saved = String::from_utf8_lossy(&remote_out.stderr);
+    let path = saved
+        .lines()
+        .find_map(|l| l.strip_prefix("howdah: session saved to "))
+        .expect("the session path is printed")
+        .trim()
+        .to_string();
+    let session: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let b = session["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|m| m["reply"]["model"]["backend"].as_object().cloned())
+        .expect("the reply records its backend");
+    assert_eq!(b["kind"], "llama-server");
+    assert_eq!(b["url"], server.url.as_str());
+    assert!(b["model"].as_str().unwrap().contains("gemma"), "{b:?}");
+    assert!(b["build"].as_str().is_some_and(|s| !s.is_empty()), "{b:?}");
+    // The seed and sampling are recorded beside it.
+    assert!(session.to_string().contains("\"seed\""));
+
+    // replay --check finds the recorded server by itself and reports the reply identical.
+    let r = howdah(home.path(), &["replay", &path, "--check"]);
+    let out = ok(&r);
+    assert!(out.contains("1 of 1 replies identical"), "{out}");
+}
+
+#[test]
+fn a_chat_streams_with_token_probabilities_through_the_engine_interface() {
+    let server = Server::start(&model(SMOL), 1, &[]);
+    let engine = Engine::spawn_remote(Backend::new(&server.url)).expect("connects");
+    let info = engine.load("", EngineSettings::default()).expect("selects");
+    let b = info.backend.as_ref().expect("a backend model");
+    assert_eq!(b.kind, Kind::LlamaServer);
+    assert!(info.has_chat_template);
+    assert!(info.n_ctx >= 2048, "{info:?}");
+
+    let prompt = Prompt::Chat(vec![ChatMessage::user("Name three fruits.")]);
+    let rendered = engine.render_prompt(prompt.clone()).unwrap();
+    assert!(rendered.contains("<|im_start|>user"), "{rendered}");
+    let n = engine.count_prompt(prompt.clone()).unwrap();
+    assert!(n > 5 && n < 40, "{n}");
+
+    let (tx, rx) = mpsc::channel();
+    engine.submit(
+        Request::Generate {
+            variants: vec![Variant {
+                prompt,
+                sampling: Sampling {
+                    max_tokens: 40,
+                    ..Sampling::default()
+                },
+            }],
+        },
+        tx,
+    );
+    let mut tokens = Vec::new();
+    let done = loop {
+        let ev = rx.recv_timeout(Duration::from_secs(60)).expect("events");
+        match ev.kind {
+            EventKind::Token(t) => tokens.push(t),
+            EventKind::Done(d) => break d,
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    assert!(tokens.len() >= 3, "a streamed reply comes token by token");
+    let joined: String = tokens.iter().map(|t| t.text.as_str()).collect();
+    assert_eq!(joined, done.text);
+    for t in &tokens {
+        // The heat-map's data: the token's probability and its alternatives.
+        assert!(t.logprob.is_finite() && t.logprob <= 0.0, "{t:?}");
+        assert!(!t.top.is_empty(), "{t:?}");
+        assert!(t.top.iter().all(|a| a.prob > 0.0 && a.prob <= 1.0), "{t:?}");
+        assert!(t.token_id >= 0);
+    }
+    assert_eq!(done.prompt_tokens, n);
+    assert_eq!(done.generated_tokens as usize, tokens.len());
+}
+
+fn sentiment() -> Template {
+    Library::load().find("sentiment").expect("built in").clone()
+}
+
+fn set(t: &Template, file: &str) -> EvalData {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/sentiment")
+        .join(file);
+    EvalData::prepare(&Dataset::load(&p).unwrap(), t, "text", "label", None).unwrap()
+}
+
+fn variants(t: &Template) -> Vec<VariantSpec> {
+    let mode = Mode::Completion;
+    variants_for(
+        t,
+        &[0, 4],
+        Some(Selection::Balanced),
+        0,
+        mode,
+        &t.sampling_for(mode),
+    )
+    .unwrap()
+}
+
+fn eval(e: &Engine, t: &Template, d: &EvalData) -> EvalResult {
+    let opts = EvalOptions {
+        method: Method::Score,
+        reuse_cache: true,
+        embedder: None,
+    };
+    run_eval(
+        e,
+        t,
+        d,
+        &variants(t),
+        &opts,
+        &AtomicBool::new(false),
+        |_| {},
+    )
+    .unwrap()
+}
+
+#[test]
+fn label_scoring_on_the_server_agrees_with_local_scoring_and_uses_its_slots() {
+    let server = Server::start(&model(GEMMA), 4, &[]);
+    let t = sentiment();
+    let d = set(&t, "sentiment-12.csv");
+    let local = Engine::spawn().unwrap();
+    local
+        .load(
+            model(GEMMA),
+            EngineSettings {
+                threads: Some(2),
+                ..EngineSettings::default()
+            },
+        )
+        .unwrap();
+    let want = eval(&local, &t, &d);
+    let remote = Engine::spawn_remote(Backend::new(&server.url)).unwrap();
+    assert_eq!(remote.parallelism(), 4, "the server's slot count");
+    remote.load("", EngineSettings::default()).unwrap();
+    let got = eval(&remote, &t, &d);
+    for (w, g) in want.variants.iter().zip(&got.variants) {
+        assert_eq!(g.errors, 0, "{}", g.name);
+        for (a, b) in w.predictions.iter().zip(&g.predictions) {
+            assert_eq!(a.line, b.line);
+            assert_eq!(a.predicted, b.predicted, "line {}", a.line);
+            let (pa, pb) = (a.probs.as_ref().unwrap(), b.probs.as_ref().unwrap());
+            // The same tolerance as local prefix reuse (other kernels, other summing order).
+            assert!(
+                (pa[0] - pb[0]).abs() < 0.05,
+                "line {}: {pa:?} vs {pb:?}",
+                a.line
+            );
+        }
+    }
+    // The command line: the method is stated, rows/s reported, --parallel 1 and 4 agree.
+    let home = tempfile::tempdir().unwrap();
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sentiment/sentiment-12.csv");
+    let mut rates = Vec::new();
+    let mut accs = Vec::new();
+    for p in ["1", "4"] {
+        let o = howdah(
+            home.path(),
+            &[
+                "eval",
+                "sentiment",
+                "--data",
+                data.to_str().unwrap(),
+                "--shots",
+                "4",
+                "--mode",
+                "completion",
+                "--backend",
+                &server.url,
+                "--parallel",
+                p,
+                "--format",
+                "json",
+                "--no-save",
+            ],
+        );
+        let v: Value = serde_json::from_str(&ok(&o)).unwrap();
+        let vs = v["variants"].as_array().unwrap();
+        assert!(vs.iter().all(|x| x["method"] == "score"), "{v}");
+        rates.push(vs[0]["rows_per_sec"].as_f64().unwrap());
+        accs.push(
+            vs.iter()
+                .map(|x| x["accuracy"].as_f64().unwrap())
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(accs[0], accs[1]);
+    assert_eq!(accs[0][0], got.variants[1].accuracy);
+    eprintln!(
+        "rows/s on the server, 4-shot: --parallel 1 {:.1}, --parallel 4 {:.1}",
+        rates[0], rates[1]
+    );
+
+    // compare: the same labels as the local engine for one input.
+    let g = model(GEMMA);
+    let cmp = |extra: &[&str]| -> Value {
+        let args = [
+            &[
+                "compare",
+                "sentiment",
+                "--var",
+                "text=What a wonderful, moving film.",
+                "--shots",
+                "0,4",
+                "--mode",
+                "completion",
+                "--format",
+                "json",
+                "--no-save",
+            ][..],
+            extra,
+        ]
+        .concat();
+        serde_json::from_str(&ok(&howdah(home.path(), &args))).unwrap()
+    };
+    let l = cmp(&["-m", g.to_str().unwrap(), "-t", "2"]);
+    let r = cmp(&["--backend", &server.url]);
+    let top = |v: &Value| -> Vec<String> {
+        v["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["predicted"].to_string())
+            .collect()
+    };
+    assert_eq!(top(&l), top(&r), "local {l}\nremote {r}");
+}
+
+#[test]
+fn a_server_killed_mid_reply_keeps_the_partial_reply_and_works_after_a_restart() {
+    let mut server = Server::start(&model(GEMMA), 1, &[]);
+    let engine = Engine::spawn_remote(Backend::new(&server.url)).unwrap();
+    engine.load("", EngineSettings::default()).unwrap();
+    let counting = || Request::Generate {
+        variants: vec![Variant {
+            prompt: Prompt::Raw("1, 2, 3, 4, 5, 6, 7, 8, 9, 10,".into()),
+            sampling: Sampling {
+                max_tokens: 400,
+                ..Sampling::greedy()
+            },
+        }],
+    };
+    let (tx, rx) = mpsc::channel();
+    engine.submit(counting(), tx);
+    let mut got = 0;
+    let mut text = String::new();
+    let error = loop {
+        let ev = rx.recv_timeout(Duration::from_secs(60)).expect("events");
+        match ev.kind {
+            EventKind::Token(t) => {
+                got += 1;
+                text.push_str(&t.text);
+                if got == 5 {
+                    server.kill();
+                }
+            }
+            EventKind::Error { seq, error } => {
+                assert_eq!(seq, Some(0));
+                break error.to_string();
+            }
+            other => panic!("expected the reply to be cut, got {other:?}"),
+        }
+    };
+    assert!(
+        got >= 5 && text.contains("11"),
+        "the partial reply arrived: {text:?}"
+    );
+    assert!(
+        error.contains("cut off") && error.contains("partial reply is kept"),
+        "{error}"
+    );
+
+    // While it is down: a clear message, no hang.
+    let down = engine
+        .generate_one(Prompt::Raw("Hello".into()), Sampling::greedy(), |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(
+        down.contains("cannot reach the server") || down.contains("broke"),
+        "{down}"
+    );
+
+    server.restart();
+    let done = engine
+        .generate_one(
+            Prompt::Raw("1, 2, 3,".into()),
+            Sampling {
+                max_tokens: 8,
+                ..Sampling::greedy()
+            },
+            |_| {},
+        )
+        .expect("the next request after the restart works");
+    assert!(done.text.contains('4'), "{:?}", done.text);
+}
+
+#[test]
+fn a_wrong_api_key_or_a_dead_address_gives_a_clear_error() {
+    let server = Server::start(&model(SMOL), 1, &["--api-key", "right-key"]);
+    let home = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        howdah(
+            home.path(),
+            &[
+                &[
+                    "run",
+                    "--raw",
+                    "-p",
+                    "Hi",
+                    "-n",
+                    "4",
+                    "--no-save",
+                    "--backend",
+                    &server.url,
+                ],
+                extra,
+            ]
+            .concat(),
+        )
+    };
+    let o = run(&["--api-key", "wrong-key"]);
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("refused the API key") && e.contains("401"),
+        "{e}"
+    );
+    assert!(e.contains("--api-key"), "says what to do: {e}");
+    assert!(!e.contains("wrong-key"), "the key is never echoed: {e}");
+    ok(&run(&["--api-key", "right-key"]));
+
+    // A key from config.toml's api_key_env, by backend name.
+    std::fs::create_dir_all(home.path().join("config")).unwrap();
+    std::fs::write(
+        home.path().join("config/config.toml"),
+        format!("[backends.box]\nurl = \"{}\"\nkind = \"llama-server\"\napi_key_env = \"HOWDAH_TEST_KEY\"\n", server.url),
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_howdah"))
+        .args([
+            "run",
+            "--raw",
+            "-p",
+            "Hi",
+            "-n",
+            "4",
+            "--no-save",
+            "--backend",
+            "box",
+        ])
+        .env("HOWDAH_DATA_DIR", home.path().join("data"))
+        .env("HOWDAH_CONFIG_DIR", home.path().join("config"))
+        .env("HOWDAH_TEST_KEY", "right-key")
+        .output()
+        .unwrap();
+    ok(&o);
+
+    // Nothing listening: the address is named and the advice given.
+    let port = remote_support::free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let o = howdah(
+        home.path(),
+        &["run", "-p", "Hi", "--no-save", "--backend", &url],
+    );
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("cannot reach the server") && e.contains(&url),
+        "{e}"
+    );
+}
