@@ -86,11 +86,52 @@ proptest! {
 /// Pieces GBNF is made of, so random strings are close to grammars.
 fn gbnf_piece() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec![
-        "root", " ::= ", "a", "b", "c-d", " ::= ", "\n", " ", "\"x\"", "\"\"", "\"\\x41\"",
-        "\"\\q\"", "\"\\u00e9\"", "[a-z]", "[^\"]", "[-]", "[a-]", ".", "(", ")", " | ", "*", "+",
-        "?", "{2}", "{1,3}", "{0,}", "{0}", "{2001}", "# note\n", "<[5]>", "!<[7]>", "\"",
-        "[", "]", "{", "}", "::", "\t", "\r\n", "x-y", "\"ab\"", "root ::= ", "\na ::= ",
-        "\nb ::= ", "\nc-d ::= ",
+        "root",
+        " ::= ",
+        "a",
+        "b",
+        "c-d",
+        " ::= ",
+        "\n",
+        " ",
+        "\"x\"",
+        "\"\"",
+        "\"\\x41\"",
+        "\"\\q\"",
+        "\"\\u00e9\"",
+        "[a-z]",
+        "[^\"]",
+        "[-]",
+        "[a-]",
+        ".",
+        "(",
+        ")",
+        " | ",
+        "*",
+        "+",
+        "?",
+        "{2}",
+        "{1,3}",
+        "{0,}",
+        "{0}",
+        "{2001}",
+        "# note\n",
+        "<[5]>",
+        "!<[7]>",
+        "\"",
+        "[",
+        "]",
+        "{",
+        "}",
+        "::",
+        "\t",
+        "\r\n",
+        "x-y",
+        "\"ab\"",
+        "root ::= ",
+        "\na ::= ",
+        "\nb ::= ",
+        "\nc-d ::= ",
     ])
 }
 
@@ -98,16 +139,29 @@ fn gbnf_piece() -> impl Strategy<Value = &'static str> {
 /// random piece inserted: many valid, many near misses.
 fn gbnf_structured() -> impl Strategy<Value = String> {
     let atom = prop::sample::select(vec![
-        "\"x\"", "\"\"", "[a-z]", "[^\"]", ".", "a", "b", "root", "<[5]>", "\"\\x41\"",
-        "(\"p\" | b)", "( a \"q\" )", "(\"\" | \"r\")", "[0-9-]",
+        "\"x\"",
+        "\"\"",
+        "[a-z]",
+        "[^\"]",
+        ".",
+        "a",
+        "b",
+        "root",
+        "<[5]>",
+        "\"\\x41\"",
+        "(\"p\" | b)",
+        "( a \"q\" )",
+        "(\"\" | \"r\")",
+        "[0-9-]",
     ]);
-    let suffix = prop::sample::select(vec!["", "", "", "*", "+", "?", "{2}", "{0,3}", "{1,}", "{0}"]);
+    let suffix = prop::sample::select(vec![
+        "", "", "", "*", "+", "?", "{2}", "{0,3}", "{1,}", "{0}",
+    ]);
     let seq = prop::collection::vec((atom, suffix), 1..4);
     // root, a and b are always defined (in that order), so references resolve.
     (
-        prop::collection::vec(prop::collection::vec(seq, 1..3), 3..=3).prop_map(|v| {
-            ["root", "a", "b"].into_iter().zip(v).collect::<Vec<_>>()
-        }),
+        prop::collection::vec(prop::collection::vec(seq, 1..3), 3..=3)
+            .prop_map(|v| ["root", "a", "b"].into_iter().zip(v).collect::<Vec<_>>()),
         prop::option::of((any::<prop::sample::Index>(), gbnf_piece())),
     )
         .prop_map(|(rules, corrupt)| {
@@ -115,7 +169,12 @@ fn gbnf_structured() -> impl Strategy<Value = String> {
             for (name, alts) in rules {
                 let alts: Vec<String> = alts
                     .iter()
-                    .map(|seq| seq.iter().map(|(a, s)| format!("{a}{s}")).collect::<Vec<_>>().join(" "))
+                    .map(|seq| {
+                        seq.iter()
+                            .map(|(a, s)| format!("{a}{s}"))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
                     .collect();
                 text.push_str(&format!("{name} ::= {}\n", alts.join(" | ")));
             }
@@ -130,7 +189,11 @@ fn gbnf_structured() -> impl Strategy<Value = String> {
 fn gbnf_text() -> impl Strategy<Value = String> {
     (any::<bool>(), prop::collection::vec(gbnf_piece(), 1..24)).prop_map(|(lead, v)| {
         let body: String = v.concat();
-        if lead { format!("root ::= {body}") } else { body }
+        if lead {
+            format!("root ::= {body}")
+        } else {
+            body
+        }
     })
 }
 
@@ -224,5 +287,8 @@ fn grammar_checker_agrees_with_llama_cpp() {
         "grammar parity: {tried} grammars, {accepted} accepted by both, {} refused for undefined rules or left recursion (not sent)",
         recursive.get()
     );
-    assert!(accepted > 60, "the generator should make valid grammars too");
+    assert!(
+        accepted > 60,
+        "the generator should make valid grammars too"
+    );
 }

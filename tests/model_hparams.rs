@@ -124,7 +124,10 @@ fn vocabulary_arrays_must_agree() {
         "tokenizer.ggml.eos_token_id = 99",
     );
     let g = Gguf::tiny_llama(2).without_tensors("token_embd");
-    refused(g.tensor("token_embd.weight", &[8, 7]), "token_embd.weight has 7 rows");
+    refused(
+        g.tensor("token_embd.weight", &[8, 7]),
+        "token_embd.weight has 7 rows",
+    );
 }
 
 #[test]

@@ -39,7 +39,11 @@ fn smollm2() -> String {
 fn batch_below_16_is_a_clear_error_not_an_abort() {
     let d = tempfile::tempdir().unwrap();
     let m = smollm2();
-    let o = howdah_in(d.path(), &["run", "-m", &m, "-p", "hi", "-n", "4", "-b", "8"], &[]);
+    let o = howdah_in(
+        d.path(),
+        &["run", "-m", &m, "-p", "hi", "-n", "4", "-b", "8"],
+        &[],
+    );
     let err = exited(&o, 1);
     assert!(err.contains("--batch-size 8 is below 16"), "{err}");
     // The stdout stays clean (llama.cpp's backtrace went there).
@@ -51,7 +55,11 @@ fn absurd_threads_are_refused_with_the_range() {
     let d = tempfile::tempdir().unwrap();
     let m = smollm2();
     for t in ["100000", "5000", "0"] {
-        let o = howdah_in(d.path(), &["run", "-m", &m, "-p", "hi", "-n", "2", "-t", t], &[]);
+        let o = howdah_in(
+            d.path(),
+            &["run", "-m", &m, "-p", "hi", "-n", "2", "-t", t],
+            &[],
+        );
         let err = exited(&o, 1);
         assert!(err.contains(&format!("--threads {t}: ")), "{err}");
         assert!(err.contains("this machine takes 1 to"), "{err}");
@@ -70,7 +78,10 @@ fn a_context_that_cannot_fit_is_refused_before_allocation() {
         );
         let err = exited(&o, 1);
         assert!(err.contains(&format!("--ctx-size {c}: ")), "{err}");
-        assert!(err.contains("KV cache") && err.contains("tokens fit: use -c"), "{err}");
+        assert!(
+            err.contains("KV cache") && err.contains("tokens fit: use -c"),
+            "{err}"
+        );
     }
 }
 
@@ -80,11 +91,16 @@ fn a_tiny_context_is_clamped_and_said() {
     let m = smollm2();
     let o = howdah_in(
         d.path(),
-        &["run", "-m", &m, "-p", "hi", "-n", "2", "-c", "1", "--temp", "0", "-t", "2", "--json"],
+        &[
+            "run", "-m", &m, "-p", "hi", "-n", "2", "-c", "1", "--temp", "0", "-t", "2", "--json",
+        ],
         &[],
     );
     let err = exited(&o, 0);
-    assert!(err.contains("--ctx-size 1 is below") && err.contains("using 64"), "{err}");
+    assert!(
+        err.contains("--ctx-size 1 is below") && err.contains("using 64"),
+        "{err}"
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["model"]["n_ctx"], 64);
 }
@@ -121,18 +137,46 @@ fn the_default_context_comes_from_the_model_and_is_said() {
     let m = smollm2();
     let o = howdah_in(
         d.path(),
-        &["run", "-m", &m, "-p", "hi", "-n", "1", "-t", "2", "--json", "--no-save"],
+        &[
+            "run",
+            "-m",
+            &m,
+            "-p",
+            "hi",
+            "-n",
+            "1",
+            "-t",
+            "2",
+            "--json",
+            "--no-save",
+        ],
         &[("HOWDAH_MEMORY_LIMIT", "16G")],
     );
     exited(&o, 0);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["model"]["n_ctx"], 8192, "{}", v["model"]);
-    assert!(v["model"]["ctx_reason"].as_str().unwrap().contains("trained context (8192"));
+    assert!(v["model"]["ctx_reason"]
+        .as_str()
+        .unwrap()
+        .contains("trained context (8192"));
     // Gemma 3 was trained on 32k; a small memory budget caps it, and says so.
     let g = common::gemma().display().to_string();
     let o = howdah_in(
         d.path(),
-        &["run", "-m", &g, "-p", "hi", "-n", "1", "-t", "2", "--json", "--no-save", "--raw"],
+        &[
+            "run",
+            "-m",
+            &g,
+            "-p",
+            "hi",
+            "-n",
+            "1",
+            "-t",
+            "2",
+            "--json",
+            "--no-save",
+            "--raw",
+        ],
         &[("HOWDAH_MEMORY_LIMIT", "1G")],
     );
     exited(&o, 0);
@@ -140,7 +184,10 @@ fn the_default_context_comes_from_the_model_and_is_said() {
     let n = v["model"]["n_ctx"].as_u64().unwrap();
     assert!((256..32768).contains(&n), "{n}");
     let why = v["model"]["ctx_reason"].as_str().unwrap();
-    assert!(why.contains("trained 32768") && why.contains("memory"), "{why}");
+    assert!(
+        why.contains("trained 32768") && why.contains("memory"),
+        "{why}"
+    );
 }
 
 #[test]
@@ -151,26 +198,54 @@ fn an_invalid_grammar_file_names_file_line_and_column() {
     let m = smollm2();
     let o = howdah_in(
         d.path(),
-        &["run", "-m", &m, "-p", "hi", "--grammar-file", g.to_str().unwrap()],
+        &[
+            "run",
+            "-m",
+            &m,
+            "-p",
+            "hi",
+            "--grammar-file",
+            g.to_str().unwrap(),
+        ],
         &[],
     );
     let err = exited(&o, 1);
-    assert!(err.contains("bad.gbnf:2:10: this character class is never closed"), "{err}");
+    assert!(
+        err.contains("bad.gbnf:2:10: this character class is never closed"),
+        "{err}"
+    );
     // A grammar with a root rule and an undefined reference: the real reason, not "needs root".
     std::fs::write(&g, "root ::= answer\n").unwrap();
     let o = howdah_in(
         d.path(),
-        &["run", "-m", &m, "-p", "hi", "--grammar-file", g.to_str().unwrap()],
+        &[
+            "run",
+            "-m",
+            &m,
+            "-p",
+            "hi",
+            "--grammar-file",
+            g.to_str().unwrap(),
+        ],
         &[],
     );
     let err = exited(&o, 1);
-    assert!(err.contains("bad.gbnf:1:10: the rule `answer` is used but never defined"), "{err}");
+    assert!(
+        err.contains("bad.gbnf:1:10: the rule `answer` is used but never defined"),
+        "{err}"
+    );
 }
 
 /// Runs one saved exchange and returns the session file's path.
 fn saved_session(dir: &Path) -> PathBuf {
     let m = smollm2();
-    let o = howdah_in(dir, &["run", "-m", &m, "-p", "hi", "-n", "3", "--temp", "0", "-t", "2"], &[]);
+    let o = howdah_in(
+        dir,
+        &[
+            "run", "-m", &m, "-p", "hi", "-n", "3", "--temp", "0", "-t", "2",
+        ],
+        &[],
+    );
     let err = exited(&o, 0);
     let path = err
         .lines()
@@ -180,8 +255,7 @@ fn saved_session(dir: &Path) -> PathBuf {
 }
 
 fn set_engine(path: &Path, field: &str, value: serde_json::Value) -> String {
-    let mut v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     let msgs = v["messages"].as_array_mut().unwrap();
     let reply = msgs.iter_mut().find(|m| m.get("reply").is_some()).unwrap();
     reply["reply"]["engine"][field] = value;
@@ -209,7 +283,9 @@ fn replay_checks_stored_engine_settings_and_names_the_session() {
     let o = howdah_in(d.path(), &["replay", p], &[]);
     let err = exited(&o, 0);
     assert!(
-        err.contains(&format!("session {id}: engine.threads = 100000 is more than")),
+        err.contains(&format!(
+            "session {id}: engine.threads = 100000 is more than"
+        )),
         "{err}"
     );
     // n_ctx = 4e9 is refused before anything is allocated, with what fits.
@@ -231,7 +307,14 @@ fn import_warns_about_stored_settings_replay_would_change() {
     set_engine(&path, "n_batch", 1.into());
     let copy = d.path().join("exported.json");
     std::fs::copy(&path, &copy).unwrap();
-    let o = howdah_in(d.path(), &["session", "import", copy.to_str().unwrap()], &[]);
+    let o = howdah_in(
+        d.path(),
+        &["session", "import", copy.to_str().unwrap()],
+        &[],
+    );
     let err = exited(&o, 0);
-    assert!(err.contains("warning: session ") && err.contains("engine.n_batch = 1 is below 16"), "{err}");
+    assert!(
+        err.contains("warning: session ") && err.contains("engine.n_batch = 1 is below 16"),
+        "{err}"
+    );
 }

@@ -64,9 +64,15 @@ fn judge(o: &Output, what: &str) -> Result<(), TestCaseError> {
         Some(0) => Ok(()),
         Some(1) => {
             prop_assert!(
-                ["--threads", "--batch-size", "--ctx-size", "engine.", "session "]
-                    .iter()
-                    .any(|k| err.contains(k)),
+                [
+                    "--threads",
+                    "--batch-size",
+                    "--ctx-size",
+                    "engine.",
+                    "session "
+                ]
+                .iter()
+                .any(|k| err.contains(k)),
                 "{what}: an error that does not name the setting: {err}"
             );
             Ok(())
@@ -88,7 +94,7 @@ fn flags(t: Option<u64>, b: Option<u64>, c: Option<u64>) -> Vec<String> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 14,
+        cases: 10,
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
@@ -110,10 +116,12 @@ proptest! {
 /// A saved one-turn session to replay with edited settings.
 fn session(dir: &Path) -> PathBuf {
     let m = common::smollm2().display().to_string();
-    let args: Vec<String> = ["run", "-m", &m, "-p", "hi", "-n", "2", "--temp", "0", "-t", "2"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let args: Vec<String> = [
+        "run", "-m", &m, "-p", "hi", "-n", "2", "--temp", "0", "-t", "2",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     let o = howdah(dir, &args);
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert!(o.status.success(), "{err}");
@@ -126,7 +134,7 @@ fn session(dir: &Path) -> PathBuf {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 6,
+        cases: 4,
         failure_persistence: None,
         ..ProptestConfig::default()
     })]

@@ -62,8 +62,7 @@ pub fn check(src: &str) -> Result<(), GrammarError> {
 /// check against the model's vocabulary.
 pub fn text_tokens(src: &str) -> Result<Vec<(GrammarError, String)>, GrammarError> {
     let p = parse(src)?;
-    Ok(p
-        .text_tokens
+    Ok(p.text_tokens
         .iter()
         .map(|(at, t)| (p.err_at(*at, ""), t.clone()))
         .collect())
@@ -153,7 +152,9 @@ impl Parser<'_> {
     fn add_rule(&mut self, id: u32, rule: Vec<Elem>) -> Result<(), GrammarError> {
         self.elements += rule.len();
         if self.elements > MAX_ELEMENTS {
-            return Err(self.err("the grammar expands to too many elements: reduce its repetitions"));
+            return Err(
+                self.err("the grammar expands to too many elements: reduce its repetitions")
+            );
         }
         if self.rules.len() <= id as usize {
             self.rules.resize(id as usize + 1, None);
@@ -517,7 +518,11 @@ impl Parser<'_> {
         match self.src[self.pos..].find('>') {
             Some(end) => {
                 // llama.cpp tokenizes from the `<` through the `>`.
-                let start = if self.src[at..].starts_with('!') { at + 1 } else { at };
+                let start = if self.src[at..].starts_with('!') {
+                    at + 1
+                } else {
+                    at
+                };
                 self.pos += end + 1;
                 self.text_tokens
                     .push((start, self.src[start..self.pos].to_string()));

@@ -113,7 +113,10 @@ impl Picker {
 /// exactly one token of this model: checked here first, with where it stands.
 fn one_token_each(model: &LlamaModel, grammar: &str) -> Result<(), EngineError> {
     let tokens = super::gbnf::text_tokens(grammar).map_err(|e| {
-        EngineError::Grammar(format!("line {}, column {}: {}", e.line, e.column, e.message))
+        EngineError::Grammar(format!(
+            "line {}, column {}: {}",
+            e.line, e.column, e.message
+        ))
     })?;
     for (at, text) in tokens {
         let n = model.vocab().tokenize(text.as_bytes(), false, true).len();

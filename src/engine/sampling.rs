@@ -121,7 +121,10 @@ impl Sampling {
         if let Some(g) = &self.grammar {
             // llama.cpp must never see an invalid grammar: it prints it to stderr and fails.
             super::gbnf::check(g).map_err(|e| {
-                format!("grammar: line {}, column {}: {}", e.line, e.column, e.message)
+                format!(
+                    "grammar: line {}, column {}: {}",
+                    e.line, e.column, e.message
+                )
             })?;
         }
         Ok(())

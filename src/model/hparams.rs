@@ -45,11 +45,13 @@ pub fn check(h: &GgufHeader) -> Result<Hparams, String> {
         match h.metadata.get(&full) {
             None | Some(Value::Array(_)) => Ok(None),
             Some(Value::Int(i)) if *i >= 0 && *i <= u32::MAX as i128 => Ok(Some(*i as u64)),
-            Some(v) => Err(format!("{full} = {v:?} is not a count: the file is corrupt")),
+            Some(v) => Err(format!(
+                "{full} = {v:?} is not a count: the file is corrupt"
+            )),
         }
     };
-    let n_layer = uint("block_count")?
-        .ok_or_else(|| format!("it has no {} key", key("block_count")))?;
+    let n_layer =
+        uint("block_count")?.ok_or_else(|| format!("it has no {} key", key("block_count")))?;
     if n_layer == 0 || n_layer > MAX_LAYERS as u64 {
         return Err(format!(
             "{} = {n_layer}: llama.cpp accepts 1 to {MAX_LAYERS} layers",
@@ -95,9 +97,9 @@ pub fn check(h: &GgufHeader) -> Result<Hparams, String> {
     }
     let max_head = n_head.iter().copied().max().unwrap_or(0);
     let (mut head_k, mut head_v, mut n_rot) = (0, 0, 0);
-    if max_head > 0 {
-        head_k = uint("attention.key_length")?.unwrap_or(n_embd / max_head);
-        head_v = uint("attention.value_length")?.unwrap_or(n_embd / max_head);
+    if let Some(per_head) = n_embd.checked_div(max_head) {
+        head_k = uint("attention.key_length")?.unwrap_or(per_head);
+        head_v = uint("attention.value_length")?.unwrap_or(per_head);
         in_range(&key("attention.key_length"), head_k, 1, MAX_DIM)?;
         in_range(&key("attention.value_length"), head_v, 1, MAX_DIM)?;
         n_rot = uint("rope.dimension_count")?.unwrap_or(head_k);
@@ -130,14 +132,24 @@ pub fn check(h: &GgufHeader) -> Result<Hparams, String> {
 
 /// Hybrid attention/recurrent models have layers with query heads but no KV heads.
 fn hybrid(arch: &str) -> bool {
-    ["jamba", "falcon-h1", "nemotron_h", "granitehybrid", "lfm2", "qwen3next", "plamo2"]
-        .iter()
-        .any(|a| arch.starts_with(a))
+    [
+        "jamba",
+        "falcon-h1",
+        "nemotron_h",
+        "granitehybrid",
+        "lfm2",
+        "qwen3next",
+        "plamo2",
+    ]
+    .iter()
+    .any(|a| arch.starts_with(a))
 }
 
 fn in_range(key: &str, v: u64, lo: u64, hi: u64) -> Result<(), String> {
     if v < lo || v > hi {
-        return Err(format!("{key} = {v} is outside {lo}..={hi}: the file is corrupt"));
+        return Err(format!(
+            "{key} = {v} is outside {lo}..={hi}: the file is corrupt"
+        ));
     }
     Ok(())
 }
@@ -217,7 +229,9 @@ fn check_experts(h: &GgufHeader, arch: &str, n_layer: u32) -> Result<(), String>
             return bad("there must be fewer expert groups than experts");
         }
         if groups > 1 && (n_expert % groups != 0 || group_used == 0 || group_used >= groups) {
-            return bad("the experts must split evenly into groups, of which 1 to groups-1 are used");
+            return bad(
+                "the experts must split evenly into groups, of which 1 to groups-1 are used",
+            );
         }
     } else if groups > 0 {
         return bad("expert groups without experts");

@@ -345,7 +345,10 @@ fn grammar_check(cx: &Ctx, g: &Spanned<String>) -> Result<(), TemplateError> {
     let mut err = cx.err(
         g,
         "grammar",
-        format!("grammar line {}, column {}: {}", e.line, e.column, e.message),
+        format!(
+            "grammar line {}, column {}: {}",
+            e.line, e.column, e.message
+        ),
     );
     err.line = err.line.map(|l| l + skipped + e.line - 1);
     Err(err)

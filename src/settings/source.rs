@@ -103,8 +103,16 @@ impl fmt::Display for SettingError {
         }
         let problem = &self.problem;
         // "is below 16" reads on from the name; a sentence gets a colon.
-        let sep = if problem.starts_with("is ") { " " } else { ": " };
-        write!(f, "{}{sep}{problem}", self.source.name(self.key, &self.value))
+        let sep = if problem.starts_with("is ") {
+            " "
+        } else {
+            ": "
+        };
+        write!(
+            f,
+            "{}{sep}{problem}",
+            self.source.name(self.key, &self.value)
+        )
     }
 }
 

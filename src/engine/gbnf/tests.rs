@@ -23,7 +23,10 @@ fn missing_root_and_undefined_rules_are_named() {
     assert!(err("").message.contains("empty"));
     let e = err("root ::= \"a\" thing\n");
     assert_eq!((e.line, e.column), (1, 14));
-    assert!(e.message.contains("`thing` is used but never defined"), "{e}");
+    assert!(
+        e.message.contains("`thing` is used but never defined"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -73,5 +76,8 @@ fn nul_bytes_are_refused() {
 fn a_root_left_only_in_a_replaced_rule_is_undefined() {
     // llama.cpp crashes (SIGSEGV) on this: `root` has an id but no rule once `b` is redefined.
     let e = err("b ::= b | [0-9-] root\nb ::= [a-z]\n");
-    assert!(e.message.contains("`root` is used but never defined"), "{e}");
+    assert!(
+        e.message.contains("`root` is used but never defined"),
+        "{e}"
+    );
 }
