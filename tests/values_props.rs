@@ -94,7 +94,7 @@ fn flags(t: Option<u64>, b: Option<u64>, c: Option<u64>) -> Vec<String> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 14,
+        cases: 10,
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
@@ -134,7 +134,7 @@ fn session(dir: &Path) -> PathBuf {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 6,
+        cases: 4,
         failure_persistence: None,
         ..ProptestConfig::default()
     })]

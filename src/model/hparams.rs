@@ -97,9 +97,9 @@ pub fn check(h: &GgufHeader) -> Result<Hparams, String> {
     }
     let max_head = n_head.iter().copied().max().unwrap_or(0);
     let (mut head_k, mut head_v, mut n_rot) = (0, 0, 0);
-    if max_head > 0 {
-        head_k = uint("attention.key_length")?.unwrap_or(n_embd / max_head);
-        head_v = uint("attention.value_length")?.unwrap_or(n_embd / max_head);
+    if let Some(per_head) = n_embd.checked_div(max_head) {
+        head_k = uint("attention.key_length")?.unwrap_or(per_head);
+        head_v = uint("attention.value_length")?.unwrap_or(per_head);
         in_range(&key("attention.key_length"), head_k, 1, MAX_DIM)?;
         in_range(&key("attention.value_length"), head_v, 1, MAX_DIM)?;
         n_rot = uint("rope.dimension_count")?.unwrap_or(head_k);

@@ -177,12 +177,12 @@ mod tests {
     fn max_fitting_and_default_respect_the_budget() {
         let e = KvEstimate::new(&smollm2(), 100 << 20, 512);
         let fits = e.max_fitting(1 << 30);
-        assert!(e.total(fits as u64) <= 1 << 30 && fits % 256 == 0);
+        assert!(e.total(fits as u64) <= 1 << 30 && fits.is_multiple_of(256));
         assert!(e.total(fits as u64 + 256) > 1 << 30);
         let (n, why) = e.default_ctx(8192, Some(16 << 30));
         assert_eq!(n, 8192, "{why}");
         let (n, why) = e.default_ctx(8192, Some(400 << 20));
-        assert!(n < 8192 && n >= 256, "{n} {why}");
+        assert!((256..8192).contains(&n), "{n} {why}");
         assert!(why.contains("trained 8192"), "{why}");
     }
 

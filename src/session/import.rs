@@ -204,6 +204,31 @@ fn from_webui(v: &Value) -> Result<Session, String> {
     Ok(s)
 }
 
+/// Recorded engine and sampling settings that replay would refuse, one line each, named by the
+/// session: import keeps the data, but says so up front.
+pub fn setting_problems(s: &Session) -> Vec<String> {
+    let source = crate::settings::Source::Session(s.id.clone());
+    let mut out = Vec::new();
+    for r in s.messages.iter().filter_map(|m| m.reply.as_deref()) {
+        let checked = crate::settings::Settings {
+            engine: &r.engine,
+            sampling: Some(&r.sampling),
+        }
+        .validate(&source, None);
+        let line = match checked {
+            Err(e) => format!("{e} (replay refuses it; pass other values to replay)"),
+            Ok(c) => match c.notes.into_iter().next() {
+                Some(n) => n,
+                None => continue,
+            },
+        };
+        if !out.contains(&line) {
+            out.push(line);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,29 +265,4 @@ mod tests {
         let e = import_bytes(Path::new("x.json"), br#"{"foo":1}"#).unwrap_err();
         assert!(e.contains("x.json") && e.contains("OpenAI"), "{e}");
     }
-}
-
-/// Recorded engine and sampling settings that replay would refuse, one line each, named by the
-/// session: import keeps the data, but says so up front.
-pub fn setting_problems(s: &Session) -> Vec<String> {
-    let source = crate::settings::Source::Session(s.id.clone());
-    let mut out = Vec::new();
-    for r in s.messages.iter().filter_map(|m| m.reply.as_deref()) {
-        let checked = crate::settings::Settings {
-            engine: &r.engine,
-            sampling: Some(&r.sampling),
-        }
-        .validate(&source, None);
-        let line = match checked {
-            Err(e) => format!("{e} (replay refuses it; pass other values to replay)"),
-            Ok(c) => match c.notes.into_iter().next() {
-                Some(n) => n,
-                None => continue,
-            },
-        };
-        if !out.contains(&line) {
-            out.push(line);
-        }
-    }
-    out
 }

@@ -100,7 +100,7 @@ impl Settings<'_> {
             ));
         }
         let mut n_batch = e.n_batch;
-        if (n_batch < MIN_BATCH || n_batch > MAX_BATCH) && matches!(source, Source::Session(_)) {
+        if !(MIN_BATCH..=MAX_BATCH).contains(&n_batch) && matches!(source, Source::Session(_)) {
             // Replay has no batch flag, and the batch size does not change what is generated:
             // a stored value out of range is clamped (and said) rather than blocking the replay.
             let to = n_batch.clamp(MIN_BATCH, MAX_BATCH);
@@ -121,7 +121,7 @@ impl Settings<'_> {
             ));
             n_batch = to;
         }
-        if n_batch < MIN_BATCH || n_batch > MAX_BATCH {
+        if !(MIN_BATCH..=MAX_BATCH).contains(&n_batch) {
             let why = if n_batch < MIN_BATCH {
                 format!("is below {MIN_BATCH}, the smallest batch llama.cpp accepts for howdah's 16 sequences")
             } else {
@@ -212,9 +212,6 @@ fn check_memory(n_ctx: u32, asked: bool, m: &ModelLimits) -> Result<(), String> 
     })
 }
 
-#[cfg(test)]
-mod tests;
-
 /// Validates settings for the model at `path` (read from its header) and returns the engine
 /// settings to load with; notes about clamped values are added to `notes` (deduplicated).
 pub fn check_for_model(
@@ -248,3 +245,6 @@ pub fn check_for_model(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests;
