@@ -25,6 +25,10 @@ pub struct Config {
     /// Key bindings per screen part: `[keys.<context>]` then `action = "key"` or a list, e.g.
     /// `[keys.global]` `quit = ["ctrl+q", "f10"]`. `?` in the app lists contexts and actions.
     pub keys: BTreeMap<String, BTreeMap<String, KeyList>>,
+    /// Chat templates replacing a model's own: `[chat_templates]` then
+    /// `"model-file.gguf" = "path/to/template.jinja"` (or a built-in layout name such as
+    /// "llama3"). See `chat_template::overrides`.
+    pub chat_templates: BTreeMap<String, String>,
 }
 
 impl Default for Config {
@@ -37,6 +41,7 @@ impl Default for Config {
             preset: "balanced".into(),
             token_view: false,
             keys: BTreeMap::new(),
+            chat_templates: BTreeMap::new(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod args;
 mod bench;
+mod chat_template;
 mod compare;
 mod eval;
 mod models;
@@ -58,6 +59,8 @@ pub enum Command {
     Prompt(prompt::PromptArgs),
     /// List, show, search, export, import, rename or delete saved sessions
     Session(session::SessionArgs),
+    /// Print the exact prompt an OpenAI `messages` JSON file becomes through a model's chat template
+    ChatTemplate(chat_template::ChatTemplateArgs),
     /// Run a saved chat's user turns again and compare the replies (--check: regression test)
     Replay(replay::ReplayArgs),
 }
@@ -77,6 +80,7 @@ pub fn main() -> ExitCode {
         }
     };
     crate::logging::init();
+    args::set_config_path(cli.config.clone());
     let result = match &cli.command {
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Models { model, json }) => models::run(model, *json),
@@ -86,6 +90,7 @@ pub fn main() -> ExitCode {
         Some(Command::Prompt(a)) => prompt::run(a),
         Some(Command::Session(a)) => session::run(a),
         Some(Command::Replay(a)) => replay::run(a),
+        Some(Command::ChatTemplate(a)) => chat_template::run(a),
         None => crate::ui::run(&cli),
     };
     match result {

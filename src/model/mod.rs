@@ -42,6 +42,7 @@ pub fn inspect(path: &Path) -> Result<ModelInfo, String> {
         quantization,
         context_trained,
         has_chat_template: h.str("tokenizer.chat_template").is_some(),
+        chat_format: crate::engine::format_of_source(h.str("tokenizer.chat_template")),
         n_ctx: 0,
         threads: 0,
         n_batch: 0,

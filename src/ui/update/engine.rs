@@ -67,6 +67,10 @@ fn load_event(app: &mut App, kind: EventKind) {
             let note = format!("loaded {} ({} tokens of context)", info.name, info.n_ctx);
             // At start the status bar says it; a note only for a switch, where it confirms.
             let switched = app.model.is_some();
+            let format = &info.chat_format;
+            let fallback = (format.kind != crate::chat_template::FormatKind::Jinja
+                || format.fallback.is_some())
+            .then(|| format!("{}: chat template: {}", info.name, format.label()));
             app.model = Some(info);
             app.engine = if app.generating() {
                 EngineState::Generating
@@ -80,6 +84,9 @@ fn load_event(app: &mut App, kind: EventKind) {
             app.notices.retain(|n| n.level != Level::Error);
             if switched {
                 app.notify(Level::Info, note);
+            }
+            if let Some(text) = fallback {
+                app.notify(Level::Warn, crate::text::sanitize(&text));
             }
         }
         EventKind::Error { error, .. } => {
