@@ -10,7 +10,9 @@ mod llama_server_support;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use howdah::chat_template::{parse_openai_messages, FormatKind, TemplateOverride};
+use howdah::chat_template::{
+    parse_openai_messages, JinjaTemplate, SpecialTokens, TemplateOverride,
+};
 use howdah::engine::{Engine, EngineSettings};
 use llama_server_support::{llama_cpp_dir, Server};
 use serde_json::json;
@@ -53,32 +55,51 @@ struct Tally {
     both_failed: Vec<String>,
 }
 
-/// Renders with howdah: the engine, loaded with the template as `--chat-template-file` does.
-fn howdah_render(model: &Path, template: &Path) -> Result<Vec<String>, String> {
-    let engine = Engine::spawn().map_err(|e| e.to_string())?;
-    let info = engine
+/// The model's special tokens as the engine hands them to templates: learnt once through the
+/// engine itself (a template printing them), so no model load per template is needed.
+fn special_tokens(model: &Path) -> SpecialTokens {
+    let dir = tempfile::tempdir().unwrap();
+    let probe = dir.path().join("tokens.jinja");
+    std::fs::write(&probe, "{{ bos_token }}\u{1}{{ eos_token }}").unwrap();
+    let engine = Engine::spawn().unwrap();
+    engine
         .load(
             model,
             EngineSettings {
                 threads: Some(1),
                 n_ctx: Some(256),
-                chat_template: Some(TemplateOverride::File(template.to_path_buf())),
+                chat_template: Some(TemplateOverride::File(probe)),
                 ..EngineSettings::default()
             },
         )
-        .map_err(|e| e.to_string())?;
-    if info.chat_format.kind != FormatKind::Jinja {
-        return Err(info.chat_format.label());
+        .unwrap();
+    let msgs = parse_openai_messages(&json!([{"role": "user", "content": "x"}])).unwrap();
+    let text = engine.apply_template(msgs, true).unwrap();
+    let (bos, eos) = text.split_once('\u{1}').unwrap();
+    let h = howdah::model::gguf::read_header(model).unwrap();
+    let flag = |k: &str| {
+        matches!(
+            h.metadata.get(k),
+            Some(howdah::model::gguf::Value::Bool(true))
+        )
+    };
+    SpecialTokens {
+        bos: bos.to_string(),
+        eos: eos.to_string(),
+        add_bos: flag("tokenizer.ggml.add_bos_token"),
+        add_eos: flag("tokenizer.ggml.add_eos_token"),
     }
+}
+
+/// Renders with howdah's Jinja renderer, as the engine does for `--chat-template-file`.
+fn howdah_render(tokens: &SpecialTokens, template: &Path) -> Result<Vec<String>, String> {
+    let source = std::fs::read_to_string(template).map_err(|e| e.to_string())?;
+    let t = JinjaTemplate::new(&source, tokens.clone()).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     for (_, conv) in conversations() {
         for gen in [true, false] {
             let msgs = parse_openai_messages(&conv).expect("test messages parse");
-            out.push(
-                engine
-                    .apply_template(msgs, gen)
-                    .map_err(|e| e.to_string())?,
-            );
+            out.push(t.render(&msgs, gen).map_err(|e| e.to_string())?);
         }
     }
     Ok(out)
@@ -157,6 +178,7 @@ fn every_llama_cpp_template_renders_byte_identically() {
         "only {} templates found",
         templates.len()
     );
+    let tokens = special_tokens(&model);
     let mut tally = Tally::default();
     let names: Vec<String> = conversations()
         .iter()
@@ -164,7 +186,7 @@ fn every_llama_cpp_template_renders_byte_identically() {
         .collect();
     for t in &templates {
         let name = t.file_name().unwrap().to_string_lossy().into_owned();
-        let ours = howdah_render(&model, t);
+        let ours = howdah_render(&tokens, t);
         let theirs = llama_render(&dir, &model, t);
         match (ours, theirs) {
             (Ok(a), Ok(b)) => {

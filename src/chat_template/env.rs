@@ -11,9 +11,9 @@ use minijinja::{Environment, Error, ErrorKind, State, UndefinedBehavior, Value};
 use super::json::tojson;
 
 /// Instruction budget per render. minijinja 3 also charges one unit per 64 bytes a template
-/// creates, so this bounds both time (tens of milliseconds) and memory (~512 MB at worst).
-/// Real templates rendering a long chat use well under 1% of it.
-pub const FUEL: u64 = 8_000_000;
+/// creates, so this bounds both time (a quarter second or so) and memory (~128 MB at worst).
+/// Real templates rendering a long chat use a small fraction of it.
+pub const FUEL: u64 = 2_000_000;
 /// Macro and call nesting; real templates nest a few levels at most.
 const RECURSION_LIMIT: usize = 100;
 

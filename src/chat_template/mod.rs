@@ -44,6 +44,9 @@ pub struct JinjaTemplate {
     content: ContentCaps,
     /// GPT-OSS: the "developer" role is the template's own, not mapped to "system".
     keeps_developer: bool,
+    /// The template has a thinking switch that changes reasoning markup: llama-server then
+    /// passes `enable_thinking: true`, otherwise false.
+    thinking: bool,
 }
 
 impl std::fmt::Debug for JinjaTemplate {
@@ -74,6 +77,7 @@ impl JinjaTemplate {
                 typed: false,
             },
             keeps_developer,
+            thinking: false,
         };
         t.probe();
         Ok(t)
@@ -107,7 +111,7 @@ impl JinjaTemplate {
             ("eos_token", Value::from(self.tokens.eos.as_str())),
             // llama-server's defaults: thinking on where a template has the switch, and the two
             // date strings Llama 3 style templates print.
-            ("enable_thinking", Value::from(true)),
+            ("enable_thinking", Value::from(self.thinking)),
             ("datetime", Value::from(now.format("%b %d %Y").to_string())),
             (
                 "date_string",
@@ -207,10 +211,40 @@ impl JinjaTemplate {
         // A template that fails on a system prompt but renders the user alone has no system
         // role (Gemma's `raise_exception('System role not supported')`).
         let user_alone = vec![TemplateMessage::new("user", "User message")];
+        self.thinking = self.switches_thinking(&user_alone);
         self.system_role = match probe(self, sys, self.content) {
             Some(o) => o.contains("SYSTEM_MARKER"),
             None => probe(self, user_alone, self.content).is_none(),
         };
+    }
+}
+
+impl JinjaTemplate {
+    /// llama.cpp turns thinking on only where its parser finds reasoning markup; by output:
+    /// the switch changes the prompt, and the change mentions thinking (`<think>`, …).
+    fn switches_thinking(&self, messages: &[TemplateMessage]) -> bool {
+        let with = |on: bool| {
+            let msgs: Vec<Value> = messages
+                .iter()
+                .map(|m| message_value(m, self.content))
+                .collect();
+            self.render_value(object(vec![
+                ("messages", Value::from(msgs)),
+                ("bos_token", Value::from("")),
+                ("eos_token", Value::from("")),
+                ("enable_thinking", Value::from(on)),
+                ("add_generation_prompt", Value::from(true)),
+            ]))
+            .ok()
+        };
+        match (with(true), with(false)) {
+            (Some(a), Some(b)) if a != b => {
+                let start = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+                let differs = |s: &str| s.get(start..).unwrap_or("").to_lowercase();
+                differs(&a).contains("think") || differs(&b).contains("think")
+            }
+            _ => false,
+        }
     }
 }
 
