@@ -278,7 +278,7 @@ fn u32_value_offset(f: &mut std::fs::File, want: &str) -> u64 {
         let size = match ty {
             0 | 1 | 7 => 1,
             2 | 3 => 2,
-            4 | 5 | 6 => 4,
+            4..=6 => 4,
             10..=12 => 8,
             8 => {
                 f.read_exact(&mut b8).unwrap();

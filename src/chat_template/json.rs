@@ -206,7 +206,7 @@ mod tests {
     fn floats_print_like_cpp_streams() {
         assert_eq!(format_g(0.5), "0.5");
         assert_eq!(format_g(1.0), "1");
-        assert_eq!(format_g(3.14159265), "3.14159");
+        assert_eq!(format_g(1.23456789), "1.23457");
         assert_eq!(format_g(1e-7), "1e-07");
         assert_eq!(format_g(1234567.0), "1.23457e+06");
         assert_eq!(format_g(999999.5), "1e+06");

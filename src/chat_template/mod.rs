@@ -315,7 +315,7 @@ fn split_marker(s: &str, start: bool) -> (&str, &str) {
 /// minijinja's message with its line, without the source dump of its debug output.
 fn describe(e: &minijinja::Error) -> String {
     let mut msg = match e.detail() {
-        Some(d) => format!("{d}"),
+        Some(d) => d.to_string(),
         None => e.kind().to_string(),
     };
     if e.kind() == minijinja::ErrorKind::InvalidOperation && e.detail().is_none() {

@@ -170,7 +170,8 @@ pub struct ModelInfo {
     pub has_chat_template: bool,
     /// The layout chats get once loaded (jinja, built-in family or plain, and why).
     #[serde(default)]
-    pub chat_format: crate::chat_template::ChatFormat,
+    /// Boxed: ModelInfo travels inside every UI action enum, which should stay small.
+    pub chat_format: Box<crate::chat_template::ChatFormat>,
     /// Context size of the loaded engine (0 when only the file was inspected).
     pub n_ctx: u32,
     pub threads: u32,

@@ -209,7 +209,7 @@ fn load_model(
     info.parameters = model.n_params();
     info.has_chat_template = model.chat_template(None).is_ok();
     let chat = Formatter::new(&model, settings.chat_template.as_ref())?;
-    info.chat_format = chat.status.clone();
+    info.chat_format = Box::new(chat.status.clone());
     tracing::info!(chat_template = %info.chat_format.label(), "chat layout chosen");
     info.n_ctx = settings
         .n_ctx
