@@ -40,6 +40,8 @@ test-deps:
 	@scripts/install-deps.sh --test
 	@scripts/llama-server.sh >/dev/null
 	@scripts/llama-build-check.sh "$(GGML_HOWDAH_BUILD)"
+	@# llama.cpp's llama-server and its chat templates: the reference for template parity tests.
+	@scripts/llama-server.sh >/dev/null
 
 default-model:
 	@scripts/fetch-models.sh smollm2

@@ -28,6 +28,10 @@ pub struct Config {
     /// Model servers by name: `[backends.NAME]` with `url`, `kind`, `api_key_env`, `model`
     /// (see `BackendConfig`); chosen with `--backend NAME` or in the model picker.
     pub backends: BTreeMap<String, BackendConfig>,
+    /// Chat templates replacing a model's own: `[chat_templates]` then
+    /// `"model-file.gguf" = "path/to/template.jinja"` (or a built-in layout name such as
+    /// "llama3"). See `chat_template::overrides`.
+    pub chat_templates: BTreeMap<String, String>,
 }
 
 /// One `[backends.NAME]` table. The API key is never stored: `api_key_env` names the
@@ -60,6 +64,7 @@ impl Default for Config {
             token_view: false,
             keys: BTreeMap::new(),
             backends: BTreeMap::new(),
+            chat_templates: BTreeMap::new(),
         }
     }
 }

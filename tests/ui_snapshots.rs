@@ -110,6 +110,11 @@ fn model_picker_lists_models_and_keeps_old_model_on_error() {
     let mut gemma = info("Gemma 3 270m", "gemma-3-270m-q4_k_m.gguf", 0);
     gemma.quantization = "Q4_K_M".into();
     gemma.has_chat_template = false;
+    *gemma.chat_format = howdah::chat_template::ChatFormat {
+        fallback: Some("no chat template".into()),
+        origin: howdah::chat_template::TemplateOrigin::None,
+        ..Default::default()
+    };
     gemma.context_trained = 32768;
     gemma.file_size = 253_000_000;
     gemma.parameters = 268_000_000;

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 
+use crate::chat_template::TemplateOverride;
 use crate::engine::{Engine, EngineSettings, ModelInfo, Sampling};
 
 #[derive(Debug, Clone, Args, Default)]
@@ -32,15 +33,33 @@ pub struct EngineArgs {
     /// Layers to offload to the GPU (builds with the cuda, metal or vulkan feature); -ngl works too
     #[arg(long = "gpu-layers", alias = "n-gpu-layers", default_value_t = 0)]
     pub gpu_layers: u32,
+    /// Jinja chat template file replacing the model's own (as llama.cpp's --chat-template-file)
+    #[arg(
+        long = "chat-template-file",
+        value_name = "FILE",
+        conflicts_with = "chat_template"
+    )]
+    pub chat_template_file: Option<PathBuf>,
+    /// One of llama.cpp's built-in chat layouts by name (llama3, chatml, gemma, …)
+    #[arg(long = "chat-template", value_name = "NAME")]
+    pub chat_template: Option<String>,
 }
 
 impl EngineArgs {
+    fn template_override(&self) -> Option<TemplateOverride> {
+        if let Some(f) = &self.chat_template_file {
+            return Some(TemplateOverride::File(f.clone()));
+        }
+        self.chat_template.clone().map(TemplateOverride::Named)
+    }
+
     pub fn settings(&self) -> EngineSettings {
         EngineSettings {
             threads: self.threads,
             n_ctx: self.ctx_size,
             n_batch: self.batch_size,
             gpu_layers: self.gpu_layers,
+            chat_template: self.template_override(),
         }
     }
 }
@@ -144,8 +163,33 @@ pub fn load_engine(m: &ModelArgs, e: &EngineArgs) -> Result<(Engine, ModelInfo)>
     let path = model_path(m)?;
     super::values::check_engine(&path, &e.settings())?;
     let engine = Engine::spawn()?;
-    let info = engine.load(&path, e.settings())?;
+    let info = engine.load(&path, settings_for(e, &path))?;
     Ok((engine, info))
+}
+
+/// `--config PATH` (a global flag), for commands that read config.toml.
+static CONFIG_PATH: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+
+pub fn set_config_path(path: Option<PathBuf>) {
+    let _ = CONFIG_PATH.set(path);
+}
+
+/// The engine settings for `model`: the flags, plus the model's chat template override from
+/// config.toml when no flag chose one.
+pub fn settings_for(e: &EngineArgs, model: &std::path::Path) -> EngineSettings {
+    let mut s = e.settings();
+    if s.chat_template.is_none() {
+        let explicit = CONFIG_PATH.get().cloned().flatten();
+        let loaded = crate::config::load(explicit.as_deref());
+        let dir = loaded
+            .path
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        s.chat_template =
+            crate::chat_template::overrides::configured(&loaded.config.chat_templates, model, &dir);
+    }
+    s
 }
 
 /// llama.cpp spells the GPU flag `-ngl`; clap allows one-letter short flags only.

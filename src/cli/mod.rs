@@ -5,6 +5,7 @@ use crate::cli::output::eoutln;
 pub mod args;
 pub mod backend;
 mod bench;
+mod chat_template;
 mod compare;
 mod eval;
 mod interrupt;
@@ -70,6 +71,8 @@ pub enum Command {
     Session(session::SessionArgs),
     /// Download a GGUF model from Hugging Face (OWNER/NAME[:QUANT]) into the shared cache
     Pull(pull::PullArgs),
+    /// Print the exact prompt an OpenAI `messages` JSON file becomes through a model's chat template
+    ChatTemplate(chat_template::ChatTemplateArgs),
     /// Run a saved chat's user turns again and compare the replies (--check: regression test)
     Replay(replay::ReplayArgs),
 }
@@ -104,6 +107,7 @@ pub fn main() -> ExitCode {
         .as_ref()
         .and_then(|_| stderr_capture::Capture::start());
     backend::remember(&cli.backend, cli.config.clone());
+    args::set_config_path(cli.config.clone());
     let result = match &cli.command {
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Models { model, json }) => models::run(model, *json),
@@ -114,6 +118,7 @@ pub fn main() -> ExitCode {
         Some(Command::Session(a)) => session::run(a),
         Some(Command::Replay(a)) => replay::run(a),
         Some(Command::Pull(a)) => pull::run(a),
+        Some(Command::ChatTemplate(a)) => chat_template::run(a),
         None => crate::ui::run(&cli),
     };
     if let Some(c) = capture {

@@ -32,26 +32,25 @@ pub fn run(m: &ModelArgs, json: bool) -> Result<()> {
         return Ok(());
     }
     outln!(
-        "{:<40} {:>9} {:<10} {:<8} {:>7} {:>7}  {:<4}",
+        "{:<40} {:>9} {:<10} {:<8} {:>7} {:>7}  CHAT TEMPLATE",
         "NAME",
         "SIZE",
         "ARCH",
         "QUANT",
         "PARAMS",
-        "CTX",
-        "CHAT"
+        "CTX"
     );
     for f in &found {
         match &f.info {
             Ok(i) => outln!(
-                "{:<40} {:>9} {:<10} {:<8} {:>7} {:>7}  {:<4}",
+                "{:<40} {:>9} {:<10} {:<8} {:>7} {:>7}  {}",
                 i.file_name,
                 human_bytes(i.file_size),
                 i.architecture,
                 i.quantization,
                 human_params(i.parameters),
                 i.context_trained,
-                if i.has_chat_template { "yes" } else { "no" }
+                crate::text::sanitize(&i.chat_format.label())
             ),
             Err(e) => outln!("{:<40} unusable: {}", f.path.display(), e),
         }

@@ -22,6 +22,22 @@ pub fn out_str(text: &str) {
     }
 }
 
+/// Writes `text` byte for byte when stdout is a file or a pipe (where exact bytes are the point,
+/// as for `chat-template`'s rendered prompt), and sanitized when it is a terminal.
+pub fn out_exact(text: &str) {
+    use std::io::IsTerminal;
+    if io::stdout().is_terminal() {
+        return out_str(text);
+    }
+    let mut o = io::stdout().lock();
+    if o.write_all(text.as_bytes())
+        .and_then(|_| o.flush())
+        .is_err()
+    {
+        quiet_exit();
+    }
+}
+
 /// Like [`out_str`], but reports a closed stdout to the caller instead of exiting: for writers
 /// that must stop work in progress (generation) and save before leaving.
 pub fn try_out(text: &str) -> io::Result<()> {

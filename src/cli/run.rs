@@ -82,11 +82,14 @@ pub fn run(a: &RunArgs) -> Result<()> {
         }
         _ => model_path(&a.model)?,
     };
-    let mut settings: EngineSettings = a.engine.settings();
+    let mut settings: EngineSettings = super::args::settings_for(&a.engine, &path);
     if let Some(r) = &last {
         // Continuing keeps the recorded threads and context unless given again.
         settings.threads = settings.threads.or(r.engine.threads);
         settings.n_ctx = settings.n_ctx.or(r.engine.n_ctx);
+        if a.engine.chat_template_file.is_none() && a.engine.chat_template.is_none() {
+            settings.chat_template = r.engine.chat_template.clone().or(settings.chat_template);
+        }
     }
     let (engine, info) = match remote {
         Some(b) => super::backend::connect(b, a.model.model.as_deref())?,
@@ -106,10 +109,18 @@ pub fn run(a: &RunArgs) -> Result<()> {
         if a.system.is_some() {
             eoutln!("howdah: --system is ignored with --raw (no chat template is applied)");
         }
-    } else if !info.has_chat_template {
+    } else if info.chat_format.fallback.is_some()
+        || info.chat_format.kind != crate::chat_template::FormatKind::Jinja
+    {
         eoutln!(
-            "howdah: {} has no chat template: using a plain 'User:/Assistant:' layout; --raw continues the text as is",
-            info.file_name
+            "howdah: {}: chat template: {}{}",
+            info.file_name,
+            sanitize(&info.chat_format.label()),
+            if info.chat_format.kind == crate::chat_template::FormatKind::Plain {
+                " ('User:/Assistant:' layout; --raw continues the text as is)"
+            } else {
+                ""
+            }
         );
     }
     let mut messages: Vec<Message> = previous
@@ -184,6 +195,7 @@ pub fn run(a: &RunArgs) -> Result<()> {
             "text": done.text,
             "tokens": tokens,
             "stats": done,
+            "chat_template": info.chat_format.label(),
             "model": info,
             "sampling": sampling,
             "session": session_path,

@@ -3,6 +3,7 @@
 
 mod batch;
 mod bench;
+mod chat_format;
 mod error;
 pub mod gbnf;
 mod gen;
@@ -24,6 +25,7 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+pub use chat_format::{builtin_names, format_of_source};
 pub use error::EngineError;
 pub use sampling::Sampling;
 pub use sysinfo::{enabled_features, system_info};
@@ -290,6 +292,23 @@ impl Engine {
 
     pub fn render_prompt(&self, prompt: Prompt) -> Result<String, EngineError> {
         let events = self.run_blocking(Request::RenderPrompt { prompt }, |_| {})?;
+        last_of(events, |k| match k {
+            EventKind::Rendered(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// An OpenAI-style conversation rendered through the loaded model's chat layout.
+    pub fn apply_template(
+        &self,
+        messages: Vec<crate::chat_template::TemplateMessage>,
+        add_generation_prompt: bool,
+    ) -> Result<String, EngineError> {
+        let req = Request::ApplyTemplate {
+            messages,
+            add_generation_prompt,
+        };
+        let events = self.run_blocking(req, |_| {})?;
         last_of(events, |k| match k {
             EventKind::Rendered(s) => Some(s),
             _ => None,

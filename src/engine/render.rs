@@ -1,15 +1,12 @@
-//! Turning a `Prompt` into text and tokens: the model's chat template (or a plain fallback for
-//! models without a usable one), BOS handling, and fitting a chat into the context.
+//! Turning a `Prompt` into text and tokens: the chat layout (`chat_format`), BOS handling, and
+//! fitting a chat into the context.
 
-use llama_cpp_2::model::LlamaChatMessage;
 use llama_cpp_2::token::LlamaToken;
 
+use super::chat_format::template_messages;
 use super::types::{ChatMessage, Prompt, Role};
 use super::worker::Session;
 use super::EngineError;
-
-/// The turn marker of the fallback layout; generation stops before the model writes it.
-pub(crate) const FALLBACK_STOP: &str = "\nUser:";
 
 /// A prompt ready to decode.
 pub(crate) struct Fitted {
@@ -52,24 +49,11 @@ impl Session<'_> {
                         "the conversation has no messages".into(),
                     ));
                 }
-                if let Some(tmpl) = &self.template {
-                    let chat: Result<Vec<LlamaChatMessage>, _> = messages
-                        .iter()
-                        .map(|m| {
-                            LlamaChatMessage::new(
-                                m.role.as_str().to_string(),
-                                m.content.replace('\0', ""),
-                            )
-                        })
-                        .collect();
-                    if let Ok(chat) = chat {
-                        if let Ok(text) = self.model.apply_chat_template(tmpl, &chat, true) {
-                            return Ok((text, Vec::new()));
-                        }
-                    }
-                    tracing::warn!("the model's chat template is not one llama.cpp knows; using the plain layout");
+                let r = self.chat.render(&template_messages(messages), true);
+                if let Some(why) = &r.fallback {
+                    tracing::warn!(reason = %why, "this conversation did not use the chat template");
                 }
-                Ok((fallback_layout(messages), vec![FALLBACK_STOP.to_string()]))
+                Ok((r.text, r.stops))
             }
         }
     }
@@ -152,32 +136,6 @@ impl Session<'_> {
     pub fn piece_bytes(&self, token: LlamaToken) -> Vec<u8> {
         self.model.vocab().token_to_piece(token, false, None)
     }
-}
-
-/// A plain transcript for models without a chat template (completion mode).
-pub(crate) fn fallback_layout(messages: &[ChatMessage]) -> String {
-    let mut out = String::new();
-    for m in messages {
-        let content = m.content.replace('\0', "");
-        match m.role {
-            Role::System => {
-                out.push_str(content.trim_end());
-                out.push_str("\n\n");
-            }
-            Role::User => {
-                out.push_str("User: ");
-                out.push_str(content.trim_end());
-                out.push('\n');
-            }
-            Role::Assistant => {
-                out.push_str("Assistant: ");
-                out.push_str(content.trim_end());
-                out.push('\n');
-            }
-        }
-    }
-    out.push_str("Assistant:");
-    out
 }
 
 /// Length of the common prefix of two token lists.

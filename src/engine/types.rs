@@ -23,6 +23,9 @@ pub struct EngineSettings {
     pub n_batch: u32,
     /// Layers offloaded to the GPU (only with the cuda/metal/vulkan features).
     pub gpu_layers: u32,
+    /// A chat template replacing the model's own (a file, or a built-in layout by name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat_template: Option<crate::chat_template::TemplateOverride>,
 }
 
 impl Default for EngineSettings {
@@ -32,6 +35,7 @@ impl Default for EngineSettings {
             n_ctx: None,
             n_batch: 512,
             gpu_layers: 0,
+            chat_template: None,
         }
     }
 }
@@ -129,6 +133,11 @@ pub enum Request {
     CountTokens { texts: Vec<String> },
     /// The exact text a prompt becomes after the chat template.
     RenderPrompt { prompt: Prompt },
+    /// Any OpenAI-style conversation through the model's chat layout (`howdah chat-template`).
+    ApplyTemplate {
+        messages: Vec<crate::chat_template::TemplateMessage>,
+        add_generation_prompt: bool,
+    },
     /// How many tokens a prompt is once rendered, exactly as a generation would decode it
     /// (template markup and BOS included), without decoding anything.
     CountPrompt { prompt: Prompt },
@@ -159,6 +168,10 @@ pub struct ModelInfo {
     pub quantization: String,
     pub context_trained: u32,
     pub has_chat_template: bool,
+    /// The layout chats get once loaded (jinja, built-in family or plain, and why).
+    #[serde(default)]
+    /// Boxed: ModelInfo travels inside every UI action enum, which should stay small.
+    pub chat_format: Box<crate::chat_template::ChatFormat>,
     /// Context size of the loaded engine (0 when only the file was inspected).
     pub n_ctx: u32,
     pub threads: u32,

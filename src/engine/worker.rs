@@ -10,9 +10,10 @@ use llama_cpp_2::context::params::{LlamaContextParams, LlamaPoolingType};
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::model::params::LlamaModelParams;
-use llama_cpp_2::model::{LlamaChatTemplate, LlamaModel};
+use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::token::LlamaToken;
 
+use super::chat_format::Formatter;
 use super::types::*;
 use super::{CancelState, EngineError, Job, Sink};
 
@@ -22,6 +23,7 @@ pub(crate) const MAX_SEQS: u32 = 16;
 pub(crate) struct Loaded {
     pub model: LlamaModel,
     pub info: ModelInfo,
+    pub chat: Formatter,
 }
 
 /// Per-context state: the context, and what its KV cache holds for sequence 0.
@@ -33,7 +35,8 @@ pub(crate) struct Session<'m> {
     pub cached: Vec<LlamaToken>,
     /// Created on the first embedding request: a second, pooling context on the same model.
     pub embed_ctx: Option<LlamaContext<'m>>,
-    pub template: Option<LlamaChatTemplate>,
+    /// The chat layout (the model's Jinja template, a built-in one, or plain).
+    pub chat: &'m Formatter,
     pub n_ctx: u32,
     pub n_batch: u32,
     pub threads: u32,
@@ -207,8 +210,11 @@ fn load_model(
     }
     info.parameters = model.n_params();
     info.has_chat_template = model.chat_template(None).is_ok();
+    let chat = Formatter::new(&model, settings.chat_template.as_ref())?;
+    info.chat_format = Box::new(chat.status.clone());
+    tracing::info!(chat_template = %info.chat_format.label(), "chat layout chosen");
     super::limits::apply(&mut info, checked);
-    Ok(Loaded { model, info })
+    Ok(Loaded { model, info, chat })
 }
 
 fn context_params(info: &ModelInfo) -> LlamaContextParams {
@@ -264,7 +270,7 @@ fn serve(
         ctx,
         cached: Vec::new(),
         embed_ctx: None,
-        template: loaded.model.chat_template(None).ok(),
+        chat: &loaded.chat,
         n_ctx: loaded.info.n_ctx,
         n_batch: loaded.info.n_batch,
         threads: loaded.info.threads,
@@ -328,6 +334,12 @@ impl Session<'_> {
             Request::RenderPrompt { prompt } => self
                 .render(&prompt)
                 .map(|(text, _)| EventKind::Rendered(text)),
+            Request::ApplyTemplate {
+                messages,
+                add_generation_prompt,
+            } => Ok(EventKind::Rendered(
+                self.chat.render(&messages, add_generation_prompt).text,
+            )),
             Request::Bench(params) => self.bench(&params, cancel, id).map(EventKind::Benched),
             Request::Reset => {
                 self.clear_all();

@@ -52,6 +52,9 @@ pub fn inspect_hparams(path: &Path) -> Result<(ModelInfo, hparams::Hparams), Str
         quantization,
         context_trained,
         has_chat_template: h.str("tokenizer.chat_template").is_some(),
+        chat_format: Box::new(crate::engine::format_of_source(
+            h.str("tokenizer.chat_template"),
+        )),
         n_ctx: 0,
         threads: 0,
         n_batch: 0,

@@ -170,7 +170,14 @@ impl Runner {
                     let _ = tx.send(Internal::Spawned(r));
                 });
             }
-            Effect::Load { path, settings } => {
+            Effect::Load { path, mut settings } => {
+                if settings.chat_template.is_none() {
+                    settings.chat_template = crate::chat_template::overrides::configured(
+                        &app.config.chat_templates,
+                        &path,
+                        &app.config_dir,
+                    );
+                }
                 self.submit(app, Tag::Load, Request::Load { path, settings });
             }
             Effect::Generate {

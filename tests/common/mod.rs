@@ -65,6 +65,7 @@ pub fn reply_record(seed: u32) -> howdah::session::ReplyRecord {
             n_ctx: Some(4096),
             n_batch: 512,
             gpu_layers: 0,
+            chat_template: None,
         },
         sampling: howdah::engine::Sampling {
             seed,

@@ -185,6 +185,15 @@ impl Server {
             threads: 0,
             n_batch: 0,
             ctx_reason: "set by the server".into(),
+            // The server renders chats with its own template.
+            chat_format: Box::new(crate::chat_template::ChatFormat {
+                kind: if has_template {
+                    crate::chat_template::FormatKind::Jinja
+                } else {
+                    crate::chat_template::FormatKind::Plain
+                },
+                ..Default::default()
+            }),
             notes: Vec::new(),
             backend: Some(self.backend_ref(model)),
         }

@@ -38,6 +38,24 @@ pub(super) fn render(call: &Call, prompt: &Prompt) -> Result<(String, bool), Eng
     }
 }
 
+/// A conversation through the server's own chat template (`/apply-template`), exactly as it
+/// would prompt the model: the remote twin of `Request::ApplyTemplate`.
+pub(super) fn apply_template(
+    call: &Call,
+    messages: &[crate::chat_template::TemplateMessage],
+    add_generation_prompt: bool,
+) -> Result<String, EngineError> {
+    let messages: Vec<Value> = messages
+        .iter()
+        .map(|m| json!({ "role": m.role, "content": m.text() }))
+        .collect();
+    let body = json!({ "messages": messages, "add_generation_prompt": add_generation_prompt });
+    let r = call.server.http.post("/apply-template", &body)?;
+    r["prompt"].as_str().map(str::to_string).ok_or_else(|| {
+        EngineError::Remote(format!("{}/apply-template gave no prompt", call.server.url))
+    })
+}
+
 pub(super) fn tokenize(
     call: &Call,
     text: &str,

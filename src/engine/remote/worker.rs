@@ -195,6 +195,14 @@ fn serve(call: Call, request: Request) {
                 .map(|(t, _)| EventKind::Rendered(crate::text::sanitize(&t))),
             _ => Err(unsupported(kind, "showing the rendered chat prompt")),
         }),
+        Request::ApplyTemplate {
+            messages,
+            add_generation_prompt,
+        } => whole(
+            llama_only(kind, "showing the rendered chat prompt")
+                .and_then(|_| llama::apply_template(&call, &messages, add_generation_prompt))
+                .map(EventKind::Rendered),
+        ),
         Request::Embed { texts } => whole(openai::embed(&call, &texts).map(EventKind::Embedded)),
         Request::Bench(_) => whole(Err(EngineError::Remote(format!(
             "bench measures the in-process engine; for a {} server run llama-bench (or the server's own metrics) on its machine",

@@ -77,6 +77,10 @@ fn load_event(app: &mut App, kind: EventKind) {
             let capped = info.context_trained > info.n_ctx && !info.ctx_reason.is_empty();
             let switched = app.model.is_some() || capped;
             let changed: Vec<String> = info.notes.clone();
+            let format = &info.chat_format;
+            let fallback = (format.kind != crate::chat_template::FormatKind::Jinja
+                || format.fallback.is_some())
+            .then(|| format!("{}: chat template: {}", info.name, format.label()));
             app.model = Some(info);
             app.engine = if app.generating() {
                 EngineState::Generating
@@ -94,6 +98,9 @@ fn load_event(app: &mut App, kind: EventKind) {
             // Clamped settings are always said.
             for n in changed {
                 app.notify(Level::Warn, n);
+            }
+            if let Some(text) = fallback {
+                app.notify(Level::Warn, crate::text::sanitize(&text));
             }
         }
         EventKind::Error { error, .. } => {

@@ -62,11 +62,7 @@ pub fn render(app: &App, frame: &mut Frame, p: &Picker) {
                         } else {
                             "?".into()
                         };
-                        let tmpl = if m.has_chat_template {
-                            "yes"
-                        } else {
-                            "no (plain text)"
-                        };
+                        let tmpl = m.chat_format.short_label(26);
                         Line::from(vec![
                             Span::styled(mark, style.fg(th.accent)),
                             Span::styled(

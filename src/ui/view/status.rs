@@ -79,6 +79,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(bar(frac, 8), base.fg(color)));
         spans.push(Span::styled(format!(" {used}/{}", m.n_ctx), base));
     }
+    // The chat layout is shown only when it is not the model's own template: a fallback is
+    // never silent.
+    if let Some(m) = app.model.as_ref().filter(|m| {
+        m.chat_format.kind != crate::chat_template::FormatKind::Jinja
+            || m.chat_format.fallback.is_some()
+    }) {
+        spans.push(sep.clone());
+        spans.push(Span::styled(
+            format!("template: {}", m.chat_format.short_label(40)),
+            base.fg(th.warning),
+        ));
+    }
     if let Some(s) = &app.last_stats {
         spans.push(sep.clone());
         spans.push(Span::styled(

@@ -1,0 +1,355 @@
+//! The chat layout from the outside: `howdah chat-template`, overrides, the fallback notice for
+//! a template that does not work, and generation ending on an end-of-generation token that is
+//! not the vocabulary's EOS.
+
+mod common;
+
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use howdah::engine::{ChatMessage, Prompt, Sampling, StopReason};
+
+fn howdah(args: &[&str], data: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_howdah"))
+        .args(args)
+        .env("HOWDAH_DATA_DIR", data)
+        .env("XDG_CONFIG_HOME", data.join("config"))
+        .env("HOWDAH_CONFIG_DIR", data.join("config"))
+        .output()
+        .expect("binary runs")
+}
+
+fn text(o: &[u8]) -> String {
+    String::from_utf8_lossy(o).into_owned()
+}
+
+fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+const MESSAGES: &str =
+    r#"[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"}]"#;
+
+#[test]
+fn chat_template_prints_the_models_own_rendering() {
+    let d = tempfile::tempdir().unwrap();
+    let msgs = write(d.path(), "m.json", MESSAGES);
+    let model = common::smollm2();
+    let m = model.to_string_lossy();
+    let o = howdah(
+        &["chat-template", "-m", &m, &msgs.to_string_lossy()],
+        d.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout),
+        "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
+    );
+    assert!(
+        text(&o.stderr).contains("chat template: jinja"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = howdah(
+        &[
+            "chat-template",
+            "-m",
+            &m,
+            "--no-generation-prompt",
+            &msgs.to_string_lossy(),
+        ],
+        d.path(),
+    );
+    assert_eq!(
+        text(&o.stdout),
+        "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
+    );
+    // A file replaces the model's template; a name picks a built-in layout.
+    let file = write(
+        d.path(),
+        "mine.jinja",
+        "{% for m in messages %}[{{ m.role | upper }}] {{ m.content.strip() }}\n{% endfor %}{% if add_generation_prompt %}[ASSISTANT]{% endif %}",
+    );
+    let o = howdah(
+        &[
+            "chat-template",
+            "-m",
+            &m,
+            "--chat-template-file",
+            &file.to_string_lossy(),
+            &msgs.to_string_lossy(),
+        ],
+        d.path(),
+    );
+    assert_eq!(
+        text(&o.stdout),
+        "[SYSTEM] Be brief.\n[USER] Hi\n[ASSISTANT]"
+    );
+    assert!(
+        text(&o.stderr).contains("jinja from mine.jinja"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = howdah(
+        &[
+            "chat-template",
+            "-m",
+            &m,
+            "--chat-template",
+            "llama3",
+            &msgs.to_string_lossy(),
+        ],
+        d.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"));
+    assert!(
+        text(&o.stderr).contains("built-in llama3"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = howdah(
+        &[
+            "chat-template",
+            "-m",
+            &m,
+            "--chat-template",
+            "nosuch",
+            &msgs.to_string_lossy(),
+        ],
+        d.path(),
+    );
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("unknown chat template name 'nosuch'"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn a_broken_template_falls_back_and_says_so() {
+    let d = tempfile::tempdir().unwrap();
+    let msgs = write(d.path(), "m.json", MESSAGES);
+    let model = common::smollm2();
+    let m = model.to_string_lossy();
+    // ChatML markers but an unknown filter: llama.cpp's built-in chatml layout takes over.
+    let chatml = write(
+        d.path(),
+        "broken-chatml.jinja",
+        "{% for m in messages %}<|im_start|>{{ m.role | nosuchfilter }}\n{{ m.content }}<|im_end|>\n{% endfor %}",
+    );
+    let o = howdah(
+        &[
+            "chat-template",
+            "-m",
+            &m,
+            "--chat-template-file",
+            &chatml.to_string_lossy(),
+            &msgs.to_string_lossy(),
+        ],
+        d.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("built-in chatml"), "{err}");
+    assert!(
+        err.contains("template failed") && err.contains("nosuchfilter"),
+        "{err}"
+    );
+    assert!(text(&o.stdout).ends_with("<|im_start|>assistant\n"));
+    // Nothing recognisable at all: the plain layout, and `run --json` says it too.
+    let junk = write(d.path(), "junk.jinja", "{% if %}");
+    let o = howdah(
+        &[
+            "run",
+            "-m",
+            &m,
+            "--chat-template-file",
+            &junk.to_string_lossy(),
+            "--json",
+            "--temp",
+            "0",
+            "-n",
+            "4",
+            "--no-save",
+            "-p",
+            "Hi",
+        ],
+        d.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let label = v["chat_template"].as_str().unwrap();
+    assert!(
+        label.starts_with("plain from junk.jinja (template failed: "),
+        "{label}"
+    );
+    assert_eq!(v["model"]["chat_format"]["kind"], "plain");
+    assert!(
+        text(&o.stderr).contains("template failed"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn a_config_override_applies_per_model_and_models_lists_the_layout() {
+    let d = tempfile::tempdir().unwrap();
+    let msgs = write(d.path(), "m.json", MESSAGES);
+    let model = common::smollm2();
+    let cfg_dir = d.path().join("cfg");
+    std::fs::create_dir_all(&cfg_dir).unwrap();
+    write(
+        &cfg_dir,
+        "t.jinja",
+        "{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}",
+    );
+    let cfg = write(
+        &cfg_dir,
+        "config.toml",
+        &format!(
+            "[chat_templates]\n\"{}\" = \"t.jinja\"\n",
+            model.file_name().unwrap().to_string_lossy()
+        ),
+    );
+    let o = howdah(
+        &[
+            "--config",
+            &cfg.to_string_lossy(),
+            "chat-template",
+            "-m",
+            &model.to_string_lossy(),
+            &msgs.to_string_lossy(),
+        ],
+        d.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "<system>Be brief.<user>Hi");
+    // `howdah models` names the layout each file gets.
+    let models = d.path().join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    std::os::unix::fs::symlink(&model, models.join(model.file_name().unwrap())).unwrap();
+    std::os::unix::fs::symlink(common::gemma(), models.join("gemma.gguf")).unwrap();
+    let o = howdah(
+        &[
+            "models",
+            "--models-dir",
+            &models.to_string_lossy(),
+            "--json",
+        ],
+        d.path(),
+    );
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let kind_of = |name: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["file_name"] == name)
+            .map(|m| m["chat_format"]["kind"].clone())
+    };
+    assert_eq!(
+        kind_of(&model.file_name().unwrap().to_string_lossy()),
+        Some("jinja".into())
+    );
+    let gemma_kind = kind_of("gemma.gguf").expect("gemma listed");
+    assert!(
+        gemma_kind == "jinja" || gemma_kind == "plain",
+        "{gemma_kind}"
+    );
+}
+
+/// Offset of a u32 metadata value in a GGUF file, by key.
+fn u32_value_offset(f: &mut std::fs::File, want: &str) -> u64 {
+    let rd = |n: usize, f: &mut std::fs::File| {
+        let mut b = vec![0u8; n];
+        f.read_exact(&mut b).unwrap();
+        b
+    };
+    f.seek(SeekFrom::Start(0)).unwrap();
+    assert_eq!(&rd(4, f), b"GGUF");
+    rd(4 + 8, f);
+    let n_kv = u64::from_le_bytes(rd(8, f).try_into().unwrap());
+    fn skip(f: &mut std::fs::File, ty: u32) {
+        let mut b8 = [0u8; 8];
+        let size = match ty {
+            0 | 1 | 7 => 1,
+            2 | 3 => 2,
+            4..=6 => 4,
+            10..=12 => 8,
+            8 => {
+                f.read_exact(&mut b8).unwrap();
+                u64::from_le_bytes(b8) as i64
+            }
+            9 => {
+                let mut b4 = [0u8; 4];
+                f.read_exact(&mut b4).unwrap();
+                let inner = u32::from_le_bytes(b4);
+                f.read_exact(&mut b8).unwrap();
+                for _ in 0..u64::from_le_bytes(b8) {
+                    skip(f, inner);
+                }
+                0
+            }
+            t => panic!("unknown GGUF type {t}"),
+        };
+        f.seek(SeekFrom::Current(size)).unwrap();
+    }
+    for _ in 0..n_kv {
+        let len = u64::from_le_bytes(rd(8, f).try_into().unwrap()) as usize;
+        let key = String::from_utf8(rd(len, f)).unwrap();
+        let ty = u32::from_le_bytes(rd(4, f).try_into().unwrap());
+        if key == want {
+            assert_eq!(ty, 4, "{want} is a u32");
+            return f.stream_position().unwrap();
+        }
+        skip(f, ty);
+    }
+    panic!("{want} not in the file");
+}
+
+#[test]
+fn generation_stops_on_an_end_of_generation_token_that_is_not_eos() {
+    // A copy of SmolLM2 whose EOS is <|endoftext|> (0): <|im_end|> (2), which ends every chat
+    // reply, is then only an end-of-generation token, found by llama.cpp from its text.
+    let d = tempfile::tempdir().unwrap();
+    let copy = d.path().join("smol-eos0.gguf");
+    std::fs::copy(common::smollm2(), &copy).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&copy)
+        .unwrap();
+    let at = u32_value_offset(&mut f, "tokenizer.ggml.eos_token_id");
+    f.seek(SeekFrom::Start(at)).unwrap();
+    let mut old = [0u8; 4];
+    f.read_exact(&mut old).unwrap();
+    assert_eq!(u32::from_le_bytes(old), 2, "SmolLM2's EOS is <|im_end|>");
+    f.seek(SeekFrom::Start(at)).unwrap();
+    f.write_all(&0u32.to_le_bytes()).unwrap();
+    drop(f);
+    let h = howdah::model::gguf::read_header(&copy).unwrap();
+    assert_eq!(h.int("tokenizer.ggml.eos_token_id"), Some(0));
+
+    let prompt = Prompt::Chat(vec![ChatMessage::user("Say hello in three words.")]);
+    let sampling = Sampling {
+        max_tokens: 96,
+        ..Sampling::greedy()
+    };
+    let reply = |path: PathBuf| {
+        let (engine, _) = common::engine_with(path, Some(512));
+        engine
+            .generate_one(prompt.clone(), sampling.clone(), |_| {})
+            .unwrap()
+    };
+    let original = reply(common::smollm2());
+    let crafted = reply(copy);
+    assert_eq!(original.stop, StopReason::Eos);
+    assert_eq!(crafted.stop, StopReason::Eos, "{crafted:?}");
+    assert!(crafted.generated_tokens < 96);
+    assert_eq!(crafted.text, original.text, "stops at the same <|im_end|>");
+    assert!(!crafted.text.contains("<|im_end|>"));
+}
