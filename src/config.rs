@@ -25,6 +25,8 @@ pub struct Config {
     /// Key bindings per screen part: `[keys.<context>]` then `action = "key"` or a list, e.g.
     /// `[keys.global]` `quit = ["ctrl+q", "f10"]`. `?` in the app lists contexts and actions.
     pub keys: BTreeMap<String, BTreeMap<String, KeyList>>,
+    /// When a chat outgrows the context: "shift" (default), "redecode" or "stop".
+    pub context_overflow: crate::engine::ContextOverflow,
 }
 
 impl Default for Config {
@@ -37,6 +39,7 @@ impl Default for Config {
             preset: "balanced".into(),
             token_view: false,
             keys: BTreeMap::new(),
+            context_overflow: Default::default(),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod engine;
 pub mod logging;
 pub mod model;
+pub mod omp_wait;
 pub mod paths;
 pub mod prompt;
 pub mod session;

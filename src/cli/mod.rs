@@ -2,6 +2,7 @@
 
 pub mod args;
 mod bench;
+pub mod bench_chat;
 mod compare;
 mod eval;
 mod models;

@@ -23,6 +23,8 @@ pub struct EngineSettings {
     pub n_batch: u32,
     /// Layers offloaded to the GPU (only with the cuda/metal/vulkan features).
     pub gpu_layers: u32,
+    /// What a chat that outgrows the context does (recorded, so a replay does the same).
+    pub context_overflow: super::shift::ContextOverflow,
 }
 
 impl Default for EngineSettings {
@@ -32,6 +34,7 @@ impl Default for EngineSettings {
             n_ctx: None,
             n_batch: 512,
             gpu_layers: 0,
+            context_overflow: Default::default(),
         }
     }
 }
@@ -136,6 +139,8 @@ pub enum Request {
     Bench(BenchParams),
     /// Forget the KV cache (a new conversation).
     Reset,
+    /// What sequence 0 holds in the KV cache (positions, size): for tests and diagnostics.
+    ContextState,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -274,6 +279,14 @@ pub enum EventKind {
     /// 0.0 ..= 1.0
     LoadProgress(f32),
     Loaded(ModelInfo),
+    /// Prompt tokens of a generation decoded so far, after each batch (`total` is what this
+    /// request decodes, not counting what the KV cache already held).
+    PromptProgress {
+        done: u32,
+        total: u32,
+    },
+    /// The chat outgrew the context: what was dropped and how (before any token).
+    Overflow(super::shift::OverflowReport),
     Token(TokenEvent),
     Done(DoneStats),
     Scored(ScoreResult),
@@ -283,6 +296,7 @@ pub enum EventKind {
     Benched(BenchResult),
     /// The KV cache was cleared.
     ResetDone,
+    ContextState(super::shift::ContextState),
     /// `seq` names the failed sequence of a generation; `None` means the whole request failed.
     Error {
         seq: Option<usize>,

@@ -22,6 +22,7 @@ pub(crate) const MAX_SEQS: u32 = 16;
 pub(crate) struct Loaded {
     pub model: LlamaModel,
     pub info: ModelInfo,
+    pub overflow: super::ContextOverflow,
 }
 
 /// Per-context state: the context, and what its KV cache holds for sequence 0.
@@ -37,6 +38,12 @@ pub(crate) struct Session<'m> {
     pub n_ctx: u32,
     pub n_batch: u32,
     pub threads: u32,
+    /// The `context_overflow` policy this model was loaded with.
+    pub overflow: super::ContextOverflow,
+    /// Why this model's cache cannot be shifted (then a shift falls back to re-decoding).
+    pub cannot_shift: Option<String>,
+    /// Whether the fallback was already reported (it is said once per loaded model).
+    pub shift_noted: bool,
 }
 
 pub(crate) type SharedSink = Arc<Mutex<Box<dyn Sink>>>;
@@ -211,7 +218,11 @@ fn load_model(
         .max(64);
     info.threads = settings.resolved_threads();
     info.n_batch = settings.n_batch.max(1);
-    Ok(Loaded { model, info })
+    Ok(Loaded {
+        model,
+        info,
+        overflow: settings.context_overflow,
+    })
 }
 
 fn context_params(info: &ModelInfo) -> LlamaContextParams {
@@ -271,6 +282,9 @@ fn serve(
         n_ctx: loaded.info.n_ctx,
         n_batch: loaded.info.n_batch,
         threads: loaded.info.threads,
+        overflow: loaded.overflow,
+        cannot_shift: super::shift::cannot_shift(&loaded.model),
+        shift_noted: false,
     };
     tracing::info!(model = %loaded.info.path.display(), n_ctx = session.n_ctx, threads = session.threads, "context ready");
     let mut job = match first {
@@ -336,6 +350,7 @@ impl Session<'_> {
                 self.clear_all();
                 Ok(EventKind::ResetDone)
             }
+            Request::ContextState => Ok(EventKind::ContextState(self.context_state())),
         };
         let kind = result.unwrap_or_else(|error| EventKind::Error { seq: None, error });
         emit(sink, id, kind);

@@ -145,6 +145,7 @@ pub fn resolved_settings(info: &ModelInfo, asked: &EngineSettings) -> EngineSett
         n_ctx: Some(info.n_ctx),
         n_batch: info.n_batch,
         gpu_layers: asked.gpu_layers,
+        context_overflow: asked.context_overflow,
     }
 }
 

@@ -64,6 +64,7 @@ pub fn reply_record(seed: u32) -> howdah::session::ReplyRecord {
             n_ctx: Some(4096),
             n_batch: 512,
             gpu_layers: 0,
+            ..Default::default()
         },
         sampling: howdah::engine::Sampling {
             seed,

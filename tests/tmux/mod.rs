@@ -60,6 +60,12 @@ impl Tmux {
         self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
     }
 
+    /// Text pasted as a terminal paste (bracketed, when the application asked for that).
+    pub fn paste(&self, text: &str) {
+        self.tmux(&["set-buffer", "-b", "e2e-paste", "--", text]);
+        self.tmux(&["paste-buffer", "-p", "-d", "-b", "e2e-paste", "-t", "e2e"]);
+    }
+
     pub fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", "e2e"])
     }
