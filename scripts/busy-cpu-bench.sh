@@ -13,7 +13,7 @@ stop_busy() { [ -n "$busy_pid" ] && kill "$busy_pid" 2>/dev/null; busy_pid=; }
 trap stop_busy EXIT INT TERM
 rate() {
     # tg and pp means (t/s) of one short llama-bench style run.
-    OMP_WAIT_POLICY=$1 "$bin" bench -m "$model" -t "$2" -p 128 -n 64 -r 3 --json 2>/dev/null |
+    OMP_WAIT_POLICY=$1 "$bin" bench -m "$model" -t "$2" -p 64 -n 32 -r 2 --json 2>/dev/null |
         python3 -c 'import json,sys; r=json.load(sys.stdin); print("%.1f %.1f" % (r["tg"]["mean"], r["pp"]["mean"]))'
 }
 echo "| threads | OMP_WAIT_POLICY | idle tg t/s | busy tg t/s | busy/idle | idle pp t/s | busy pp t/s |"
