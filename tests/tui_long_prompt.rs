@@ -39,7 +39,7 @@ fn a_big_paste_shows_its_token_count_and_the_prompt_reading_progress() {
     t.paste(&text);
     let s = t.wait_for("the token count in the input box", |s| {
         s.lines()
-            .any(|l| l.contains(" tokens ") && l.contains("Message"))
+            .any(|l| l.trim_end().ends_with(" tokens") && l.contains("Message"))
     });
     let counted: String = s
         .lines()
