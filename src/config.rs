@@ -32,6 +32,8 @@ pub struct Config {
     /// `"model-file.gguf" = "path/to/template.jinja"` (or a built-in layout name such as
     /// "llama3"). See `chat_template::overrides`.
     pub chat_templates: BTreeMap<String, String>,
+    /// When a chat outgrows the context: "shift" (default), "redecode" or "stop".
+    pub context_overflow: crate::engine::ContextOverflow,
 }
 
 /// One `[backends.NAME]` table. The API key is never stored: `api_key_env` names the
@@ -65,6 +67,7 @@ impl Default for Config {
             keys: BTreeMap::new(),
             backends: BTreeMap::new(),
             chat_templates: BTreeMap::new(),
+            context_overflow: Default::default(),
         }
     }
 }

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 
 use crate::chat_template::TemplateOverride;
-use crate::engine::{Engine, EngineSettings, ModelInfo, Sampling};
+use crate::engine::{ContextOverflow, Engine, EngineSettings, ModelInfo, Sampling};
 
 #[derive(Debug, Clone, Args, Default)]
 pub struct ModelArgs {
@@ -43,6 +43,11 @@ pub struct EngineArgs {
     /// One of llama.cpp's built-in chat layouts by name (llama3, chatml, gemma, …)
     #[arg(long = "chat-template", value_name = "NAME")]
     pub chat_template: Option<String>,
+    /// When a chat outgrows the context: shift (drop the oldest turns, keep the cache), redecode
+    /// (drop them and decode the rest again) or stop (an error) [default: shift, or the config's
+    /// context_overflow]
+    #[arg(long = "context-overflow", value_enum, value_name = "POLICY")]
+    pub context_overflow: Option<ContextOverflow>,
 }
 
 impl EngineArgs {
@@ -60,6 +65,7 @@ impl EngineArgs {
             n_batch: self.batch_size,
             gpu_layers: self.gpu_layers,
             chat_template: self.template_override(),
+            context_overflow: self.context_overflow.unwrap_or_default(),
         }
     }
 }
@@ -69,18 +75,25 @@ pub struct SamplingArgs {
     /// Temperature (0 = greedy)
     #[arg(long = "temp", allow_negative_numbers = true)]
     pub temp: Option<f32>,
+    /// Keep only the K most likely tokens (0 = off)
     #[arg(long = "top-k", allow_negative_numbers = true)]
     pub top_k: Option<i32>,
+    /// Keep the most likely tokens up to this total probability (1 = off)
     #[arg(long = "top-p", allow_negative_numbers = true)]
     pub top_p: Option<f32>,
+    /// Drop tokens less likely than this fraction of the top token's probability (0 = off)
     #[arg(long = "min-p", allow_negative_numbers = true)]
     pub min_p: Option<f32>,
+    /// Locally typical sampling: keep tokens of typical surprise up to this mass (1 = off)
     #[arg(long = "typical-p", allow_negative_numbers = true, alias = "typical")]
     pub typical_p: Option<f32>,
+    /// Divide the scores of recently seen tokens by this (1 = off)
     #[arg(long = "repeat-penalty", allow_negative_numbers = true)]
     pub repeat_penalty: Option<f32>,
+    /// Lower a token's score by this times its count in the recent tokens (0 = off)
     #[arg(long = "frequency-penalty", allow_negative_numbers = true)]
     pub frequency_penalty: Option<f32>,
+    /// Lower the score of any token seen in the recent tokens by this (0 = off)
     #[arg(long = "presence-penalty", allow_negative_numbers = true)]
     pub presence_penalty: Option<f32>,
     /// Tokens the penalties look back over

@@ -28,6 +28,14 @@ pub struct BenchArgs {
     /// Also measure this many sequences generating at once
     #[arg(long = "variants", default_value_t = 1)]
     pub variants: u32,
+    /// Instead: play a chat of this many turns the way the chat screen sends them and report
+    /// per turn the time to first token, prompt tokens decoded, context used and messages
+    /// dropped (use a small -c to see the context overflow)
+    #[arg(long = "chat", value_name = "TURNS")]
+    pub chat: Option<u32>,
+    /// With --chat: the most tokens per reply (greedy)
+    #[arg(long = "reply-tokens", default_value_t = 48, value_name = "N")]
+    pub reply_tokens: u32,
     /// Print one JSON object
     #[arg(long)]
     pub json: bool,
@@ -35,6 +43,9 @@ pub struct BenchArgs {
 
 pub fn run(a: &BenchArgs) -> Result<()> {
     let (engine, info) = load_engine(&a.model, &a.engine)?;
+    if let Some(turns) = a.chat {
+        return super::bench_chat::run(&engine, &info, turns, a.reply_tokens, a.json);
+    }
     let params = BenchParams {
         n_prompt: a.n_prompt,
         n_gen: a.n_gen,

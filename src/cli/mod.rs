@@ -5,6 +5,7 @@ use crate::cli::output::eoutln;
 pub mod args;
 pub mod backend;
 mod bench;
+pub mod bench_chat;
 mod chat_template;
 mod compare;
 mod eval;

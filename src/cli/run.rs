@@ -45,15 +45,22 @@ pub struct RunArgs {
 }
 
 pub fn run(a: &RunArgs) -> Result<()> {
+    const USAGE: &str = "usage: howdah run -p PROMPT [OPTIONS], or: echo PROMPT | howdah run [OPTIONS] (howdah run --help lists the options)";
     let prompt_text = match &a.prompt {
         Some(p) => p.clone(),
         None if !std::io::stdin().is_terminal() => {
             let mut s = String::new();
             std::io::stdin().read_to_string(&mut s)?;
+            if s.trim().is_empty() {
+                bail!("no prompt: nothing came on standard input and -p was not given\n{USAGE}");
+            }
             s
         }
-        None => bail!("no prompt: pass -p PROMPT or pipe text into howdah run"),
+        None => bail!("no prompt: pass -p PROMPT or pipe text into howdah run\n{USAGE}"),
     };
+    if prompt_text.trim().is_empty() {
+        bail!("the prompt is empty: give some text with -p\n{USAGE}");
+    }
     let store = Store::user();
     let previous = match &a.session {
         Some(spec) => Some(open_chat(&store, spec, a)?),
@@ -135,21 +142,22 @@ pub fn run(a: &RunArgs) -> Result<()> {
     let user = Message::new(Role::User, sanitize(&prompt_text));
     messages.push(user.clone());
     let prompt = prompt_for(&messages, mode);
-    // The user turn is on disk before the model starts.
-    let mut file: Option<SessionFile> = if a.no_save {
-        None
-    } else {
-        Some(match previous {
-            Some(mut f) => {
-                f.push(user)?;
-                f
-            }
-            None => {
-                let mut s = Session::new(SessionKind::Chat);
-                s.messages = messages.clone();
-                store.create(s)?
-            }
-        })
+    // A continued session gets the user turn before the model starts; a new one is created only
+    // once the reply has ended (or failed), so a killed run leaves no session without a reply.
+    let mut file: Option<SessionFile> = match previous {
+        Some(mut f) if !a.no_save => {
+            f.push(user)?;
+            Some(f)
+        }
+        _ => None,
+    };
+    let create_new = |file: &mut Option<SessionFile>| -> Result<()> {
+        if file.is_none() && !a.no_save {
+            let mut s = Session::new(SessionKind::Chat);
+            s.messages = messages.clone();
+            *file = Some(store.create(s)?);
+        }
+        Ok(())
     };
     let mut tokens = Vec::new();
     let json = a.json;
@@ -166,6 +174,7 @@ pub fn run(a: &RunArgs) -> Result<()> {
             engine.cancel_all();
         }
     });
+    create_new(&mut file)?;
     let done = match result {
         Ok(d) => d,
         Err(e) => {

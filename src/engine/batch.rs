@@ -33,8 +33,20 @@ impl Session<'_> {
     pub fn feed(
         &mut self,
         entries: &[Entry],
-        mut on_logits: impl FnMut(&LlamaContext, usize, i32) -> Result<(), EngineError>,
+        on_logits: impl FnMut(&LlamaContext, usize, i32) -> Result<(), EngineError>,
     ) -> Result<(), EngineError> {
+        self.feed_with_progress(entries, on_logits, |_| true)
+            .map(|_| ())
+    }
+
+    /// `feed`, calling `on_batch(entries decoded so far)` after each batch; when it returns
+    /// false the rest is not decoded. Returns how many entries were decoded.
+    pub fn feed_with_progress(
+        &mut self,
+        entries: &[Entry],
+        mut on_logits: impl FnMut(&LlamaContext, usize, i32) -> Result<(), EngineError>,
+        mut on_batch: impl FnMut(usize) -> bool,
+    ) -> Result<usize, EngineError> {
         let n_batch = self.n_batch as usize;
         let max_seqs = entries
             .iter()
@@ -43,6 +55,7 @@ impl Session<'_> {
             .unwrap_or(1)
             .max(1);
         let mut batch = LlamaBatch::new(n_batch.min(entries.len()).max(1), max_seqs as i32);
+        let mut done = 0;
         for chunk in entries.chunks(n_batch) {
             batch.clear();
             for e in chunk {
@@ -58,7 +71,11 @@ impl Session<'_> {
                     on_logits(&self.ctx, e.tag, i as i32)?;
                 }
             }
+            done += chunk.len();
+            if !on_batch(done) && done < entries.len() {
+                break;
+            }
         }
-        Ok(())
+        Ok(done)
     }
 }

@@ -14,6 +14,10 @@ pub enum EngineError {
     PromptTooLong { prompt: u32, n_ctx: u32 },
     #[error("the context ({n_ctx} tokens) is full: start a new conversation or raise --ctx-size")]
     ContextFull { n_ctx: u32 },
+    #[error(
+        "the conversation is {prompt} tokens and no longer fits the context ({n_ctx} tokens), and context_overflow is \"stop\": start a new chat, or set context_overflow to \"shift\" (config, --context-overflow or the settings panel)"
+    )]
+    ConversationFull { prompt: u32, n_ctx: u32 },
     #[error("invalid sampling settings: {0}")]
     Sampling(String),
     /// A setting refused before llama.cpp saw it (it names its source).

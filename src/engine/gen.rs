@@ -13,6 +13,7 @@ use llama_cpp_2::token::LlamaToken;
 use super::batch::decode_error;
 use super::logprobs::{log_sum_exp, top_n};
 use super::picker::Picker;
+use super::prefill::Prefilled;
 use super::stop::StopMatcher;
 use super::types::*;
 use super::worker::{emit, Session, SharedSink, MAX_SEQS};
@@ -116,8 +117,27 @@ impl Session<'_> {
         if seqs.is_empty() {
             return;
         }
-        match self.prefill(&mut seqs) {
-            Ok(()) => {}
+        match self.prefill(&mut seqs, id, sink, cancel) {
+            Ok(Prefilled::Done) => {}
+            Ok(Prefilled::Cancelled) => {
+                let prompt_secs = start.elapsed().as_secs_f64();
+                // The gauge stays true: what reached the cache, not the whole prompt.
+                let held = if seqs.len() == 1 {
+                    self.cached.len()
+                } else {
+                    0
+                };
+                for s in seqs.iter_mut() {
+                    let missing = s.prompt.len().saturating_sub(held) as u32;
+                    s.prompt_decoded = s.prompt_decoded.saturating_sub(missing);
+                    s.pos = held as i32;
+                    self.finish(id, s, StopReason::Cancelled, start, prompt_secs, sink);
+                }
+                for s in 1..n_variants.min(MAX_SEQS as usize) {
+                    self.seq_rm(s as i32, 0);
+                }
+                return;
+            }
             Err(error) => {
                 self.clear_all();
                 for s in &seqs {

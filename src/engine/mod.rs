@@ -15,6 +15,7 @@ pub mod remote;
 mod render;
 pub mod sampling;
 mod score;
+mod shift;
 mod stop;
 mod sysinfo;
 pub mod types;
@@ -28,6 +29,7 @@ use std::thread::JoinHandle;
 pub use chat_format::{builtin_names, format_of_source};
 pub use error::EngineError;
 pub use sampling::Sampling;
+pub use shift::{ContextOverflow, ContextState, OverflowReport};
 pub use sysinfo::{enabled_features, system_info};
 pub use types::*;
 
@@ -170,7 +172,10 @@ impl Engine {
             on_event(&ev);
             match &ev.kind {
                 EventKind::Error { seq: None, error } => return Err(error.clone()),
-                EventKind::LoadProgress(_) | EventKind::Token(_) => {}
+                EventKind::LoadProgress(_)
+                | EventKind::Token(_)
+                | EventKind::PromptProgress { .. }
+                | EventKind::Overflow(_) => {}
                 _ => ends += 1,
             }
             events.push(ev);
@@ -319,6 +324,14 @@ impl Engine {
         let events = self.run_blocking(Request::Bench(params), |_| {})?;
         last_of(events, |k| match k {
             EventKind::Benched(b) => Some(b),
+            _ => None,
+        })
+    }
+
+    pub fn context_state(&self) -> Result<ContextState, EngineError> {
+        let events = self.run_blocking(Request::ContextState, |_| {})?;
+        last_of(events, |k| match k {
+            EventKind::ContextState(s) => Some(s),
             _ => None,
         })
     }

@@ -2,18 +2,44 @@
 //! decodes the prefix all variants share once (tagged with every sequence), then each variant's
 //! own suffix, and samples every sequence's first token while its logits are valid.
 
+use std::sync::Arc;
+
+use llama_cpp_2::token::LlamaToken;
+
 use super::batch::Entry;
 use super::gen::{sample_at, Sampled, Seq};
 use super::picker::Picker;
 use super::render::common_prefix;
-use super::worker::{Session, MAX_SEQS};
-use super::EngineError;
+use super::shift::{ContextOverflow, OverflowReport};
+use super::types::{EventKind, RequestId};
+use super::worker::{emit, Session, SharedSink, MAX_SEQS};
+use super::{CancelState, EngineError};
+
+/// How a prefill ended.
+pub(super) enum Prefilled {
+    /// Every prompt is in the cache and every sequence has its first token sampled.
+    Done,
+    /// Cancelled between batches; the cache holds what was decoded.
+    Cancelled,
+}
 
 impl Session<'_> {
     /// Decodes every sequence's prompt: the part cached from the last request is kept, the
-    /// shared prefix is decoded once for all sequences, then each sequence's own suffix.
-    pub(super) fn prefill(&mut self, seqs: &mut [Seq]) -> Result<(), EngineError> {
+    /// shared prefix is decoded once for all sequences, then each sequence's own suffix. A chat
+    /// that lost its oldest turns shifts the cache first (policy permitting); progress is
+    /// reported after each batch and a cancel is honoured between batches.
+    pub(super) fn prefill(
+        &mut self,
+        seqs: &mut [Seq],
+        id: RequestId,
+        sink: &SharedSink,
+        cancel: &Arc<CancelState>,
+    ) -> Result<Prefilled, EngineError> {
         let k = seqs.len();
+        if seqs[0].dropped > 0 {
+            let report = self.overflow_step(&seqs[0].prompt, seqs[0].dropped, k);
+            emit(sink, id, EventKind::Overflow(report));
+        }
         let min_len = seqs.iter().map(|s| s.prompt.len()).min().unwrap_or(0);
         // Each sequence keeps at least one token of its own, whose logits start its generation.
         let mut shared = min_len.saturating_sub(1);
@@ -71,16 +97,79 @@ impl Session<'_> {
             }
         }
         let mut sampled: Vec<Option<Sampled>> = (0..k).map(|_| None).collect();
-        {
+        let total = entries.len() as u32;
+        let decoded = {
             let mut samplers: Vec<&mut Picker> = seqs.iter_mut().map(|s| &mut s.sampler).collect();
-            self.feed(&entries, |ctx, tag, idx| {
-                sampled[tag] = Some(sample_at(ctx, &mut *samplers[tag], idx));
-                Ok(())
-            })?;
+            // A prompt of one batch needs no progress line: it is over before it could show.
+            let report = entries.len() > self.n_batch as usize;
+            if report {
+                emit(sink, id, EventKind::PromptProgress { done: 0, total });
+            }
+            self.feed_with_progress(
+                &entries,
+                |ctx, tag, idx| {
+                    sampled[tag] = Some(sample_at(ctx, &mut *samplers[tag], idx));
+                    Ok(())
+                },
+                |done| {
+                    if report {
+                        emit(
+                            sink,
+                            id,
+                            EventKind::PromptProgress {
+                                done: done as u32,
+                                total,
+                            },
+                        );
+                    }
+                    !cancel.is_cancelled(id)
+                },
+            )?
+        };
+        if decoded < entries.len() {
+            if k == 1 {
+                // Entries were sequence 0's own tokens in order: keep what reached the cache.
+                let upto = reuse + decoded;
+                self.seq_rm(0, upto);
+                self.cached = seqs[0].prompt[..upto].to_vec();
+            } else {
+                self.clear_all();
+            }
+            return Ok(Prefilled::Cancelled);
         }
         for (s, p) in seqs.iter_mut().zip(sampled) {
             s.pending = p;
         }
-        Ok(())
+        Ok(Prefilled::Done)
+    }
+
+    /// Applies the overflow policy to a chat whose oldest turns were dropped.
+    fn overflow_step(&mut self, prompt: &[LlamaToken], dropped: u32, k: usize) -> OverflowReport {
+        let mut report = OverflowReport {
+            applied: ContextOverflow::Redecode,
+            dropped_messages: dropped,
+            shifted_out: 0,
+            shifted_kept: 0,
+            note: None,
+        };
+        // Several variants share one context: each would need its own shift; they re-decode.
+        if self.overflow != ContextOverflow::Shift || k != 1 {
+            return report;
+        }
+        if let Some(why) = &self.cannot_shift {
+            if !self.shift_noted {
+                self.shift_noted = true;
+                report.note = Some(format!(
+                    "this model's context cannot be shifted ({why}): earlier turns are decoded again instead"
+                ));
+            }
+            return report;
+        }
+        if let Some((out, kept)) = self.shift_to(prompt) {
+            report.applied = ContextOverflow::Shift;
+            report.shifted_out = out;
+            report.shifted_kept = kept;
+        }
+        report
     }
 }

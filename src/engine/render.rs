@@ -4,6 +4,7 @@
 use llama_cpp_2::token::LlamaToken;
 
 use super::chat_format::template_messages;
+use super::shift::ContextOverflow;
 use super::types::{ChatMessage, Prompt, Role};
 use super::worker::Session;
 use super::EngineError;
@@ -106,6 +107,12 @@ impl Session<'_> {
             // The oldest turn after the system prompt, unless it is the last message.
             let first = msgs.iter().position(|m| m.role != Role::System);
             match first {
+                Some(i) if i + 1 < msgs.len() && self.overflow == ContextOverflow::Stop => {
+                    return Err(EngineError::ConversationFull {
+                        prompt: tokens.len() as u32,
+                        n_ctx: self.n_ctx,
+                    });
+                }
                 Some(i) if i + 1 < msgs.len() => {
                     msgs.remove(i);
                     dropped += 1;

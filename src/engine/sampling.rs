@@ -9,18 +9,25 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Sampling {
+    #[serde(serialize_with = "short_f32")]
     pub temperature: f32,
     /// 0 disables top-k.
     pub top_k: i32,
     /// 1.0 disables top-p.
+    #[serde(serialize_with = "short_f32")]
     pub top_p: f32,
     /// 0.0 disables min-p.
+    #[serde(serialize_with = "short_f32")]
     pub min_p: f32,
     /// 1.0 disables typical sampling.
+    #[serde(serialize_with = "short_f32")]
     pub typical_p: f32,
     /// 1.0 disables the repeat penalty.
+    #[serde(serialize_with = "short_f32")]
     pub repeat_penalty: f32,
+    #[serde(serialize_with = "short_f32")]
     pub frequency_penalty: f32,
+    #[serde(serialize_with = "short_f32")]
     pub presence_penalty: f32,
     /// How many recent tokens the penalties look at (0 disables them).
     pub penalty_window: i32,
@@ -132,6 +139,15 @@ impl Sampling {
 
     pub fn is_greedy(&self) -> bool {
         self.temperature <= 0.0
+    }
+}
+
+/// Writes an f32 as the decimal it was given as (0.05, not 0.05000000074505806): JSON values
+/// built through `serde_json::Value` would otherwise widen it to f64 digit by digit.
+fn short_f32<S: serde::Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+    match v.to_string().parse::<f64>() {
+        Ok(x) if v.is_finite() => s.serialize_f64(x),
+        _ => s.serialize_f32(*v),
     }
 }
 

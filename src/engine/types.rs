@@ -26,6 +26,8 @@ pub struct EngineSettings {
     /// A chat template replacing the model's own (a file, or a built-in layout by name).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_template: Option<crate::chat_template::TemplateOverride>,
+    /// What a chat that outgrows the context does (recorded, so a replay does the same).
+    pub context_overflow: super::shift::ContextOverflow,
 }
 
 impl Default for EngineSettings {
@@ -36,6 +38,7 @@ impl Default for EngineSettings {
             n_batch: 512,
             gpu_layers: 0,
             chat_template: None,
+            context_overflow: Default::default(),
         }
     }
 }
@@ -145,6 +148,8 @@ pub enum Request {
     Bench(BenchParams),
     /// Forget the KV cache (a new conversation).
     Reset,
+    /// What sequence 0 holds in the KV cache (positions, size): for tests and diagnostics.
+    ContextState,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -296,6 +301,14 @@ pub enum EventKind {
     /// 0.0 ..= 1.0
     LoadProgress(f32),
     Loaded(ModelInfo),
+    /// Prompt tokens of a generation decoded so far, after each batch (`total` is what this
+    /// request decodes, not counting what the KV cache already held).
+    PromptProgress {
+        done: u32,
+        total: u32,
+    },
+    /// The chat outgrew the context: what was dropped and how (before any token).
+    Overflow(super::shift::OverflowReport),
     Token(TokenEvent),
     Done(DoneStats),
     Scored(ScoreResult),
@@ -305,6 +318,7 @@ pub enum EventKind {
     Benched(BenchResult),
     /// The KV cache was cleared.
     ResetDone,
+    ContextState(super::shift::ContextState),
     /// `seq` names the failed sequence of a generation; `None` means the whole request failed.
     Error {
         seq: Option<usize>,

@@ -24,6 +24,7 @@ pub(crate) struct Loaded {
     pub model: LlamaModel,
     pub info: ModelInfo,
     pub chat: Formatter,
+    pub overflow: super::ContextOverflow,
 }
 
 /// Per-context state: the context, and what its KV cache holds for sequence 0.
@@ -40,6 +41,12 @@ pub(crate) struct Session<'m> {
     pub n_ctx: u32,
     pub n_batch: u32,
     pub threads: u32,
+    /// The `context_overflow` policy this model was loaded with.
+    pub overflow: super::ContextOverflow,
+    /// Why this model's cache cannot be shifted (then a shift falls back to re-decoding).
+    pub cannot_shift: Option<String>,
+    /// Whether the fallback was already reported (it is said once per loaded model).
+    pub shift_noted: bool,
 }
 
 pub(crate) type SharedSink = Arc<Mutex<Box<dyn Sink>>>;
@@ -214,7 +221,12 @@ fn load_model(
     info.chat_format = Box::new(chat.status.clone());
     tracing::info!(chat_template = %info.chat_format.label(), "chat layout chosen");
     super::limits::apply(&mut info, checked);
-    Ok(Loaded { model, info, chat })
+    Ok(Loaded {
+        model,
+        info,
+        chat,
+        overflow: settings.context_overflow,
+    })
 }
 
 fn context_params(info: &ModelInfo) -> LlamaContextParams {
@@ -274,6 +286,9 @@ fn serve(
         n_ctx: loaded.info.n_ctx,
         n_batch: loaded.info.n_batch,
         threads: loaded.info.threads,
+        overflow: loaded.overflow,
+        cannot_shift: super::shift::cannot_shift(&loaded.model),
+        shift_noted: false,
     };
     tracing::info!(model = %loaded.info.path.display(), n_ctx = session.n_ctx, threads = session.threads, "context ready");
     let mut job = match first {
@@ -345,6 +360,7 @@ impl Session<'_> {
                 self.clear_all();
                 Ok(EventKind::ResetDone)
             }
+            Request::ContextState => Ok(EventKind::ContextState(self.context_state())),
         };
         let kind = result.unwrap_or_else(|error| EventKind::Error { seq: None, error });
         emit(sink, id, kind);

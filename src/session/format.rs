@@ -151,6 +151,7 @@ pub fn resolved_settings(info: &ModelInfo, asked: &EngineSettings) -> EngineSett
         n_batch: info.n_batch,
         gpu_layers: asked.gpu_layers,
         chat_template: asked.chat_template.clone(),
+        context_overflow: asked.context_overflow,
     }
 }
 

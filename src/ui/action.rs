@@ -15,6 +15,8 @@ pub enum Tag {
     Load,
     /// A reply, by the UI's own generation number.
     Gen(u64),
+    /// The token count of the typed text with this hash.
+    Count(u64),
 }
 
 #[derive(Debug, Clone)]

@@ -170,6 +170,8 @@ pub struct App {
     pub current: usize,
     pub next_conv_id: u64,
     pub input: TextArea<'static>,
+    /// Token count of a large input, from the engine.
+    pub input_size: super::input_size::InputSize,
     /// The message being edited (resend replaces everything from it on) and the draft it hid.
     pub editing: Option<(usize, Vec<String>)>,
     pub history: Vec<String>,
@@ -259,6 +261,7 @@ impl App {
             current: 0,
             next_conv_id: 1,
             input: new_input(Vec::new()),
+            input_size: Default::default(),
             editing: None,
             history: Vec::new(),
             history_pos: None,

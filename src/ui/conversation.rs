@@ -35,6 +35,8 @@ pub enum MsgState {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ReplyStats {
     pub tokens: u32,
+    /// Set when the reply ended on the token limit (the limit).
+    pub limit: Option<u32>,
     pub tps: f64,
     pub ttft_ms: f64,
 }
@@ -63,6 +65,10 @@ pub struct Message {
     pub tokens: Vec<TokInfo>,
     pub state: MsgState,
     pub stats: Option<ReplyStats>,
+    /// While the prompt before this reply is decoded: tokens done and to do.
+    pub reading: Option<(u32, u32)>,
+    /// Dropped from the model's context to make room (still shown and saved).
+    pub outside_context: bool,
     /// Bumped on every change, so cached rows know they are stale.
     pub version: u64,
     pub cache: RefCell<Option<RenderCache>>,
@@ -76,6 +82,8 @@ impl Message {
             tokens: Vec::new(),
             state: MsgState::Done,
             stats: None,
+            reading: None,
+            outside_context: false,
             version: 0,
             cache: RefCell::new(None),
         }
@@ -117,6 +125,8 @@ pub struct Conversation {
     pub code_cursor: (usize, usize),
     /// Tokens in the context after the last reply.
     pub context_used: Option<u32>,
+    /// Whether the user was told this conversation outgrew the context (said once).
+    pub overflowed: bool,
 }
 
 impl Conversation {
@@ -135,6 +145,7 @@ impl Conversation {
             token_cursor: 0,
             code_cursor: (usize::MAX, 0),
             context_used: None,
+            overflowed: false,
         }
     }
 
@@ -162,6 +173,23 @@ impl Conversation {
                     .iter()
                     .rposition(|m| m.role == Role::Assistant)
             })
+    }
+
+    /// Marks the `n` oldest messages the model was sent (those `prompt` includes) as outside
+    /// the model's context, and every other one as inside.
+    pub fn mark_dropped(&mut self, n: u32) {
+        let mut left = n;
+        for m in self.messages.iter_mut() {
+            let sent = !(m.role == Role::Assistant && m.content.is_empty());
+            let out = sent && left > 0 && m.state != MsgState::Streaming;
+            if out {
+                left -= 1;
+            }
+            if m.outside_context != out {
+                m.outside_context = out;
+                m.touch();
+            }
+        }
     }
 
     pub fn last_user(&self) -> Option<usize> {

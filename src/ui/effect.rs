@@ -30,6 +30,8 @@ pub enum Effect {
     },
     /// Stop reply `gen`.
     Cancel { gen: u64 },
+    /// Count the tokens of the typed text (`Tag::Count(hash)` comes back).
+    CountInput { hash: u64, text: String },
     /// Look for models in the background (`Action::ModelsFound`).
     DiscoverModels { extra: Vec<PathBuf> },
     /// Put text on the clipboard through OSC 52.

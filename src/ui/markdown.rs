@@ -477,6 +477,9 @@ impl Renderer<'_> {
                     None => self.spans.push(Span::styled(t.to_string(), st)),
                 }
             }
+            // A chat keeps the model's single line breaks (as llama.cpp's web UI does):
+            // poems, addresses and step lists would otherwise run together.
+            Event::SoftBreak if self.table.is_none() => self.flush(),
             Event::SoftBreak => self.text(" "),
             Event::HardBreak => self.flush(),
             Event::Rule => {
@@ -539,6 +542,16 @@ mod tests {
                 "│ quoted text"
             ]
         );
+    }
+
+    #[test]
+    fn single_line_breaks_are_kept_and_code_is_unchanged() {
+        let got = lines("Roses are red,\nviolets are blue.", 40);
+        assert_eq!(got, vec!["Roses are red,", "violets are blue."]);
+        assert_eq!(lines("- a\n  b", 40), vec!["• a", "  b"]);
+        let got = lines("```\nx\ny\n```", 40);
+        assert!(got.iter().any(|l| l.ends_with('x')), "{got:?}");
+        assert!(got.iter().any(|l| l.ends_with('y')), "{got:?}");
     }
 
     #[test]

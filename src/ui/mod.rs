@@ -17,7 +17,9 @@ pub mod compare;
 pub mod compare_run;
 pub mod conversation;
 pub mod effect;
+pub mod engine_rows;
 pub mod highlight;
+pub mod input_size;
 pub mod keymap;
 pub mod markdown;
 pub mod presets;
@@ -49,12 +51,16 @@ pub fn setup(cli: &crate::cli::Cli) -> Setup {
     } else {
         crate::cli::args::model_path(&cli.model).map_err(|e| format!("{e:#}"))
     };
+    let mut engine = cli.engine.settings();
+    if cli.engine.context_overflow.is_none() {
+        engine.context_overflow = loaded.config.context_overflow;
+    }
     Setup {
         config: loaded.config,
         config_text: loaded.text,
         config_dir: crate::paths::config_dir(),
         warnings: loaded.warnings,
-        engine: cli.engine.settings(),
+        engine,
         models_dirs: cli.model.models_dir.clone(),
         model,
     }

@@ -196,6 +196,13 @@ impl Runner {
                     self.gens.insert(gen, id);
                 }
             }
+            Effect::CountInput { hash, text } => {
+                self.submit(
+                    app,
+                    Tag::Count(hash),
+                    Request::CountTokens { texts: vec![text] },
+                );
+            }
             Effect::Cancel { gen } => {
                 if let (Some(e), Some(id)) = (&self.engine, self.gens.get(&gen)) {
                     e.cancel(*id);

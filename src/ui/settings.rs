@@ -1,7 +1,8 @@
 //! The sampling settings form: one text field per `Sampling` field, parsed and validated on every
 //! keystroke; a valid value applies at once, a bad one says why and is not applied.
 
-use crate::engine::Sampling;
+use crate::engine::{EngineSettings, Sampling};
+use crate::ui::engine_rows::{self, ENGINE_FIELDS};
 
 pub const FIELDS: [&str; 13] = [
     "temperature",
@@ -49,6 +50,8 @@ pub struct SettingsForm {
     pub preset: usize,
     /// A one-line result of the last preset action.
     pub note: Option<String>,
+    /// Engine settings as edited (rows after the sampling fields); applied by a model reload.
+    pub engine: Option<EngineSettings>,
 }
 
 impl SettingsForm {
@@ -59,7 +62,32 @@ impl SettingsForm {
             errors: vec![None; FIELDS.len()],
             preset,
             note: None,
+            engine: None,
         }
+    }
+
+    /// Adds the engine rows (context size, threads, overflow policy) after the sampling fields.
+    pub fn with_engine(mut self, e: &EngineSettings) -> SettingsForm {
+        for f in ENGINE_FIELDS {
+            self.values.push(engine_rows::show(e, f));
+            self.errors.push(None);
+        }
+        self.engine = Some(e.clone());
+        self
+    }
+
+    /// The name of row `row` (a sampling field or an engine one).
+    pub fn field(&self, row: usize) -> &'static str {
+        FIELDS
+            .get(row)
+            .or_else(|| ENGINE_FIELDS.get(row - FIELDS.len()))
+            .copied()
+            .unwrap_or("")
+    }
+
+    /// Whether row `row` is an engine setting (applied by a reload).
+    pub fn is_engine_row(&self, row: usize) -> bool {
+        row >= FIELDS.len()
     }
 
     /// Reloads every field from `s` (after a preset was applied).
@@ -70,6 +98,10 @@ impl SettingsForm {
 
     /// Applies the current row's text to `s` if it parses and the whole result validates.
     pub fn apply_row(&mut self, s: &mut Sampling) -> bool {
+        if self.is_engine_row(self.row) {
+            self.apply_engine_row();
+            return false;
+        }
         let field = FIELDS[self.row];
         let mut next = s.clone();
         let result = set(&mut next, field, &self.values[self.row]).and_then(|()| next.validate());
@@ -84,6 +116,29 @@ impl SettingsForm {
                 self.errors[self.row] = Some(e);
                 false
             }
+        }
+    }
+}
+
+impl SettingsForm {
+    /// Parses the current engine row into the pending engine settings.
+    fn apply_engine_row(&mut self) {
+        let field = self.field(self.row);
+        let Some(e) = self.engine.as_mut() else {
+            return;
+        };
+        let mut next = e.clone();
+        match engine_rows::set(&mut next, field, &self.values[self.row]) {
+            Ok(()) => {
+                self.errors[self.row] = None;
+                if *e != next {
+                    *e = next;
+                    self.note = Some(
+                        "engine settings take effect with a model reload: enter reloads now".into(),
+                    );
+                }
+            }
+            Err(err) => self.errors[self.row] = Some(err),
         }
     }
 }

@@ -50,13 +50,50 @@ pub fn message_lines(
 }
 
 fn fmt_stats(m: &Message) -> String {
-    match &m.stats {
-        Some(s) => format!(
-            " · {} tokens · {:.1} tok/s · first token {:.0} ms",
-            s.tokens, s.tps, s.ttft_ms
-        ),
-        None => String::new(),
+    let Some(s) = &m.stats else {
+        return String::new();
+    };
+    // A rate needs two tokens: the first one's time is the ttft.
+    let rate = if s.tokens > 1 {
+        format!(" · {:.1} tok/s", s.tps)
+    } else {
+        String::new()
+    };
+    let limit = s
+        .limit
+        .map(|n| format!(" · limit {n} tokens"))
+        .unwrap_or_default();
+    format!(
+        " · {} tokens{rate} · first token {:.0} ms{limit}",
+        s.tokens, s.ttft_ms
+    )
+}
+
+/// "reading prompt 1,536 / 4,595 tokens (33 %)".
+pub fn reading_line(done: u32, total: u32) -> String {
+    let pct = if total > 0 {
+        done as u64 * 100 / total as u64
+    } else {
+        0
+    };
+    format!(
+        "reading prompt {} / {} tokens ({pct} %)",
+        thousands(done),
+        thousands(total)
+    )
+}
+
+/// 4595 -> "4,595".
+pub fn thousands(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
     }
+    out
 }
 
 fn build(
@@ -92,6 +129,9 @@ fn build(
         )),
         MsgState::Done => header.push(Span::styled(fmt_stats(msg), dim)),
     }
+    if msg.outside_context {
+        header.push(Span::styled(" · not in the model's context", dim));
+    }
     if selected {
         header.push(Span::styled(" ◀", Style::default().fg(th.accent)));
     }
@@ -121,8 +161,12 @@ fn build(
                 .collect()
         };
     if body.is_empty() && msg.state == MsgState::Streaming {
+        let text = match msg.reading {
+            Some((done, total)) => reading_line(done, total),
+            None => "…".to_string(),
+        };
         body.push(LogicalLine {
-            spans: vec![Span::styled("…", dim)],
+            spans: vec![Span::styled(text, dim)],
             ..Default::default()
         });
     }

@@ -66,6 +66,7 @@ pub fn reply_record(seed: u32) -> howdah::session::ReplyRecord {
             n_batch: 512,
             gpu_layers: 0,
             chat_template: None,
+            ..Default::default()
         },
         sampling: howdah::engine::Sampling {
             seed,

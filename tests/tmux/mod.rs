@@ -60,6 +60,16 @@ impl Tmux {
         self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
     }
 
+    /// Text pasted as a terminal paste (bracketed, when the application asked for that).
+    pub fn paste(&self, text: &str) {
+        // Through a file: tmux refuses commands much longer than a few kB.
+        let file = tempfile::NamedTempFile::new().expect("temp file");
+        std::fs::write(file.path(), text).expect("paste file");
+        let path = file.path().to_string_lossy().into_owned();
+        self.tmux(&["load-buffer", "-b", "e2e-paste", &path]);
+        self.tmux(&["paste-buffer", "-p", "-d", "-b", "e2e-paste", "-t", "e2e"]);
+    }
+
     pub fn screen(&self) -> String {
         self.tmux(&["capture-pane", "-p", "-t", "e2e"])
     }

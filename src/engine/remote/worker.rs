@@ -203,6 +203,9 @@ fn serve(call: Call, request: Request) {
                 .and_then(|_| llama::apply_template(&call, &messages, add_generation_prompt))
                 .map(EventKind::Rendered),
         ),
+        Request::ContextState => whole(Err(EngineError::Remote(
+            "the KV cache's state is the server's own: ask it (llama-server's /slots)".into(),
+        ))),
         Request::Embed { texts } => whole(openai::embed(&call, &texts).map(EventKind::Embedded)),
         Request::Bench(_) => whole(Err(EngineError::Remote(format!(
             "bench measures the in-process engine; for a {} server run llama-bench (or the server's own metrics) on its machine",

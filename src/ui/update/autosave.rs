@@ -265,11 +265,17 @@ pub fn open_conversation(app: &mut App, file: SessionFile) -> usize {
         if let Some(r) = &m.reply {
             msg.stats = Some(ReplyStats {
                 tokens: r.stats.generated_tokens,
+                limit: (r.stats.stop == crate::engine::StopReason::MaxTokens)
+                    .then_some(r.sampling.max_tokens),
                 tps: r.stats.gen_tps,
                 ttft_ms: r.stats.ttft_ms,
             });
         }
         conv.messages.push(msg);
+    }
+    // The turns the last reply's context had left out stay marked after a reopen.
+    if let Some(r) = s.messages.iter().rev().find_map(|m| m.reply.as_ref()) {
+        conv.mark_dropped(r.stats.dropped_messages);
     }
     if let Some(r) = s.messages.iter().rev().find_map(|m| m.reply.as_ref()) {
         // Continue with the settings the last reply was made with.

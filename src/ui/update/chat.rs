@@ -56,10 +56,9 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
                 .iter()
                 .position(|n| *n == app.conv().preset)
                 .unwrap_or(1);
-            app.modals.push(Modal::Settings(SettingsForm::new(
-                &app.conv().sampling,
-                idx,
-            )));
+            app.modals.push(Modal::Settings(
+                SettingsForm::new(&app.conv().sampling, idx).with_engine(&app.engine_settings),
+            ));
         }
         Cmd::SystemPrompt => {
             let lines = app

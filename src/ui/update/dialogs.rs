@@ -10,7 +10,7 @@ use crate::ui::conversation::Scroll;
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
 use crate::ui::presets::check_name;
-use crate::ui::settings::{show, FIELDS, GRAMMAR};
+use crate::ui::settings::{show, GRAMMAR};
 
 pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
     match cmd {
@@ -31,6 +31,7 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
                 };
             }
         }
+        Cmd::FieldEnter if engine_row_selected(app) => reload_with_form(app, fx),
         Cmd::FieldPrev | Cmd::FieldNext | Cmd::FieldClear | Cmd::FieldEnter => {
             settings_field(app, cmd)
         }
@@ -157,7 +158,7 @@ fn settings_field(app: &mut App, cmd: Cmd) {
     let Some(Modal::Settings(form)) = modals.last_mut() else {
         return;
     };
-    let n = FIELDS.len();
+    let n = form.values.len();
     match cmd {
         Cmd::FieldPrev => form.row = (form.row + n - 1) % n,
         Cmd::FieldNext => form.row = (form.row + 1) % n,
@@ -187,6 +188,48 @@ fn settings_field(app: &mut App, cmd: Cmd) {
         Cmd::FieldEnter => form.row = (form.row + 1) % n,
         _ => {}
     }
+}
+
+fn engine_row_selected(app: &App) -> bool {
+    matches!(app.modals.last(), Some(Modal::Settings(f)) if f.is_engine_row(f.row))
+}
+
+/// Enter on an engine row: the edited context size, threads and overflow policy become the
+/// engine settings, and the current model is loaded again with them.
+fn reload_with_form(app: &mut App, fx: &mut Vec<Effect>) {
+    let Some(Modal::Settings(form)) = app.modals.last_mut() else {
+        return;
+    };
+    if form.errors.iter().any(Option::is_some) {
+        form.note = Some("fix the value marked ✖ first".into());
+        return;
+    }
+    let Some(settings) = form.engine.clone() else {
+        return;
+    };
+    app.engine_settings = settings.clone();
+    let Some(model) = app.model.as_ref() else {
+        form.note = Some("saved: they apply when a model is loaded".into());
+        return;
+    };
+    if app.engine == EngineState::Starting {
+        form.note = Some("the engine is still starting: try again in a moment".into());
+        return;
+    }
+    let (path, name) = (model.path.clone(), model.name.clone());
+    if let Some(g) = app.generation {
+        fx.push(Effect::Cancel { gen: g.gen });
+    }
+    app.engine = EngineState::Loading {
+        name,
+        progress: 0.0,
+    };
+    fx.push(Effect::Load { path, settings });
+    app.modals.pop();
+    app.notify(
+        Level::Info,
+        "reloading the model with the new engine settings (the conversation is decoded again on the next reply)",
+    );
 }
 
 fn preset_step(app: &mut App, forward: bool) {

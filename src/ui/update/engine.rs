@@ -48,6 +48,13 @@ pub fn started(app: &mut App, r: Result<(), String>, fx: &mut Vec<Effect>) {
 pub fn event(app: &mut App, tag: Tag, kind: EventKind, _fx: &mut Vec<Effect>) {
     match tag {
         Tag::Load => load_event(app, kind),
+        Tag::Count(h) => {
+            let n = match kind {
+                EventKind::TokenCounts(v) => v.first().copied(),
+                _ => None,
+            };
+            crate::ui::input_size::counted(app, h, n);
+        }
         Tag::Gen(g) => {
             if app.generation.map(|x| x.gen) == Some(g) {
                 gen_event(app, kind);
@@ -137,7 +144,20 @@ fn gen_event(app: &mut App, kind: EventKind) {
         return;
     };
     match kind {
+        EventKind::PromptProgress { done, total } => {
+            msg.reading = (done < total).then_some((done, total));
+            msg.touch();
+        }
+        EventKind::Overflow(r) => {
+            conv.mark_dropped(r.dropped_messages);
+            if let Some(note) = r.note {
+                app.notify(Level::Warn, note);
+            }
+        }
         EventKind::Token(t) => {
+            if msg.reading.take().is_some() {
+                msg.touch();
+            }
             msg.content.push_str(&t.text);
             // token_id -1 is text released at the end (stop-string look-ahead), not a token.
             if t.token_id != -1 {
@@ -153,8 +173,10 @@ fn gen_event(app: &mut App, kind: EventKind) {
         }
         EventKind::Done(d) => {
             finish(msg, &d);
+            let stats = msg.stats;
             conv.context_used = Some(d.context_used);
-            app.last_stats = msg.stats;
+            conv.mark_dropped(d.dropped_messages);
+            app.last_stats = stats;
             app.generation = None;
             app.engine = EngineState::Ready;
             if d.stop == StopReason::ContextFull {
@@ -164,16 +186,21 @@ fn gen_event(app: &mut App, kind: EventKind) {
                 );
             }
             if d.dropped_messages > 0 {
-                app.notify(
-                    Level::Warn,
-                    format!(
-                        "{} early messages no longer fit in the context and were left out",
-                        d.dropped_messages
-                    ),
-                );
+                // Said once, when the context first overflows; the transcript marks the rest.
+                if !app.convs[ci].overflowed {
+                    app.convs[ci].overflowed = true;
+                    app.notify(
+                        Level::Info,
+                        format!(
+                            "the conversation outgrew the context: the oldest {} messages are no longer in the model's context (marked in the transcript, kept in the session)",
+                            d.dropped_messages
+                        ),
+                    );
+                }
             }
         }
         EventKind::Error { error, .. } => {
+            msg.reading = None;
             msg.state = MsgState::Failed(error.to_string());
             msg.touch();
             app.generation = None;
@@ -193,8 +220,10 @@ fn finish(msg: &mut crate::ui::conversation::Message, d: &DoneStats) {
     } else {
         MsgState::Done
     };
+    msg.reading = None;
     msg.stats = Some(ReplyStats {
         tokens: d.generated_tokens,
+        limit: (d.stop == StopReason::MaxTokens).then_some(d.generated_tokens),
         tps: d.gen_tps,
         ttft_ms: d.ttft_ms,
     });

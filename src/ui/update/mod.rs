@@ -93,6 +93,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             .set_placeholder_style(ratatui::style::Style::default().fg(app.theme.dim));
     }
     autosave::after(app, &mut fx);
+    super::input_size::after(app, &mut fx);
     fx
 }
 

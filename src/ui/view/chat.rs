@@ -196,7 +196,13 @@ pub fn input(app: &App, frame: &mut Frame, area: Rect) {
             title,
             Style::default().fg(th.accent).add_modifier(Modifier::BOLD),
         ));
-    if area.width as usize > hints.chars().count() + 20 {
+    if let Some((note, warn)) = crate::ui::input_size::note(app) {
+        let color = if warn { th.warning } else { th.dim };
+        block = block.title(
+            Line::styled(format!(" {note} "), Style::default().fg(color))
+                .alignment(Alignment::Right),
+        );
+    } else if area.width as usize > hints.chars().count() + 20 {
         block = block
             .title(Line::styled(hints, Style::default().fg(th.dim)).alignment(Alignment::Right));
     }

@@ -1,4 +1,5 @@
-//! The sampling settings panel: presets, every `Sampling` field, and what is wrong with a value.
+//! The settings panel: presets, every `Sampling` field, the engine settings that apply with a
+//! model reload, and what is wrong with a value.
 
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -6,6 +7,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::ui::app::App;
+use crate::ui::engine_rows;
 use crate::ui::keymap::Cmd;
 use crate::ui::settings::{hint, SettingsForm, FIELDS};
 
@@ -31,7 +33,20 @@ pub fn render(app: &App, frame: &mut Frame, form: &SettingsForm) {
         ]),
         Line::default(),
     ];
-    for (i, f) in FIELDS.iter().enumerate() {
+    for i in 0..form.values.len() {
+        let f = form.field(i);
+        if i == FIELDS.len() {
+            lines.push(Line::default());
+            lines.push(Line::styled(
+                "Engine (applies with a model reload: enter on a row reloads)",
+                dim,
+            ));
+        }
+        let hint = if form.is_engine_row(i) {
+            engine_rows::hint(f)
+        } else {
+            hint(f)
+        };
         let sel = i == form.row;
         let bad = form.errors[i].is_some();
         let name_style = if sel {
@@ -48,7 +63,7 @@ pub fn render(app: &App, frame: &mut Frame, form: &SettingsForm) {
             Span::styled(if sel { "› " } else { "  " }, name_style),
             Span::styled(format!("{f:<18}"), name_style),
             Span::styled(format!("{value:<14}"), val_style),
-            Span::styled(format!(" {}", hint(f)), dim),
+            Span::styled(format!(" {hint}"), dim),
         ]));
         if let Some(e) = &form.errors[i] {
             lines.push(Line::styled(

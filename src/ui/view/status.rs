@@ -20,6 +20,13 @@ pub fn bar(frac: f64, width: usize) -> String {
     format!("▕{}{}▏", "█".repeat(full), "░".repeat(width - full))
 }
 
+/// Prompt-reading progress of the reply being generated, if its prompt is still being read.
+fn reading(app: &App) -> Option<(u32, u32)> {
+    let g = app.generation?;
+    let ci = app.conv_index(g.conv)?;
+    app.convs[ci].messages.get(g.msg)?.reading
+}
+
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let th = &app.theme;
     let base = Style::default().fg(th.status_fg).bg(th.status_bg);
@@ -39,7 +46,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             base.fg(th.warning),
         ),
         EngineState::Ready => Span::styled("● ready", base.fg(th.success)),
-        EngineState::Generating => Span::styled("◌ generating", base.fg(th.accent)),
+        EngineState::Generating => match reading(app) {
+            Some((done, total)) => Span::styled(
+                format!("◌ {}", crate::ui::transcript::reading_line(done, total)),
+                base.fg(th.accent),
+            ),
+            None => Span::styled("◌ generating", base.fg(th.accent)),
+        },
         EngineState::NoModel(_) => Span::styled("✖ no model", base.fg(th.error)),
     };
     // Narrow terminals: the engine state first, then as much of the model name as fits.
@@ -93,10 +106,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     if let Some(s) = &app.last_stats {
         spans.push(sep.clone());
-        spans.push(Span::styled(
-            format!("{:.1} tok/s · ttft {:.0} ms", s.tps, s.ttft_ms),
-            base,
-        ));
+        let text = if s.tokens > 1 {
+            format!("{:.1} tok/s · ttft {:.0} ms", s.tps, s.ttft_ms)
+        } else {
+            format!("ttft {:.0} ms", s.ttft_ms)
+        };
+        spans.push(Span::styled(text, base));
     }
     if app.token_view {
         spans.push(sep.clone());

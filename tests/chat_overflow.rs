@@ -1,0 +1,253 @@
+//! Long chats end to end: `howdah bench --chat` (its JSON shape, and the overflow target on
+//! SmolLM2 with -c 512), `replay --check` of a session that overflowed under each policy, and
+//! how often a shifted greedy reply equals the re-decoded one.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use howdah::engine::{ChatMessage, ContextOverflow, Engine, EngineSettings, Role, Sampling};
+use howdah::session::record::{model_ref, reply_record, ReplyInput};
+use howdah::session::replay::prompt_for;
+use howdah::session::{Message, PromptMode, SessionKind, Store};
+
+fn data_dir() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let models = d.path().join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    for m in [common::smollm2(), common::gemma()] {
+        std::os::unix::fs::symlink(&m, models.join(m.file_name().unwrap())).unwrap();
+    }
+    d
+}
+
+fn howdah(data: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_howdah"))
+        .args(args)
+        .env("HOWDAH_DATA_DIR", data)
+        .output()
+        .expect("binary runs")
+}
+
+fn text(o: &[u8]) -> String {
+    String::from_utf8_lossy(o).into_owned()
+}
+
+#[test]
+fn bench_chat_json_has_one_row_per_turn_and_decodes_only_new_tokens_after_overflow() {
+    let data = data_dir();
+    let o = howdah(
+        data.path(),
+        &[
+            "bench",
+            "-m",
+            common::SMOLLM2,
+            "-c",
+            "512",
+            "-t",
+            "2",
+            "--chat",
+            "12",
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let turns = v["turns"].as_array().unwrap();
+    assert_eq!(turns.len(), 12);
+    for (i, t) in turns.iter().enumerate() {
+        assert_eq!(t["turn"], i + 1);
+        for key in ["ttft_ms", "decoded", "ctx_used", "dropped"] {
+            assert!(t[key].is_number(), "turn {}: {key} in {t}", i + 1);
+        }
+        assert!(t["ctx_used"].as_u64().unwrap() <= 512);
+    }
+    let first = turns
+        .iter()
+        .position(|t| t["dropped"].as_u64().unwrap() > 0)
+        .expect("a -c 512 chat of 12 turns overflows");
+    assert!(first >= 2, "it overflowed at once: {turns:?}");
+    for t in &turns[first..] {
+        let decoded = t["decoded"].as_u64().unwrap();
+        let new = t["new_tokens"].as_u64().unwrap();
+        assert!(decoded <= 2 * new, "decoded {decoded} for {new} new: {t}");
+        assert_eq!(t["overflow"], "shift", "{t}");
+    }
+    // The text table says the same in rows.
+    let o = howdah(
+        data.path(),
+        &[
+            "bench",
+            "-m",
+            common::SMOLLM2,
+            "-c",
+            "512",
+            "-t",
+            "2",
+            "--chat",
+            "2",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("| turn | ttft ms |"), "{out}");
+    assert_eq!(out.lines().filter(|l| l.starts_with("| ")).count(), 3);
+}
+
+const SYSTEM: &str = "You are a helpful assistant.";
+
+fn question(turn: usize) -> String {
+    let topics = [
+        "why leaves change colour in autumn",
+        "how a refrigerator keeps food cold",
+        "what a compiler does with source code",
+        "how tides are caused by the moon",
+        "why cats purr",
+    ];
+    format!(
+        "Question {turn}: tell me {} in a few sentences.",
+        topics[(turn - 1) % topics.len()]
+    )
+}
+
+/// Records a chat on one engine (as the chat screen does: one process, the cache kept) until
+/// it has overflowed twice; returns the session id.
+fn record(store: &Store, policy: ContextOverflow) -> String {
+    let engine = Engine::spawn().unwrap();
+    let asked = EngineSettings {
+        threads: Some(2),
+        n_ctx: Some(512),
+        context_overflow: policy,
+        ..EngineSettings::default()
+    };
+    let info = engine.load(common::smollm2(), asked.clone()).unwrap();
+    let mref = model_ref(&info);
+    let sampling = Sampling {
+        max_tokens: 40,
+        ..Sampling::greedy()
+    };
+    let mut chat = store.create_new(SessionKind::Chat).unwrap();
+    chat.push(Message::new(Role::System, SYSTEM)).unwrap();
+    let mut overflows = 0;
+    for t in 1..=30 {
+        chat.push(Message::new(Role::User, question(t))).unwrap();
+        let prompt = prompt_for(&chat.session.messages, PromptMode::Chat);
+        let done = match engine.generate_one(prompt, sampling.clone(), |_| {}) {
+            Ok(d) => d,
+            Err(e) => {
+                assert_eq!(policy, ContextOverflow::Stop, "{e}");
+                break;
+            }
+        };
+        if done.dropped_messages > 0 {
+            overflows += 1;
+        }
+        let record = reply_record(ReplyInput {
+            model: &mref,
+            info: &info,
+            asked: &asked,
+            sampling: &sampling,
+            mode: PromptMode::Chat,
+            setup: None,
+            prompt: None,
+            done: &done,
+        });
+        chat.push(Message::reply(done.text.clone(), record))
+            .unwrap();
+        if overflows == 2 {
+            break;
+        }
+    }
+    if policy != ContextOverflow::Stop {
+        assert_eq!(overflows, 2, "the chat should overflow");
+    }
+    chat.session.id.clone()
+}
+
+#[test]
+fn replay_check_reproduces_an_overflowed_chat_under_each_policy() {
+    let data = data_dir();
+    let store = Store::new(data.path().join("sessions"));
+    for policy in [
+        ContextOverflow::Shift,
+        ContextOverflow::Redecode,
+        ContextOverflow::Stop,
+    ] {
+        let id = record(&store, policy);
+        let saved = store.open(&id).unwrap().session;
+        let replies: Vec<_> = saved
+            .messages
+            .iter()
+            .filter_map(|m| m.reply.as_deref())
+            .collect();
+        assert!(replies.len() >= 3);
+        // The policy is recorded with every reply, so the replay uses the same one.
+        assert!(replies.iter().all(|r| r.engine.context_overflow == policy));
+        if policy != ContextOverflow::Stop {
+            assert!(replies.last().unwrap().stats.dropped_messages > 0);
+        }
+        let o = howdah(data.path(), &["replay", &id, "--check", "-t", "2"]);
+        assert!(
+            o.status.success(),
+            "{policy:?}: {}\n{}",
+            text(&o.stdout),
+            text(&o.stderr)
+        );
+    }
+}
+
+#[test]
+fn shifted_greedy_replies_mostly_equal_re_decoded_ones() {
+    // One fixed conversation (scripted replies), each turn answered greedily by a shifting and
+    // a re-decoding engine; the turns before the overflow must agree exactly.
+    let run = |policy| {
+        let engine = Engine::spawn().unwrap();
+        engine
+            .load(
+                common::smollm2(),
+                EngineSettings {
+                    threads: Some(2),
+                    n_ctx: Some(512),
+                    context_overflow: policy,
+                    ..EngineSettings::default()
+                },
+            )
+            .unwrap();
+        let mut messages = vec![ChatMessage::system(SYSTEM)];
+        let mut out = Vec::new();
+        for t in 1..=16 {
+            messages.push(ChatMessage::user(question(t)));
+            let d = engine
+                .generate_one(
+                    howdah::engine::Prompt::Chat(messages.clone()),
+                    Sampling {
+                        max_tokens: 24,
+                        ..Sampling::greedy()
+                    },
+                    |_| {},
+                )
+                .unwrap();
+            out.push((d.dropped_messages, d.text));
+            messages.push(ChatMessage::assistant(format!(
+                "Here is a short answer to question {t}. It is a fine question and the answer takes a few sentences to give."
+            )));
+        }
+        out
+    };
+    let shifted = run(ContextOverflow::Shift);
+    let redecoded = run(ContextOverflow::Redecode);
+    let first = shifted
+        .iter()
+        .position(|(d, _)| *d > 0)
+        .expect("the conversation overflows");
+    for t in 0..first {
+        assert_eq!(shifted[t], redecoded[t], "turn {} (before overflow)", t + 1);
+    }
+    let after = shifted.len() - first;
+    let same = (first..shifted.len())
+        .filter(|&t| shifted[t].1 == redecoded[t].1)
+        .count();
+    eprintln!(
+        "shift vs redecode: {same} of {after} greedy replies after the overflow are identical"
+    );
+}
