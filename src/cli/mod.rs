@@ -1,10 +1,12 @@
 //! The command line (clap): the TUI by default, and headless commands for scripts and tests.
 
+mod arena;
 pub mod args;
 mod bench;
 mod compare;
 mod eval;
 mod models;
+mod multi;
 mod prompt;
 mod replay;
 mod run;
@@ -60,6 +62,8 @@ pub enum Command {
     Session(session::SessionArgs),
     /// Run a saved chat's user turns again and compare the replies (--check: regression test)
     Replay(replay::ReplayArgs),
+    /// Blind A/B: two anonymous replies to one prompt, a vote, and ratings over all votes
+    Arena(arena::ArenaArgs),
 }
 
 /// Entry point of the binary.
@@ -86,6 +90,7 @@ pub fn main() -> ExitCode {
         Some(Command::Prompt(a)) => prompt::run(a),
         Some(Command::Session(a)) => session::run(a),
         Some(Command::Replay(a)) => replay::run(a),
+        Some(Command::Arena(a)) => arena::run(a),
         None => crate::ui::run(&cli),
     };
     match result {

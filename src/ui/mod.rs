@@ -12,7 +12,9 @@
 
 pub mod action;
 pub mod app;
+pub mod arena;
 pub mod compare;
+pub mod compare_models;
 pub mod compare_run;
 pub mod conversation;
 pub mod effect;

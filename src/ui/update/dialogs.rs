@@ -280,6 +280,9 @@ fn model_load(app: &mut App, fx: &mut Vec<Effect>) {
 }
 
 pub fn models_found(app: &mut App, found: Vec<Found>) {
+    if let Some(st) = app.compare.as_mut() {
+        st.models = crate::ui::compare_models::ColumnModel::from_found(&found);
+    }
     let current = app.model.as_ref().map(|m| m.path.clone());
     for m in app.modals.iter_mut() {
         if let Modal::Models(p) = m {
