@@ -117,7 +117,9 @@ fn two_models_in_one_compare_and_the_base_vs_instruct_preset() {
         );
     }
 
-    // The preset: both shipped models, zero-shot and few-shot, four columns, saved as one session.
+    // The preset: both shipped models (found by name in the models folder, which the private
+    // data folder of the test does not have), zero-shot and few-shot, four columns, one session.
+    let models_dir = howdah::paths::models_dir().display().to_string();
     let o = howdah_in(
         home.path(),
         &[
@@ -127,6 +129,8 @@ fn two_models_in_one_compare_and_the_base_vs_instruct_preset() {
             "Dull and far too long.",
             "--preset",
             "base vs instruct",
+            "--models-dir",
+            &models_dir,
             "-t",
             "1",
             "-n",
@@ -178,6 +182,8 @@ fn two_models_in_one_compare_and_the_base_vs_instruct_preset() {
             "base-vs-instruct",
             "--shots",
             "0",
+            "--models-dir",
+            &models_dir,
             "-t",
             "1",
             "-n",

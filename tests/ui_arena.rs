@@ -60,7 +60,6 @@ fn done(h: &mut Harness, run: u64, variant: usize, text: &str) {
             },
         },
     }));
-    h.act(Action::Compare(CompareMsg::Finished { run, error: None }));
 }
 
 #[test]
@@ -89,6 +88,7 @@ fn arena_mode_hides_the_variants_until_the_vote_and_saves_it() {
         .expect("enter runs both variants");
     done(&mut h, run, 0, "zero-shot says positive");
     done(&mut h, run, 1, "one-shot says negative");
+    h.act(Action::Compare(CompareMsg::Finished { run, error: None }));
     let order = h.app.compare.as_ref().unwrap().arena.clone().unwrap().order;
     let screen = h.screen();
     assert!(screen.contains(" A ") && screen.contains(" B "), "{screen}");

@@ -101,11 +101,9 @@ pub fn each_model_in_turn(
     Ok(())
 }
 
-/// A short model name for column titles: the model's own name, else the file stem.
+/// A short model name for column titles: the file stem (the name inside a GGUF is often a
+/// training run's, such as "Smollm2 135M 8k Lc100K Mix1 Ep2").
 pub fn short_name(info: &ModelInfo) -> String {
-    if !info.name.trim().is_empty() {
-        return info.name.trim().to_string();
-    }
     info.file_name.trim_end_matches(".gguf").to_string()
 }
 
