@@ -12,3 +12,17 @@ pub mod vote;
 
 pub use ratings::{fit, ratings, Rating};
 pub use vote::{vote_session, votes_in, Contestant, Verdict, Vote};
+
+/// A fair coin for the random sides of a match, from the OS-seeded hasher and the clock (no
+/// randomness crate feature needed for one bit).
+pub fn coin() -> bool {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    h.finish() & 1 == 1
+}

@@ -9,6 +9,7 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
 use super::vote::Vote;
+use crate::compare::stats::percentile;
 
 /// Elo points per factor of 10 in strength.
 const SCALE: f64 = 400.0;
@@ -155,12 +156,6 @@ pub fn ratings(votes: &[Vote]) -> Vec<Rating> {
         .collect();
     out.sort_by(|a, b| b.rating.total_cmp(&a.rating).then(a.name.cmp(&b.name)));
     out
-}
-
-fn percentile(xs: &[f64], q: f64) -> f64 {
-    let pos = q * (xs.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    xs[lo] + (xs[hi] - xs[lo]) * (pos - lo as f64)
 }
 
 #[cfg(test)]

@@ -92,7 +92,7 @@ pub fn run(a: &ArenaArgs) -> Result<()> {
         }
     }
     // Random sides: the first contestant is on the left half of the time.
-    if coin() {
+    if crate::arena::coin() {
         sides.swap(0, 1);
     }
     let mut out = std::io::stdout().lock();
@@ -199,19 +199,6 @@ fn answer(
         name: info.file_name.clone(),
         run,
     })
-}
-
-/// A fair coin from the OS-seeded hasher (no extra randomness crate feature needed).
-fn coin() -> bool {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default(),
-    );
-    h.finish() & 1 == 1
 }
 
 /// Asks on stderr, reads lines from stdin until a valid vote; `None` on an empty line or EOF.

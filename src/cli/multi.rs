@@ -3,7 +3,7 @@
 //! memory estimate fits and one after another otherwise (said on stderr).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{bail, Context, Result};
@@ -31,6 +31,11 @@ pub fn announce(paths: &[PathBuf], n_ctx: Option<u32>) -> Plan {
     plan
 }
 
+/// Starts an engine with the model at `p`.
+fn load(p: &Path, settings: &EngineSettings) -> Result<(Engine, ModelInfo)> {
+    fleet::load(p, settings.clone()).with_context(|| format!("cannot load {}", p.display()))
+}
+
 /// Runs `f` once per model, in model order. Side by side: every model is loaded first and the
 /// models run at once on their own engines; one after another: each is loaded, run and unloaded
 /// before the next.
@@ -40,9 +45,7 @@ pub fn each_model<T: Send>(
     settings: &EngineSettings,
     f: impl Fn(&Engine, &ModelInfo) -> Result<T> + Sync,
 ) -> Result<Vec<(ModelInfo, T)>> {
-    let load = |p: &PathBuf| {
-        fleet::load(p, settings.clone()).with_context(|| format!("cannot load {}", p.display()))
-    };
+    let load = |p: &PathBuf| load(p, settings);
     match plan.loading {
         Loading::SideBySide => {
             let loaded: Vec<(Engine, ModelInfo)> = paths.iter().map(load).collect::<Result<_>>()?;
@@ -81,9 +84,7 @@ pub fn each_model_in_turn(
     settings: &EngineSettings,
     mut f: impl FnMut(&Engine, &ModelInfo) -> Result<()>,
 ) -> Result<()> {
-    let load = |p: &PathBuf| {
-        fleet::load(p, settings.clone()).with_context(|| format!("cannot load {}", p.display()))
-    };
+    let load = |p: &PathBuf| load(p, settings);
     match plan.loading {
         Loading::SideBySide => {
             let loaded: Vec<(Engine, ModelInfo)> = paths.iter().map(load).collect::<Result<_>>()?;

@@ -56,7 +56,7 @@ pub fn bootstrap_macro_f1(rows: &[(usize, Option<usize>)], n_labels: usize) -> [
 }
 
 /// Linear interpolation between the closest ranks of sorted `xs`.
-fn percentile(xs: &[f64], q: f64) -> f64 {
+pub fn percentile(xs: &[f64], q: f64) -> f64 {
     let pos = q * (xs.len() - 1) as f64;
     let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
     xs[lo] + (xs[hi] - xs[lo]) * (pos - lo as f64)

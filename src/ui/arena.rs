@@ -23,7 +23,7 @@ impl ArenaRound {
     /// A round with sides drawn at random.
     pub fn draw() -> ArenaRound {
         ArenaRound {
-            order: if coin() { [1, 0] } else { [0, 1] },
+            order: if crate::arena::coin() { [1, 0] } else { [0, 1] },
             verdict: None,
         }
     }
@@ -32,18 +32,6 @@ impl ArenaRound {
     pub fn hidden(&self) -> bool {
         self.verdict.is_none()
     }
-}
-
-fn coin() -> bool {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default(),
-    );
-    h.finish() & 1 == 1
 }
 
 /// The arena toggle: on needs exactly two variants (the first two columns are kept out of the
