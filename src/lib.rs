@@ -1,5 +1,6 @@
 //! howdah: chat with local language models and engineer prompts, in the terminal.
 
+pub mod arena;
 pub mod chat_template;
 pub mod cli;
 pub mod compare;

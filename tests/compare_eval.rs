@@ -69,6 +69,7 @@ fn eval(e: &Engine, t: &Template, d: &EvalData, v: &[VariantSpec], reuse: bool) 
         method: Method::Score,
         reuse_cache: reuse,
         embedder: None,
+        calibrate: false,
     };
     run_eval(e, t, d, v, &opts, &AtomicBool::new(false), |_| {}).unwrap()
 }
@@ -232,6 +233,7 @@ fn cancelling_keeps_the_rows_finished() {
         method: Method::Score,
         reuse_cache: true,
         embedder: None,
+        calibrate: false,
     };
     let mut seen = 0;
     let r = run_eval(&e, &t, &d, &v, &opts, &cancel, |p| {
@@ -261,6 +263,7 @@ fn generate_and_embed_methods_predict_every_row() {
             method,
             reuse_cache: true,
             embedder: None,
+            calibrate: false,
         };
         let r = run_eval(&e, &t, &d, &v, &opts, &AtomicBool::new(false), |_| {}).unwrap();
         assert_eq!(r.variants.len(), 1);

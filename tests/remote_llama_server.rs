@@ -176,6 +176,7 @@ fn eval(e: &Engine, t: &Template, d: &EvalData) -> EvalResult {
         method: Method::Score,
         reuse_cache: true,
         embedder: None,
+        calibrate: false,
     };
     run_eval(
         e,

@@ -85,12 +85,14 @@ fn message() -> impl Strategy<Value = Message> {
         any::<String>(),
         proptest::option::of(time()),
         proptest::option::of(reply_record()),
+        proptest::collection::vec(any::<String>(), 0..2),
     )
-        .prop_map(|(role, content, at, reply)| Message {
+        .prop_map(|(role, content, at, reply, rejected)| Message {
             role,
             content,
             at,
             reply: reply.map(Box::new),
+            rejected,
         })
 }
 

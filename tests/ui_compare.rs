@@ -324,7 +324,9 @@ fn variant_eval(name: &str, shots: usize, acc: f64, rps: f64, f1: f64) -> Varian
         correct: (acc * 120.0) as usize,
         errors: 0,
         accuracy: acc,
+        accuracy_ci: howdah::compare::stats::wilson((acc * 120.0) as usize, 120),
         macro_f1: f1,
+        macro_f1_ci: [f1 - 0.05, f1 + 0.05],
         confusion: Confusion::new(2),
         mean_true_prob: Some(0.6),
         rows_per_sec: rps,
@@ -332,6 +334,7 @@ fn variant_eval(name: &str, shots: usize, acc: f64, rps: f64, f1: f64) -> Varian
         mean_prompt_tokens: Some(60.0),
         tokens_decoded: 1000,
         error: None,
+        calibration: None,
         predictions: vec![],
     }
 }
@@ -387,6 +390,7 @@ fn evaluation_shows_progress_then_accuracy_bars_and_saves_predictions() {
             variant_eval("1-shot balanced", 1, 0.7, 35.5, 0.69),
             variant_eval("4-shot balanced", 4, 0.85, 30.2, 0.849),
         ],
+        paired: vec![],
         cancelled: false,
     };
     let data = EvalData {
@@ -466,6 +470,7 @@ fn esc_cancels_an_evaluation_and_keeps_the_partial_figures() {
         total_rows: 120,
         skipped: vec![],
         variants: vec![partial],
+        paired: vec![],
         cancelled: true,
     };
     let data = EvalData {

@@ -13,7 +13,10 @@ use super::args::{load_engine, EngineArgs, ModelArgs, SamplingArgs};
 use super::interrupt::{Interrupt, Interrupted};
 use crate::compare::report::{self, Format, Meta};
 use crate::compare::save::compare_session;
-use crate::compare::{default_shots, parse_shots, run_compare, variants_for, VariantSpec};
+use crate::compare::{
+    calibrated_outcomes, default_shots, parse_shots, preset, run_compare, variants_for,
+    VariantSpec, MAX_VARIANTS,
+};
 use crate::engine::ModelInfo;
 use crate::prompt::{Embedder, Library, Mode, Selection, Template};
 use crate::session::{Session, Store};
@@ -31,19 +34,31 @@ pub struct VariantArgs {
     /// Seed of `random` selection
     #[arg(long = "selection-seed", default_value_t = 0)]
     pub selection_seed: u64,
-    /// Prompt layout: chat or completion (default: chat when the model has a chat template)
+    /// Prompt layout: chat or completion (default: each model's own, chat when it has a chat
+    /// template)
     #[arg(long = "mode", value_name = "MODE")]
     pub mode: Option<Mode>,
+    /// Several models, comma-separated: each model × each shot count is a column (at most 4)
+    #[arg(long = "models", value_name = "A,B", value_delimiter = ',')]
+    pub models: Vec<String>,
+    /// A built-in comparison: base-vs-instruct (the two shipped models, zero- and few-shot)
+    #[arg(long = "preset", value_name = "NAME")]
+    pub preset: Option<String>,
 }
 
 impl VariantArgs {
     /// Checks the shot list against `t` before a model is loaded, so that a mistake is reported
     /// at once.
     pub fn check(&self, t: &Template) -> Result<()> {
-        let shots = match &self.shots {
-            Some(s) => parse_shots(s)?,
-            None => default_shots(t),
-        };
+        let shots = self.shot_list(t)?;
+        let models = self.model_specs()?.len().max(1);
+        if models * shots.len() > MAX_VARIANTS {
+            bail!(
+                "at most {MAX_VARIANTS} columns run side by side: {models} models × {} shot counts is {}",
+                shots.len(),
+                models * shots.len()
+            );
+        }
         variants_for(
             t,
             &shots,
@@ -63,10 +78,7 @@ impl VariantArgs {
         sampling: Option<&SamplingArgs>,
     ) -> Result<Vec<VariantSpec>> {
         let mode = self.mode.unwrap_or_else(|| Mode::for_model(info));
-        let shots = match &self.shots {
-            Some(s) => parse_shots(s)?,
-            None => default_shots(t),
-        };
+        let shots = self.shot_list(t)?;
         let base = t.sampling_for(mode);
         let sampling = match sampling {
             Some(a) => a.apply(base)?,
@@ -80,6 +92,37 @@ impl VariantArgs {
             mode,
             &sampling,
         )?)
+    }
+}
+
+impl VariantArgs {
+    /// `--shots`, else the preset's, else the template's defaults.
+    fn shot_list(&self, t: &Template) -> Result<Vec<usize>> {
+        if let Some(s) = &self.shots {
+            return Ok(parse_shots(s)?);
+        }
+        if let Some(p) = &self.preset {
+            let p = preset::find(p).map_err(anyhow::Error::msg)?;
+            return Ok(p.shots_for(t.shots, t.examples.len()));
+        }
+        Ok(default_shots(t))
+    }
+
+    /// The models named by `--models` or the preset; empty for the single `-m` model.
+    pub fn model_specs(&self) -> Result<Vec<String>> {
+        let mut list: Vec<String> = self
+            .models
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if list.is_empty() {
+            if let Some(p) = &self.preset {
+                let p = preset::find(p).map_err(anyhow::Error::msg)?;
+                list = p.models.iter().map(|s| s.to_string()).collect();
+            }
+        }
+        Ok(list)
     }
 }
 
@@ -110,6 +153,10 @@ pub struct CompareArgs {
     /// Output: table, json or md
     #[arg(long = "format", value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Also show each scored variant's label probabilities contextually calibrated (divided by
+    /// those of a content-free "N/A" input, renormalised) as a variant of its own
+    #[arg(long = "calibrate")]
+    pub calibrate: bool,
     /// Do not save the comparison as a session
     #[arg(long = "no-save")]
     pub no_save: bool,
@@ -181,10 +228,19 @@ pub fn run(a: &CompareArgs) -> Result<()> {
     }
     a.variants.check(&t)?;
     a.sampling.apply(t.sampling_for(Mode::Completion))?;
+    let models = a.variants.model_specs()?;
+    if models.len() > 1 {
+        return super::multi::compare(a, &t, &vars, &models);
+    }
+    let mut a = a.clone();
+    if let Some(m) = models.into_iter().next() {
+        a.model.model = Some(m);
+    }
+    let a = &a;
     let (engine, info) = load_engine(&a.model, &a.engine)?;
     let variants = a.variants.variants(&t, &info, Some(&a.sampling))?;
     let embedder = Embedder::engine(&engine, &info);
-    let result = run_compare(
+    let mut result = run_compare(
         &engine,
         &t,
         &vars,
@@ -193,9 +249,14 @@ pub fn run(a: &CompareArgs) -> Result<()> {
         interrupt.flag(),
         |_| {},
     )?;
+    if a.calibrate {
+        let cal = calibrated_outcomes(&engine, &t, &result, Some(&embedder))?;
+        result.variants.extend(cal);
+    }
     let meta = Meta {
         model: info.file_name.clone(),
         data: None,
+        models: Vec::new(),
     };
     out!("{}", report::compare(&result, &meta, a.format));
     if a.format == Format::Json {

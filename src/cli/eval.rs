@@ -8,9 +8,10 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use super::args::{load_engine, EngineArgs, ModelArgs};
+use super::args::{model_path, EngineArgs, ModelArgs};
 use super::compare::{template, VariantArgs};
 use super::interrupt::{Interrupt, Interrupted};
+use super::multi::{each_model_in_turn, short_name};
 use crate::compare::report::{self, Format, Meta};
 use crate::compare::save::{eval_runs, new_eval_session};
 use crate::compare::{
@@ -59,6 +60,10 @@ pub struct EvalArgs {
     /// measure what the reuse gains)
     #[arg(long = "no-reuse")]
     pub no_reuse: bool,
+    /// Also report each scored variant contextually calibrated (label probabilities divided by
+    /// those of a content-free "N/A" input, then renormalised) as a variant of its own
+    #[arg(long = "calibrate")]
+    pub calibrate: bool,
     /// Do not save the evaluation as a session
     #[arg(long = "no-save")]
     pub no_save: bool,
@@ -71,21 +76,27 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     if a.limit == Some(0) {
         bail!("--limit must be at least 1");
     }
+    if a.calibrate && a.method != Method::Score {
+        bail!("--calibrate divides label probabilities, so it needs --method score");
+    }
     let t = template(&a.template)?;
     let data = EvalData::load(&a.data, &t, &a.input_col, &a.label_col, a.limit)?;
     report_skipped(&a.data.display().to_string(), &data);
     a.variants.check(&t)?;
-    let (engine, info) = load_engine(&a.model, &a.engine)?;
-    let variants = a.variants.variants(&t, &info, None)?;
-    let embedder = Embedder::engine(&engine, &info);
-    let opts = EvalOptions {
-        method: a.method,
-        reuse_cache: !a.no_reuse,
-        embedder: Some(&embedder),
+    let specs = a.variants.model_specs()?;
+    let paths = if specs.is_empty() {
+        vec![model_path(&a.model)?]
+    } else {
+        super::multi::resolve(&specs, &a.model.models_dir)?
+    };
+    let multi = paths.len() > 1;
+    let plan = if multi {
+        super::multi::announce(&paths, a.engine.ctx_size)
+    } else {
+        crate::compare::fleet::plan(&paths, a.engine.ctx_size, None)
     };
     let cancel = interrupt.flag();
     let show_progress = output::stderr_is_terminal();
-    let names: Vec<String> = variants.iter().map(|v| v.name()).collect();
     let file_name = a.data.display().to_string();
     let asked = a.engine.settings();
     // The session is on disk before the first variant runs and gains a run as each finishes,
@@ -104,49 +115,68 @@ pub fn run(a: &EvalArgs) -> Result<()> {
             }
         }
     };
-    // `embed` has a single way of predicting, whatever the variants.
-    let groups: Vec<&[VariantSpec]> = match a.method {
-        Method::Embed => vec![&variants[..]],
-        _ => variants.chunks(1).collect(),
-    };
     let mut result: Option<EvalResult> = None;
-    for (g, group) in groups.into_iter().enumerate() {
-        let total = if a.method == Method::Embed {
-            1
-        } else {
-            names.len()
+    let mut models: Vec<String> = Vec::new();
+    each_model_in_turn(&paths, &plan, &asked, |engine, info| {
+        if interrupt.fired() {
+            return Ok(());
+        }
+        let variants = a.variants.variants(&t, info, None)?;
+        let embedder = Embedder::engine(engine, info);
+        let opts = EvalOptions {
+            method: a.method,
+            reuse_cache: !a.no_reuse,
+            embedder: Some(&embedder),
+            calibrate: a.calibrate,
         };
-        let r = run_eval(&engine, &t, &data, group, &opts, cancel, |p| {
-            if show_progress {
-                let p = EvalProgress {
-                    variant: g,
-                    variants: total,
-                    ..*p
-                };
-                progress(&p, &names, a.method);
+        let names: Vec<String> = variants.iter().map(|v| v.name()).collect();
+        // `embed` has a single way of predicting, whatever the variants.
+        let groups: Vec<&[VariantSpec]> = match a.method {
+            Method::Embed => vec![&variants[..]],
+            _ => variants.chunks(1).collect(),
+        };
+        for (g, group) in groups.into_iter().enumerate() {
+            let total = if a.method == Method::Embed {
+                1
+            } else {
+                names.len()
+            };
+            let mut r = run_eval(engine, &t, &data, group, &opts, cancel, |p| {
+                if show_progress {
+                    let p = EvalProgress {
+                        variant: g,
+                        variants: total,
+                        ..*p
+                    };
+                    progress(&p, &names, a.method);
+                }
+            })?;
+            for v in &mut r.variants {
+                if multi {
+                    v.name = format!("{} · {}", short_name(info), v.name);
+                }
+                models.push(info.file_name.clone());
             }
-        })?;
-        if let Some(f) = &mut session {
-            for run in eval_runs(&r, &t, &file_name, &info, &asked) {
-                if let Err(e) = f.push_run(run) {
-                    eoutln!(
-                        "howdah: could not save the session: {}",
-                        sanitize(&e.to_string())
-                    );
+            if let Some(f) = &mut session {
+                for run in eval_runs(&r, &t, &file_name, info, &asked) {
+                    if let Err(e) = f.push_run(run) {
+                        eoutln!(
+                            "howdah: could not save the session: {}",
+                            sanitize(&e.to_string())
+                        );
+                    }
                 }
             }
-        }
-        match &mut result {
-            None => result = Some(r),
-            Some(all) => {
-                all.variants.extend(r.variants);
-                all.cancelled |= r.cancelled;
+            match &mut result {
+                None => result = Some(r),
+                Some(all) => all.merge(r),
+            }
+            if interrupt.fired() {
+                break;
             }
         }
-        if interrupt.fired() {
-            break;
-        }
-    }
+        Ok(())
+    })?;
     let Some(result) = result else {
         if interrupt.fired() {
             return Err(Interrupted("stopped before any row was evaluated".into()).into());
@@ -160,9 +190,12 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         report::write_predictions(path, &result, &data)
             .with_context(|| format!("cannot write predictions to {}", path.display()))?;
     }
+    let mut unique = models.clone();
+    unique.dedup();
     let meta = Meta {
-        model: info.file_name.clone(),
+        model: unique.join(", "),
         data: Some(a.data.display().to_string()),
+        models,
     };
     out!("{}", report::eval(&result, &meta, a.format));
     if a.format == Format::Json {

@@ -2,6 +2,7 @@
 
 use crate::cli::output::eoutln;
 
+mod arena;
 pub mod args;
 pub mod backend;
 mod bench;
@@ -11,6 +12,7 @@ mod compare;
 mod eval;
 mod interrupt;
 mod models;
+mod multi;
 pub mod output;
 mod prompt;
 mod pull;
@@ -76,6 +78,8 @@ pub enum Command {
     ChatTemplate(chat_template::ChatTemplateArgs),
     /// Run a saved chat's user turns again and compare the replies (--check: regression test)
     Replay(replay::ReplayArgs),
+    /// Blind A/B: two anonymous replies to one prompt, a vote, and ratings over all votes
+    Arena(arena::ArenaArgs),
 }
 
 /// Entry point of the binary.
@@ -120,6 +124,7 @@ pub fn main() -> ExitCode {
         Some(Command::Replay(a)) => replay::run(a),
         Some(Command::Pull(a)) => pull::run(a),
         Some(Command::ChatTemplate(a)) => chat_template::run(a),
+        Some(Command::Arena(a)) => arena::run(a),
         None => crate::ui::run(&cli),
     };
     if let Some(c) = capture {

@@ -37,9 +37,14 @@ pub enum SessionCommand {
     Show { session: String },
     /// List sessions whose title or messages contain TEXT
     Search { text: String },
-    /// Write a session as Markdown or JSON
+    /// Write a session as Markdown or JSON, or preference pairs as JSON Lines
     Export {
-        session: String,
+        /// The session (with --preferences: all sessions when omitted)
+        session: Option<String>,
+        /// Write every arena vote and every regenerated reply kept over its alternative as
+        /// {"prompt": [...], "chosen": "...", "rejected": "..."} lines to FILE
+        #[arg(long = "preferences", value_name = "FILE.jsonl")]
+        preferences: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
         format: ExportFormat,
         /// Write to FILE instead of standard output
@@ -78,7 +83,14 @@ pub fn run(a: &SessionArgs) -> Result<()> {
             session,
             format,
             output,
+            preferences,
         } => {
+            if let Some(path) = preferences {
+                return super::arena::export_preferences(&store, session.as_deref(), path);
+            }
+            let Some(session) = session else {
+                anyhow::bail!("export which session? Give its id (see `howdah session list`)");
+            };
             let f = store.open(session)?;
             let text = match format {
                 ExportFormat::Md => export::to_markdown(&f.session),

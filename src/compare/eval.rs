@@ -8,9 +8,11 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use super::calibrate::calibrated_variant;
 use super::methods::{self, RowOutcome};
 use super::metrics::{Confusion, Mean};
 use super::rows::{EvalData, SkippedRow};
+use super::stats::{self, paired_tests, Paired};
 use super::variant::VariantSpec;
 use super::{CompareError, MAX_VARIANTS};
 use crate::engine::Engine;
@@ -60,6 +62,8 @@ pub struct EvalOptions<'a> {
     pub reuse_cache: bool,
     /// For `similar` selection.
     pub embedder: Option<&'a Embedder<'a>>,
+    /// After each scored variant, add its contextually calibrated twin (`<name> +cal`).
+    pub calibrate: bool,
 }
 
 /// Where an evaluation is, after each row.
@@ -106,7 +110,11 @@ pub struct VariantEval {
     pub correct: usize,
     pub errors: usize,
     pub accuracy: f64,
+    /// 95 % Wilson interval of `accuracy`.
+    pub accuracy_ci: [f64; 2],
     pub macro_f1: f64,
+    /// 95 % bootstrap interval of `macro_f1` (rows resampled, fixed seed).
+    pub macro_f1_ci: [f64; 2],
     /// `confusion.matrix[true][predicted]`, in label order.
     pub confusion: Confusion,
     pub mean_true_prob: Option<f64>,
@@ -118,6 +126,9 @@ pub struct VariantEval {
     pub tokens_decoded: u64,
     /// Set when the variant could not evaluate any row; the first row's error.
     pub error: Option<String>,
+    /// Calibrated variants: the label probabilities of the content-free input they divide by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<Vec<f64>>,
     #[serde(skip)]
     pub predictions: Vec<RowPrediction>,
 }
@@ -132,8 +143,19 @@ pub struct EvalResult {
     pub total_rows: usize,
     pub skipped: Vec<SkippedRow>,
     pub variants: Vec<VariantEval>,
+    /// An exact McNemar test for every pair of variants evaluated on the same rows.
+    pub paired: Vec<Paired>,
     /// Stopped by the cancel flag: the figures cover the rows finished.
     pub cancelled: bool,
+}
+
+impl EvalResult {
+    /// Adds `other`'s variants (evaluated on the same data) and redoes the paired tests.
+    pub fn merge(&mut self, other: EvalResult) {
+        self.variants.extend(other.variants);
+        self.cancelled |= other.cancelled;
+        self.paired = paired_tests(&self.variants);
+    }
 }
 
 /// Evaluates `variants` (ignored by `embed`, which has one way only) on `data`. Row failures are
@@ -219,6 +241,12 @@ pub fn run_eval(
             stats,
             elapsed,
         ));
+        if opts.calibrate && opts.method == Method::Score && !cancelled {
+            if let Some(free) = methods::content_free_probs(&ctx, &variants[v])? {
+                let cal = calibrated_variant(&out[out.len() - 1], free, data.labels.len());
+                out.push(cal);
+            }
+        }
     }
     Ok(EvalResult {
         template: template.name.clone(),
@@ -227,6 +255,7 @@ pub fn run_eval(
         reuse_cache: opts.reuse_cache,
         total_rows: data.rows.len(),
         skipped: data.skipped.clone(),
+        paired: paired_tests(&out),
         variants: out,
         cancelled,
     })
@@ -256,6 +285,7 @@ fn figures(
         }
     }
     let rows = confusion.total() as usize;
+    let correct = confusion.correct() as usize;
     let embed = method == Method::Embed;
     VariantEval {
         name: match spec {
@@ -272,10 +302,12 @@ fn figures(
         mode: spec.filter(|_| !embed).map(|s| s.mode),
         seed: spec.map_or(0, |s| s.seed),
         rows,
-        correct: confusion.correct() as usize,
+        correct,
         errors,
         accuracy: confusion.accuracy(),
+        accuracy_ci: stats::wilson(correct, rows),
         macro_f1: confusion.macro_f1(),
+        macro_f1_ci: stats::bootstrap_macro_f1(&stats::outcomes(&predictions), labels.len()),
         confusion,
         mean_true_prob: true_prob.get(),
         rows_per_sec: if elapsed > 0.0 {
@@ -287,6 +319,7 @@ fn figures(
         mean_prompt_tokens: stats.mean_prompt_tokens(),
         tokens_decoded: stats.decoded,
         error: if rows == 0 { first_error } else { None },
+        calibration: None,
         predictions,
     }
 }

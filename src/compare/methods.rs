@@ -90,7 +90,7 @@ impl RowOutcome {
     }
 }
 
-fn argmax(v: &[f64]) -> Option<usize> {
+pub(super) fn argmax(v: &[f64]) -> Option<usize> {
     (0..v.len()).max_by(|&a, &b| v[a].total_cmp(&v[b]).then(b.cmp(&a)))
 }
 
@@ -134,6 +134,31 @@ pub(super) fn score_rows(
         record(vec![(i, outcome)]);
     }
     Ok(stats)
+}
+
+/// The label probabilities `spec`'s prompt gives a content-free input (every variable "N/A"),
+/// for contextual calibration; `None` when there are no rows or the prompt cannot be scored.
+pub(super) fn content_free_probs(
+    ctx: &Ctx<'_>,
+    spec: &VariantSpec,
+) -> Result<Option<Vec<f64>>, CompareError> {
+    let Some(first) = ctx.data.rows.first() else {
+        return Ok(None);
+    };
+    let row = EvalRow {
+        vars: super::calibrate::content_free_vars(&first.vars),
+        text: super::calibrate::CONTENT_FREE.to_string(),
+        ..first.clone()
+    };
+    let Ok(r) = ctx.render(spec, &row) else {
+        return Ok(None);
+    };
+    let candidates = ctx.template.label_candidates(spec.mode);
+    match ctx.engine.score(r.prompt, candidates, ctx.reuse_cache) {
+        Ok(s) => Ok(Some(s.candidates.iter().map(|c| c.prob).collect())),
+        Err(EngineError::Stopped) => Err(EngineError::Stopped.into()),
+        Err(_) => Ok(None),
+    }
 }
 
 pub(super) fn generate_rows(

@@ -36,26 +36,32 @@
 //!
 //! Evaluation: `Dataset::load(path)` → `EvalData::prepare(&ds, t, "text", "label", limit)`
 //! (unknown labels land in `skipped`) → `run_eval(engine, t, &data, &variants, &EvalOptions {
-//! method, reuse_cache: true, embedder }, &cancel, |p: &EvalProgress| …)` → `EvalResult` with
-//! per-variant `accuracy`, `macro_f1`, `confusion`, `mean_true_prob`, `rows_per_sec` (a bar per
-//! variant) and `predictions`. `save::{compare_session, eval_session}` build the sessions to
+//! method, reuse_cache: true, embedder, calibrate: false }, &cancel, |p: &EvalProgress| …)` →
+//! `EvalResult` with per-variant `accuracy` and `accuracy_ci`, `macro_f1` and `macro_f1_ci`,
+//! `confusion`, `mean_true_prob`, `rows_per_sec` (a bar per variant) and `predictions`, and
+//! `paired` McNemar tests (`stats`). `save::{compare_session, eval_session}` build the sessions to
 //! store with `session::Store::create`.
 
+mod calibrate;
 mod data;
 mod eval;
+pub mod fleet;
 mod labels;
 mod methods;
 mod metrics;
 mod parallel;
+pub mod preset;
 pub mod report;
 mod rows;
 pub mod save;
 mod single;
+pub mod stats;
 mod stream;
 mod variant;
 
 use thiserror::Error;
 
+pub use calibrate::{calibrate, calibrated_outcomes, CONTENT_FREE};
 pub use data::{DataError, Dataset, Record};
 pub use eval::{
     run_eval, EvalOptions, EvalProgress, EvalResult, Method, RowPrediction, VariantEval,

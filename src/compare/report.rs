@@ -9,6 +9,7 @@ use unicode_width::UnicodeWidthStr;
 use super::eval::{EvalResult, Method};
 use super::rows::EvalData;
 use super::single::CompareResult;
+use super::stats::Paired;
 use crate::text::sanitize;
 
 /// Output format of `compare` and `eval`.
@@ -27,6 +28,8 @@ pub struct Meta {
     pub model: String,
     /// Data file (eval).
     pub data: Option<String>,
+    /// Each variant's model file, in variant order, when several models ran (empty: `model`).
+    pub models: Vec<String>,
 }
 
 pub fn compare(r: &CompareResult, meta: &Meta, format: Format) -> String {
@@ -49,6 +52,15 @@ fn json_with(value: &impl serde::Serialize, meta: &Meta) -> String {
         obj.insert("model".into(), meta.model.clone().into());
         if let Some(d) = &meta.data {
             obj.insert("data".into(), d.clone().into());
+        }
+        // Every variant says which model it ran on.
+        if let Some(serde_json::Value::Array(vs)) = obj.get_mut("variants") {
+            for (i, v) in vs.iter_mut().enumerate() {
+                let m = meta.models.get(i).unwrap_or(&meta.model);
+                if let Some(v) = v.as_object_mut() {
+                    v.insert("model".into(), m.clone().into());
+                }
+            }
         }
     }
     serde_json::to_string_pretty(&v).unwrap_or_default()
@@ -176,7 +188,9 @@ fn eval_text(r: &EvalResult, meta: &Meta, md: bool) -> String {
     let head: Vec<String> = [
         "variant",
         "accuracy",
+        "95 % CI",
         "macro-F1",
+        "95 % CI",
         "mean p(true)",
         "rows/s",
         "rows",
@@ -193,7 +207,9 @@ fn eval_text(r: &EvalResult, meta: &Meta, md: bool) -> String {
             vec![
                 v.name.clone(),
                 format!("{:.1} %", v.accuracy * 100.0),
+                interval(v.accuracy_ci, 100.0, 1),
                 format!("{:.3}", v.macro_f1),
+                interval(v.macro_f1_ci, 1.0, 3),
                 v.mean_true_prob
                     .map(|p| format!("{p:.3}"))
                     .unwrap_or_else(|| "-".into()),
@@ -212,6 +228,7 @@ fn eval_text(r: &EvalResult, meta: &Meta, md: bool) -> String {
             let _ = writeln!(out, "{}: failed: {}", v.name, sanitize(e));
         }
     }
+    out.push_str(&paired_text(r, md));
     let show_none = r.method == Method::Generate;
     for v in r.variants.iter().filter(|v| v.rows > 0) {
         out.push('\n');
@@ -253,6 +270,78 @@ fn eval_text(r: &EvalResult, meta: &Meta, md: bool) -> String {
         );
     }
     out
+}
+
+/// `[lo–hi]`, scaled and rounded like the figure it belongs to.
+fn interval(ci: [f64; 2], scale: f64, digits: usize) -> String {
+    format!("[{:.digits$}–{:.digits$}]", ci[0] * scale, ci[1] * scale)
+}
+
+/// The paired tests: which differences in accuracy the rows support.
+fn paired_text(r: &EvalResult, md: bool) -> String {
+    if r.paired.is_empty() {
+        return String::new();
+    }
+    let mut out = String::new();
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "{}",
+        subheading(md, "paired test on the same rows (exact McNemar)")
+    );
+    let head: Vec<String> = [
+        "a",
+        "b",
+        "rows",
+        "only a right",
+        "only b right",
+        "p",
+        "verdict",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let name = |i: usize| {
+        r.variants
+            .get(i)
+            .map_or("?", |v| v.name.as_str())
+            .to_string()
+    };
+    let rows: Vec<Vec<String>> = r
+        .paired
+        .iter()
+        .map(|p| {
+            vec![
+                name(p.a),
+                name(p.b),
+                p.rows.to_string(),
+                p.only_a.to_string(),
+                p.only_b.to_string(),
+                p_value(p.p_value),
+                significance(p).to_string(),
+            ]
+        })
+        .collect();
+    out.push_str(&table(&head, &rows, md));
+    out
+}
+
+/// A p-value as people read them: three decimals, or `< 0.001`.
+pub fn p_value(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".to_string()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+/// The verdict on a paired difference, and which way it goes.
+pub fn significance(p: &Paired) -> &'static str {
+    match (p.significant(), p.only_a > p.only_b) {
+        (false, _) => "not significant",
+        (true, true) => "a better",
+        (true, false) => "b better",
+    }
 }
 
 fn heading(md: bool, s: &str) -> String {

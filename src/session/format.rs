@@ -72,6 +72,10 @@ pub struct Message {
     pub at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply: Option<Box<ReplyRecord>>,
+    /// Earlier replies to the same turn that the user regenerated away, oldest first: this
+    /// reply was kept over each (preference pairs, see `arena::preferences`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rejected: Vec<String>,
 }
 
 /// How a prompt was sent to the model.
@@ -273,6 +277,7 @@ impl Message {
             content: content.into(),
             at: Some(Utc::now()),
             reply: None,
+            rejected: Vec::new(),
         }
     }
 

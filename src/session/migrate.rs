@@ -126,6 +126,7 @@ fn from_v0(v0: V0, path: &Path) -> Session {
                 content: m.text,
                 at: None,
                 reply: None,
+                rejected: Vec::new(),
             })
             .collect(),
         runs: Vec::new(),

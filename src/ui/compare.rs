@@ -15,6 +15,8 @@ use crate::compare::{
 use crate::engine::{DoneStats, Sampling};
 use crate::prompt::{Mode, Template};
 
+use super::compare_models::ColumnModel;
+
 /// A stop flag shared with a worker; compares by identity so effects stay comparable in tests.
 #[derive(Debug, Clone, Default)]
 pub struct CancelFlag(pub Arc<AtomicBool>);
@@ -43,6 +45,8 @@ pub enum CompareJob {
         template: Box<Template>,
         vars: BTreeMap<String, String>,
         variants: Vec<VariantSpec>,
+        /// Each variant's own model (`None`: the loaded one).
+        models: Vec<Option<PathBuf>>,
         cancel: CancelFlag,
     },
     /// Evaluate the variants on a data file (label scoring).
@@ -83,6 +87,11 @@ pub enum CompareMsg {
         run: u64,
         result: Result<(Arc<EvalResult>, Arc<EvalData>), String>,
     },
+    /// Something to say on screen (how several models are loaded).
+    Note {
+        run: u64,
+        text: String,
+    },
 }
 
 /// One column: a variant and what it produced on the current input.
@@ -98,6 +107,8 @@ pub struct Column {
     pub error: Option<String>,
     /// Waiting for or receiving tokens.
     pub running: bool,
+    /// The column's own model (`None`: the loaded model).
+    pub model: Option<ColumnModel>,
 }
 
 impl Column {
@@ -111,12 +122,18 @@ impl Column {
             stats: None,
             error: None,
             running: false,
+            model: None,
         }
     }
 
     pub fn title(&self) -> String {
+        let model = self
+            .model
+            .as_ref()
+            .map(|m| format!("{} · ", m.short()))
+            .unwrap_or_default();
         format!(
-            "{} · {} · {}",
+            "{model}{} · {} · {}",
             self.spec.name(),
             self.spec.mode.as_str(),
             self.preset
@@ -131,7 +148,9 @@ impl Column {
     }
 
     pub fn clear(&mut self) {
+        let model = self.model.take();
         *self = Column::new(self.spec.clone(), &self.preset);
+        self.model = model;
     }
 }
 
@@ -159,12 +178,20 @@ pub enum Field {
     Selection,
     Preset,
     Mode,
+    Model,
 }
 
 impl Field {
-    pub const ALL: [Field; 4] = [Field::Shots, Field::Selection, Field::Preset, Field::Mode];
+    pub const ALL: [Field; 5] = [
+        Field::Shots,
+        Field::Selection,
+        Field::Preset,
+        Field::Mode,
+        Field::Model,
+    ];
     pub fn name(self) -> &'static str {
         match self {
+            Field::Model => "model",
             Field::Shots => "shots",
             Field::Selection => "selection",
             Field::Preset => "sampling preset",
@@ -211,6 +238,12 @@ pub struct CompareState {
     pub show_eval: bool,
     pub overlay: Option<Overlay>,
     pub error: Option<String>,
+    /// Arena mode: two anonymous columns and a vote (`ui::arena`).
+    pub arena_mode: bool,
+    /// The current arena round (sides and vote), from the last run in arena mode.
+    pub arena: Option<super::arena::ArenaRound>,
+    /// Models a column may pick (filled by model discovery when the variant editor opens).
+    pub models: Vec<ColumnModel>,
 }
 
 impl CompareState {
@@ -233,6 +266,9 @@ impl CompareState {
                 selected: 0,
             }),
             error: None,
+            arena_mode: false,
+            arena: None,
+            models: Vec::new(),
         }
     }
 
@@ -323,6 +359,7 @@ impl CompareState {
             c.running = true;
         }
         self.error = None;
+        self.arena = self.arena_mode.then(super::arena::ArenaRound::draw);
         self.shown_input = Some(input.to_string());
         self.show_eval = false;
         if self.history.last().map(String::as_str) != Some(input) {
@@ -336,6 +373,11 @@ impl CompareState {
             template: t.clone(),
             vars,
             variants: self.columns.iter().map(|c| c.spec.clone()).collect(),
+            models: self
+                .columns
+                .iter()
+                .map(|c| c.model.as_ref().map(|m| m.path.clone()))
+                .collect(),
             cancel,
         })
     }
@@ -399,6 +441,7 @@ impl CompareState {
                     e.progress = Some(progress);
                 }
             }
+            CompareMsg::Note { .. } => {}
             CompareMsg::EvalDone { run, result } => {
                 if run != self.run {
                     return;

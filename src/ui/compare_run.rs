@@ -57,7 +57,45 @@ pub fn run_blocking(
             template,
             vars,
             variants,
+            models,
             cancel,
+        } if models.iter().any(Option::is_some) => {
+            // The models run on threads of their own; what they report is handed on from here.
+            let (tx, rx) = std::sync::mpsc::channel::<CompareMsg>();
+            std::thread::scope(|s| {
+                s.spawn(move || {
+                    let r = super::compare_models::run_columns(
+                        engine,
+                        model,
+                        &template,
+                        &vars,
+                        &variants,
+                        &models,
+                        &cancel.0,
+                        &|text| {
+                            let _ = tx.send(CompareMsg::Note { run, text });
+                        },
+                        &|event| {
+                            let _ = tx.send(CompareMsg::Event { run, event });
+                        },
+                    );
+                    let _ = tx.send(CompareMsg::Finished {
+                        run,
+                        error: r.err(),
+                    });
+                });
+                for m in rx {
+                    send(Action::Compare(m));
+                }
+            });
+        }
+        CompareJob::Run {
+            run,
+            template,
+            vars,
+            variants,
+            cancel,
+            ..
         } => {
             let r = run_compare(
                 engine,
@@ -92,6 +130,7 @@ pub fn run_blocking(
                         method: Method::Score,
                         reuse_cache: true,
                         embedder: embedder.as_ref(),
+                        calibrate: false,
                     };
                     run_eval(engine, &template, &data, &variants, &opts, &cancel.0, |p| {
                         send(Action::Compare(CompareMsg::EvalProgress {

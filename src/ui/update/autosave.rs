@@ -4,6 +4,8 @@
 //! a conversation rename and delete its session; clearing one leaves its session on disk and
 //! starts a new one with the next message.
 
+use std::collections::HashMap;
+
 use crate::engine::{ChatMessage, DoneStats, EventKind, ModelInfo, Role};
 use crate::session::record::{reply_record, ReplyInput};
 use crate::session::{Message as SMsg, ModelRef, PromptMode, Session, SessionFile, SessionKind};
@@ -184,7 +186,14 @@ pub fn sync(app: &mut App, fx: &mut Vec<Effect>) {
             s.title = title;
             let path = sessions.store.path_of(&s.id);
             let mut file = SessionFile { path, session: s };
-            append(&mut file, conv.id, &want, 0, &mut sessions.records);
+            append(
+                &mut file,
+                conv.id,
+                &want,
+                0,
+                &mut sessions.records,
+                &mut sessions.rejected,
+            );
             fx.push(Effect::Session(SessionOp::Save(Box::new(file.clone()))));
             sessions.links.insert(conv.id, file);
             continue;
@@ -208,11 +217,42 @@ pub fn sync(app: &mut App, fx: &mut Vec<Effect>) {
         }
         file.session.title = title;
         if !tail_same {
+            note_regenerated(file, base + common, conv.id, &mut sessions.rejected);
             file.session.messages.truncate(base + common);
-            append(file, conv.id, &want, common, &mut sessions.records);
+            append(
+                file,
+                conv.id,
+                &want,
+                common,
+                &mut sessions.records,
+                &mut sessions.rejected,
+            );
         }
         fx.push(Effect::Session(SessionOp::Save(Box::new(file.clone()))));
     }
+}
+
+/// A regeneration drops the session's last reply to a user turn that stays: its text (and the
+/// replies it had itself replaced) wait in `rejected` for the reply that takes its place.
+fn note_regenerated(
+    file: &SessionFile,
+    keep: usize,
+    conv: u64,
+    rejected: &mut HashMap<u64, (usize, Vec<String>)>,
+) {
+    let msgs = &file.session.messages;
+    let (Some(prev), Some(dropped)) = (
+        keep.checked_sub(1).and_then(|i| msgs.get(i)),
+        msgs.get(keep),
+    ) else {
+        return;
+    };
+    if prev.role != Role::User || dropped.role != Role::Assistant {
+        return;
+    }
+    let mut texts = dropped.rejected.clone();
+    texts.push(dropped.content.clone());
+    rejected.insert(conv, (keep, texts));
 }
 
 fn append(
@@ -220,7 +260,8 @@ fn append(
     conv: u64,
     want: &[(usize, &Message)],
     from: usize,
-    records: &mut std::collections::HashMap<u64, (usize, crate::session::ReplyRecord)>,
+    records: &mut HashMap<u64, (usize, crate::session::ReplyRecord)>,
+    rejected: &mut HashMap<u64, (usize, Vec<String>)>,
 ) {
     for (i, m) in &want[from..] {
         let record = match records.get(&conv) {
@@ -229,10 +270,19 @@ fn append(
             }
             _ => None,
         };
-        let msg = match record {
+        let mut msg = match record {
             Some(r) => SMsg::reply(m.content.clone(), r),
             None => SMsg::new(m.role, m.content.clone()),
         };
+        let at = file.session.messages.len();
+        if let Some((slot, _)) = rejected.get(&conv) {
+            if *slot == at && m.role == Role::Assistant {
+                msg.rejected = rejected.remove(&conv).map(|(_, r)| r).unwrap_or_default();
+            } else if *slot <= at {
+                // Something else took the reply's place (an edit, a new question).
+                rejected.remove(&conv);
+            }
+        }
         file.session.messages.push(msg);
     }
 }

@@ -69,8 +69,23 @@ pub fn open_with(app: &mut App, req: crate::ui::templates::CompareRequest) {
 }
 
 pub fn msg(app: &mut App, m: CompareMsg) {
+    if let CompareMsg::Note { run, text } = &m {
+        if app.compare.as_ref().is_some_and(|s| s.run == *run) {
+            app.notify(Level::Info, crate::text::sanitize::sanitize_line(text));
+        }
+        return;
+    }
     if let Some(st) = app.compare.as_mut() {
         st.on_msg(m);
+    }
+}
+
+/// The variant editor's model field needs the models on disk: look once, in the background.
+fn discover_models(app: &App, fx: &mut Vec<Effect>) {
+    if app.compare.as_ref().is_some_and(|s| s.models.is_empty()) {
+        fx.push(Effect::DiscoverModels {
+            extra: app.models_dirs.clone(),
+        });
     }
 }
 
@@ -136,6 +151,11 @@ pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         });
         return;
     }
+    if let (true, KeyCode::Char(c)) = (spec.is_text(), spec.code) {
+        if crate::ui::arena::vote_key(app, c, fx) {
+            return;
+        }
+    }
     if spec.is_text() {
         if let (KeyCode::Char(c), Some(st)) = (spec.code, app.compare.as_mut()) {
             st.input.push(c);
@@ -191,6 +211,14 @@ fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             }
         }
         Cmd::CmpBack => app.screen = Screen::Chat,
+        Cmd::CmpArena => match crate::ui::arena::toggle(st) {
+            Ok(note) => app.notify(Level::Info, note),
+            Err(e) => st.error = Some(e),
+        },
+        Cmd::CmpPrompt | Cmd::CmpEdit if st.arena.as_ref().is_some_and(|r| r.hidden()) => {
+            st.error =
+                Some("vote first (a · b · t · x): the variants stay hidden until then".into())
+        }
         Cmd::CmpHistoryPrev if !st.history.is_empty() => {
             let pos = match st.history_pos {
                 None => st.history.len() - 1,
@@ -223,6 +251,7 @@ fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
                 st.columns.insert(st.selected + 1, c);
                 st.selected += 1;
                 st.overlay = Some(Overlay::Variant { field: 0 });
+                discover_models(app, fx);
             }
         }
         Cmd::CmpRemove => {
@@ -240,6 +269,7 @@ fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
                 st.error = Some("stop the run (esc) before changing variants".into());
             } else if !st.columns.is_empty() {
                 st.overlay = Some(Overlay::Variant { field: 0 });
+                discover_models(app, fx);
             }
         }
         Cmd::CmpPrompt => match st.columns.get(st.selected) {

@@ -152,6 +152,8 @@ fn variant_key(app: &mut App, field: usize, spec: KeySpec) {
     let (Some(t), Some(col)) = (st.template.clone(), st.columns.get(st.selected).cloned()) else {
         return;
     };
+    let models = st.models.clone();
+    let loaded_mode = mode_of(app);
     let nf = Field::ALL.len();
     let mut field = field;
     let mut col = col;
@@ -190,6 +192,12 @@ fn variant_key(app: &mut App, field: usize, spec: KeySpec) {
             Field::Preset => {
                 let i = presets.iter().position(|p| *p == col.preset).unwrap_or(0);
                 col.preset = presets[cycle(i, presets.len())].clone();
+                col.spec.sampling = sampling_for(app, &col.preset, &t, col.spec.mode);
+            }
+            Field::Model => {
+                col.model = crate::ui::compare_models::cycle(col.model.as_ref(), &models, step);
+                // Each column in its own model's layout (the mode field can change it again).
+                col.spec.mode = col.model.as_ref().map_or(loaded_mode, |m| m.mode);
                 col.spec.sampling = sampling_for(app, &col.preset, &t, col.spec.mode);
             }
             Field::Mode => {

@@ -327,6 +327,9 @@ fn model_load(app: &mut App, fx: &mut Vec<Effect>) {
 }
 
 pub fn models_found(app: &mut App, found: Vec<Found>) {
+    if let Some(st) = app.compare.as_mut() {
+        st.models = crate::ui::compare_models::ColumnModel::from_found(&found);
+    }
     // A model just pulled is selected, else the loaded one.
     let pulled = app.pull.select.take();
     let current = pulled.or_else(|| app.model.as_ref().map(|m| m.path.clone()));

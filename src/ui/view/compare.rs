@@ -77,7 +77,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     input_line(app, st, frame, input);
     let k = &app.keymap;
-    let text = format!(
+    let text = if crate::ui::arena::awaiting_vote(st) {
+        " vote: a  A is better · b  B is better · t  tie · x  both bad (with the input empty)"
+            .to_string()
+    } else {
+        format!(
         " {} run · {} stop · {} column · {} edit variant · {} prompt · {} evaluate · {} all keys",
         k.hint(Cmd::CmpRun),
         k.hint(Cmd::CmpStop),
@@ -86,7 +90,8 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         k.hint(Cmd::CmpPrompt),
         k.hint(Cmd::CmpEval),
         k.hint(Cmd::Help),
-    );
+        )
+    };
     frame.render_widget(
         Paragraph::new(text).style(Style::default().fg(th.dim)),
         hints,
@@ -136,10 +141,16 @@ fn columns(app: &App, st: &CompareState, frame: &mut Frame, area: Rect) {
     if st.columns.is_empty() {
         return;
     }
-    let n = st.columns.len() as u32;
+    // Arena: the two columns in the round's order, named A and B.
+    let shown: Vec<(usize, Option<&str>)> = match &st.arena {
+        Some(r) if st.columns.len() == 2 => vec![(r.order[0], Some("A")), (r.order[1], Some("B"))],
+        _ => (0..st.columns.len()).map(|i| (i, None)).collect(),
+    };
+    let n = shown.len() as u32;
     let areas = Layout::horizontal(vec![Constraint::Ratio(1, n); n as usize]).split(area);
-    for (i, (c, r)) in st.columns.iter().zip(areas.iter()).enumerate() {
-        column(app, st, c, i == st.selected, frame, *r);
+    for (&(i, side), r) in shown.iter().zip(areas.iter()) {
+        let c = &st.columns[i];
+        column(app, st, c, side, i == st.selected, frame, *r);
     }
 }
 
@@ -148,14 +159,27 @@ fn pct_bar(p: f64, width: usize) -> String {
     format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
 }
 
-fn column(app: &App, st: &CompareState, c: &Column, selected: bool, frame: &mut Frame, area: Rect) {
+fn column(
+    app: &App,
+    st: &CompareState,
+    c: &Column,
+    side: Option<&str>,
+    selected: bool,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let th = &app.theme;
-    let border = if selected {
+    let hidden = side.is_some() && st.arena.as_ref().is_some_and(|r| r.hidden());
+    let border = if selected && side.is_none() {
         th.border_focused
     } else {
         th.border
     };
-    let mut title = format!(" {} ", c.title());
+    let mut title = match (side, hidden) {
+        (Some(s), true) => format!(" {s} "),
+        (Some(s), false) => format!(" {s} · {} ", c.title()),
+        (None, _) => format!(" {} ", c.title()),
+    };
     if c.running {
         title.push_str("◌ ");
     }
@@ -168,7 +192,8 @@ fn column(app: &App, st: &CompareState, c: &Column, selected: bool, frame: &mut 
         ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let classify = st.template.as_ref().is_some_and(|t| !t.labels.is_empty());
+    // Label bars would tell the variants apart before the vote.
+    let classify = !hidden && st.template.as_ref().is_some_and(|t| !t.labels.is_empty());
     let n_labels = st.template.as_ref().map(|t| t.labels.len()).unwrap_or(0);
     let label_h = if classify { n_labels as u16 + 2 } else { 0 };
     let [labels, text, footer] = Layout::vertical([
@@ -193,7 +218,11 @@ fn column(app: &App, st: &CompareState, c: &Column, selected: bool, frame: &mut 
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
     let dim = Style::default().fg(th.dim);
-    let f = match &c.stats {
+    let f = match c.stats.as_ref().filter(|_| !hidden) {
+        // Prompt length and speed would tell a few-shot variant from a zero-shot one.
+        None if hidden && c.stats.is_some() => {
+            vec![Line::styled("done · hidden until the vote", dim)]
+        }
         Some(s) => vec![
             Line::styled(
                 format!(

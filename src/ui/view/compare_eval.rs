@@ -1,11 +1,11 @@
-//! The compare view's evaluation pane (progress gauge while it runs; then a bar chart of
-//! accuracy per variant with macro-F1 and rows/s) and its overlays: template picker, the exact
-//! prompt a variant sent, the variant editor and the typed-path prompt.
+//! The compare view's evaluation pane (progress gauge while it runs; then accuracy bars with
+//! 95 % error bars, macro-F1, rows/s and the paired verdicts) and its overlays: template
+//! picker, the exact prompt a variant sent, the variant editor and the typed-path prompt.
 
-use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Bar, BarChart, Block, Borders, Gauge, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::ui::app::App;
@@ -21,47 +21,38 @@ pub fn pane(app: &App, st: &CompareState, frame: &mut Frame, area: Rect) {
         .title(format!(" Evaluation · {} ", ev.path.display()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    let (n_variants, n_paired) = ev.result.as_ref().map_or((st.columns.len(), 0), |(r, _)| {
+        (r.variants.len(), r.paired.len())
+    });
     let [top, chart, table] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(0),
-        Constraint::Length(st.columns.len() as u16 + 2),
+        Constraint::Length((n_variants + n_paired) as u16 + 2),
     ])
     .areas(inner);
     progress(app, ev, frame, top);
     if let Some((r, _)) = &ev.result {
-        let bars: Vec<Bar> = r
-            .variants
-            .iter()
-            .map(|v| {
-                Bar::default()
-                    .value((v.accuracy * 100.0).round() as u64)
-                    .text_value(format!("{:.0}%", v.accuracy * 100.0))
-                    .label(Line::from(v.name.clone()))
-            })
-            .collect();
-        let width = (chart.width / (bars.len().max(1) as u16 + 1)).clamp(3, 16);
         frame.render_widget(
-            BarChart::new(bars)
-                .direction(Direction::Vertical)
-                .bar_width(width)
-                .bar_gap(2)
-                .max(100)
-                .bar_style(Style::default().fg(th.accent))
-                .value_style(Style::default().fg(th.bg).bg(th.accent)),
+            Paragraph::new(super::eval_chart::bars(r, chart.width, th)),
             chart,
         );
         let mut lines = vec![Line::styled(
             format!(
-                "{:<22} {:>6} {:>9} {:>8} {:>7}",
-                "variant", "acc", "macro-F1", "rows/s", "rows"
+                "{:<22} {:>6} {:>13} {:>9} {:>8} {:>7}",
+                "variant", "acc", "95% CI", "macro-F1", "rows/s", "rows"
             ),
             Style::default().fg(th.heading).add_modifier(Modifier::BOLD),
         )];
         for v in &r.variants {
             let mut row = format!(
-                "{:<22} {:>5.1}% {:>9.3} {:>8.1} {:>7}",
+                "{:<22} {:>5.1}% {:>13} {:>9.3} {:>8.1} {:>7}",
                 v.name,
                 v.accuracy * 100.0,
+                format!(
+                    "{:.1}–{:.1}",
+                    v.accuracy_ci[0] * 100.0,
+                    v.accuracy_ci[1] * 100.0
+                ),
                 v.macro_f1,
                 v.rows_per_sec,
                 v.rows
@@ -71,6 +62,7 @@ pub fn pane(app: &App, st: &CompareState, frame: &mut Frame, area: Rect) {
             }
             lines.push(Line::raw(row));
         }
+        lines.extend(super::eval_chart::verdicts(r, th));
         let mut note = format!("{} rows, {} skipped", r.total_rows, r.skipped.len());
         if r.cancelled {
             note.push_str(" · cancelled: figures cover the rows finished");
@@ -219,8 +211,8 @@ pub fn overlay(app: &App, st: &CompareState, frame: &mut Frame) {
             let inner = super::popup(
                 app,
                 frame,
-                50,
-                7,
+                60,
+                8,
                 &format!("Variant {} · ↑↓ field · ←→ value · esc", st.selected + 1),
             );
             let lines: Vec<Line> = Field::ALL
@@ -232,6 +224,11 @@ pub fn overlay(app: &App, st: &CompareState, frame: &mut Frame) {
                         Field::Selection => c.spec.selection.as_str().to_string(),
                         Field::Preset => c.preset.clone(),
                         Field::Mode => c.spec.mode.as_str().to_string(),
+                        Field::Model => match &c.model {
+                            Some(m) => m.short().to_string(),
+                            None if st.models.is_empty() => "loaded model (looking…)".into(),
+                            None => "loaded model".into(),
+                        },
                     };
                     let style = if i == *field {
                         Style::default().fg(th.fg).bg(th.selection_bg)

@@ -5,6 +5,7 @@ mod chat;
 mod compare;
 mod compare_eval;
 mod dialogs;
+mod eval_chart;
 mod help;
 mod models;
 mod replay;
