@@ -25,6 +25,9 @@ pub struct Config {
     /// Key bindings per screen part: `[keys.<context>]` then `action = "key"` or a list, e.g.
     /// `[keys.global]` `quit = ["ctrl+q", "f10"]`. `?` in the app lists contexts and actions.
     pub keys: BTreeMap<String, BTreeMap<String, KeyList>>,
+    /// Embedding model for `similar` selection, `--method embed` and `howdah embed`: a path or a
+    /// name `howdah models` lists (default: all-MiniLM-L6-v2 when installed).
+    pub embed_model: Option<String>,
 }
 
 impl Default for Config {
@@ -37,6 +40,7 @@ impl Default for Config {
             preset: "balanced".into(),
             token_view: false,
             keys: BTreeMap::new(),
+            embed_model: None,
         }
     }
 }

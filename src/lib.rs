@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod embed_model;
 pub mod engine;
 pub mod logging;
 pub mod model;

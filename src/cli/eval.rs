@@ -12,9 +12,7 @@ use super::args::{load_engine, EngineArgs, ModelArgs};
 use super::compare::{template, VariantArgs};
 use crate::compare::report::{self, Format, Meta};
 use crate::compare::save::{eval_runs, new_eval_session};
-use crate::compare::{
-    run_eval, Dataset, EvalData, EvalOptions, EvalProgress, EvalResult, Method, VariantSpec,
-};
+use crate::compare::{run_eval, Dataset, EvalData, EvalOptions, EvalProgress, EvalResult, Method};
 use crate::prompt::Embedder;
 use crate::session::Store;
 use crate::text::sanitize;
@@ -39,7 +37,8 @@ pub struct EvalArgs {
     #[arg(long = "limit", value_name = "N")]
     pub limit: Option<usize>,
     /// score: label log-likelihood; generate: greedy answer, first label named; embed: cosine
-    /// similarity of input and label embeddings (no prompt)
+    /// similarity of the input's embedding and each label's prototype (its description's
+    /// embedding, averaged at k shots with its examples'; no prompt, see --embed-model)
     #[arg(long = "method", default_value = "score")]
     pub method: Method,
     #[command(flatten)]
@@ -101,18 +100,9 @@ pub fn run(a: &EvalArgs) -> Result<()> {
             }
         }
     };
-    // `embed` has a single way of predicting, whatever the variants.
-    let groups: Vec<&[VariantSpec]> = match a.method {
-        Method::Embed => vec![&variants[..]],
-        _ => variants.chunks(1).collect(),
-    };
     let mut result: Option<EvalResult> = None;
-    for (g, group) in groups.into_iter().enumerate() {
-        let total = if a.method == Method::Embed {
-            1
-        } else {
-            names.len()
-        };
+    for (g, group) in variants.chunks(1).enumerate() {
+        let total = names.len();
         let r = run_eval(&engine, &t, &data, group, &opts, &cancel, |p| {
             if show_progress {
                 let p = EvalProgress {
@@ -120,7 +110,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
                     variants: total,
                     ..*p
                 };
-                progress(&p, &names, a.method);
+                progress(&p, &names);
             }
         })?;
         if let Some(f) = &mut session {
@@ -152,7 +142,14 @@ pub fn run(a: &EvalArgs) -> Result<()> {
             .with_context(|| format!("cannot write predictions to {}", path.display()))?;
     }
     let meta = Meta {
-        model: info.file_name.clone(),
+        // The embed method uses only the embedding model.
+        model: match a.method {
+            Method::Embed => std::path::Path::new(&embedder.model)
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_else(|| info.file_name.clone()),
+            _ => info.file_name.clone(),
+        },
         data: Some(a.data.display().to_string()),
     };
     print!("{}", report::eval(&result, &meta, a.format));
@@ -186,11 +183,8 @@ fn report_skipped(file: &str, data: &EvalData) {
     }
 }
 
-fn progress(p: &EvalProgress, names: &[String], method: Method) {
-    let name = match method {
-        Method::Embed => "embedding",
-        _ => names.get(p.variant).map(String::as_str).unwrap_or(""),
-    };
+fn progress(p: &EvalProgress, names: &[String]) {
+    let name = names.get(p.variant).map(String::as_str).unwrap_or("");
     let acc = if p.done > 0 {
         100.0 * p.correct as f64 / p.done as f64
     } else {

@@ -3,6 +3,7 @@
 pub mod args;
 mod bench;
 mod compare;
+mod embed;
 mod eval;
 mod models;
 mod prompt;
@@ -32,6 +33,10 @@ pub struct Cli {
     /// Config file to use instead of the one in the config folder
     #[arg(long = "config", global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Embedding model for `similar` selection, `--method embed` and `howdah embed`: a path or a
+    /// name `howdah models` lists (default: all-MiniLM-L6-v2 when installed)
+    #[arg(long = "embed-model", global = true, value_name = "MODEL")]
+    pub embed_model: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -54,6 +59,8 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Evaluate a classify template's variants on a labelled CSV or JSONL file
     Eval(eval::EvalArgs),
+    /// Print texts' embedding vectors and, for two or more, their cosine similarities
+    Embed(embed::EmbedArgs),
     /// Prompt templates: list, show and render zero-, one- and few-shot prompts
     Prompt(prompt::PromptArgs),
     /// List, show, search, export, import, rename or delete saved sessions
@@ -77,12 +84,14 @@ pub fn main() -> ExitCode {
         }
     };
     crate::logging::init();
+    crate::embed_model::configure(embed::choice(&cli));
     let result = match &cli.command {
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Models { model, json }) => models::run(model, *json),
         Some(Command::Bench(a)) => bench::run(a),
         Some(Command::Compare(a)) => compare::run(a),
         Some(Command::Eval(a)) => eval::run(a),
+        Some(Command::Embed(a)) => embed::run(a),
         Some(Command::Prompt(a)) => prompt::run(a),
         Some(Command::Session(a)) => session::run(a),
         Some(Command::Replay(a)) => replay::run(a),

@@ -40,7 +40,11 @@ pub fn run(m: &ModelArgs, json: bool) -> Result<()> {
                 i.quantization,
                 human_params(i.parameters),
                 i.context_trained,
-                if i.has_chat_template { "yes" } else { "no" }
+                match i.pooling {
+                    Some(p) => format!("no (embedding, {p})"),
+                    None if i.has_chat_template => "yes".into(),
+                    None => "no".into(),
+                }
             ),
             Err(e) => println!("{:<40} unusable: {}", f.path.display(), e),
         }

@@ -46,6 +46,7 @@ mod eval;
 mod labels;
 mod methods;
 mod metrics;
+mod prototypes;
 pub mod report;
 mod rows;
 pub mod save;

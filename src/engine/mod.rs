@@ -3,10 +3,12 @@
 
 mod batch;
 mod bench;
+mod embed;
 mod error;
 mod gen;
 mod logprobs;
 mod picker;
+mod pooling;
 mod prefill;
 mod render;
 pub mod sampling;
@@ -22,6 +24,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 pub use error::EngineError;
+pub use pooling::Pooling;
 pub use sampling::Sampling;
 pub use sysinfo::{enabled_features, system_info};
 pub use types::*;

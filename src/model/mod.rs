@@ -32,6 +32,10 @@ pub fn inspect(path: &Path) -> Result<ModelInfo, String> {
         .map(str::to_string)
         .or_else(|| h.dominant_type.clone())
         .unwrap_or_else(|| "unknown".into());
+    let pooling = crate::engine::Pooling::of_model(
+        &architecture,
+        h.int(&format!("{architecture}.pooling_type")),
+    );
     Ok(ModelInfo {
         path: path.to_path_buf(),
         file_name,
@@ -42,6 +46,7 @@ pub fn inspect(path: &Path) -> Result<ModelInfo, String> {
         quantization,
         context_trained,
         has_chat_template: h.str("tokenizer.chat_template").is_some(),
+        pooling,
         n_ctx: 0,
         threads: 0,
         n_batch: 0,

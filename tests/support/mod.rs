@@ -32,6 +32,7 @@ pub fn info(name: &str, file: &str, n_ctx: u32) -> ModelInfo {
         quantization: "Q4_1".into(),
         context_trained: 8192,
         has_chat_template: true,
+        pooling: None,
         n_ctx,
         threads: 2,
         n_batch: 512,

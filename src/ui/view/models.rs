@@ -1,4 +1,5 @@
-//! The model picker: discovered GGUF files with size, quantization, context and chat template.
+//! The model picker: discovered GGUF files with size, quantization, context and chat template;
+//! embedding models are marked, dimmed and not loaded for chat.
 
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -59,11 +60,14 @@ pub fn render(app: &App, frame: &mut Frame, p: &Picker) {
                         } else {
                             "?".into()
                         };
-                        let tmpl = if m.has_chat_template {
-                            "yes"
-                        } else {
-                            "no (plain text)"
+                        let tmpl = match m.pooling {
+                            Some(p) => format!("embedding model ({p}), not for chat"),
+                            None if m.has_chat_template => "yes".into(),
+                            None => "no (plain text)".into(),
                         };
+                        if m.pooling.is_some() {
+                            style = style.fg(th.dim);
+                        }
                         Line::from(vec![
                             Span::styled(mark, style.fg(th.accent)),
                             Span::styled(
