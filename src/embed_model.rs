@@ -69,6 +69,17 @@ pub fn weak_warning(chat: &ModelInfo) -> String {
     )
 }
 
+/// Prints `warning` on stderr (and logs it) the first time this process meets it.
+pub fn warn_once(warning: &str) {
+    static SAID: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if !said.iter().any(|s| s == warning) {
+        said.push(warning.to_string());
+        tracing::warn!("{warning}");
+        eprintln!("howdah: warning: {warning}");
+    }
+}
+
 /// An engine with its model loaded, shared by every embedder of that model.
 type LoadedEngine = Arc<(Engine, ModelInfo)>;
 /// A model file found for a chat model (by its path), or why the one asked for was not.
@@ -99,6 +110,12 @@ impl EmbedModel {
         if slot.is_none() {
             let loaded = Engine::spawn().and_then(|engine| {
                 let info = engine.load(&path, self.settings.clone())?;
+                if info.pooling.is_none() {
+                    warn_once(&format!(
+                        "the embedding model {} is a chat model: its vectors are weak",
+                        crate::text::sanitize::sanitize_line(&info.file_name)
+                    ));
+                }
                 Ok(Arc::new((engine, info)))
             });
             *slot = Some(loaded);

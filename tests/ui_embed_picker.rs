@@ -35,7 +35,7 @@ fn embedding_models_are_marked_and_not_offered_for_chat() {
         .find(|l| l.contains("all-MiniLM-L6-v2"))
         .expect("listed");
     assert!(
-        line.contains("embedding model (mean), not for chat"),
+        line.contains("embedding (mean), no chat"),
         "{screen}"
     );
     // Choosing it loads nothing and says why.

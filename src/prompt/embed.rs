@@ -136,7 +136,7 @@ impl<'a> Embedder<'a> {
             .fetch_add(missing.len() as u64, Ordering::Relaxed);
         if !missing.is_empty() {
             if let Some(w) = &self.warning {
-                warn_once(w);
+                crate::embed_model::warn_once(w);
             }
             let vecs = self.backend.embed(&missing)?;
             if vecs.len() != missing.len() {
@@ -160,17 +160,6 @@ impl<'a> Embedder<'a> {
             .into_iter()
             .map(|v| v.map(|v| v.as_ref().clone()).unwrap_or_default())
             .collect())
-    }
-}
-
-/// Prints `warning` on stderr the first time this process meets it.
-fn warn_once(warning: &str) {
-    static SAID: Mutex<Vec<String>> = Mutex::new(Vec::new());
-    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
-    if !said.iter().any(|s| s == warning) {
-        said.push(warning.to_string());
-        tracing::warn!("{warning}");
-        eprintln!("howdah: warning: {warning}");
     }
 }
 

@@ -61,7 +61,7 @@ pub fn render(app: &App, frame: &mut Frame, p: &Picker) {
                             "?".into()
                         };
                         let tmpl = match m.pooling {
-                            Some(p) => format!("embedding model ({p}), not for chat"),
+                            Some(p) => format!("embedding ({p}), no chat"),
                             None if m.has_chat_template => "yes".into(),
                             None => "no (plain text)".into(),
                         };
