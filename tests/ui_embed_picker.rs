@@ -34,10 +34,7 @@ fn embedding_models_are_marked_and_not_offered_for_chat() {
         .lines()
         .find(|l| l.contains("all-MiniLM-L6-v2"))
         .expect("listed");
-    assert!(
-        line.contains("embedding (mean), no chat"),
-        "{screen}"
-    );
+    assert!(line.contains("embedding (mean), no chat"), "{screen}");
     // Choosing it loads nothing and says why.
     h.key(KeyCode::Up, KeyModifiers::NONE);
     h.key(KeyCode::Up, KeyModifiers::NONE);
