@@ -38,7 +38,7 @@ deps:
 test-deps:
 	@command -v $(CARGO) >/dev/null || { echo "Rust is needed: install it with rustup (https://rustup.rs)"; exit 1; }
 	@scripts/install-deps.sh --test
-	@scripts/llama-server.sh >/dev/null
+	@scripts/py-env.sh >/dev/null
 	@scripts/llama-build-check.sh "$(GGML_HOWDAH_BUILD)"
 	@# llama.cpp's llama-server and its chat templates: the reference for template parity tests.
 	@scripts/llama-server.sh >/dev/null

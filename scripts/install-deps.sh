@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building howdah needs when it is missing: cmake and clang/libclang (llama.cpp
-# and its bindings), python3 with pip (model downloads) and, with --test, tmux (end-to-end tests).
+# and its bindings), python3 with pip and venv (model downloads, the embedding model's converter:
+# scripts/py-env.sh) and, with --test, tmux (end-to-end tests).
 # Uses apt-get, dnf, pacman or brew; otherwise says what to install.
 set -euo pipefail
 
@@ -19,6 +20,7 @@ missing=()
 command -v cmake >/dev/null || missing+=(cmake)
 { command -v clang >/dev/null && have_libclang; } || missing+=(clang)
 python3 -m pip --version >/dev/null 2>&1 || missing+=(pip)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(venv)
 [ $want_test = 1 ] && ! command -v tmux >/dev/null && missing+=(tmux)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
@@ -39,6 +41,10 @@ pkgs_for() { # manager -> package names
       dnf:pip) out+=(python3-pip) ;;
       pacman:pip) out+=(python-pip) ;;
       brew:pip) out+=(python) ;;
+      apt:venv) out+=(python3-venv) ;;
+      dnf:venv) out+=(python3) ;;
+      pacman:venv) out+=(python) ;;
+      brew:venv) out+=(python) ;;
       *:tmux) out+=(tmux) ;;
     esac
   done
@@ -54,6 +60,6 @@ elif command -v pacman >/dev/null; then
 elif command -v brew >/dev/null; then
   brew install $(pkgs_for brew)
 else
-  echo "install-deps: please install: ${missing[*]} (cmake, clang with libclang, python3-pip, tmux)" >&2
+  echo "install-deps: please install: ${missing[*]} (cmake, clang with libclang, python3-pip, python3-venv, tmux)" >&2
   exit 1
 fi

@@ -34,6 +34,9 @@ pub struct Config {
     pub chat_templates: BTreeMap<String, String>,
     /// When a chat outgrows the context: "shift" (default), "redecode" or "stop".
     pub context_overflow: crate::engine::ContextOverflow,
+    /// Embedding model for `similar` selection, `--method embed` and `howdah embed`: a path or a
+    /// name `howdah models` lists (default: all-MiniLM-L6-v2 when installed).
+    pub embed_model: Option<String>,
 }
 
 /// One `[backends.NAME]` table. The API key is never stored: `api_key_env` names the
@@ -68,6 +71,7 @@ impl Default for Config {
             backends: BTreeMap::new(),
             chat_templates: BTreeMap::new(),
             context_overflow: Default::default(),
+            embed_model: None,
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod chat_template;
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod embed_model;
 pub mod engine;
 pub mod hub;
 pub mod log_file;

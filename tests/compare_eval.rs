@@ -278,9 +278,11 @@ fn generate_and_embed_methods_predict_every_row() {
                 assert!(ve.predictions.iter().all(|p| p.output.is_some()));
             }
             _ => {
-                assert_eq!(ve.selection, None);
-                // Measured: 5 of 6, far from in-context learning but above chance.
-                assert_eq!(ve.confusion.matrix, vec![vec![2, 1], vec![0, 3]]);
+                // The 4 balanced examples join their labels' prototypes; no prompt is laid out.
+                assert_eq!((ve.shots, ve.selection), (4, Some(Selection::Balanced)));
+                assert_eq!(ve.mode, None);
+                // Measured: 5 of 6 with Gemma's own (weak) vectors.
+                assert!(ve.correct >= 4, "{:?}", ve.confusion.matrix);
                 assert!(ve.mean_true_prob.unwrap() > 0.5);
             }
         }

@@ -68,6 +68,7 @@ fn similar_selection_picks_the_clearly_similar_example_and_caches_it() {
         model: info.path.display().to_string(),
         backend: &engine,
         cache: &cache,
+        warning: None,
     };
     let opts = RenderOptions {
         shots: 1,

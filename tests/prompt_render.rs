@@ -159,6 +159,7 @@ fn similar_picks_the_nearest_examples_most_similar_last_and_caches() {
         model: "bow".into(),
         backend: &backend,
         cache: &cache,
+        warning: None,
     };
     let o = RenderOptions {
         embedder: Some(&embedder),

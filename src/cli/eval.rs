@@ -14,9 +14,7 @@ use super::interrupt::{Interrupt, Interrupted};
 use super::multi::{each_model_in_turn, short_name};
 use crate::compare::report::{self, Format, Meta};
 use crate::compare::save::{eval_runs, new_eval_session};
-use crate::compare::{
-    run_eval, EvalData, EvalOptions, EvalProgress, EvalResult, Method, VariantSpec,
-};
+use crate::compare::{run_eval, EvalData, EvalOptions, EvalProgress, EvalResult, Method};
 use crate::prompt::Embedder;
 use crate::session::Store;
 use crate::text::sanitize;
@@ -41,7 +39,8 @@ pub struct EvalArgs {
     #[arg(long = "limit", value_name = "N")]
     pub limit: Option<usize>,
     /// score: label log-likelihood; generate: greedy answer, first label named; embed: cosine
-    /// similarity of input and label embeddings (no prompt)
+    /// similarity of the input's embedding and each label's prototype (its description's
+    /// embedding, averaged at k shots with its examples'; no prompt, see --embed-model)
     #[arg(long = "method", default_value = "score")]
     pub method: Method,
     #[command(flatten)]
@@ -117,6 +116,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     };
     let mut result: Option<EvalResult> = None;
     let mut models: Vec<String> = Vec::new();
+    let mut embed_name: Option<String> = None;
     each_model_in_turn(&paths, &plan, &asked, |engine, info| {
         if interrupt.fired() {
             return Ok(());
@@ -130,17 +130,13 @@ pub fn run(a: &EvalArgs) -> Result<()> {
             calibrate: a.calibrate,
         };
         let names: Vec<String> = variants.iter().map(|v| v.name()).collect();
-        // `embed` has a single way of predicting, whatever the variants.
-        let groups: Vec<&[VariantSpec]> = match a.method {
-            Method::Embed => vec![&variants[..]],
-            _ => variants.chunks(1).collect(),
-        };
-        for (g, group) in groups.into_iter().enumerate() {
-            let total = if a.method == Method::Embed {
-                1
-            } else {
-                names.len()
-            };
+        if a.method == Method::Embed {
+            embed_name = std::path::Path::new(&embedder.model)
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned());
+        }
+        for (g, group) in variants.chunks(1).enumerate() {
+            let total = names.len();
             let mut r = run_eval(engine, &t, &data, group, &opts, cancel, |p| {
                 if show_progress {
                     let p = EvalProgress {
@@ -148,7 +144,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
                         variants: total,
                         ..*p
                     };
-                    progress(&p, &names, a.method);
+                    progress(&p, &names);
                 }
             })?;
             for v in &mut r.variants {
@@ -193,7 +189,11 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     let mut unique = models.clone();
     unique.dedup();
     let meta = Meta {
-        model: unique.join(", "),
+        // The embed method uses only the embedding model.
+        model: match (a.method, embed_name) {
+            (Method::Embed, Some(name)) => name,
+            _ => unique.join(", "),
+        },
         data: Some(a.data.display().to_string()),
         models,
     };
@@ -236,11 +236,8 @@ fn report_skipped(file: &str, data: &EvalData) {
     }
 }
 
-fn progress(p: &EvalProgress, names: &[String], method: Method) {
-    let name = match method {
-        Method::Embed => "embedding",
-        _ => names.get(p.variant).map(String::as_str).unwrap_or(""),
-    };
+fn progress(p: &EvalProgress, names: &[String]) {
+    let name = names.get(p.variant).map(String::as_str).unwrap_or("");
     let acc = if p.done > 0 {
         100.0 * p.correct as f64 / p.done as f64
     } else {

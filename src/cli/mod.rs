@@ -9,6 +9,7 @@ mod bench;
 pub mod bench_chat;
 mod chat_template;
 mod compare;
+mod embed;
 mod eval;
 mod interrupt;
 mod models;
@@ -46,6 +47,10 @@ pub struct Cli {
     /// Config file to use instead of the one in the config folder
     #[arg(long = "config", global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Embedding model for `similar` selection, `--method embed` and `howdah embed`: a path or a
+    /// name `howdah models` lists (default: all-MiniLM-L6-v2 when installed)
+    #[arg(long = "embed-model", global = true, value_name = "MODEL")]
+    pub embed_model: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -68,6 +73,8 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Evaluate a classify template's variants on a labelled CSV or JSONL file
     Eval(eval::EvalArgs),
+    /// Print texts' embedding vectors and, for two or more, their cosine similarities
+    Embed(embed::EmbedArgs),
     /// Prompt templates: list, show and render zero-, one- and few-shot prompts
     Prompt(prompt::PromptArgs),
     /// List, show, search, export, import, rename or delete saved sessions
@@ -113,12 +120,14 @@ pub fn main() -> ExitCode {
         .and_then(|_| stderr_capture::Capture::start());
     backend::remember(&cli.backend, cli.config.clone());
     args::set_config_path(cli.config.clone());
+    crate::embed_model::configure(embed::choice(&cli));
     let result = match &cli.command {
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Models { model, json }) => models::run(model, *json),
         Some(Command::Bench(a)) => bench::run(a),
         Some(Command::Compare(a)) => compare::run(a),
         Some(Command::Eval(a)) => eval::run(a),
+        Some(Command::Embed(a)) => embed::run(a),
         Some(Command::Prompt(a)) => prompt::run(a),
         Some(Command::Session(a)) => session::run(a),
         Some(Command::Replay(a)) => replay::run(a),

@@ -50,7 +50,10 @@ pub fn run(m: &ModelArgs, json: bool) -> Result<()> {
                 i.quantization,
                 human_params(i.parameters),
                 i.context_trained,
-                crate::text::sanitize(&i.chat_format.label())
+                match i.pooling {
+                    Some(p) => format!("no (embedding, {p})"),
+                    None => crate::text::sanitize(&i.chat_format.label()),
+                }
             ),
             Err(e) => outln!("{:<40} unusable: {}", f.path.display(), e),
         }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::calibrate::calibrated_variant;
 use super::methods::{self, RowOutcome};
 use super::metrics::{Confusion, Mean};
+use super::prototypes;
 use super::rows::{EvalData, SkippedRow};
 use super::stats::{self, paired_tests, Paired};
 use super::variant::VariantSpec;
@@ -27,7 +28,8 @@ pub enum Method {
     Score,
     /// Greedy generation; the first label named in the answer.
     Generate,
-    /// No prompt: the label whose embedding is closest to the input's (cosine).
+    /// No prompt: the label whose prototype (its description's embedding, averaged with its
+    /// examples' at k shots) is closest to the input's embedding (cosine).
     Embed,
 }
 
@@ -60,7 +62,7 @@ pub struct EvalOptions<'a> {
     pub method: Method,
     /// Reuse the KV cache of the prompt prefix rows share (off only to measure what it gains).
     pub reuse_cache: bool,
-    /// For `similar` selection.
+    /// For `similar` selection and the `embed` method (without one, the engine's model embeds).
     pub embedder: Option<&'a Embedder<'a>>,
     /// After each scored variant, add its contextually calibrated twin (`<name> +cal`).
     pub calibrate: bool,
@@ -101,8 +103,9 @@ pub struct VariantEval {
     pub name: String,
     pub method: Method,
     pub shots: usize,
-    /// `None` for `embed`, which uses no prompt.
+    /// `None` for `embed` at 0 shots (no examples chosen).
     pub selection: Option<Selection>,
+    /// `None` for `embed`, which uses no prompt.
     pub mode: Option<Mode>,
     pub seed: u64,
     /// Rows predicted (errors excluded).
@@ -158,8 +161,9 @@ impl EvalResult {
     }
 }
 
-/// Evaluates `variants` (ignored by `embed`, which has one way only) on `data`. Row failures are
-/// counted per variant; only an engine that stopped ends the whole run with an error.
+/// Evaluates `variants` on `data` (for `embed`, a variant's shots and selection choose the
+/// examples that join the label prototypes). Row failures are counted per variant; only an
+/// engine that stopped ends the whole run with an error.
 pub fn run_eval(
     engine: &Engine,
     template: &Template,
@@ -169,25 +173,20 @@ pub fn run_eval(
     cancel: &AtomicBool,
     mut on_progress: impl FnMut(&EvalProgress),
 ) -> Result<EvalResult, CompareError> {
-    if opts.method != Method::Embed && (variants.is_empty() || variants.len() > MAX_VARIANTS) {
+    if variants.is_empty() || variants.len() > MAX_VARIANTS {
         return Err(CompareError::Usage(format!(
             "an evaluation runs 1 to {MAX_VARIANTS} variants, got {}",
             variants.len()
         )));
     }
-    let n_variants = if opts.method == Method::Embed {
-        1
-    } else {
-        variants.len()
-    };
+    let n_variants = variants.len();
     let mut out = Vec::with_capacity(n_variants);
     let mut cancelled = false;
-    for v in 0..n_variants {
+    for (v, spec) in variants.iter().enumerate() {
         if cancel.load(Ordering::Acquire) {
             cancelled = true;
             break;
         }
-        let spec = variants.get(v);
         let start = Instant::now();
         let mut predictions: Vec<RowPrediction> = Vec::with_capacity(data.rows.len());
         let mut correct = 0;
@@ -223,11 +222,10 @@ pub fn run_eval(
             reuse_cache: opts.reuse_cache,
             embedder: opts.embedder,
         };
-        // For the prompt methods `n_variants == variants.len()`, so `variants[v]` exists.
         let stats = match opts.method {
-            Method::Embed => methods::embed_rows(&ctx, &mut record)?,
-            Method::Score => methods::score_rows(&ctx, &variants[v], &mut record)?,
-            Method::Generate => methods::generate_rows(&ctx, &variants[v], &mut record)?,
+            Method::Embed => prototypes::embed_rows(&ctx, spec, &mut record)?,
+            Method::Score => methods::score_rows(&ctx, spec, &mut record)?,
+            Method::Generate => methods::generate_rows(&ctx, spec, &mut record)?,
         };
         let elapsed = start.elapsed().as_secs_f64();
         if predictions.len() < data.rows.len() {
@@ -262,7 +260,7 @@ pub fn run_eval(
 }
 
 fn figures(
-    spec: Option<&VariantSpec>,
+    spec: &VariantSpec,
     method: Method,
     labels: &[String],
     predictions: Vec<RowPrediction>,
@@ -288,19 +286,13 @@ fn figures(
     let correct = confusion.correct() as usize;
     let embed = method == Method::Embed;
     VariantEval {
-        name: match spec {
-            Some(s) if !embed => s.name(),
-            _ => "embedding".to_string(),
-        },
+        name: spec.name(),
         method,
-        shots: if embed {
-            0
-        } else {
-            spec.map_or(0, |s| s.shots)
-        },
-        selection: spec.filter(|_| !embed).map(|s| s.selection),
-        mode: spec.filter(|_| !embed).map(|s| s.mode),
-        seed: spec.map_or(0, |s| s.seed),
+        shots: spec.shots,
+        selection: (!embed || spec.shots > 0).then_some(spec.selection),
+        // The embed method lays out no prompt.
+        mode: (!embed).then_some(spec.mode),
+        seed: spec.seed,
         rows,
         correct,
         errors,

@@ -1,6 +1,6 @@
-//! The three ways of predicting a row's label: label scoring, greedy generation and embedding
-//! similarity. Each walks the rows, hands finished rows to `record` as it goes, and stops at the
-//! cancel flag without recording a half-done row.
+//! The ways of predicting a row's label with a prompt: label scoring and greedy generation (the
+//! third, embedding similarity, is in `prototypes`). Each walks the rows, hands finished rows to
+//! `record` as it goes, and stops at the cancel flag without recording a half-done row.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -14,13 +14,8 @@ use crate::prompt::{Embedder, Rendered, Template};
 
 /// Rows per generation request: they share one context and their common prefix.
 const GENERATE_BATCH: usize = 8;
-/// Rows per embedding request.
-const EMBED_BATCH: usize = 16;
 /// Most tokens a generated answer may take: a label, maybe a short phrase around it.
 const GENERATE_MAX_TOKENS: u32 = 32;
-/// Cosine similarities are scaled before the softmax (a temperature, as CLIP's logit scale) so
-/// that the label probabilities are not all near 1/n; it changes no prediction.
-const EMBED_SCALE: f64 = 20.0;
 
 pub(super) struct Ctx<'a> {
     pub engine: &'a Engine,
@@ -273,83 +268,7 @@ fn generate_batch(
     ))
 }
 
-pub(super) fn embed_rows(
-    ctx: &Ctx<'_>,
-    record: &mut Record<'_>,
-) -> Result<TokenStats, CompareError> {
-    let labels = ctx.engine.embed(ctx.data.labels.clone())?;
-    // Mean-pooled embeddings of a generative model all lie in a narrow cone: one shared
-    // direction dominates every cosine, and every input lands nearest the same label.
-    // Subtracting a mean embedding first (as in "all-but-the-top", Mu & Viswanath 2018) leaves
-    // the directions that tell texts apart. The mean is taken over the template's example inputs
-    // (or the labels when it has none), never over the data being evaluated.
-    let primary = ctx.template.variable_names().first().map(|s| s.to_string());
-    let examples: Vec<String> = ctx
-        .template
-        .examples
-        .iter()
-        .filter_map(|x| primary.as_ref().and_then(|p| x.vars.get(p)).cloned())
-        .filter(|t| !t.trim().is_empty())
-        .collect();
-    let center = if examples.is_empty() {
-        mean(&labels)
-    } else {
-        mean(&ctx.engine.embed(examples)?)
-    };
-    let labels: Vec<Vec<f64>> = labels.iter().map(|l| centered(l, &center)).collect();
-    let indices: Vec<usize> = (0..ctx.data.rows.len()).collect();
-    for chunk in indices.chunks(EMBED_BATCH) {
-        if ctx.cancelled() {
-            break;
-        }
-        let texts: Vec<String> = chunk
-            .iter()
-            .map(|&i| ctx.data.rows[i].text.clone())
-            .collect();
-        let outcomes = match ctx.engine.embed(texts) {
-            Ok(vecs) => chunk
-                .iter()
-                .zip(vecs)
-                .map(|(&i, v)| {
-                    let v = centered(&v, &center);
-                    let sims: Vec<f64> = labels.iter().map(|l| dot(&v, l)).collect();
-                    (i, RowOutcome::from_probs(softmax(&sims, EMBED_SCALE)))
-                })
-                .collect(),
-            Err(EngineError::Stopped) => return Err(EngineError::Stopped.into()),
-            Err(e) => chunk
-                .iter()
-                .map(|&i| (i, RowOutcome::failed(e.to_string())))
-                .collect(),
-        };
-        record(outcomes);
-    }
-    Ok(TokenStats::default())
-}
-
-fn mean(vs: &[Vec<f32>]) -> Vec<f64> {
-    let dim = vs.first().map_or(0, Vec::len);
-    let mut m = vec![0.0; dim];
-    for v in vs {
-        for (a, x) in m.iter_mut().zip(v) {
-            *a += *x as f64 / vs.len() as f64;
-        }
-    }
-    m
-}
-
-/// `v - center`, scaled to unit length (so that a dot product is a cosine).
-fn centered(v: &[f32], center: &[f64]) -> Vec<f64> {
-    let c: Vec<f64> = v.iter().zip(center).map(|(x, m)| *x as f64 - m).collect();
-    let norm = c.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-12);
-    c.into_iter().map(|x| x / norm).collect()
-}
-
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn softmax(x: &[f64], scale: f64) -> Vec<f64> {
+pub(super) fn softmax(x: &[f64], scale: f64) -> Vec<f64> {
     let max = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let e: Vec<f64> = x.iter().map(|v| ((v - max) * scale).exp()).collect();
     let z: f64 = e.iter().sum();
@@ -364,10 +283,8 @@ mod tests {
     fn argmax_prefers_the_first_of_equals_and_softmax_normalizes() {
         assert_eq!(argmax(&[0.2, 0.5, 0.5]), Some(1));
         assert_eq!(argmax(&[]), None);
-        let p = softmax(&[0.1, 0.2], EMBED_SCALE);
+        let p = softmax(&[0.1, 0.2], 20.0);
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         assert!(p[1] > 0.85, "{p:?}");
-        let c = centered(&[1.0, 1.0], &[1.0, 0.0]);
-        assert!((c[0]).abs() < 1e-12 && (c[1] - 1.0).abs() < 1e-12);
     }
 }

@@ -51,6 +51,7 @@ mod methods;
 mod metrics;
 mod parallel;
 pub mod preset;
+mod prototypes;
 pub mod report;
 mod rows;
 pub mod save;

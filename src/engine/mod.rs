@@ -4,12 +4,14 @@
 mod batch;
 mod bench;
 mod chat_format;
+mod embed;
 mod error;
 pub mod gbnf;
 mod gen;
 mod limits;
 mod logprobs;
 mod picker;
+mod pooling;
 mod prefill;
 pub mod remote;
 mod render;
@@ -28,6 +30,7 @@ use std::thread::JoinHandle;
 
 pub use chat_format::{builtin_names, format_of_source};
 pub use error::EngineError;
+pub use pooling::Pooling;
 pub use sampling::Sampling;
 pub use shift::{ContextOverflow, ContextState, OverflowReport};
 pub use sysinfo::{enabled_features, system_info};

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::pooling::Pooling;
 use super::sampling::Sampling;
 
 /// Identifies one request; every event it causes carries the same id. Ids grow monotonically,
@@ -130,7 +131,7 @@ pub enum Request {
         candidates: Vec<String>,
         reuse_cache: bool,
     },
-    /// Mean-pooled, L2-normalized embedding of each text.
+    /// L2-normalized embedding of each text, pooled as the model declares (mean for a chat model).
     Embed { texts: Vec<String> },
     /// Token counts of texts with the model's own tokenizer (no BOS added).
     CountTokens { texts: Vec<String> },
@@ -177,6 +178,9 @@ pub struct ModelInfo {
     #[serde(default)]
     /// Boxed: ModelInfo travels inside every UI action enum, which should stay small.
     pub chat_format: Box<crate::chat_template::ChatFormat>,
+    /// Set for an embedding model (how it pools token vectors): it makes vectors, not text.
+    #[serde(default)]
+    pub pooling: Option<Pooling>,
     /// Context size of the loaded engine (0 when only the file was inspected).
     pub n_ctx: u32,
     pub threads: u32,

@@ -6,7 +6,7 @@ use std::num::NonZeroU32;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use llama_cpp_2::context::params::{LlamaContextParams, LlamaPoolingType};
+use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::model::params::LlamaModelParams;
@@ -38,6 +38,8 @@ pub(crate) struct Session<'m> {
     pub embed_ctx: Option<LlamaContext<'m>>,
     /// The chat layout (the model's Jinja template, a built-in one, or plain).
     pub chat: &'m Formatter,
+    /// Set for an embedding model, which makes vectors and cannot generate.
+    pub pooling: Option<super::Pooling>,
     pub n_ctx: u32,
     pub n_batch: u32,
     pub threads: u32,
@@ -283,6 +285,7 @@ fn serve(
         cached: Vec::new(),
         embed_ctx: None,
         chat: &loaded.chat,
+        pooling: loaded.info.pooling,
         n_ctx: loaded.info.n_ctx,
         n_batch: loaded.info.n_batch,
         threads: loaded.info.threads,
@@ -323,6 +326,13 @@ impl Session<'_> {
         sink: &SharedSink,
         cancel: &Arc<CancelState>,
     ) {
+        if let (Some(p), false) = (self.pooling, request.works_on_embedding_models()) {
+            let error = EngineError::Input(format!(
+                "this is an embedding model ({p} pooling): it makes vectors, not text; load a chat model and use this one with --embed-model"
+            ));
+            emit(sink, id, EventKind::Error { seq: None, error });
+            return;
+        }
         let result = match request {
             Request::Load { .. } => unreachable!("load requests end serving"),
             Request::Generate { variants } => {
@@ -375,48 +385,5 @@ impl Session<'_> {
     /// Drops sequence `seq` from the cache from position `from` on.
     pub fn seq_rm(&mut self, seq: i32, from: usize) {
         let _ = self.ctx.kv_cache_seq_rm(seq, Some(from as u32), None);
-    }
-
-    pub fn embed(&mut self, texts: &[String]) -> Result<Vec<Vec<f32>>, EngineError> {
-        if self.embed_ctx.is_none() {
-            let n = self.n_ctx.min(2048);
-            let params = LlamaContextParams::default()
-                .with_n_ctx(NonZeroU32::new(n))
-                .with_n_batch(n)
-                .with_n_ubatch(n)
-                .with_embeddings(true)
-                .with_pooling_type(LlamaPoolingType::Mean)
-                .with_n_threads(self.threads as i32)
-                .with_n_threads_batch(self.threads as i32);
-            let ctx = self.model.new_context(self.backend, params).map_err(|e| {
-                EngineError::Backend(format!("cannot create an embedding context: {e}"))
-            })?;
-            self.embed_ctx = Some(ctx);
-        }
-        let ctx = self.embed_ctx.as_mut().expect("created above");
-        let limit = ctx.n_ubatch() as usize;
-        let mut out = Vec::with_capacity(texts.len());
-        for text in texts {
-            let clean = text.replace('\0', "");
-            let mut tokens = self.model.vocab().tokenize(clean.as_bytes(), true, false);
-            // Pooling needs the whole text in one micro-batch: long texts are cut.
-            tokens.truncate(limit);
-            if tokens.is_empty() {
-                return Err(EngineError::Input("cannot embed an empty text".into()));
-            }
-            ctx.clear_kv_cache();
-            let mut batch = llama_cpp_2::llama_batch::LlamaBatch::new(tokens.len(), 1);
-            batch
-                .add_sequence(&tokens, 0, true)
-                .map_err(|e| EngineError::Backend(e.to_string()))?;
-            ctx.decode(&mut batch)
-                .map_err(|e| EngineError::Backend(format!("embedding decode failed: {e}")))?;
-            let emb = ctx
-                .embeddings_seq_ith(0)
-                .map_err(|e| EngineError::Backend(format!("no embedding: {e}")))?;
-            let norm = emb.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
-            out.push(emb.iter().map(|x| x / norm).collect());
-        }
-        Ok(out)
     }
 }

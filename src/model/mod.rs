@@ -42,6 +42,10 @@ pub fn inspect_hparams(path: &Path) -> Result<(ModelInfo, hparams::Hparams), Str
         .map(str::to_string)
         .or_else(|| h.dominant_type.clone())
         .unwrap_or_else(|| "unknown".into());
+    let pooling = crate::engine::Pooling::of_model(
+        &architecture,
+        h.int(&format!("{architecture}.pooling_type")),
+    );
     let info = ModelInfo {
         path: path.to_path_buf(),
         file_name,
@@ -55,6 +59,7 @@ pub fn inspect_hparams(path: &Path) -> Result<(ModelInfo, hparams::Hparams), Str
         chat_format: Box::new(crate::engine::format_of_source(
             h.str("tokenizer.chat_template"),
         )),
+        pooling,
         n_ctx: 0,
         threads: 0,
         n_batch: 0,

@@ -1,5 +1,5 @@
-//! Embeddings for `similar` selection, cached by (model, text) so that rendering many inputs
-//! against the same examples embeds each example once per model.
+//! Embeddings for `similar` selection and `--method embed`, cached by (model, text) so that
+//! rendering many inputs against the same examples embeds each example once per model.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::engine::{Engine, EngineError, ModelInfo};
 
-/// Something that embeds texts (mean-pooled, L2-normalized vectors, one per text).
+/// Something that embeds texts (pooled, L2-normalized vectors, one per text).
 pub trait Embed {
     fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EngineError>;
 }
@@ -15,6 +15,12 @@ pub trait Embed {
 impl Embed for Engine {
     fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EngineError> {
         Engine::embed(self, texts.to_vec())
+    }
+}
+
+impl Embed for crate::embed_model::EmbedModel {
+    fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EngineError> {
+        crate::embed_model::EmbedModel::embed(self, texts)
     }
 }
 
@@ -80,15 +86,31 @@ pub struct Embedder<'a> {
     pub model: String,
     pub backend: &'a dyn Embed,
     pub cache: &'a EmbeddingCache,
+    /// Said once (on stderr and in the log) when this embedder first embeds: why its vectors may
+    /// be poor.
+    pub warning: Option<String>,
 }
 
 impl<'a> Embedder<'a> {
-    /// The engine's loaded model, with the process-wide cache.
+    /// The embedding model for the chat model `info` runs in `engine` (see [`crate::embed_model`]):
+    /// the dedicated one when there is one, else `engine` itself, with the process-wide cache.
     pub fn engine(engine: &'a Engine, info: &ModelInfo) -> Embedder<'a> {
-        Embedder {
-            model: info.path.display().to_string(),
-            backend: engine,
-            cache: EmbeddingCache::global(),
+        match crate::embed_model::dedicated_for(info) {
+            Some(m) => Embedder {
+                model: m.key(),
+                backend: m,
+                cache: EmbeddingCache::global(),
+                warning: None,
+            },
+            None => Embedder {
+                model: info.path.display().to_string(),
+                backend: engine,
+                cache: EmbeddingCache::global(),
+                warning: info
+                    .pooling
+                    .is_none()
+                    .then(|| crate::embed_model::weak_warning(info)),
+            },
         }
     }
 
@@ -113,6 +135,9 @@ impl<'a> Embedder<'a> {
             .misses
             .fetch_add(missing.len() as u64, Ordering::Relaxed);
         if !missing.is_empty() {
+            if let Some(w) = &self.warning {
+                crate::embed_model::warn_once(w);
+            }
             let vecs = self.backend.embed(&missing)?;
             if vecs.len() != missing.len() {
                 return Err(EngineError::Backend(format!(
@@ -173,6 +198,7 @@ mod tests {
             model: "m1".into(),
             backend: &backend,
             cache: &cache,
+            warning: None,
         };
         let texts: Vec<String> = ["a", "bb", "a"].iter().map(|s| s.to_string()).collect();
         let v = e.embed(&texts).unwrap();
@@ -187,6 +213,7 @@ mod tests {
             model: "m2".into(),
             backend: &backend,
             cache: &cache,
+            warning: None,
         };
         other.embed(&texts[..1]).unwrap();
         assert_eq!(

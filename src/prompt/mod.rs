@@ -35,7 +35,7 @@ mod tokens;
 mod validate;
 
 pub use builtin::BUILTIN;
-pub use embed::{Embed, Embedder, EmbeddingCache};
+pub use embed::{cosine, Embed, Embedder, EmbeddingCache};
 pub use error::{RenderError, TemplateError};
 pub use library::{load_all, user_prompts_dir, Library};
 pub use pattern::Pattern;

@@ -110,6 +110,9 @@ pub struct Template {
     pub output: String,
     /// The exact label strings (`classify` only; empty otherwise).
     pub labels: Vec<String>,
+    /// A short sentence describing each label, by label (optional, any subset): what
+    /// `--method embed` anchors that label's prototype on instead of the bare label word.
+    pub label_descriptions: BTreeMap<String, String>,
     pub examples: Vec<Example>,
     /// Default number of examples.
     pub shots: usize,

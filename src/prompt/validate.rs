@@ -29,6 +29,8 @@ struct RawTemplate {
     #[serde(default)]
     labels: Option<Spanned<Vec<Spanned<String>>>>,
     #[serde(default)]
+    label_descriptions: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
+    #[serde(default)]
     variables: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
     examples: Spanned<Vec<RawExample>>,
     #[serde(default)]
@@ -222,6 +224,8 @@ pub(crate) fn parse_template(
         (None, _) => Vec::new(),
     };
 
+    let label_descriptions = label_descriptions(&cx, raw.label_descriptions.as_ref(), &labels)?;
+
     let mut examples = Vec::new();
     for (n, ex) in raw.examples.get_ref().iter().enumerate() {
         let table = ex.get_ref();
@@ -322,6 +326,7 @@ pub(crate) fn parse_template(
         input,
         output: raw.output.get_ref().clone(),
         labels,
+        label_descriptions,
         examples,
         shots,
         selection,
@@ -352,4 +357,38 @@ fn grammar_check(cx: &Ctx, g: &Spanned<String>) -> Result<(), TemplateError> {
     );
     err.line = err.line.map(|l| l + skipped + e.line - 1);
     Err(err)
+}
+
+/// `[label_descriptions]`: a short sentence per label (classify only; keys must be labels).
+fn label_descriptions(
+    cx: &Ctx<'_>,
+    raw: Option<&Spanned<BTreeMap<String, Spanned<String>>>>,
+    labels: &[String],
+) -> Result<BTreeMap<String, String>, TemplateError> {
+    let Some(table) = raw else {
+        return Ok(BTreeMap::new());
+    };
+    if labels.is_empty() {
+        return Err(cx.err(
+            table,
+            "label_descriptions",
+            "label descriptions are for classify templates, which have labels",
+        ));
+    }
+    let mut out = BTreeMap::new();
+    for (label, text) in table.get_ref() {
+        let field = format!("label_descriptions.{label}");
+        if !labels.contains(label) {
+            return Err(cx.err(
+                text,
+                &field,
+                format!("'{label}' is not one of labels ({})", labels.join(", ")),
+            ));
+        }
+        if text.get_ref().trim().is_empty() {
+            return Err(cx.err(text, &field, "must not be empty"));
+        }
+        out.insert(label.clone(), text.get_ref().trim().to_string());
+    }
+    Ok(out)
 }

@@ -36,6 +36,7 @@ pub fn info(name: &str, file: &str, n_ctx: u32) -> ModelInfo {
             kind: howdah::chat_template::FormatKind::Jinja,
             ..Default::default()
         }),
+        pooling: None,
         n_ctx,
         threads: 2,
         n_batch: 512,

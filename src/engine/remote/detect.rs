@@ -195,6 +195,7 @@ impl Server {
                 ..Default::default()
             }),
             notes: Vec::new(),
+            pooling: None,
             backend: Some(self.backend_ref(model)),
         }
     }

@@ -312,6 +312,16 @@ fn model_load(app: &mut App, fx: &mut Vec<Effect>) {
             return;
         }
     };
+    if let Some(p) = info.pooling {
+        app.notify(
+            Level::Warn,
+            format!(
+                "{} is an embedding model ({p} pooling): it makes vectors, not replies; use it with --embed-model or embed_model in config.toml",
+                info.name
+            ),
+        );
+        return;
+    }
     if let Some(g) = app.generation {
         fx.push(Effect::Cancel { gen: g.gen });
     }

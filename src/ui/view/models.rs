@@ -1,5 +1,6 @@
-//! The model picker: discovered GGUF files with size, quantization, context and chat template,
-//! and a last row to pull one from Hugging Face (with the download's progress while it runs).
+//! The model picker: discovered GGUF files with size, quantization, context and chat template
+//! (embedding models marked, dimmed and not loaded for chat), and a last row to pull one from
+//! Hugging Face (with the download's progress while it runs).
 
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
@@ -62,7 +63,13 @@ pub fn render(app: &App, frame: &mut Frame, p: &Picker) {
                         } else {
                             "?".into()
                         };
-                        let tmpl = m.chat_format.short_label(26);
+                        let tmpl = match m.pooling {
+                            Some(p) => format!("embedding ({p}), no chat"),
+                            None => m.chat_format.short_label(26),
+                        };
+                        if m.pooling.is_some() {
+                            style = style.fg(th.dim);
+                        }
                         Line::from(vec![
                             Span::styled(mark, style.fg(th.accent)),
                             Span::styled(
