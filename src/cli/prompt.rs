@@ -20,6 +20,8 @@ pub struct PromptArgs {
 }
 
 #[derive(Debug, Clone, Subcommand)]
+// Parsed once per process by clap: the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum PromptCommand {
     /// List the templates (built in and yours) with their task and description
     List {

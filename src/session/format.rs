@@ -149,10 +149,13 @@ impl ModelRef {
 
 /// The engine settings that change results, as a loaded model reports them.
 pub fn resolved_settings(info: &ModelInfo, asked: &EngineSettings) -> EngineSettings {
+    // A model on a server reports 0 for what the server decides itself: record nothing then,
+    // so a replay leaves those to the server (or the local defaults) instead of asking for 0.
+    let known = |v: u32| (v > 0).then_some(v);
     EngineSettings {
-        threads: Some(info.threads),
-        n_ctx: Some(info.n_ctx),
-        n_batch: info.n_batch,
+        threads: known(info.threads),
+        n_ctx: known(info.n_ctx),
+        n_batch: known(info.n_batch).unwrap_or(asked.n_batch),
         gpu_layers: asked.gpu_layers,
         chat_template: asked.chat_template.clone(),
         context_overflow: asked.context_overflow,

@@ -26,6 +26,8 @@ use crate::engine::{Engine, Event, Prompt, Request, RequestId, Variant};
 const FRAME: Duration = Duration::from_millis(16);
 
 /// Results of background work, back on the UI thread.
+// One value per finished piece of background work, moved once: its size costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Internal {
     Spawned(Result<Engine, String>),
     Action(Action),

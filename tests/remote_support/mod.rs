@@ -85,7 +85,12 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(120);
         let url = format!("{}/health", self.url);
         loop {
-            if let Ok(r) = ureq2::get(&url).timeout(Duration::from_secs(2)).call() {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .timeout_global(Some(Duration::from_secs(2)))
+                .http_status_as_error(false)
+                .build()
+                .into();
+            if let Ok(r) = agent.get(&url).call() {
                 if r.status() == 200 {
                     return;
                 }

@@ -14,25 +14,32 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::Timeouts;
+
+type Response = ureq::http::Response<ureq::Body>;
 use crate::engine::EngineError;
 
 /// A client for one server: its base URL (no trailing slash) and optional bearer key.
 #[derive(Clone)]
 pub(crate) struct Client {
-    agent: ureq2::Agent,
+    agent: ureq::Agent,
     pub base: String,
     key: Option<String>,
 }
 
 impl Client {
     pub fn new(base: &str, key: Option<String>, t: &Timeouts) -> Client {
-        let agent = ureq2::AgentBuilder::new()
-            .timeout_connect(t.connect)
-            .timeout_read(t.read)
-            .timeout_write(t.read)
+        // Statuses are read here (the server's message is in the body), not turned into errors.
+        // The read timeout bounds the wait for the answer (a long prompt) and each later read.
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(t.connect))
+            .timeout_recv_response(Some(t.read))
+            .timeout_per_read(Some(t.read))
+            .timeout_per_write(Some(t.read))
+            .user_agent(concat!("howdah/", env!("CARGO_PKG_VERSION")))
             .build();
         Client {
-            agent,
+            agent: config.into(),
             base: base.trim_end_matches('/').to_string(),
             key,
         }
@@ -42,10 +49,19 @@ impl Client {
         format!("{}{path}", self.base)
     }
 
-    fn authorized(&self, r: ureq2::Request) -> ureq2::Request {
+    fn authorized<B>(&self, r: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
         match &self.key {
-            Some(k) => r.set("Authorization", &format!("Bearer {k}")),
+            Some(k) => r.header("Authorization", &format!("Bearer {k}")),
             None => r,
+        }
+    }
+
+    /// A success passes; any other status becomes the error that carries the server's message.
+    fn checked(&self, path: &str, resp: Response) -> Result<Response, EngineError> {
+        if resp.status().is_success() {
+            Ok(resp)
+        } else {
+            Err(self.status_error(path, resp))
         }
     }
 
@@ -55,6 +71,7 @@ impl Client {
             .authorized(self.agent.get(&self.url(path)))
             .call()
             .map_err(|e| self.error(path, e))?;
+        let resp = self.checked(path, resp)?;
         self.json(path, resp)
     }
 
@@ -68,26 +85,31 @@ impl Client {
     pub fn stream(&self, path: &str, body: &Value) -> Result<Events, EngineError> {
         let resp = self.send(path, body, true)?;
         Ok(Events {
-            lines: BufReader::new(resp.into_reader()),
+            lines: BufReader::new(Box::new(resp.into_body().into_reader())),
             base: self.base.clone(),
         })
     }
 
     /// A kept-alive connection may have died with a server restart; that shows as an I/O error
     /// before any answer, so the request is sent once more on a fresh connection.
-    fn send(&self, path: &str, body: &Value, sse: bool) -> Result<ureq2::Response, EngineError> {
+    fn send(&self, path: &str, body: &Value, sse: bool) -> Result<Response, EngineError> {
+        let json = serde_json::to_vec(body)
+            .map_err(|e| EngineError::Remote(format!("cannot encode the request: {e}")))?;
         let mut retried = false;
         loop {
-            let r = self.authorized(self.agent.post(&self.url(path)));
+            let r = self
+                .authorized(self.agent.post(&self.url(path)))
+                .header("Content-Type", "application/json");
             let r = if sse {
-                r.set("Accept", "text/event-stream")
+                r.header("Accept", "text/event-stream")
             } else {
                 r
             };
-            match r.send_json(body) {
-                Ok(resp) => return Ok(resp),
-                Err(ureq2::Error::Transport(t)) if !retried && t.kind() == ureq2::ErrorKind::Io => {
-                    tracing::debug!("retrying {path} after {t}");
+            match r.send(&json[..]) {
+                Ok(resp) => return self.checked(path, resp),
+                // A refused connection is a server that is down, not a stale one: no retry.
+                Err(ureq::Error::Io(e)) if !retried && !refused(&e) => {
+                    tracing::debug!("retrying {path} after {e}");
                     retried = true;
                 }
                 Err(e) => return Err(self.error(path, e)),
@@ -95,23 +117,27 @@ impl Client {
         }
     }
 
-    fn json(&self, path: &str, resp: ureq2::Response) -> Result<Value, EngineError> {
-        resp.into_json::<Value>().map_err(|e| {
+    fn json(&self, path: &str, mut resp: Response) -> Result<Value, EngineError> {
+        let not_json = |e: String| {
             EngineError::Remote(format!(
                 "{}{path} did not answer with JSON ({e}): is this a model server?",
                 self.base
             ))
-        })
+        };
+        let text = resp
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| not_json(e.to_string()))?;
+        serde_json::from_str(&text).map_err(|e| not_json(e.to_string()))
     }
 
-    /// The message for a failed request: what happened, at which address, and what to do.
-    pub fn error(&self, path: &str, e: ureq2::Error) -> EngineError {
+    /// The message for an error status: what the server said, at which address, and what to do.
+    fn status_error(&self, path: &str, mut resp: Response) -> EngineError {
         let at = format!("{}{path}", self.base);
-        EngineError::Remote(match e {
-            ureq2::Error::Status(code, resp) => {
-                let body = resp.into_string().unwrap_or_default();
-                let detail = server_message(&body);
-                match code {
+        let code = resp.status().as_u16();
+        let body = resp.body_mut().read_to_string().unwrap_or_default();
+        let detail = server_message(&body);
+        EngineError::Remote(match code {
                     401 | 403 => format!(
                         "{at}: the server refused the API key (HTTP {code}{detail}): pass the right one with --api-key or the backend's api_key_env variable"
                     ),
@@ -122,26 +148,48 @@ impl Client {
                         "{at}: the server is not ready (HTTP 503{detail}): the model may still be loading; try again shortly"
                     ),
                     _ => format!("{at}: the server answered HTTP {code}{detail}"),
-                }
-            }
-            ureq2::Error::Transport(t) => transport_message(&at, &t.to_string(), t.kind()),
         })
+    }
+
+    /// The message for a request that got no answer: what happened, where, and what to do.
+    pub fn error(&self, path: &str, e: ureq::Error) -> EngineError {
+        EngineError::Remote(transport_message(&format!("{}{path}", self.base), e))
     }
 }
 
-fn transport_message(at: &str, text: &str, kind: ureq2::ErrorKind) -> String {
-    match kind {
-        ureq2::ErrorKind::ConnectionFailed | ureq2::ErrorKind::Dns => format!(
+fn transport_message(at: &str, e: ureq::Error) -> String {
+    let text = e.to_string();
+    let timed_out = |e: &std::io::Error| {
+        use std::io::ErrorKind::*;
+        matches!(e.kind(), TimedOut | WouldBlock)
+    };
+    match e {
+        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => format!(
             "cannot reach the server at {at} ({text}): is it running, and is the URL right?"
         ),
-        ureq2::ErrorKind::InvalidUrl | ureq2::ErrorKind::UnknownScheme => {
+        ureq::Error::Io(ref io) if refused(io) => format!(
+            "cannot reach the server at {at} ({text}): is it running, and is the URL right?"
+        ),
+        ureq::Error::BadUri(_) | ureq::Error::Http(_) => {
             format!("{at} is not a usable URL ({text}): write it as http://host:port")
         }
-        _ if text.contains("timed out") || text.contains("Timeout") => format!(
+        ureq::Error::Timeout(_) => format!(
+            "the server at {at} did not answer in time ({text}): it may be busy; raise the backend's read_timeout (seconds) in config.toml"
+        ),
+        ureq::Error::Io(ref io) if timed_out(io) => format!(
             "the server at {at} did not answer in time ({text}): it may be busy; raise the backend's read_timeout (seconds) in config.toml"
         ),
         _ => format!("request to {at} failed: {text}"),
     }
+}
+
+/// A connect that failed because nothing listens there (or nothing can be reached).
+fn refused(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::*;
+    matches!(
+        e.kind(),
+        ConnectionRefused | AddrNotAvailable | HostUnreachable | NetworkUnreachable
+    )
 }
 
 /// The `error.message` (OpenAI and llama-server style) or `error` (Ollama) of an error body.
@@ -170,7 +218,7 @@ pub(crate) enum Sse {
 /// The events of a streamed reply. Dropping it closes the connection: that is how a generation
 /// is cancelled on the server.
 pub(crate) struct Events {
-    lines: BufReader<Box<dyn Read + Send + Sync + 'static>>,
+    lines: BufReader<Box<dyn Read + Send + 'static>>,
     base: String,
 }
 
@@ -182,15 +230,18 @@ impl Events {
         loop {
             let mut line = String::new();
             let n = self.lines.read_line(&mut line).map_err(|e| {
-                let kind = if e.kind() == std::io::ErrorKind::TimedOut
-                    || e.kind() == std::io::ErrorKind::WouldBlock
-                {
-                    ureq2::ErrorKind::Io
-                } else {
-                    ureq2::ErrorKind::ConnectionFailed
+                // ureq hands its own errors (a per-read timeout) through `Read` wrapped in I/O.
+                let e = ureq::Error::from(e);
+                let stalled = match &e {
+                    ureq::Error::Timeout(_) => true,
+                    ureq::Error::Io(io) => matches!(
+                        io.kind(),
+                        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+                    ),
+                    _ => false,
                 };
                 let text = e.to_string();
-                EngineError::Remote(if kind == ureq2::ErrorKind::Io {
+                EngineError::Remote(if stalled {
                     format!(
                         "the server at {} stopped sending mid-reply ({text}): raise the backend's read_timeout if it is just slow",
                         self.base
