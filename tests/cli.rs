@@ -39,6 +39,10 @@ fn run_streams_a_greedy_reply() {
         "run",
         "-p",
         "What is the capital of France?",
+        // Without a system message SmolLM2's own template adds its default one, under which
+        // this tiny model rambles; a plain assistant prompt gets the answer.
+        "--system",
+        "You are a helpful assistant.",
         "--temp",
         "0",
         "-n",
@@ -52,6 +56,10 @@ fn run_streams_a_greedy_reply() {
         "run",
         "-p",
         "What is the capital of France?",
+        // Without a system message SmolLM2's own template adds its default one, under which
+        // this tiny model rambles; a plain assistant prompt gets the answer.
+        "--system",
+        "You are a helpful assistant.",
         "--temp",
         "0",
         "-n",
