@@ -52,9 +52,15 @@ impl VariantArgs {
     pub fn check(&self, t: &Template) -> Result<()> {
         let shots = self.shot_list(t)?;
         let models = self.model_specs()?.len().max(1);
+        if models == 1 && shots.len() > MAX_VARIANTS {
+            bail!(
+                "at most {MAX_VARIANTS} variants run side by side: {} shot counts given (--shots)",
+                shots.len()
+            );
+        }
         if models * shots.len() > MAX_VARIANTS {
             bail!(
-                "at most {MAX_VARIANTS} columns run side by side: {models} models × {} shot counts is {}",
+                "at most {MAX_VARIANTS} variants run side by side: {models} models × {} shot counts is {}",
                 shots.len(),
                 models * shots.len()
             );
