@@ -71,8 +71,11 @@ fn sigabrt_in_the_tui_restores_the_terminal() {
         .status()
         .unwrap()
         .success());
-    wait_for("the process to end", || {
-        tmux(&socket, &["capture-pane", "-p", "-t", "t"]).contains("EXITED")
+    // Wait for `stty -a` too: it runs after the exit line, so the screen can show one without
+    // the other for a moment.
+    wait_for("the process to end and stty to report", || {
+        let s = tmux(&socket, &["capture-pane", "-p", "-t", "t"]);
+        s.contains("EXITED") && s.contains("icanon")
     });
     let screen = tmux(&socket, &["capture-pane", "-p", "-t", "t"]);
     let (alt, mouse) = (flag("#{alternate_on}"), flag("#{mouse_any_flag}"));

@@ -8,13 +8,14 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use super::args::{model_path, EngineArgs, ModelArgs};
+use super::args::{load_engine, model_path, EngineArgs, ModelArgs};
 use super::compare::{template, VariantArgs};
 use super::interrupt::{Interrupt, Interrupted};
 use super::multi::{each_model_in_turn, short_name};
 use crate::compare::report::{self, Format, Meta};
 use crate::compare::save::{eval_runs, new_eval_session};
 use crate::compare::{run_eval, EvalData, EvalOptions, EvalProgress, EvalResult, Method};
+use crate::engine::{Engine, ModelInfo};
 use crate::prompt::Embedder;
 use crate::session::Store;
 use crate::text::sanitize;
@@ -83,7 +84,11 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     report_skipped(&a.data.display().to_string(), &data);
     a.variants.check(&t)?;
     let specs = a.variants.model_specs()?;
-    let paths = if specs.is_empty() {
+    // On a server (--backend) the model is the server's: -m names it, nothing is loaded here.
+    let remote = super::backend::selected()?.is_some();
+    let paths = if remote {
+        Vec::new()
+    } else if specs.is_empty() {
         vec![model_path(&a.model)?]
     } else {
         super::multi::resolve(&specs, &a.model.models_dir)?
@@ -117,7 +122,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     let mut result: Option<EvalResult> = None;
     let mut models: Vec<String> = Vec::new();
     let mut embed_name: Option<String> = None;
-    each_model_in_turn(&paths, &plan, &asked, |engine, info| {
+    let mut body = |engine: &Engine, info: &ModelInfo| -> Result<()> {
         if interrupt.fired() {
             return Ok(());
         }
@@ -172,7 +177,13 @@ pub fn run(a: &EvalArgs) -> Result<()> {
             }
         }
         Ok(())
-    })?;
+    };
+    if remote {
+        let (engine, info) = load_engine(&a.model, &a.engine)?;
+        body(&engine, &info)?;
+    } else {
+        each_model_in_turn(&paths, &plan, &asked, body)?;
+    }
     let Some(result) = result else {
         if interrupt.fired() {
             return Err(Interrupted("stopped before any row was evaluated".into()).into());
