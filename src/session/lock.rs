@@ -128,8 +128,11 @@ pub fn reconcile(
     };
     let base = {
         let all = versions().lock().unwrap_or_else(|e| e.into_inner());
+        // The version the handle saw; a handle whose session was replaced wholesale (the TUI's
+        // autosave rebuilds it from the conversation) has a `seen` this process never wrote, and
+        // then the last version this process read or wrote of the file is the base.
         all.get(path)
-            .and_then(|l| l.iter().find(|(at, _)| *at == seen))
+            .and_then(|l| l.iter().find(|(at, _)| *at == seen).or_else(|| l.last()))
             .map(|(_, v)| v.clone())
     };
     if base
