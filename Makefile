@@ -18,7 +18,7 @@ run: deps default-model build
 build: deps
 	$(CARGO) build --release
 
-test: test-deps models
+test: test-deps
 	$(CARGO) fmt --check
 	$(CARGO) test --release -- --test-threads=1
 
@@ -35,13 +35,13 @@ deps:
 	@scripts/install-deps.sh
 	@scripts/llama-build-check.sh "$(GGML_HOWDAH_BUILD)"
 
+# The models, the converter's Python env and llama-server's source download while cargo builds
+# the tests (scripts/test-prep.sh says why); llama-server is built after.
 test-deps:
 	@command -v $(CARGO) >/dev/null || { echo "Rust is needed: install it with rustup (https://rustup.rs)"; exit 1; }
 	@scripts/install-deps.sh --test
-	@scripts/py-env.sh >/dev/null
 	@scripts/llama-build-check.sh "$(GGML_HOWDAH_BUILD)"
-	@# llama.cpp's llama-server and its chat templates: the reference for template parity tests.
-	@scripts/llama-server.sh >/dev/null
+	@CARGO="$(CARGO)" scripts/test-prep.sh
 
 default-model:
 	@scripts/fetch-models.sh smollm2

@@ -7,6 +7,8 @@
 #
 #   scripts/llama-server.sh           build if missing, print the folder
 #   scripts/llama-server.sh --check   exit 0 when built, 1 when not (builds nothing)
+#   scripts/llama-server.sh --fetch   only download and unpack the source (network, no build):
+#                                     scripts/test-prep.sh runs it while cargo builds
 #
 # Folder: $HOWDAH_DEV_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/howdah-dev, then llama.cpp-VERSION/
 # with src/ (llama.cpp's source tree) and bin/llama-server. Idempotent: a finished build is reused.
@@ -32,27 +34,38 @@ if [ -f "$STAMP" ] && [ -x "$DIR/bin/llama-server" ]; then
   exit 0
 fi
 
-command -v cmake >/dev/null || { echo "llama-server.sh: cmake is needed (scripts/install-deps.sh installs it)" >&2; exit 1; }
-py=""
-for p in python3 python; do
-  if command -v "$p" >/dev/null && "$p" -m pip --version >/dev/null 2>&1; then py=$p; break; fi
-done
-[ -n "$py" ] || { echo "llama-server.sh: python3 with pip is needed to fetch llama.cpp's source" >&2; exit 1; }
+fetch_source() {
+  [ -f "$DIR/src/CMakeLists.txt" ] && return 0
+  local py=""
+  for p in python3 python; do
+    if command -v "$p" >/dev/null && "$p" -m pip --version >/dev/null 2>&1; then py=$p; break; fi
+  done
+  [ -n "$py" ] || { echo "llama-server.sh: python3 with pip is needed to fetch llama.cpp's source" >&2; exit 1; }
+  mkdir -p "$DIR"
+  local dl
+  dl=$(mktemp -d "$DIR/.fetch.XXXXXX")
+  echo "llama-server.sh: fetching llama.cpp's source (llama-cpp-python $VERSION source package)" >&2
+  # --no-binary names only this package: with `:all:` pip would also build the package's build
+  # backend (scikit-build-core and its own dependencies) from source to read its metadata, which
+  # took minutes; with their wheels it takes seconds.
+  "$py" -m pip download --quiet --no-deps --no-binary llama-cpp-python \
+    --disable-pip-version-check -d "$dl" "llama-cpp-python==$VERSION"
+  tar -xzf "$dl"/llama_cpp_python-"$VERSION".tar.gz -C "$dl"
+  rm -rf "$DIR/src"
+  mv "$dl/llama_cpp_python-$VERSION/vendor/llama.cpp" "$DIR/src"
+  rm -rf "$dl"
+}
 
+if [ "${1:-}" = "--fetch" ]; then
+  fetch_source
+  exit 0
+fi
+
+command -v cmake >/dev/null || { echo "llama-server.sh: cmake is needed (scripts/install-deps.sh installs it)" >&2; exit 1; }
+fetch_source
 mkdir -p "$DIR"
 work=$(mktemp -d "$DIR/.work.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-
-if [ ! -f "$DIR/src/CMakeLists.txt" ]; then
-  echo "llama-server.sh: fetching llama.cpp's source (llama-cpp-python $VERSION source package)" >&2
-  "$py" -m pip download --quiet --no-deps --no-binary :all: --no-build-isolation \
-    --disable-pip-version-check -d "$work" "llama-cpp-python==$VERSION" 2>/dev/null ||
-    "$py" -m pip download --quiet --no-deps --no-binary :all: \
-      --disable-pip-version-check -d "$work" "llama-cpp-python==$VERSION"
-  tar -xzf "$work"/llama_cpp_python-"$VERSION".tar.gz -C "$work"
-  rm -rf "$DIR/src"
-  mv "$work/llama_cpp_python-$VERSION/vendor/llama.cpp" "$DIR/src"
-fi
 
 # GGML_NATIVE=OFF: a native build enables AMX, whose path crashed on these machines.
 # No web UI (it would be downloaded), no TLS, no tests/examples: only the server binary.
