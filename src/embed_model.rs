@@ -69,14 +69,25 @@ pub fn weak_warning(chat: &ModelInfo) -> String {
     )
 }
 
-/// Prints `warning` on stderr (and logs it) the first time this process meets it.
+/// Where warnings go besides the log: the front end (the command line prints them on stderr)
+/// registers it, so this library module needs no part of the front end.
+static NOTICE: OnceLock<fn(&str)> = OnceLock::new();
+
+/// Sets what shows a warning to the user (the first call wins; without one they are only logged).
+pub fn on_warning(show: fn(&str)) {
+    let _ = NOTICE.set(show);
+}
+
+/// Logs `warning` and hands it to the front end the first time this process meets it.
 pub fn warn_once(warning: &str) {
     static SAID: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
     if !said.iter().any(|s| s == warning) {
         said.push(warning.to_string());
         tracing::warn!("{warning}");
-        crate::cli::output::err_str(&format!("howdah: warning: {warning}\n"));
+        if let Some(show) = NOTICE.get() {
+            show(warning);
+        }
     }
 }
 

@@ -59,3 +59,58 @@ fn embedding_models_are_marked_and_not_offered_for_chat() {
         |e| matches!(e, Effect::Load { path, .. } if path == &PathBuf::from("/models/smol.gguf"))
     ));
 }
+
+#[test]
+fn a_configured_backends_model_switches_the_engine_and_a_file_switches_back() {
+    let mut h = Harness::new(120, 24);
+    h.ctrl('o');
+    let mut remote = info("qwen2.5-7b · gpu-box", "qwen2.5-7b", 0);
+    remote.path = PathBuf::from("http://gpu-box.lan:8080");
+    remote.backend = Some(howdah::engine::remote::BackendRef {
+        name: Some("gpu-box".into()),
+        kind: howdah::engine::remote::Kind::LlamaServer,
+        url: "http://gpu-box.lan:8080".into(),
+        model: "qwen2.5-7b".into(),
+        build: None,
+        slots: Some(4),
+    });
+    h.act(Action::ModelsFound(vec![
+        Found {
+            path: PathBuf::from("/models/smol.gguf"),
+            info: Ok(info("SmolLM2 135M Instruct", "smol.gguf", 0)),
+        },
+        Found {
+            path: PathBuf::from("qwen2.5-7b"),
+            info: Ok(remote.clone()),
+        },
+    ]));
+    assert!(h.screen().contains("qwen2.5-7b · gpu-box"), "listed");
+    // Picking the server's model replaces the engine, then loads that model.
+    h.key(KeyCode::Down, KeyModifiers::NONE);
+    h.effects.clear();
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(
+        h.effects,
+        vec![Effect::SwitchEngine {
+            backend: Some("gpu-box".into())
+        }]
+    );
+    assert_eq!(h.app.startup_model, Some(PathBuf::from("qwen2.5-7b")));
+    h.act(Action::EngineStarted(Ok(())));
+    assert!(h.effects.iter().any(
+        |e| matches!(e, Effect::Load { path, .. } if path == &PathBuf::from("qwen2.5-7b"))
+    ));
+    h.engine(
+        howdah::ui::action::Tag::Load,
+        howdah::engine::EventKind::Loaded(remote),
+    );
+    // Back to a file: the in-process engine again.
+    h.ctrl('o');
+    h.act(Action::ModelsFound(vec![Found {
+        path: PathBuf::from("/models/smol.gguf"),
+        info: Ok(info("SmolLM2 135M Instruct", "smol.gguf", 0)),
+    }]));
+    h.effects.clear();
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(h.effects, vec![Effect::SwitchEngine { backend: None }]);
+}

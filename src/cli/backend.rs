@@ -45,6 +45,34 @@ pub fn selected() -> Result<Option<Backend>> {
     }
 }
 
+/// The backend `spec` (a `[backends.NAME]` or a URL) names, as the model picker switches to it:
+/// the command line's own when it is that one (so its `--api-key` and `--parallel` hold).
+pub fn by_spec(spec: &str) -> Result<Backend> {
+    if let Some(b) = selected()? {
+        if b.name.as_deref() == Some(spec) || crate::engine::remote::clean_url(&b.url) == spec {
+            return Ok(b);
+        }
+    }
+    let config = GLOBAL.get().and_then(|(_, c)| c.clone());
+    let args = BackendArgs {
+        backend: Some(spec.to_string()),
+        ..BackendArgs::default()
+    };
+    resolve(&args, config.as_deref())?.ok_or_else(|| anyhow::anyhow!("no backend {spec:?}"))
+}
+
+/// Every `[backends.NAME]` of config.toml, in name order, or why one cannot be used.
+pub fn configured() -> Vec<(String, Result<Backend>)> {
+    let config = GLOBAL.get().and_then(|(_, c)| c.clone());
+    let loaded = crate::config::load(config.as_deref());
+    loaded
+        .config
+        .backends
+        .iter()
+        .map(|(name, c)| (name.clone(), from_config(name, c)))
+        .collect()
+}
+
 /// `--backend` as a URL, or the named table of config.toml; `None` without the flag.
 pub fn resolve(a: &BackendArgs, config: Option<&Path>) -> Result<Option<Backend>> {
     if a.parallel == Some(0) {

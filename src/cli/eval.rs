@@ -11,7 +11,7 @@ use clap::Args;
 use super::args::{load_engine, model_path, EngineArgs, ModelArgs};
 use super::compare::{template, VariantArgs};
 use super::interrupt::{Interrupt, Interrupted};
-use super::multi::{each_model_in_turn, short_name};
+use super::multi::{each_model_in_turn, short_name, Models};
 use crate::compare::report::{self, Format, Meta};
 use crate::compare::save::{eval_runs, new_eval_session};
 use crate::compare::{run_eval, EvalData, EvalOptions, EvalProgress, EvalResult, Method};
@@ -85,20 +85,23 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     a.variants.check(&t)?;
     let specs = a.variants.model_specs()?;
     // On a server (--backend) the model is the server's: -m names it, nothing is loaded here.
-    let remote = super::backend::selected()?.is_some();
-    let paths = if remote {
-        Vec::new()
-    } else if specs.is_empty() {
-        vec![model_path(&a.model)?]
+    let engines = if super::backend::selected()?.is_some() {
+        let (engine, info) = load_engine(&a.model, &a.engine)?;
+        Models::Server(engine, info)
     } else {
-        super::multi::resolve(&specs, &a.model.models_dir)?
+        let paths = if specs.is_empty() {
+            vec![model_path(&a.model)?]
+        } else {
+            super::multi::resolve(&specs, &a.model.models_dir)?
+        };
+        let plan = if paths.len() > 1 {
+            super::multi::announce(&paths, a.engine.ctx_size)
+        } else {
+            crate::compare::fleet::plan(&paths, a.engine.ctx_size, None)
+        };
+        Models::Files(paths, plan)
     };
-    let multi = paths.len() > 1;
-    let plan = if multi {
-        super::multi::announce(&paths, a.engine.ctx_size)
-    } else {
-        crate::compare::fleet::plan(&paths, a.engine.ctx_size, None)
-    };
+    let multi = engines.several();
     let cancel = interrupt.flag();
     let show_progress = output::stderr_is_terminal();
     let file_name = a.data.display().to_string();
@@ -122,7 +125,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     let mut result: Option<EvalResult> = None;
     let mut models: Vec<String> = Vec::new();
     let mut embed_name: Option<String> = None;
-    let mut body = |engine: &Engine, info: &ModelInfo| -> Result<()> {
+    let body = |engine: &Engine, info: &ModelInfo| -> Result<()> {
         if interrupt.fired() {
             return Ok(());
         }
@@ -178,12 +181,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         }
         Ok(())
     };
-    if remote {
-        let (engine, info) = load_engine(&a.model, &a.engine)?;
-        body(&engine, &info)?;
-    } else {
-        each_model_in_turn(&paths, &plan, &asked, body)?;
-    }
+    each_model_in_turn(&engines, &asked, body)?;
     let Some(result) = result else {
         if interrupt.fired() {
             return Err(Interrupted("stopped before any row was evaluated".into()).into());

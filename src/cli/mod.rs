@@ -121,6 +121,7 @@ pub fn main() -> ExitCode {
     backend::remember(&cli.backend, cli.config.clone());
     args::set_config_path(cli.config.clone());
     crate::embed_model::configure(embed::choice(&cli));
+    crate::embed_model::on_warning(|w| output::err_str(&format!("howdah: warning: {w}\n")));
     let result = match &cli.command {
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Models { model, json }) => models::run(model, *json),

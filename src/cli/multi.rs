@@ -77,28 +77,47 @@ pub fn each_model<T: Send>(
     }
 }
 
+/// The models an evaluation runs on.
+pub enum Models {
+    /// Model files, loaded as the memory plan says.
+    Files(Vec<PathBuf>, Plan),
+    /// A model server's model (`--backend`), connected already.
+    Server(Engine, ModelInfo),
+}
+
+impl Models {
+    /// Whether results need the model's name to tell them apart.
+    pub fn several(&self) -> bool {
+        matches!(self, Models::Files(paths, _) if paths.len() > 1)
+    }
+}
+
 /// Like `each_model`, but the models run one at a time (an evaluation's progress line and its
-/// session follow one model after the other); side by side only keeps them all loaded.
+/// session follow one model after the other); side by side only keeps them all loaded. A
+/// server's model is simply the one model.
 pub fn each_model_in_turn(
-    paths: &[PathBuf],
-    plan: &Plan,
+    models: &Models,
     settings: &EngineSettings,
     mut f: impl FnMut(&Engine, &ModelInfo) -> Result<()>,
 ) -> Result<()> {
     let load = |p: &PathBuf| load(p, settings);
-    match plan.loading {
-        Loading::SideBySide => {
-            let loaded: Vec<(Engine, ModelInfo)> = paths.iter().map(load).collect::<Result<_>>()?;
-            for (e, i) in &loaded {
-                f(e, i)?;
+    match models {
+        Models::Server(e, i) => f(e, i)?,
+        Models::Files(paths, plan) => match plan.loading {
+            Loading::SideBySide => {
+                let loaded: Vec<(Engine, ModelInfo)> =
+                    paths.iter().map(load).collect::<Result<_>>()?;
+                for (e, i) in &loaded {
+                    f(e, i)?;
+                }
             }
-        }
-        Loading::OneAfterAnother => {
-            for p in paths {
-                let (e, i) = load(p)?;
-                f(&e, &i)?;
+            Loading::OneAfterAnother => {
+                for p in paths {
+                    let (e, i) = load(p)?;
+                    f(&e, &i)?;
+                }
             }
-        }
+        },
     }
     Ok(())
 }

@@ -10,7 +10,7 @@ use super::batch::Entry;
 use super::gen::{sample_at, Sampled, Seq};
 use super::picker::Picker;
 use super::render::common_prefix;
-use super::shift::{ContextOverflow, OverflowReport};
+use super::shift::{ContextOverflow, OverflowReport, Shifted};
 use super::types::{EventKind, RequestId};
 use super::worker::{emit, Session, SharedSink, MAX_SEQS};
 use super::{CancelState, EngineError};
@@ -53,8 +53,14 @@ impl Session<'_> {
                 n_ctx: self.n_ctx,
             });
         }
-        // What sequence 0 still holds from the last request needs no decoding.
-        let reuse = common_prefix(&self.cached, &seqs[0].prompt).min(shared);
+        // What sequence 0 still holds from the last request needs no decoding, unless the
+        // sliding-window layers lost cells the first new token would attend to.
+        let mut reuse = common_prefix(&self.cached, &seqs[0].prompt).min(shared);
+        if reuse > 0 && self.swa_lacks(reuse) {
+            tracing::debug!(reuse, "sliding-window cells gone: the prompt is decoded again");
+            self.clear_all();
+            reuse = 0;
+        }
         for s in 1..MAX_SEQS as i32 {
             self.seq_rm(s, 0);
         }
@@ -165,10 +171,20 @@ impl Session<'_> {
             }
             return report;
         }
-        if let Some((out, kept)) = self.shift_to(prompt) {
-            report.applied = ContextOverflow::Shift;
-            report.shifted_out = out;
-            report.shifted_kept = kept;
+        match self.shift_to(prompt) {
+            Shifted::Done(out, kept) => {
+                report.applied = ContextOverflow::Shift;
+                report.shifted_out = out;
+                report.shifted_kept = kept;
+            }
+            Shifted::WindowLost if !self.shift_noted => {
+                self.shift_noted = true;
+                report.note = Some(
+                    "the sliding-window layers no longer hold the start of the conversation, so the kept turns are decoded again (said once)"
+                        .into(),
+                );
+            }
+            Shifted::WindowLost | Shifted::NoMatch => {}
         }
         report
     }

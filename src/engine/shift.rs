@@ -64,6 +64,22 @@ pub struct ContextState {
     /// Size of the sequence's saved state: grows by a fixed amount per cell, so two states of
     /// the same model compare cell counts.
     pub state_bytes: u64,
+    /// The model's sliding attention window (0: none). Its layers' cache holds only the cells
+    /// within the window of the newest one (llama.cpp may overwrite the others).
+    pub n_swa: u32,
+    /// The part of `state_bytes` for the sliding-window layers (0 without them): grows per cell
+    /// up to `n_swa` cells, as the state leaves out cells outside the window.
+    pub swa_state_bytes: u64,
+}
+
+/// What a shift attempt did.
+pub(super) enum Shifted {
+    /// Cells removed, cells kept and moved down.
+    Done(u32, u32),
+    /// The cache holds no run of the prompt's kept part worth shifting.
+    NoMatch,
+    /// The sliding-window layers lack start-of-conversation cells the shifted turn would see.
+    WindowLost,
 }
 
 /// Why this model's cache cannot be shifted, if it cannot (llama.cpp would abort on the K-shift).
@@ -79,8 +95,27 @@ pub(crate) fn cannot_shift(model: &llama_cpp_2::model::LlamaModel) -> Option<Str
     }
 }
 
+/// The sliding attention window llama.cpp applies to this model's SWA layers (0: none), from
+/// the GGUF key `ARCH.attention.sliding_window` (Gemma 2/3, Cohere 2, ...).
+pub(crate) fn sliding_window(model: &llama_cpp_2::model::LlamaModel) -> u32 {
+    let Ok(arch) = model.meta_val_str("general.architecture") else {
+        return 0;
+    };
+    model
+        .meta_val_str(&format!("{arch}.attention.sliding_window"))
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 impl Session<'_> {
     pub(super) fn context_state(&self) -> ContextState {
+        let swa_state_bytes = if self.n_swa > 0 {
+            self.ctx
+                .state_seq_get_size_ext(0, LlamaStateSeqFlags::PARTIAL_ONLY) as u64
+        } else {
+            0
+        };
         ContextState {
             cached_tokens: self.cached.len() as u32,
             pos_min: self.ctx.kv_cache_seq_pos_min(0),
@@ -89,15 +124,31 @@ impl Session<'_> {
                 .ctx
                 .state_seq_get_size_ext(0, LlamaStateSeqFlags::empty())
                 as u64,
+            n_swa: self.n_swa,
+            swa_state_bytes,
         }
+    }
+
+    /// Whether the sliding-window layers lack cells that a token decoded at position `pos`
+    /// attends to. llama.cpp lets a cell outside the window of the newest one be overwritten,
+    /// so cells far behind may be gone; it overwrites in cell order, from the oldest, so the
+    /// lowest position held tells. (llama-server makes the same check before reusing a cache.)
+    pub(super) fn swa_lacks(&self, pos: usize) -> bool {
+        if self.n_swa == 0 || pos == 0 {
+            return false;
+        }
+        let pos_min = self.ctx.kv_cache_seq_pos_min(0);
+        pos_min < 0 || pos_min as usize > pos.saturating_sub(self.n_swa as usize)
     }
 
     /// Shifts sequence 0's cache so that it holds `prompt`'s longest possible prefix: the part
     /// shared with the cache (system prompt), then the cached cells that follow the dropped
-    /// turns, moved down to contiguous positions. Returns (cells removed, cells kept and moved).
-    pub(super) fn shift_to(&mut self, prompt: &[LlamaToken]) -> Option<(u32, u32)> {
+    /// turns, moved down to contiguous positions.
+    pub(super) fn shift_to(&mut self, prompt: &[LlamaToken]) -> Shifted {
         let p = common_prefix(&self.cached, prompt);
-        let want = prompt.get(p..).filter(|w| !w.is_empty())?;
+        let Some(want) = prompt.get(p..).filter(|w| !w.is_empty()) else {
+            return Shifted::NoMatch;
+        };
         // Where the kept part of the new prompt starts in the cache: the longest match wins,
         // the first one that runs to the end of the cache is taken at once.
         let mut best: Option<(usize, usize)> = None;
@@ -114,7 +165,16 @@ impl Session<'_> {
             }
         }
         // A handful of tokens (a turn marker) is chance, not the kept turns.
-        let (j, m) = best.filter(|&(_, m)| m >= MIN_KEPT)?;
+        let Some((j, m)) = best.filter(|&(_, m)| m >= MIN_KEPT) else {
+            return Shifted::NoMatch;
+        };
+        // A shift keeps each kept cell's distance to the tokens after it, so the window hides
+        // what it hid before; only the start of the conversation (before position p) comes
+        // closer. When the kept part is shorter than the window, the next token sees those
+        // cells again, and they must still be there.
+        if m + 1 < self.n_swa as usize && self.swa_lacks(p + m) {
+            return Shifted::WindowLost;
+        }
         let d = j - p;
         let mem_ok = self
             .ctx
@@ -131,12 +191,12 @@ impl Session<'_> {
         if !mem_ok {
             // The cache is in an unknown state: forget it (the prompt is decoded again).
             self.clear_all();
-            return None;
+            return Shifted::NoMatch;
         }
         let kept: Vec<LlamaToken> = self.cached[j..j + m].to_vec();
         self.cached.truncate(p);
         self.cached.extend(kept);
         tracing::debug!(from = p, removed = d, kept = m, "context shift");
-        Some((d as u32, m as u32))
+        Shifted::Done(d as u32, m as u32)
     }
 }

@@ -49,6 +49,8 @@ pub(crate) struct Session<'m> {
     pub cannot_shift: Option<String>,
     /// Whether the fallback was already reported (it is said once per loaded model).
     pub shift_noted: bool,
+    /// The model's sliding attention window (0: none).
+    pub n_swa: u32,
 }
 
 pub(crate) type SharedSink = Arc<Mutex<Box<dyn Sink>>>;
@@ -292,6 +294,7 @@ fn serve(
         overflow: loaded.overflow,
         cannot_shift: super::shift::cannot_shift(&loaded.model),
         shift_noted: false,
+        n_swa: super::shift::sliding_window(&loaded.model),
     };
     tracing::info!(model = %loaded.info.path.display(), n_ctx = session.n_ctx, threads = session.threads, "context ready");
     let mut job = match first {

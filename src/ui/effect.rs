@@ -17,6 +17,9 @@ pub enum Effect {
         model: Option<PathBuf>,
         settings: EngineSettings,
     },
+    /// Replace the engine: the in-process one (`None`) or a model server's (a `[backends.NAME]`
+    /// or a URL); once it is up, `App::startup_model` is loaded (the model picker's choice).
+    SwitchEngine { backend: Option<String> },
     /// Load (switch to) a model; the old one stays if this fails.
     Load {
         path: PathBuf,

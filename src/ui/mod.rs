@@ -24,6 +24,7 @@ pub mod highlight;
 pub mod input_size;
 pub mod keymap;
 pub mod markdown;
+pub mod picker_backends;
 pub mod presets;
 pub mod pull_task;
 pub mod replay_task;

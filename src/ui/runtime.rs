@@ -48,6 +48,8 @@ struct Runner {
     replay: Option<super::replay_task::Control>,
     /// The running model download's cancel flag.
     pull: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// The engine the model picker switched to (`Some(None)`: in-process); `None`: as started.
+    switched: Option<Option<String>>,
 }
 
 /// Runs the UI until the user quits or a signal ends it. The engine handle is left in
@@ -73,6 +75,7 @@ pub async fn run(
         sessions: None,
         replay: None,
         pull: None,
+        switched: None,
     };
     // The first frame goes up before the engine starts, so "loading" shows at once.
     terminal.draw(|f| render(&app, f))?;
@@ -172,6 +175,19 @@ impl Runner {
                     let _ = tx.send(Internal::Spawned(r));
                 });
             }
+            Effect::SwitchEngine { backend } => {
+                self.switched = Some(backend.clone());
+                let tx = self.internal_tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let r = match backend {
+                        Some(spec) => crate::cli::backend::by_spec(&spec)
+                            .map_err(|e| format!("{e:#}"))
+                            .and_then(|b| Engine::spawn_remote(b).map_err(|e| e.to_string())),
+                        None => Engine::spawn().map_err(|e| e.to_string()),
+                    };
+                    let _ = tx.send(Internal::Spawned(r));
+                });
+            }
             Effect::Load { path, mut settings } => {
                 if settings.chat_template.is_none() {
                     settings.chat_template = crate::chat_template::overrides::configured(
@@ -212,11 +228,9 @@ impl Runner {
             }
             Effect::DiscoverModels { extra } => {
                 let tx = self.internal_tx.clone();
+                let switched = self.switched.clone();
                 tokio::task::spawn_blocking(move || {
-                    let found = match crate::cli::backend::selected() {
-                        Ok(Some(b)) => crate::model::discover::on_server(&b),
-                        _ => crate::model::discover::discover(&extra),
-                    };
+                    let found = super::picker_backends::discover(switched, &extra);
                     let _ = tx.send(Internal::Action(Action::ModelsFound(found)));
                 });
             }

@@ -126,3 +126,5 @@ impl Drop for Server {
         self.kill();
     }
 }
+
+pub mod ollama;

@@ -11,6 +11,8 @@ use crate::engine::{EngineError, ModelInfo};
 
 /// A server howdah has talked to: its kind, models and (llama-server) properties.
 pub(crate) struct Server {
+    /// The backend's name in config.toml, if it has one.
+    pub name: Option<String>,
     pub http: Client,
     pub kind: Kind,
     pub url: String,
@@ -55,10 +57,17 @@ pub(crate) fn connect(b: &Backend) -> Result<Server, EngineError> {
         .filter_map(|m| m["id"].as_str().map(crate::text::sanitize::sanitize_line))
         .collect();
     let slots = props["total_slots"].as_u64().map(|n| n as u32);
-    let build = props["build_info"]
-        .as_str()
-        .map(crate::text::sanitize::sanitize_line);
+    let build = match kind {
+        // Ollama names its version at /api/version (absent on very old ones: no build then).
+        Kind::Ollama => http
+            .get("/api/version")
+            .ok()
+            .and_then(|v| v["version"].as_str().map(|v| format!("ollama {v}"))),
+        _ => props["build_info"].as_str().map(str::to_string),
+    }
+    .map(|b| crate::text::sanitize::sanitize_line(&b));
     Ok(Server {
+        name: b.name.clone(),
         http,
         kind,
         url,
@@ -145,6 +154,7 @@ impl Server {
 
     pub fn backend_ref(&self, model: &str) -> BackendRef {
         BackendRef {
+            name: self.name.clone(),
             kind: self.kind,
             url: self.url.clone(),
             model: model.to_string(),
@@ -154,17 +164,24 @@ impl Server {
     }
 
     /// What the UI and sessions know of a loaded model; file facts come from the server where
-    /// it reports them (llama-server's `meta`, `/props`).
+    /// it reports them (llama-server's `meta` and `/props`, Ollama's `/api/show`).
     pub fn info(&self, model: &str) -> ModelInfo {
-        let meta = self
+        let mut meta = self
             .listing
             .iter()
             .find(|m| m["id"].as_str() == Some(model))
             .map(|m| m["meta"].clone())
             .unwrap_or(Value::Null);
-        let n_ctx = self.props["default_generation_settings"]["n_ctx"]
+        let mut n_ctx = self.props["default_generation_settings"]["n_ctx"]
             .as_u64()
             .unwrap_or(0) as u32;
+        let mut quantization = String::new();
+        if self.kind == Kind::Ollama {
+            let show = ollama_show(&self.http, model);
+            meta = show.meta;
+            n_ctx = show.num_ctx;
+            quantization = show.quantization;
+        }
         let has_template = match self.kind {
             Kind::LlamaServer => self.props["chat_template"]
                 .as_str()
@@ -178,7 +195,7 @@ impl Server {
             architecture: self.kind.as_str().to_string(),
             parameters: meta["n_params"].as_u64().unwrap_or(0),
             file_size: meta["size"].as_u64().unwrap_or(0),
-            quantization: String::new(),
+            quantization,
             context_trained: meta["n_ctx_train"].as_u64().unwrap_or(0) as u32,
             has_chat_template: has_template,
             n_ctx,
@@ -198,5 +215,38 @@ impl Server {
             pooling: None,
             backend: Some(self.backend_ref(model)),
         }
+    }
+}
+
+/// What Ollama's `/api/show` tells of a model, in the shape llama-server's `meta` has.
+struct OllamaShow {
+    meta: Value,
+    /// `num_ctx` when the model's parameters set it (else Ollama's default, not reported: 0).
+    num_ctx: u32,
+    quantization: String,
+}
+
+/// Asks `/api/show`; a server that does not answer leaves the facts unknown.
+fn ollama_show(http: &Client, model: &str) -> OllamaShow {
+    let show = http
+        .post("/api/show", &serde_json::json!({ "model": model }))
+        .unwrap_or(Value::Null);
+    let info = &show["model_info"];
+    let arch = info["general.architecture"].as_str().unwrap_or("");
+    let num_ctx = show["parameters"]
+        .as_str()
+        .unwrap_or("")
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("num_ctx")?.trim().parse().ok())
+        .unwrap_or(0);
+    OllamaShow {
+        meta: serde_json::json!({
+            "n_params": info["general.parameter_count"],
+            "n_ctx_train": info[format!("{arch}.context_length")],
+        }),
+        num_ctx,
+        quantization: crate::text::sanitize::sanitize_line(
+            show["details"]["quantization_level"].as_str().unwrap_or(""),
+        ),
     }
 }

@@ -94,6 +94,9 @@ impl Backend {
 /// What a session records about the server a reply came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BackendRef {
+    /// Its `[backends.NAME]` in config.toml, when it was chosen by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub kind: Kind,
     /// Without user name or password.
     pub url: String,

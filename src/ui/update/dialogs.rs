@@ -329,10 +329,23 @@ fn model_load(app: &mut App, fx: &mut Vec<Effect>) {
         name: info.name.clone(),
         progress: 0.0,
     };
-    fx.push(Effect::Load {
-        path: found.path.clone(),
-        settings: app.engine_settings.clone(),
-    });
+    // A model of another server (or a file while a server serves): the engine is replaced
+    // first, and the model loaded once it is up.
+    let want = crate::ui::picker_backends::served_by(&info);
+    // Without a model loaded the in-process engine is assumed (a server's model reconnects).
+    let now = app
+        .model
+        .as_ref()
+        .and_then(crate::ui::picker_backends::served_by);
+    if now != want {
+        app.startup_model = Some(found.path.clone());
+        fx.push(Effect::SwitchEngine { backend: want });
+    } else {
+        fx.push(Effect::Load {
+            path: found.path.clone(),
+            settings: app.engine_settings.clone(),
+        });
+    }
     app.modals.pop();
 }
 
