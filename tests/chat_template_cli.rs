@@ -353,3 +353,63 @@ fn generation_stops_on_an_end_of_generation_token_that_is_not_eos() {
     assert_eq!(crafted.text, original.text, "stops at the same <|im_end|>");
     assert!(!crafted.text.contains("<|im_end|>"));
 }
+
+#[test]
+fn a_template_that_fails_for_one_conversation_says_so_with_the_reply() {
+    // ChatML that loads fine but raises on one word: that send falls back to llama.cpp's
+    // built-in chatml, and `run` says so on stderr and in --json; other sends are untouched.
+    let d = tempfile::tempdir().unwrap();
+    let m = common::smollm2();
+    let picky = write(
+        d.path(),
+        "picky.jinja",
+        "{% for m in messages %}{% if 'forbidden' in m.content %}{{ raise_exception('no forbidden words here') }}{% endif %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}",
+    );
+    let run = |prompt: &str, json: bool| {
+        let mut args = vec![
+            "run",
+            "-m",
+            m.to_str().unwrap(),
+            "--chat-template-file",
+            picky.to_str().unwrap(),
+            "--temp",
+            "0",
+            "-n",
+            "4",
+            "-t",
+            "2",
+            "--no-save",
+            "-p",
+            prompt,
+        ];
+        if json {
+            args.push("--json");
+        }
+        let o = howdah(&args, d.path());
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        o
+    };
+    let o = run("Say a forbidden word", true);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["chat_template"], "jinja from picky.jinja");
+    let why = v["template_fallback"]
+        .as_str()
+        .expect("the fallback is in --json");
+    assert!(
+        why.contains("no forbidden words here") && why.contains("built-in layout"),
+        "{why}"
+    );
+    assert_eq!(v["stats"]["template_fallback"], why);
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("chat template failed for this conversation")
+            && err.contains("no forbidden words here"),
+        "{err}"
+    );
+    let o = run("Say a nice word", false);
+    assert!(
+        !text(&o.stderr).contains("chat template failed"),
+        "{}",
+        text(&o.stderr)
+    );
+}
