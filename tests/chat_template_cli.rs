@@ -3,6 +3,8 @@
 //! not the vocabulary's EOS.
 
 mod common;
+mod gguf_support;
+mod support;
 
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -352,4 +354,204 @@ fn generation_stops_on_an_end_of_generation_token_that_is_not_eos() {
     assert!(crafted.generated_tokens < 96);
     assert_eq!(crafted.text, original.text, "stops at the same <|im_end|>");
     assert!(!crafted.text.contains("<|im_end|>"));
+}
+
+#[test]
+fn a_template_that_fails_for_one_conversation_says_so_with_the_reply() {
+    // ChatML that loads fine but raises on one word: that send falls back to llama.cpp's
+    // built-in chatml, and `run` says so on stderr and in --json; other sends are untouched.
+    let d = tempfile::tempdir().unwrap();
+    let m = common::smollm2();
+    let picky = write(
+        d.path(),
+        "picky.jinja",
+        "{% for m in messages %}{% if 'forbidden' in m.content %}{{ raise_exception('no forbidden words here') }}{% endif %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}",
+    );
+    let run = |prompt: &str, json: bool| {
+        let mut args = vec![
+            "run",
+            "-m",
+            m.to_str().unwrap(),
+            "--chat-template-file",
+            picky.to_str().unwrap(),
+            "--temp",
+            "0",
+            "-n",
+            "4",
+            "-t",
+            "2",
+            "--no-save",
+            "-p",
+            prompt,
+        ];
+        if json {
+            args.push("--json");
+        }
+        let o = howdah(&args, d.path());
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        o
+    };
+    let o = run("Say a forbidden word", true);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["chat_template"], "jinja from picky.jinja");
+    let why = v["template_fallback"]
+        .as_str()
+        .expect("the fallback is in --json");
+    assert!(
+        why.contains("no forbidden words here") && why.contains("built-in layout"),
+        "{why}"
+    );
+    assert_eq!(v["stats"]["template_fallback"], why);
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("chat template failed for this conversation")
+            && err.contains("no forbidden words here"),
+        "{err}"
+    );
+    let o = run("Say a nice word", false);
+    assert!(
+        !text(&o.stderr).contains("chat template failed"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn a_gguf_whose_own_template_is_broken_or_unknown_says_which_layout_it_gets() {
+    // Copies of SmolLM2 whose `tokenizer.chat_template` is written here: ChatML with an unknown
+    // filter (llama.cpp's built-in chatml takes over, said everywhere), and a layout no
+    // built-in family knows but that renders fine (used as is, no notice).
+    let d = tempfile::tempdir().unwrap();
+    let models = d.path().join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    let smol = common::smollm2();
+    let broken = models.join("smol-broken.gguf");
+    gguf_support::with_chat_template(
+        &smol,
+        &broken,
+        Some("{% for m in messages %}<|im_start|>{{ m.role | nosuchfilter }}\n{{ m.content }}<|im_end|>\n{% endfor %}"),
+    );
+    let custom = models.join("smol-custom.gguf");
+    gguf_support::with_chat_template(
+        &smol,
+        &custom,
+        Some("{% for m in messages %}### {{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}### assistant:{% endif %}"),
+    );
+    let dir = models.to_string_lossy();
+    let o = howdah(&["models", "--models-dir", &dir, "--json"], d.path());
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let format_of = |name: &str| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["file_name"] == name)
+            .map(|m| m["chat_format"].clone())
+            .unwrap_or_else(|| panic!("{name} not listed: {list}"))
+    };
+    let b = format_of("smol-broken.gguf");
+    assert_eq!(
+        (&b["kind"], &b["family"]),
+        (&"built_in".into(), &"chatml".into()),
+        "{b}"
+    );
+    assert!(
+        b["fallback"].as_str().unwrap().contains("nosuchfilter"),
+        "{b}"
+    );
+    let c = format_of("smol-custom.gguf");
+    assert_eq!(c["kind"], "jinja", "{c}");
+    assert!(c.get("fallback").is_none(), "{c}");
+    let o = howdah(&["models", "--models-dir", &dir], d.path());
+    let table = text(&o.stdout);
+    let row = |name: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(
+        row("smol-broken.gguf").contains("built-in chatml (template failed: ")
+            && row("smol-broken.gguf").contains("nosuchfilter"),
+        "{table}"
+    );
+    assert!(row("smol-custom.gguf").ends_with("jinja"), "{table}");
+
+    // `run --json` says the fallback, and the reply still comes.
+    let o = howdah(
+        &[
+            "run",
+            "-m",
+            &broken.to_string_lossy(),
+            "--json",
+            "--temp",
+            "0",
+            "-n",
+            "4",
+            "-t",
+            "2",
+            "--no-save",
+            "-p",
+            "Hi",
+        ],
+        d.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let label = v["chat_template"].as_str().unwrap();
+    assert!(
+        label.starts_with("built-in chatml (template failed: "),
+        "{label}"
+    );
+    assert_eq!(v["model"]["chat_format"]["kind"], "built_in");
+    assert!(
+        text(&o.stderr).contains("template failed"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    // The unknown template is the model's own, rendered byte for byte.
+    let msgs = write(d.path(), "m.json", MESSAGES);
+    let o = howdah(
+        &[
+            "chat-template",
+            "-m",
+            &custom.to_string_lossy(),
+            &msgs.to_string_lossy(),
+        ],
+        d.path(),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout),
+        "### system: Be brief.\n### user: Hi\n### assistant:"
+    );
+    assert!(
+        text(&o.stderr).contains("chat template: jinja"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    // The TUI's status bar, with what the engine reports for the broken file.
+    let (_engine, info) = common::engine_with(broken, Some(512));
+    let mut h = support::Harness::new(160, 30);
+    h.engine(
+        howdah::ui::action::Tag::Load,
+        howdah::engine::EventKind::Loaded(info),
+    );
+    let screen = h.screen();
+    let status = screen
+        .lines()
+        .rev()
+        .find(|l| l.contains("template:"))
+        .unwrap_or("");
+    assert!(
+        status.contains("template: built-in chatml (template fail"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("nosuchfilter"),
+        "the notice names the error: {screen}"
+    );
 }

@@ -503,3 +503,27 @@ fn ollama_models_are_listed_and_loadable_by_their_ollama_names() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(!text(&o.stdout).trim().is_empty());
 }
+
+#[test]
+fn hub_api_calls_are_retried_on_5xx_with_backoff() {
+    let hub = FakeHub::start();
+    let payload = small("q8 payload");
+    hub.add(
+        "test-org/busy-GGUF",
+        vec![HubFile::lfs("busy-Q8_0.gguf", payload.clone())],
+        None,
+    );
+    let env = Env::new(&hub);
+    // The hub answers the first two API calls (the revision) with 503, then works.
+    hub.state.faults.lock().unwrap().api_unavailable = 2;
+    let t = Instant::now();
+    let path = pulled_path(&env.run(&["pull", "test-org/busy-GGUF"]));
+    let secs = t.elapsed().as_secs_f64();
+    assert_eq!(sha_of(&path), payload.sha256());
+    let log = hub.log();
+    let calls = |what: &str| log.iter().filter(|l| l.contains(what)).count();
+    assert_eq!(calls("/revision/main"), 3, "{log:#?}");
+    assert_eq!(calls("/tree/"), 1, "{log:#?}");
+    // Backoff of 0.5 s, then 1 s: the pauses really happen.
+    assert!(secs >= 1.5, "{secs:.2} s");
+}

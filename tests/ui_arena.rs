@@ -57,6 +57,7 @@ fn done(h: &mut Harness, run: u64, variant: usize, text: &str) {
                 mean_logprob: -0.25,
                 dropped_messages: 0,
                 context_used: 100,
+                template_fallback: None,
             },
         },
     }));

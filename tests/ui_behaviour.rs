@@ -330,3 +330,42 @@ fn the_context_gauge_moves_while_a_reply_streams() {
     let s = h.screen();
     assert!(s.contains(&format!(" 312/{n_ctx}")), "{s}");
 }
+
+#[test]
+fn a_reply_whose_conversation_broke_the_template_says_so_in_the_status_bar() {
+    let mut h = Harness::new(120, 30);
+    let gen = h.send("hello");
+    h.stream(gen, &[("Hi", 0.9)]);
+    let text = h.app.convs[h.app.current]
+        .messages
+        .last()
+        .unwrap()
+        .content
+        .clone();
+    h.engine(
+        howdah::ui::action::Tag::Gen(gen),
+        howdah::engine::EventKind::Done(howdah::engine::DoneStats {
+            seq: 0,
+            stop: StopReason::Eos,
+            text,
+            prompt_tokens: 3,
+            prompt_tokens_decoded: 3,
+            generated_tokens: 1,
+            ttft_ms: 1.0,
+            prompt_tps: 1.0,
+            gen_tps: 1.0,
+            mean_logprob: -0.1,
+            dropped_messages: 0,
+            context_used: 4,
+            template_fallback: Some(
+                "template failed: no tools here (line 1); this prompt used llama.cpp's built-in layout"
+                    .into(),
+            ),
+        }),
+    );
+    let screen = h.screen();
+    assert!(
+        screen.contains("chat template failed for this conversation"),
+        "{screen}"
+    );
+}

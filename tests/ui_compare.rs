@@ -100,6 +100,7 @@ fn done(h: &mut Harness, run: u64, variant: usize, text: &str) {
                 mean_logprob: -0.25,
                 dropped_messages: 0,
                 context_used: 100,
+                template_fallback: None,
             },
         },
     );
@@ -203,6 +204,7 @@ fn esc_stops_all_then_leaves_and_old_runs_are_ignored() {
                 gen_tps: 1.0,
                 mean_logprob: -1.0,
                 dropped_messages: 0,
+                template_fallback: None,
                 context_used: 11,
             },
         },

@@ -199,12 +199,20 @@ pub fn run(a: &RunArgs) -> Result<()> {
         f.push(Message::reply(done.text.clone(), record))?;
     }
     let session_path = file.as_ref().map(|f| f.path.clone());
+    if let Some(why) = &done.template_fallback {
+        eoutln!(
+            "howdah: {}: chat template failed for this conversation: {}",
+            info.file_name,
+            sanitize(why)
+        );
+    }
     if json {
         let v = serde_json::json!({
             "text": done.text,
             "tokens": tokens,
             "stats": done,
             "chat_template": info.chat_format.label(),
+            "template_fallback": done.template_fallback,
             "model": info,
             "sampling": sampling,
             "session": session_path,

@@ -27,7 +27,8 @@ pub(crate) struct Formatter {
 pub(crate) struct Rendered {
     pub text: String,
     pub stops: Vec<String>,
-    /// Set when this conversation could not use the model's layout (e.g. the template raised).
+    /// Set when this conversation could not use the layout chosen at load (the template raised
+    /// on it); a fallback already decided at load is in `Formatter::status`, not here.
     pub fallback: Option<String>,
 }
 
@@ -181,7 +182,8 @@ impl Formatter {
                 return Rendered {
                     text,
                     stops: Vec::new(),
-                    fallback,
+                    fallback: fallback
+                        .map(|f| format!("{f}; this prompt used llama.cpp's built-in layout")),
                 };
             }
             fallback.get_or_insert_with(|| "llama.cpp's built-in layout failed".into());
@@ -189,7 +191,8 @@ impl Formatter {
         Rendered {
             text: plain_layout(messages, add_generation_prompt),
             stops: vec![PLAIN_STOP.to_string()],
-            fallback: fallback.or_else(|| self.status.fallback.clone()),
+            fallback: fallback
+                .map(|f| format!("{f}; this prompt used the plain User:/Assistant: layout")),
         }
     }
 }

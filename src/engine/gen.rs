@@ -72,6 +72,8 @@ pub(super) struct Seq {
     pub(super) batch_idx: i32,
     pub(super) first_at: Option<Instant>,
     pub(super) done: bool,
+    /// Why this prompt did not get the model's chat layout (said in `Done`).
+    pub(super) template_fallback: Option<String>,
 }
 
 impl Session<'_> {
@@ -242,6 +244,7 @@ impl Session<'_> {
             batch_idx: 0,
             first_at: None,
             done: false,
+            template_fallback: fitted.template_fallback,
         })
     }
 
@@ -376,6 +379,7 @@ impl Session<'_> {
                 },
                 dropped_messages: s.dropped,
                 context_used: s.pos as u32,
+                template_fallback: s.template_fallback.clone(),
             }),
         );
     }

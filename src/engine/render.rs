@@ -3,7 +3,7 @@
 
 use llama_cpp_2::token::LlamaToken;
 
-use super::chat_format::template_messages;
+use super::chat_format::{template_messages, Rendered};
 use super::shift::ContextOverflow;
 use super::types::{ChatMessage, Prompt, Role};
 use super::worker::Session;
@@ -14,6 +14,8 @@ pub(crate) struct Fitted {
     pub tokens: Vec<LlamaToken>,
     /// Stop strings the layout needs on top of the user's.
     pub extra_stops: Vec<String>,
+    /// Why this conversation did not get the layout chosen at load (its template raised).
+    pub template_fallback: Option<String>,
     /// Messages dropped from the start of a chat to make it fit.
     pub dropped: u32,
 }
@@ -42,8 +44,18 @@ impl Session<'_> {
 
     /// The exact text the model sees, and the stop strings the layout adds.
     pub fn render(&self, prompt: &Prompt) -> Result<(String, Vec<String>), EngineError> {
+        self.render_noting(prompt).map(|r| (r.text, r.stops))
+    }
+
+    /// `render`, with the reason when this conversation could not use the layout chosen at
+    /// load (a template that raises on it): generation reports it with the reply.
+    fn render_noting(&self, prompt: &Prompt) -> Result<Rendered, EngineError> {
         match prompt {
-            Prompt::Raw(text) => Ok((text.clone(), Vec::new())),
+            Prompt::Raw(text) => Ok(Rendered {
+                text: text.clone(),
+                stops: Vec::new(),
+                fallback: None,
+            }),
             Prompt::Chat(messages) => {
                 if messages.is_empty() {
                     return Err(EngineError::Input(
@@ -54,7 +66,7 @@ impl Session<'_> {
                 if let Some(why) = &r.fallback {
                     tracing::warn!(reason = %why, "this conversation did not use the chat template");
                 }
-                Ok((r.text, r.stops))
+                Ok(r)
             }
         }
     }
@@ -63,14 +75,23 @@ impl Session<'_> {
         &self,
         prompt: &Prompt,
     ) -> Result<(Vec<LlamaToken>, Vec<String>), EngineError> {
-        let (text, stops) = self.render(prompt)?;
+        self.prompt_tokens_noting(prompt)
+            .map(|(tokens, r)| (tokens, r.stops))
+    }
+
+    /// Tokens of the rendered prompt, with the rendering (its stops and fallback).
+    fn prompt_tokens_noting(
+        &self,
+        prompt: &Prompt,
+    ) -> Result<(Vec<LlamaToken>, Rendered), EngineError> {
+        let r = self.render_noting(prompt)?;
         // Chat templates contain special tokens as text; raw prompts are the user's own text.
         let parse_special = matches!(prompt, Prompt::Chat(_));
-        let tokens = self.tokenize(&text, true, parse_special);
+        let tokens = self.tokenize(&r.text, true, parse_special);
         if tokens.is_empty() {
             return Err(EngineError::Input("the prompt is empty".into()));
         }
-        Ok((tokens, stops))
+        Ok((tokens, r))
     }
 
     /// Tokens for `prompt`, leaving `reserve` tokens for the reply when possible. A chat that is
@@ -80,7 +101,7 @@ impl Session<'_> {
         let n_ctx = self.n_ctx as usize;
         let target = n_ctx.saturating_sub(reserve.min(self.n_ctx / 4) as usize);
         let Prompt::Chat(messages) = prompt else {
-            let (tokens, extra_stops) = self.prompt_tokens(prompt)?;
+            let (tokens, r) = self.prompt_tokens_noting(prompt)?;
             if tokens.len() >= n_ctx {
                 return Err(EngineError::PromptTooLong {
                     prompt: tokens.len() as u32,
@@ -89,18 +110,20 @@ impl Session<'_> {
             }
             return Ok(Fitted {
                 tokens,
-                extra_stops,
+                extra_stops: r.stops,
+                template_fallback: r.fallback,
                 dropped: 0,
             });
         };
         let mut msgs: Vec<ChatMessage> = messages.clone();
         let mut dropped = 0;
         loop {
-            let (tokens, extra_stops) = self.prompt_tokens(&Prompt::Chat(msgs.clone()))?;
+            let (tokens, r) = self.prompt_tokens_noting(&Prompt::Chat(msgs.clone()))?;
             if tokens.len() <= target {
                 return Ok(Fitted {
                     tokens,
-                    extra_stops,
+                    extra_stops: r.stops,
+                    template_fallback: r.fallback,
                     dropped,
                 });
             }
@@ -125,7 +148,8 @@ impl Session<'_> {
                 _ if tokens.len() < n_ctx => {
                     return Ok(Fitted {
                         tokens,
-                        extra_stops,
+                        extra_stops: r.stops,
+                        template_fallback: r.fallback,
                         dropped,
                     })
                 }

@@ -258,6 +258,10 @@ pub struct DoneStats {
     pub dropped_messages: u32,
     /// Tokens in the context after this reply (for a context gauge).
     pub context_used: u32,
+    /// Set when this conversation could not use the chat layout chosen at load (the template
+    /// raised on it) and got a fallback layout: why, to be said with the reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_fallback: Option<String>,
 }
 
 /// Scores for one candidate continuation.

@@ -2,6 +2,7 @@
 //! (`api/models/REPO/revision/REV`), the file listing at that commit
 //! (`api/models/REPO/tree/COMMIT?recursive=true`, paged by `Link` headers) with each LFS file's
 //! SHA-256 and size, and file downloads from `REPO/resolve/COMMIT/PATH` (redirected to a CDN).
+//! API calls are retried with backoff on network errors and 5xx, as downloads are.
 
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use serde::Deserialize;
 
 use super::cache::{is_commit, is_sha256};
 use super::error::{auth_hint, HubError};
+use super::retry::with_retry;
 use super::spec::{check_file, encode_path, encode_segment};
 
 pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
@@ -115,6 +117,7 @@ impl Hub {
         HubError::Network {
             endpoint: self.endpoint.clone(),
             reason: e.to_string(),
+            unreachable: unreachable(&e),
         }
     }
 
@@ -125,12 +128,13 @@ impl Hub {
             self.endpoint,
             encode_segment(revision)
         );
-        let res = self.get(&url, 0)?;
-        let status = res.status().as_u16();
-        if status != 200 {
-            return Err(self.status_error(repo, Some(revision), &url, res));
-        }
-        let info: RevisionInfo = read_json(res, &url)?;
+        let info: RevisionInfo = with_retry(&url, || {
+            let res = self.get(&url, 0)?;
+            if res.status().as_u16() != 200 {
+                return Err(self.status_error(repo, Some(revision), &url, res));
+            }
+            read_json(res, &url)
+        })?;
         if !is_commit(&info.sha) {
             return Err(bad(&url, format!("'{}' is not a commit hash", info.sha)));
         }
@@ -145,12 +149,15 @@ impl Hub {
         );
         let mut out = Vec::new();
         for _page in 0..1000 {
-            let res = self.get(&url, 0)?;
-            if res.status().as_u16() != 200 {
-                return Err(self.status_error(repo, Some(commit), &url, res));
-            }
-            let next = next_link(&res);
-            let items: Vec<TreeItem> = read_json(res, &url)?;
+            let (next, items) = with_retry(&url, || {
+                let res = self.get(&url, 0)?;
+                if res.status().as_u16() != 200 {
+                    return Err(self.status_error(repo, Some(commit), &url, res));
+                }
+                let next = next_link(&res);
+                let items: Vec<TreeItem> = read_json(res, &url)?;
+                Ok((next, items))
+            })?;
             for it in items.into_iter().filter(|i| i.kind == "file") {
                 out.push(entry(it).map_err(|e| bad(&url, e))?);
             }
@@ -234,6 +241,19 @@ fn entry(it: TreeItem) -> Result<Entry, String> {
         sha256,
         git_oid,
     })
+}
+
+/// Nothing answered: refused, no route, unknown host (not a connection that broke part-way).
+fn unreachable(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind::*;
+    match e {
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            ConnectionRefused | HostUnreachable | NetworkUnreachable | NetworkDown
+        ),
+        _ => false,
+    }
 }
 
 fn bad(url: &str, reason: String) -> HubError {

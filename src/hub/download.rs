@@ -13,10 +13,8 @@ use sha2::{Digest, Sha256};
 use super::api::{Entry, Hub};
 use super::cache::RepoCache;
 use super::error::HubError;
+use super::retry::{pause, TRIES};
 
-/// Tries in a row that make no progress before giving up.
-const TRIES: u32 = 5;
-const BACKOFF: Duration = Duration::from_millis(500);
 const CHUNK: usize = 256 * 1024;
 
 /// What one file's download did.
@@ -94,7 +92,7 @@ pub fn fetch(
                     return Err(e);
                 }
                 tracing::warn!(file = %entry.path, "download failed ({e}); retrying");
-                sleep(BACKOFF * 2u32.pow(failures - 1), cancel);
+                sleep(pause(failures), cancel);
             }
         }
     }
@@ -276,6 +274,7 @@ impl State<'_> {
         HubError::Network {
             endpoint: self.hub.endpoint.clone(),
             reason,
+            unreachable: false,
         }
     }
 

@@ -37,7 +37,12 @@ pub enum HubError {
     #[error("split model '{file}' is missing parts in the repository listing ({missing})")]
     MissingParts { file: String, missing: String },
     #[error("cannot reach {endpoint}: {reason}. Check the network connection (or HF_ENDPOINT); the download resumes where it stopped when you run the same command again")]
-    Network { endpoint: String, reason: String },
+    Network {
+        endpoint: String,
+        reason: String,
+        /// Nothing answered at all (connection refused, unknown host): offline, not a hiccup.
+        unreachable: bool,
+    },
     #[error("the hub answered {status} for {url}{detail}")]
     Http {
         status: u16,

@@ -9,6 +9,7 @@ pub mod error;
 pub mod local;
 pub mod pull;
 pub mod resolve;
+pub mod retry;
 pub mod spec;
 
 pub use api::Hub;

@@ -171,3 +171,100 @@ fn put_kv(b: &mut Vec<u8>, v: &Kv) {
         }
     }
 }
+
+/// Copies a real GGUF file with its `tokenizer.chat_template` replaced (`Some`) or removed
+/// (`None`): metadata rewritten, tensor infos and data copied as they are, so the copy loads
+/// and answers exactly as the original does. For tests of what a model's own template does.
+pub fn with_chat_template(src: &Path, dst: &Path, template: Option<&str>) {
+    const KEY: &str = "tokenizer.chat_template";
+    let bytes = std::fs::read(src).unwrap();
+    let mut r = Reader { b: &bytes, at: 0 };
+    assert_eq!(r.take(4), b"GGUF", "{} is not a GGUF file", src.display());
+    let version = r.u32();
+    let n_tensors = r.u64();
+    let n_kv = r.u64();
+    let mut kvs: Vec<&[u8]> = Vec::new();
+    let mut alignment = 32u64;
+    for _ in 0..n_kv {
+        let start = r.at;
+        let key = r.string();
+        let ty = r.u32();
+        if key == "general.alignment" && ty == 4 {
+            alignment = u64::from(r.u32());
+        } else {
+            r.skip(ty);
+        }
+        if key != KEY {
+            kvs.push(&bytes[start..r.at]);
+        }
+    }
+    let infos_start = r.at;
+    for _ in 0..n_tensors {
+        r.string();
+        let dims = r.u32();
+        r.take(8 * dims as usize + 4 + 8);
+    }
+    let infos = &bytes[infos_start..r.at];
+    let data = &bytes[(r.at as u64).div_ceil(alignment) as usize * alignment as usize..];
+
+    let mut out = Vec::with_capacity(bytes.len() + 4096);
+    out.extend_from_slice(b"GGUF");
+    out.extend_from_slice(&version.to_le_bytes());
+    out.extend_from_slice(&n_tensors.to_le_bytes());
+    let n = kvs.len() as u64 + u64::from(template.is_some());
+    out.extend_from_slice(&n.to_le_bytes());
+    for kv in kvs {
+        out.extend_from_slice(kv);
+    }
+    if let Some(t) = template {
+        put_str(&mut out, KEY);
+        put_kv(&mut out, &Kv::Str(t.to_string()));
+    }
+    out.extend_from_slice(infos);
+    while out.len() as u64 % alignment != 0 {
+        out.push(0);
+    }
+    out.extend_from_slice(data);
+    std::fs::write(dst, out).unwrap();
+}
+
+/// A cursor over a GGUF file's header.
+struct Reader<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> &'a [u8] {
+        let s = &self.b[self.at..self.at + n];
+        self.at += n;
+        s
+    }
+    fn u32(&mut self) -> u32 {
+        u32::from_le_bytes(self.take(4).try_into().unwrap())
+    }
+    fn u64(&mut self) -> u64 {
+        u64::from_le_bytes(self.take(8).try_into().unwrap())
+    }
+    fn string(&mut self) -> String {
+        let n = self.u64() as usize;
+        String::from_utf8_lossy(self.take(n)).into_owned()
+    }
+    /// Steps over a value of GGUF type `ty`.
+    fn skip(&mut self, ty: u32) {
+        match ty {
+            0 | 1 | 7 => drop(self.take(1)),
+            2 | 3 => drop(self.take(2)),
+            4..=6 => drop(self.take(4)),
+            10..=12 => drop(self.take(8)),
+            8 => drop(self.string()),
+            9 => {
+                let inner = self.u32();
+                for _ in 0..self.u64() {
+                    self.skip(inner);
+                }
+            }
+            t => panic!("unknown GGUF type {t}"),
+        }
+    }
+}

@@ -112,6 +112,8 @@ pub struct Faults {
     pub corrupt_at: Option<u64>,
     /// A slow link: this pause after every 64 KiB.
     pub chunk_delay: Option<Duration>,
+    /// Answer this many of the next API calls (revision, tree) with 503, as a hub under load.
+    pub api_unavailable: u32,
 }
 
 #[derive(Default)]
@@ -277,6 +279,14 @@ fn serve(mut s: TcpStream, st: &State, base: &str) -> std::io::Result<()> {
         return cdn(&mut s, st, &req, seg(1));
     }
     let api = seg(0) == "api" && seg(1) == "models";
+    if api {
+        let mut f = st.faults.lock().unwrap();
+        if f.api_unavailable > 0 {
+            f.api_unavailable -= 1;
+            drop(f);
+            return hub_error(&mut s, "503 Service Unavailable", "", "Service Unavailable");
+        }
+    }
     let repo_name = if api {
         format!("{}/{}", seg(2), seg(3))
     } else {

@@ -192,6 +192,7 @@ impl Harness {
                 mean_logprob: -0.4,
                 dropped_messages: 0,
                 context_used: 312,
+                template_fallback: None,
             }),
         );
         self.draw();

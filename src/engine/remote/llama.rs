@@ -267,6 +267,7 @@ impl Stream {
             },
             dropped_messages: 0,
             context_used: self.prompt + generated,
+            template_fallback: None,
         }
     }
 

@@ -206,6 +206,7 @@ impl State {
             },
             dropped_messages: 0,
             context_used: self.prompt + self.generated,
+            template_fallback: None,
         }
     }
 

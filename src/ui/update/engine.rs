@@ -179,6 +179,16 @@ fn gen_event(app: &mut App, kind: EventKind) {
             app.last_stats = stats;
             app.generation = None;
             app.engine = EngineState::Ready;
+            if let Some(why) = &d.template_fallback {
+                // Said with every reply it concerns: this conversation is not formatted as
+                // the model expects, so its replies may be off.
+                app.notify(
+                    Level::Warn,
+                    crate::text::sanitize(&format!(
+                        "chat template failed for this conversation: {why}"
+                    )),
+                );
+            }
             if d.stop == StopReason::ContextFull {
                 app.notify(
                     Level::Warn,
