@@ -10,7 +10,7 @@ CPU_FLAGS := $(shell sh scripts/cpu-flags.sh)
 $(foreach f,$(CPU_FLAGS),$(eval export $(f)))
 export GGML_HOWDAH_BUILD := $(strip make $(or $(CPU_FLAGS),portable))
 
-.PHONY: run build test deps test-deps models default-model lint fmt bench clean-models cpu-flags
+.PHONY: run build test deps test-deps models default-model lint fmt bench clean-models cpu-flags screenshots
 
 run: deps default-model build
 	$(BIN)
@@ -25,6 +25,11 @@ test: test-deps
 lint: deps
 	$(CARGO) fmt --check
 	$(CARGO) clippy --release --all-targets -- -D warnings
+
+# Pictures of each screen in assets/ (the README shows them), from the real app in tmux; not part
+# of `make test`.
+screenshots: build models
+	scripts/screenshots.sh
 
 bench: deps default-model
 	$(CARGO) run --release -- bench -r 3 --variants 3

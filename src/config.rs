@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod lenient;
+pub use lenient::parse_lenient;
+
 /// Everything `config.toml` may say. Every field has a default, so an empty file is valid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -111,7 +114,7 @@ pub fn default_path() -> PathBuf {
 }
 
 /// Reads the config. A missing default file is not an error; a missing `--config` file is a
-/// warning. Any invalid content gives a warning naming file, line and key, and the defaults.
+/// warning. Each invalid line gives a warning naming file, line and key; the valid ones apply.
 pub fn load(explicit: Option<&Path>) -> Loaded {
     let path = explicit.map(Path::to_path_buf).unwrap_or_else(default_path);
     let mut loaded = Loaded {
@@ -122,12 +125,13 @@ pub fn load(explicit: Option<&Path>) -> Loaded {
     };
     match std::fs::read_to_string(&path) {
         Ok(text) => {
-            match parse(&text) {
-                Ok(c) => loaded.config = c,
-                Err(e) => loaded.warnings.push(format!(
-                    "{}: {e}; using the default settings",
-                    path.display()
-                )),
+            // One bad line costs only itself: the rest of the file still applies.
+            let (config, problems) = parse_lenient(&text);
+            loaded.config = config;
+            for p in problems {
+                loaded
+                    .warnings
+                    .push(format!("{} {p}; this setting is ignored", path.display()));
             }
             loaded.text = text;
         }

@@ -405,25 +405,34 @@ fn evaluation_shows_progress_then_accuracy_bars_and_saves_predictions() {
         result: Ok((Arc::new(result), Arc::new(data))),
     }));
     insta::assert_snapshot!("compare_eval_chart", h.screen());
-    // ctrl+s asks for a file name and hands the results to the writer.
+    // ctrl+s asks for a file name (in the data folder's exports/, like other exports) and hands
+    // the results to the export writer.
+    let data_dir = tempfile::tempdir().unwrap();
+    std::env::set_var("HOWDAH_DATA_DIR", data_dir.path());
     h.ctrl('s');
     h.effects.clear();
     h.key(KeyCode::Enter, KeyModifiers::NONE);
+    let want = data_dir.path().join("exports").join("predictions-sentiment.csv");
     match h.effects.as_slice() {
-        [Effect::Compare(CompareJob::SavePredictions { path, result, .. })] => {
-            assert_eq!(path, &PathBuf::from("predictions-sentiment.csv"));
+        [Effect::Compare(CompareJob::SavePredictions { path, result, data })] => {
+            assert_eq!(path, &want);
             assert_eq!(result.variants.len(), 3);
+            howdah::compare::report::write_predictions(path, result, data).unwrap();
         }
         other => panic!("expected a save, got {other:?}"),
     }
-    h.act(Action::Saved(Ok(
-        "predictions to predictions-sentiment.csv".into(),
-    )));
+    std::env::remove_var("HOWDAH_DATA_DIR");
+    let csv = std::fs::read_to_string(&want).unwrap();
+    assert!(csv.starts_with("line,variant,method"), "{csv}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&want).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "exports are private");
+    }
+    h.act(Action::Saved(Ok(format!("predictions to {}", want.display()))));
     let screen = h.screen();
-    assert!(
-        screen.contains("saved predictions to predictions-sentiment.csv"),
-        "{screen}"
-    );
+    assert!(screen.contains("saved predictions to"), "{screen}");
 }
 
 #[test]

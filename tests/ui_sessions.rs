@@ -244,9 +244,14 @@ fn help_on_the_browser_lists_its_bindings() {
     run_sessions(&mut h, &store);
     h.key(KeyCode::Char('?'), KeyModifiers::NONE);
     let screen = h.screen();
-    for want in ["Session browser", "export_md", "replay", "search"] {
+    for want in ["Session browser", "Export as Markdown", "Replay", "Search"] {
         assert!(screen.contains(want), "{want}: {screen}");
     }
+    // No internal names unless asked for; then as config.toml spells them.
+    assert!(!screen.contains("export_md"), "{screen}");
+    h.key(KeyCode::Tab, KeyModifiers::NONE);
+    let screen = h.screen();
+    assert!(screen.contains("export_md = \"e\""), "{screen}");
 }
 
 #[test]

@@ -5,10 +5,10 @@ use crate::cli::output::{eoutln, out, outln};
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
-use clap::{Args, Subcommand, ValueEnum};
+use anyhow::Result;
+use clap::{Args, Subcommand};
 
-use crate::session::{export, import, write_atomic, Store, Summary};
+use crate::session::{export, import, write_export, Store, Summary};
 use crate::text::sanitize::sanitize_line;
 
 #[derive(Debug, Clone, Args)]
@@ -17,13 +17,8 @@ pub struct SessionArgs {
     pub command: SessionCommand,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    /// Markdown, readable on its own
-    Md,
-    /// OpenAI chat-messages JSON with howdah's metadata
-    Json,
-}
+/// The one export format type, shared with the TUI.
+pub use crate::session::ExportFormat;
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum SessionCommand {
@@ -92,19 +87,11 @@ pub fn run(a: &SessionArgs) -> Result<()> {
                 anyhow::bail!("export which session? Give its id (see `howdah session list`)");
             };
             let f = store.open(session)?;
-            let text = match format {
-                ExportFormat::Md => export::to_markdown(&f.session),
-                ExportFormat::Json => {
-                    let mut t = serde_json::to_string_pretty(&export::to_openai_json(&f.session))?;
-                    t.push('\n');
-                    t
-                }
-            };
+            let text = format.render(&f.session);
             match output {
                 Some(path) => {
-                    write_atomic(path, text.as_bytes())
-                        .with_context(|| format!("cannot write {}", path.display()))?;
-                    eoutln!("howdah: exported {} to {}", f.session.id, path.display());
+                    let written = write_export(path, text.as_bytes()).map_err(anyhow::Error::msg)?;
+                    eoutln!("howdah: exported {} to {}", f.session.id, written.display());
                 }
                 None => crate::cli::output::out_str(&text),
             }

@@ -422,7 +422,16 @@ pub fn table(head: &[String], rows: &[Vec<String>], md: bool) -> String {
 
 /// Writes every variant's per-row predictions as CSV.
 pub fn write_predictions(path: &Path, r: &EvalResult, data: &EvalData) -> std::io::Result<()> {
-    let mut w = csv::Writer::from_path(path)?;
+    // Like every export: whole or not at all, and private.
+    let bytes = predictions_csv(r, data)?;
+    crate::session::write_export(path, &bytes)
+        .map(drop)
+        .map_err(std::io::Error::other)
+}
+
+/// The per-row predictions as CSV.
+fn predictions_csv(r: &EvalResult, data: &EvalData) -> std::io::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
     let mut head: Vec<String> = [
         "line",
         "variant",
@@ -475,5 +484,5 @@ pub fn write_predictions(path: &Path, r: &EvalResult, data: &EvalData) -> std::i
             w.write_record(&rec)?;
         }
     }
-    w.flush()
+    w.into_inner().map_err(|e| e.into_error())
 }

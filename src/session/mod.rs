@@ -54,6 +54,7 @@ mod atomic;
 pub mod diff;
 mod error;
 pub mod export;
+pub mod export_file;
 pub mod format;
 pub mod import;
 mod lock;
@@ -66,6 +67,7 @@ mod store;
 
 pub use atomic::{ensure_private_dir, write_atomic};
 pub use error::SessionError;
+pub use export_file::{write_export, ExportFormat};
 pub use format::{
     Message, ModelRef, PromptMode, PromptSetup, ReplyRecord, ReplyStats, Run, Session, SessionKind,
     Shot, SCHEMA_VERSION,

@@ -83,6 +83,8 @@ pub enum Modal {
     Help {
         ctx: Option<Ctx>,
         scroll: u16,
+        /// Show the action names `config.toml` rebinds by, instead of the descriptions.
+        names: bool,
     },
     Settings(SettingsForm),
     Models(Picker),
@@ -186,6 +188,8 @@ pub struct App {
     pub theme: Theme,
     /// Changes with the theme so cached message rows are redrawn.
     pub theme_id: u64,
+    /// The themes `alt+t` cycles through (read at start).
+    pub themes: Vec<Theme>,
     pub keymap: Keymap,
     pub presets: Presets,
     pub config: Config,
@@ -272,6 +276,7 @@ impl App {
             next_gen: 1,
             last_stats: None,
             notices,
+            themes: super::theme_switch::available(&theme, &setup.config_dir),
             theme,
             theme_id: 0,
             keymap,
@@ -363,7 +368,7 @@ impl App {
     pub fn model_name(&self) -> String {
         self.model
             .as_ref()
-            .map(|m| m.name.clone())
+            .map(super::model_label::of)
             .unwrap_or_else(|| "no model".into())
     }
 }

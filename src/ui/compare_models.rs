@@ -35,9 +35,9 @@ impl ColumnModel {
             .collect()
     }
 
-    /// A short name for column titles.
-    pub fn short(&self) -> &str {
-        self.file_name.trim_end_matches(".gguf")
+    /// A short name for column titles (the name the whole TUI uses).
+    pub fn short(&self) -> String {
+        crate::ui::model_label::label(&self.file_name)
     }
 }
 
@@ -186,9 +186,9 @@ mod tests {
         };
         let models = vec![m("a.gguf"), m("b.gguf")];
         let one = cycle(None, &models, 1);
-        assert_eq!(one.as_ref().map(|x| x.short()), Some("a"));
+        assert_eq!(one.as_ref().map(|x| x.short()).as_deref(), Some("a"));
         let two = cycle(one.as_ref(), &models, 1);
-        assert_eq!(two.as_ref().map(|x| x.short()), Some("b"));
+        assert_eq!(two.as_ref().map(|x| x.short()).as_deref(), Some("b"));
         assert_eq!(cycle(two.as_ref(), &models, 1), None);
         assert_eq!(cycle(None, &models, -1), two);
     }

@@ -152,9 +152,11 @@ fn run_io(job: CompareJob, send: &mut dyn FnMut(Action)) {
     match job {
         CompareJob::Stop(flag) => flag.set(),
         CompareJob::SavePredictions { path, result, data } => {
+            // The full path, so the file can be found from anywhere.
+            let shown = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
             let r = crate::compare::report::write_predictions(&path, &result, &data)
-                .map(|()| format!("predictions to {}", path.display()))
-                .map_err(|e| format!("cannot write {}: {e}", path.display()));
+                .map(|()| format!("predictions to {}", shown.display()))
+                .map_err(|e| format!("cannot write {}: {e}", shown.display()));
             send(Action::Saved(r));
         }
         CompareJob::Run { .. } | CompareJob::Eval { .. } => {}

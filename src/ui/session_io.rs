@@ -6,7 +6,7 @@ use std::sync::mpsc;
 
 use super::action::Action;
 use super::sessions::{ExportFormat, Row, SessionEvent, SessionOp, RESTORE};
-use crate::session::{export, record, SessionFile, SessionKind, Store};
+use crate::session::{record, SessionFile, SessionKind, Store};
 
 /// A handle on the session thread; dropping it ends the thread once its queue is empty.
 pub struct Worker {
@@ -118,19 +118,6 @@ pub fn export_to(
     let s = crate::session::read_file(path)
         .map_err(|e| e.to_string())?
         .session;
-    let bytes = match format {
-        ExportFormat::Markdown => export::to_markdown(&s).into_bytes(),
-        ExportFormat::Json => {
-            let mut b = serde_json::to_vec_pretty(&export::to_openai_json(&s))
-                .map_err(|e| format!("cannot encode {}: {e}", path.display()))?;
-            b.push(b'\n');
-            b
-        }
-    };
-    if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
-    }
-    std::fs::write(dest, bytes).map_err(|e| format!("cannot write {}: {e}", dest.display()))?;
-    Ok(dest.to_path_buf())
+    // The same writer as `howdah session export`: atomic and private.
+    crate::session::write_export(dest, format.render(&s).as_bytes())
 }

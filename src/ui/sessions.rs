@@ -160,20 +160,8 @@ impl Sessions {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    Markdown,
-    Json,
-}
-
-impl ExportFormat {
-    pub fn ext(self) -> &'static str {
-        match self {
-            ExportFormat::Markdown => "md",
-            ExportFormat::Json => "json",
-        }
-    }
-}
+/// The one export format type, shared with the CLI.
+pub use crate::session::ExportFormat;
 
 /// File work the runtime does on its session thread, in order (so saves never overtake each
 /// other).

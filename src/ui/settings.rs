@@ -1,5 +1,6 @@
-//! The sampling settings form: one text field per `Sampling` field, parsed and validated on every
-//! keystroke; a valid value applies at once, a bad one says why and is not applied.
+//! The sampling settings form: one text field per `Sampling` field, checked on every keystroke
+//! (a bad value says why at once) and applied on enter or on leaving the field, so that typing
+//! through intermediate values (backspacing `512` passes `51` and `5`) never applies them.
 
 use crate::engine::{EngineSettings, Sampling};
 use crate::ui::engine_rows::{self, ENGINE_FIELDS};
@@ -96,6 +97,23 @@ impl SettingsForm {
         self.errors = vec![None; FIELDS.len()];
     }
 
+    /// Checks the current row's text against `s` without applying it: sets or clears its error.
+    pub fn check_row(&mut self, s: &Sampling) {
+        if self.is_engine_row(self.row) {
+            self.apply_engine_row();
+            return;
+        }
+        let mut next = s.clone();
+        let result = set(&mut next, FIELDS[self.row], &self.values[self.row])
+            .and_then(|()| next.validate());
+        self.errors[self.row] = result.err();
+    }
+
+    /// Whether row `row` holds typed text not yet applied to `s` (enter or leaving applies it).
+    pub fn pending(&self, row: usize, s: &Sampling) -> bool {
+        row < FIELDS.len() && row != GRAMMAR && self.values[row].trim() != show(s, FIELDS[row])
+    }
+
     /// Applies the current row's text to `s` if it parses and the whole result validates.
     pub fn apply_row(&mut self, s: &mut Sampling) -> bool {
         if self.is_engine_row(self.row) {
@@ -110,6 +128,8 @@ impl SettingsForm {
                 self.errors[self.row] = None;
                 let changed = *s != next;
                 *s = next;
+                // The text as the value reads back ("0.50" becomes "0.5").
+                self.values[self.row] = show(s, field);
                 changed
             }
             Err(e) => {

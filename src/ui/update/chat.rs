@@ -127,6 +127,7 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             } else {
                 conv.token_cursor.saturating_sub(1).min(n.saturating_sub(1))
             };
+            crate::ui::token_reveal::reveal_token(app);
         }
         Cmd::ChatPrev | Cmd::ChatNext => {
             let n = app.convs.len();

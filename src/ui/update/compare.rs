@@ -148,6 +148,7 @@ pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         app.modals.push(Modal::Help {
             ctx: Some(Ctx::Compare),
             scroll: 0,
+            names: false,
         });
         return;
     }
@@ -332,7 +333,10 @@ fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
                     .unwrap_or("eval");
                 st.overlay = Some(Overlay::Path {
                     purpose: PathFor::Predictions,
-                    text: format!("predictions-{name}.csv"),
+                    text: crate::session::export_file::exports_dir()
+                        .join(format!("predictions-{name}.csv"))
+                        .display()
+                        .to_string(),
                 });
             } else {
                 st.error = Some("no evaluation results to save yet: ctrl+l runs one".into());

@@ -59,15 +59,17 @@ pub(super) fn overlay_key(
                         st.error = Some("type the path of a file".into());
                         return;
                     }
-                    let path = expand_home(t);
                     st.overlay = None;
                     match purpose {
                         PathFor::EvalData => {
+                            let path = expand_home(t);
                             if let Some(job) = st.start_eval(path) {
                                 fx.push(Effect::Compare(job));
                             }
                         }
                         PathFor::Predictions => {
+                            // Exports go to the data folder's exports/ unless a folder is named.
+                            let path = crate::session::export_file::resolve(t);
                             if let Some((r, d)) = st.eval.as_ref().and_then(|e| e.result.clone()) {
                                 fx.push(Effect::Compare(CompareJob::SavePredictions {
                                     path,

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::chat::switch;
 use crate::model::discover::Found;
 use crate::ui::app::{new_input, App, Ask, Confirm, EditTarget, EngineState, Level, Modal};
-use crate::ui::conversation::Scroll;
+use crate::ui::conversation::{Conversation, Scroll};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
 use crate::ui::presets::check_name;
@@ -14,13 +14,22 @@ use crate::ui::settings::{show, GRAMMAR};
 
 pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
     match cmd {
-        Cmd::SettingsClose
-        | Cmd::ModelsClose
+        Cmd::SettingsClose => {
+            settings_leave_row(app);
+            app.modals.pop();
+        }
+        Cmd::ModelsClose
         | Cmd::EditorCancel
         | Cmd::PromptCancel
         | Cmd::ConfirmNo
         | Cmd::HelpClose => {
             app.modals.pop();
+        }
+        Cmd::SettingsTheme => crate::ui::theme_switch::step(app, true),
+        Cmd::HelpNames => {
+            if let Some(Modal::Help { names, .. }) = app.modals.last_mut() {
+                *names = !*names;
+            }
         }
         Cmd::HelpUp | Cmd::HelpDown => {
             if let Some(Modal::Help { scroll, .. }) = app.modals.last_mut() {
@@ -64,6 +73,13 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
         }
         Cmd::EditorSave => editor_save(app),
         Cmd::PromptAccept => ask_accept(app, fx),
+        Cmd::PromptClear => {
+            // A prefilled answer (a title, a path) is often replaced whole.
+            if let Some(Modal::Ask { text, error, .. }) = app.modals.last_mut() {
+                *text = new_input(Vec::new());
+                *error = None;
+            }
+        }
         Cmd::ConfirmYes => confirm(app, fx),
         _ => {}
     }
@@ -103,9 +119,8 @@ pub fn text_key(app: &mut App, k: KeyEvent) {
                 }
                 _ => return,
             }
-            if form.apply_row(&mut conv.sampling) {
-                conv.preset = "custom".into();
-            }
+            // Checked as typed, applied on enter or on leaving the field.
+            form.check_row(&conv.sampling);
             form.note = None;
         }
         _ => {}
@@ -132,9 +147,7 @@ pub fn paste(app: &mut App, text: &str) {
         Some(Modal::Settings(form)) if form.row != GRAMMAR => {
             form.values[form.row].push_str(text.trim());
             if let Some(conv) = convs.get_mut(*current) {
-                if form.apply_row(&mut conv.sampling) {
-                    conv.preset = "custom".into();
-                }
+                form.check_row(&conv.sampling);
             }
         }
         Some(_) => {}
@@ -159,6 +172,9 @@ fn settings_field(app: &mut App, cmd: Cmd) {
         return;
     };
     let n = form.values.len();
+    if matches!(cmd, Cmd::FieldPrev | Cmd::FieldNext | Cmd::FieldEnter) && form.row != GRAMMAR {
+        apply_typed(form, conv);
+    }
     match cmd {
         Cmd::FieldPrev => form.row = (form.row + n - 1) % n,
         Cmd::FieldNext => form.row = (form.row + 1) % n,
@@ -169,7 +185,7 @@ fn settings_field(app: &mut App, cmd: Cmd) {
         }
         Cmd::FieldClear => {
             form.values[form.row].clear();
-            form.apply_row(&mut conv.sampling);
+            form.check_row(&conv.sampling);
         }
         Cmd::FieldEnter if form.row == GRAMMAR => {
             let lines = conv
@@ -187,6 +203,40 @@ fn settings_field(app: &mut App, cmd: Cmd) {
         }
         Cmd::FieldEnter => form.row = (form.row + 1) % n,
         _ => {}
+    }
+}
+
+/// Applies the typed text of the current row; a bad value keeps its error and is not applied.
+fn apply_typed(form: &mut crate::ui::settings::SettingsForm, conv: &mut Conversation) {
+    if form.is_engine_row(form.row) || form.pending(form.row, &conv.sampling) {
+        if form.apply_row(&mut conv.sampling) {
+            conv.preset = "custom".into();
+        }
+    }
+}
+
+/// Closing the panel applies the field being edited, and says when its text was not valid.
+fn settings_leave_row(app: &mut App) {
+    let App {
+        modals,
+        convs,
+        current,
+        notices,
+        ..
+    } = app;
+    let (Some(Modal::Settings(form)), Some(conv)) = (modals.last_mut(), convs.get_mut(*current))
+    else {
+        return;
+    };
+    if form.row == GRAMMAR || form.is_engine_row(form.row) {
+        return;
+    }
+    apply_typed(form, conv);
+    if let Some(e) = form.errors[form.row].clone() {
+        notices.push(crate::ui::app::Notice {
+            level: Level::Warn,
+            text: format!("{e}: not applied"),
+        });
     }
 }
 
@@ -216,7 +266,7 @@ fn reload_with_form(app: &mut App, fx: &mut Vec<Effect>) {
         form.note = Some("the engine is still starting: try again in a moment".into());
         return;
     }
-    let (path, name) = (model.path.clone(), model.name.clone());
+    let (path, name) = (model.path.clone(), crate::ui::model_label::of(model));
     if let Some(g) = app.generation {
         fx.push(Effect::Cancel { gen: g.gen });
     }
@@ -317,7 +367,7 @@ fn model_load(app: &mut App, fx: &mut Vec<Effect>) {
             Level::Warn,
             format!(
                 "{} is an embedding model ({p} pooling): it makes vectors, not replies; use it with --embed-model or embed_model in config.toml",
-                info.name
+                crate::ui::model_label::of(&info)
             ),
         );
         return;
@@ -326,7 +376,7 @@ fn model_load(app: &mut App, fx: &mut Vec<Effect>) {
         fx.push(Effect::Cancel { gen: g.gen });
     }
     app.engine = EngineState::Loading {
-        name: info.name.clone(),
+        name: crate::ui::model_label::of(&info),
         progress: 0.0,
     };
     // A model of another server (or a file while a server serves): the engine is replaced
@@ -460,6 +510,9 @@ fn confirm(app: &mut App, fx: &mut Vec<Effect>) {
             if let Some(i) = app.conv_index(id) {
                 let c = &mut app.convs[i];
                 c.messages.clear();
+                // A cleared chat is a new one: it is named again by its next first message.
+                c.title = format!("Chat {}", c.id);
+                c.titled = false;
                 c.scroll = Scroll::Follow;
                 c.selected = None;
                 c.context_used = None;

@@ -23,10 +23,7 @@ pub fn started(app: &mut App, r: Result<(), String>, fx: &mut Vec<Effect>) {
     match r {
         Ok(()) => {
             if let Some(path) = app.startup_model.clone() {
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
+                let name = crate::ui::model_label::of_path(&path);
                 app.engine = EngineState::Loading {
                     name,
                     progress: 0.0,
@@ -71,12 +68,13 @@ fn load_event(app: &mut App, kind: EventKind) {
             }
         }
         EventKind::Loaded(info) => {
+            let name = crate::ui::model_label::of(&info);
             let note = if info.ctx_reason.is_empty() {
-                format!("loaded {} ({} tokens of context)", info.name, info.n_ctx)
+                format!("loaded {name} ({} tokens of context)", info.n_ctx)
             } else {
                 format!(
-                    "loaded {} ({} tokens of context: {})",
-                    info.name, info.n_ctx, info.ctx_reason
+                    "loaded {name} ({} tokens of context: {})",
+                    info.n_ctx, info.ctx_reason
                 )
             };
             // At start the status bar says it; a note only for a switch, where it confirms, or
@@ -87,7 +85,11 @@ fn load_event(app: &mut App, kind: EventKind) {
             let format = &info.chat_format;
             let fallback = (format.kind != crate::chat_template::FormatKind::Jinja
                 || format.fallback.is_some())
-            .then(|| format!("{}: chat template: {}", info.name, format.label()));
+            .then(|| format!("{name}: chat template: {}", format.label()));
+            if app.model.as_ref().is_some_and(|m| m.path != info.path) {
+                // The speed of another model's last reply says nothing about this one.
+                app.last_stats = None;
+            }
             app.model = Some(info);
             app.engine = if app.generating() {
                 EngineState::Generating
@@ -113,7 +115,10 @@ fn load_event(app: &mut App, kind: EventKind) {
         EventKind::Error { error, .. } => {
             let (msg, state) = match &app.model {
                 Some(m) => (
-                    format!("could not load the model: {error}; still using {}", m.name),
+                    format!(
+                        "could not load the model: {error}; still using {}",
+                        crate::ui::model_label::of(m)
+                    ),
                     EngineState::Ready,
                 ),
                 None => {

@@ -157,11 +157,16 @@ fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
                 app.modals.push(Modal::Help {
                     ctx: Some(ctx),
                     scroll: 0,
+                    names: false,
                 })
             }
             _ => dialogs::text_key(app, k),
         }
         return;
+    }
+    // The theme switches on every screen.
+    if app.keymap.get(Ctx::Global, &spec) == Some(Cmd::ThemeNext) {
+        return super::theme_switch::step(app, true);
     }
     if app.screen == Screen::Templates {
         return templates::key(app, k, fx);
@@ -219,6 +224,7 @@ fn global(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
         Cmd::Help => app.modals.push(Modal::Help {
             ctx: None,
             scroll: 0,
+            names: false,
         }),
         Cmd::Templates => templates::open(app, fx),
         Cmd::Sessions => sessions::open_browser(app, fx),

@@ -48,6 +48,8 @@ pub fn event(app: &mut App, ev: SessionEvent, fx: &mut Vec<Effect>) {
                     for row in rows.iter_mut().filter(|r| r.path == f.path) {
                         if let Ok(s) = &mut row.entry {
                             s.title = title.clone();
+                            // A rename is a save: the list shows its new time.
+                            s.updated_at = f.session.updated_at;
                         }
                     }
                 }

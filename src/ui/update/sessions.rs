@@ -1,8 +1,6 @@
 //! The session browser's keys: choosing, full-text search, opening a chat to continue it,
 //! renaming, deleting (after the confirmation), exporting and opening the replay view.
 
-use std::path::PathBuf;
-
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::chat::switch;
@@ -62,6 +60,7 @@ pub fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         Some(Cmd::Help) => app.modals.push(Modal::Help {
             ctx: Some(ctx),
             scroll: 0,
+            names: false,
         }),
         _ => {}
     }
@@ -187,11 +186,11 @@ fn row_command(app: &mut App, cmd: Cmd, row: Row, fx: &mut Vec<Effect>) {
         }
         Cmd::SessExportMd | Cmd::SessExportJson => {
             let format = if cmd == Cmd::SessExportMd {
-                ExportFormat::Markdown
+                ExportFormat::Md
             } else {
                 ExportFormat::Json
             };
-            let dest = crate::paths::data_dir().join("exports").join(format!(
+            let dest = crate::session::export_file::exports_dir().join(format!(
                 "{}.{}",
                 sum.id,
                 format.ext()
@@ -253,7 +252,8 @@ pub fn ask_accept(
             Ok(())
         }
         Ask::SessionExport(format) => {
-            let dest = expand(value.trim());
+            // A bare file name goes to the exports folder, like the suggested one.
+            let dest = crate::session::export_file::resolve(value);
             if dest.as_os_str().is_empty() {
                 return Err("give a file to write".into());
             }
@@ -268,14 +268,6 @@ pub fn ask_accept(
             Ok(())
         }
         _ => Ok(()),
-    }
-}
-
-/// `~/x` is in the home folder.
-fn expand(p: &str) -> PathBuf {
-    match (p.strip_prefix("~/"), directories::BaseDirs::new()) {
-        (Some(rest), Some(b)) => b.home_dir().join(rest),
-        _ => PathBuf::from(p),
     }
 }
 

@@ -42,6 +42,7 @@ pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         Some(Cmd::Help) => app.modals.push(Modal::Help {
             ctx: Some(ctx),
             scroll: 0,
+            names: false,
         }),
         Some(cmd @ (Cmd::Quit | Cmd::Interrupt | Cmd::Models)) => super::global(app, cmd, fx),
         Some(Cmd::Templates) => close(app),

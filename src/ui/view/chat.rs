@@ -10,6 +10,7 @@ use crate::ui::app::{App, EngineState, Focus};
 use crate::ui::conversation::Scroll;
 use crate::ui::keymap::Cmd;
 use crate::ui::transcript;
+use crate::ui::wrap::str_width;
 
 /// The part of the transcript area that holds message rows (one column kept free on the right
 /// for the scroll marks).
@@ -56,11 +57,32 @@ fn welcome(app: &App, frame: &mut Frame, area: Rect) {
         EngineState::Starting => Line::styled("starting the engine…", dim),
         _ => Line::styled(format!("model: {}", app.model_name()), dim),
     };
-    // Same-width rows, so that centring keeps the keys in one column.
+    let keys = [
+        (Cmd::Help, "all key bindings"),
+        (Cmd::Models, "pick a model"),
+        (Cmd::Settings, "sampling settings"),
+        (Cmd::SystemPrompt, "system prompt"),
+        (Cmd::Templates, "prompt templates"),
+        (Cmd::NewChat, "new conversation"),
+        (Cmd::Sessions, "saved sessions"),
+        (Cmd::CompareOpen, "compare prompt variants"),
+        (Cmd::Quit, "quit"),
+    ];
+    // Rows of one width (keys right-aligned, descriptions left-aligned to the widest), so that
+    // centring keeps keys and descriptions each in one column whatever the bindings are.
+    let key_w = keys.iter().map(|(c, _)| str_width(&k.hint(*c))).max().unwrap_or(0);
+    let what_w = keys.iter().map(|(_, w)| str_width(w)).max().unwrap_or(0);
     let hint = |cmd: Cmd, what: &str| {
+        let h = k.hint(cmd);
         Line::from(vec![
-            Span::styled(format!("{:>8}", k.hint(cmd)), key),
-            Span::styled(format!("  {what:<18}"), dim),
+            Span::styled(
+                format!("{}{h}", " ".repeat(key_w.saturating_sub(str_width(&h)))),
+                key,
+            ),
+            Span::styled(
+                format!("  {what}{}", " ".repeat(what_w.saturating_sub(str_width(what)))),
+                dim,
+            ),
         ])
     };
     let mut lines = vec![
@@ -75,23 +97,16 @@ fn welcome(app: &App, frame: &mut Frame, area: Rect) {
             Style::default().fg(th.fg),
         ),
         Line::default(),
-        hint(Cmd::Help, "all key bindings"),
-        hint(Cmd::Models, "pick a model"),
-        hint(Cmd::Settings, "sampling settings"),
-        hint(Cmd::SystemPrompt, "system prompt"),
-        hint(Cmd::Templates, "prompt templates"),
-        hint(Cmd::NewChat, "new conversation"),
-        hint(Cmd::Sessions, "saved sessions"),
-        hint(Cmd::CompareOpen, "compare prompt variants"),
-        hint(Cmd::Quit, "quit"),
     ];
+    lines.extend(keys.iter().map(|(c, w)| hint(*c, w)));
     let top = area.height.saturating_sub(lines.len() as u16) / 3;
     let mut padded = vec![Line::default(); top as usize];
     padded.append(&mut lines);
     frame.render_widget(
+        // No trimming: it would take the padding that aligns the keys.
         Paragraph::new(padded)
             .alignment(Alignment::Center)
-            .wrap(Wrap { trim: true }),
+            .wrap(Wrap { trim: false }),
         area,
     );
 }

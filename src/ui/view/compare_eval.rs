@@ -225,7 +225,7 @@ pub fn overlay(app: &App, st: &CompareState, frame: &mut Frame) {
                         Field::Preset => c.preset.clone(),
                         Field::Mode => c.spec.mode.as_str().to_string(),
                         Field::Model => match &c.model {
-                            Some(m) => m.short().to_string(),
+                            Some(m) => m.short(),
                             None if st.models.is_empty() => "loaded model (looking…)".into(),
                             None => "loaded model".into(),
                         },

@@ -34,23 +34,57 @@ pub fn editor(app: &App, frame: &mut Frame, target: EditTarget, text: &TextArea)
 
 pub fn ask(app: &App, frame: &mut Frame, ask: Ask, text: &TextArea, error: Option<&str>) {
     let k = &app.keymap;
-    let what = match ask {
-        Ask::RenameChat(_) => "Rename conversation",
-        Ask::PresetName => "Save settings as preset named",
-        Ask::PullModel => "Pull from Hugging Face: OWNER/NAME[:QUANT] (e.g. bartowski/Qwen2.5-1.5B-Instruct-GGUF:Q4_K_M)",
-        Ask::SessionTitle => "Session title (empty: the first user line)",
-        Ask::SessionExport(super::super::sessions::ExportFormat::Markdown) => {
-            "Export as Markdown to"
+    // The title names the question; what it takes and the keys go on a line inside, so neither
+    // is cut by the border.
+    let (what, detail) = match ask {
+        Ask::RenameChat(_) => ("Rename conversation", None),
+        Ask::PresetName => ("Save settings as preset named", None),
+        Ask::PullModel => (
+            "Pull from Hugging Face",
+            Some("OWNER/NAME[:QUANT], e.g. bartowski/Qwen2.5-1.5B-Instruct-GGUF:Q4_K_M"),
+        ),
+        Ask::SessionTitle => ("Session title", Some("empty: the first user line")),
+        Ask::SessionExport(super::super::sessions::ExportFormat::Md) => {
+            ("Export as Markdown to", None)
         }
-        Ask::SessionExport(super::super::sessions::ExportFormat::Json) => "Export as JSON to",
+        Ask::SessionExport(super::super::sessions::ExportFormat::Json) => {
+            ("Export as JSON to", None)
+        }
     };
-    let title = format!(
-        "{what} · {} ok · {} cancel",
+    let keys = format!(
+        "{} ok · {} clear · {} cancel",
         k.hint(Cmd::PromptAccept),
+        k.hint(Cmd::PromptClear),
         k.hint(Cmd::PromptCancel)
     );
-    let inner = super::popup(app, frame, 60, 5, &title);
-    let [field, err] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let hint = match detail {
+        Some(d) => format!("{d} · {keys}"),
+        None => keys,
+    };
+    let w = (hint.chars().count().max(what.chars().count()) as u16 + 6)
+        .clamp(60, 100)
+        .min(frame.area().width);
+    // On a narrow screen the hint wraps rather than being cut.
+    let mut hint_lines = Vec::new();
+    crate::ui::wrap::wrap_line(
+        &crate::ui::wrap::LogicalLine {
+            spans: vec![ratatui::text::Span::styled(
+                hint,
+                Style::default().fg(app.theme.dim),
+            )],
+            ..Default::default()
+        },
+        usize::from(w.saturating_sub(2)),
+        &mut hint_lines,
+    );
+    let hint_rows = hint_lines.len().clamp(1, 5) as u16;
+    let inner = super::popup(app, frame, w, 5 + hint_rows, what);
+    let [field, err, help] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(hint_rows),
+    ])
+    .areas(inner);
     frame.render_widget(text, field);
     if let Some(e) = error {
         frame.render_widget(
@@ -60,6 +94,7 @@ pub fn ask(app: &App, frame: &mut Frame, ask: Ask, text: &TextArea, error: Optio
             err,
         );
     }
+    frame.render_widget(Paragraph::new(hint_lines), help);
 }
 
 pub fn confirm(app: &App, frame: &mut Frame, question: &str) {

@@ -10,7 +10,7 @@ use crate::ui::app::App;
 use crate::ui::keymap::{Cmd, Ctx};
 use crate::ui::wrap::str_width;
 
-pub fn render(app: &App, frame: &mut Frame, ctx: Option<Ctx>, scroll: u16) {
+pub fn render(app: &App, frame: &mut Frame, ctx: Option<Ctx>, scroll: u16, names: bool) {
     let th = &app.theme;
     let ctxs: Vec<Ctx> = match ctx {
         Some(Ctx::Templates | Ctx::TemplateVars) => {
@@ -30,8 +30,14 @@ pub fn render(app: &App, frame: &mut Frame, ctx: Option<Ctx>, scroll: u16) {
     };
     let mut lines = Vec::new();
     for c in ctxs {
+        // The config table only where the names to put in it are shown.
+        let head = if names {
+            format!("{}  [keys.{}]", c.title(), c.name())
+        } else {
+            c.title().to_string()
+        };
         lines.push(Line::styled(
-            format!("{}  [keys.{}]", c.title(), c.name()),
+            head,
             Style::default().fg(th.heading).add_modifier(Modifier::BOLD),
         ));
         let rows = app.keymap.help(c);
@@ -43,14 +49,22 @@ pub fn render(app: &App, frame: &mut Frame, ctx: Option<Ctx>, scroll: u16) {
             .min(28);
         for r in rows {
             let pad = w.saturating_sub(str_width(&r.keys));
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("  {}{}  ", r.keys, " ".repeat(pad)),
-                    Style::default().fg(th.accent),
-                ),
-                Span::styled(r.help, Style::default().fg(th.fg)),
-                Span::styled(format!("  {}", r.name), Style::default().fg(th.dim)),
-            ]));
+            let keys = Span::styled(
+                format!("  {}{}  ", r.keys, " ".repeat(pad)),
+                Style::default().fg(th.accent),
+            );
+            // Descriptions for reading; the names only when asked, as config.toml spells them.
+            let what = if names {
+                let keys: Vec<String> = r.keys.split(", ").map(|k| format!("{k:?}")).collect();
+                let value = match &keys[..] {
+                    [one] => one.clone(),
+                    many => format!("[{}]", many.join(", ")),
+                };
+                Span::styled(format!("{} = {value}", r.name), Style::default().fg(th.fg))
+            } else {
+                Span::styled(r.help, Style::default().fg(th.fg))
+            };
+            lines.push(Line::from(vec![keys, what]));
         }
         lines.push(Line::default());
     }
@@ -65,17 +79,31 @@ pub fn render(app: &App, frame: &mut Frame, ctx: Option<Ctx>, scroll: u16) {
         ));
     }
     lines.push(Line::styled(
-        "Rebind in config.toml: [keys.<context>] then action = \"ctrl+x\" or a list.",
+        format!(
+            "Rebind in config.toml: [keys.<context>] then action = \"ctrl+x\" or a list; {} {} the names.",
+            app.keymap.hint(Cmd::HelpNames),
+            if names { "hides" } else { "shows" }
+        ),
         Style::default().fg(th.dim),
     ));
     let area = frame.area();
-    let inner = super::popup(
-        app,
-        frame,
-        88,
-        area.height.saturating_sub(2).max(3),
-        "Key bindings · esc closes",
-    );
-    let max = (lines.len() as u16).saturating_sub(inner.height);
-    frame.render_widget(Paragraph::new(lines).scroll((scroll.min(max), 0)), inner);
+    let h = area.height.saturating_sub(2).max(3);
+    // The title says where the view is in the list when it does not fit.
+    let rows = h.saturating_sub(2);
+    let total = lines.len() as u16;
+    let max = total.saturating_sub(rows);
+    let top = scroll.min(max);
+    let title = if max == 0 {
+        "Key bindings · esc closes".to_string()
+    } else {
+        format!(
+            "Key bindings · lines {}–{} of {total} ({}/{} scroll) · esc closes",
+            top + 1,
+            (top + rows).min(total),
+            app.keymap.hint(Cmd::HelpUp),
+            app.keymap.hint(Cmd::HelpDown)
+        )
+    };
+    let inner = super::popup(app, frame, 88, h, &title);
+    frame.render_widget(Paragraph::new(lines).scroll((top, 0)), inner);
 }

@@ -18,56 +18,20 @@ use crate::ui::wrap::{str_width, wrap_line, LogicalLine};
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let th = &app.theme;
     let dim = Style::default().fg(th.dim);
+    let Some(v) = &app.sessions.replay else {
+        return;
+    };
+    // The header wraps (a long title, the keys): its height follows its text.
+    let header = header_lines(app, v, area.width as usize);
     let [head, body, notice, hints, status] = Layout::vertical([
-        Constraint::Length(3),
+        Constraint::Length(header.len() as u16 + 1),
         Constraint::Min(1),
         Constraint::Length(u16::from(!app.notices.is_empty())),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
     .areas(area);
-    let Some(v) = &app.sessions.replay else {
-        return;
-    };
     let k = &app.keymap;
-    let source = if v.current {
-        format!(
-            "current model ({}) and this chat's sampling",
-            app.model
-                .as_ref()
-                .map(|m| m.file_name.as_str())
-                .unwrap_or("none loaded")
-        )
-    } else {
-        "the recorded model and settings".to_string()
-    };
-    let progress = match (v.total, v.finished, v.started) {
-        (_, _, false) => format!(
-            "{} replays turn by turn, {} all at once; {} switches settings",
-            k.hint(Cmd::ReplayNext),
-            k.hint(Cmd::ReplayAll),
-            k.hint(Cmd::ReplaySource)
-        ),
-        (Some(t), true, _) => summary(&v.turns, t, v.cancelled),
-        (Some(t), false, _) if v.running => format!("replaying turn {} of {t}…", v.turns.len() + 1),
-        (Some(t), false, _) => format!(
-            "{} of {t} turns replayed · {} next turn, {} the rest",
-            v.turns.len(),
-            k.hint(Cmd::ReplayNext),
-            k.hint(Cmd::ReplayAll)
-        ),
-        (None, ..) => "planning…".to_string(),
-    };
-    let header = vec![
-        Line::from(vec![
-            Span::styled(
-                " Replay ",
-                Style::default().fg(th.accent).add_modifier(Modifier::BOLD),
-            ),
-            Span::styled(v.session.display_title(), Style::default().fg(th.fg)),
-        ]),
-        Line::styled(format!(" against {source} · {progress}"), dim),
-    ];
     let block = Block::new()
         .borders(Borders::BOTTOM)
         .border_style(Style::default().fg(th.border));
@@ -97,6 +61,64 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     super::status::render(app, frame, status);
 }
 
+/// The title and what a replay runs against, wrapped to `width`.
+fn header_lines(app: &App, v: &ReplayView, width: usize) -> Vec<Line<'static>> {
+    let th = &app.theme;
+    let dim = Style::default().fg(th.dim);
+    let k = &app.keymap;
+    let source = if v.current {
+        format!(
+            "current model ({}) and this chat's sampling",
+            app.model
+                .as_ref()
+                .map(crate::ui::model_label::of)
+                .unwrap_or_else(|| "none loaded".into())
+        )
+    } else {
+        "the recorded model and settings".to_string()
+    };
+    let progress = match (v.total, v.finished, v.started) {
+        (_, _, false) => format!(
+            "{} replays turn by turn, {} all at once; {} switches settings",
+            k.hint(Cmd::ReplayNext),
+            k.hint(Cmd::ReplayAll),
+            k.hint(Cmd::ReplaySource)
+        ),
+        (Some(t), true, _) => summary(&v.turns, t, v.cancelled),
+        (Some(t), false, _) if v.running => format!("replaying turn {} of {t}…", v.turns.len() + 1),
+        (Some(t), false, _) => format!(
+            "{} of {t} turns replayed · {} next turn, {} the rest",
+            v.turns.len(),
+            k.hint(Cmd::ReplayNext),
+            k.hint(Cmd::ReplayAll)
+        ),
+        (None, ..) => "planning…".to_string(),
+    };
+    let title = LogicalLine {
+        first: vec![Span::styled(
+            " Replay ",
+            Style::default().fg(th.accent).add_modifier(Modifier::BOLD),
+        )],
+        cont: vec![Span::raw(" ")],
+        spans: vec![Span::styled(
+            v.session.display_title(),
+            Style::default().fg(th.fg),
+        )],
+        ..Default::default()
+    };
+    let against = LogicalLine {
+        cont: vec![Span::raw(" ")],
+        spans: vec![Span::styled(format!(" against {source} · {progress}"), dim)],
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    wrap_line(&title, width, &mut out);
+    wrap_line(&against, width, &mut out);
+    // A very long title never pushes the diff off a small screen.
+    out.truncate(4);
+    out
+}
+
 /// "3 turns replayed: 2 identical, 1 differs".
 fn summary(turns: &[TurnReplay], total: usize, cancelled: bool) -> String {
     let same = turns
@@ -120,17 +142,20 @@ fn body_lines(app: &App, v: &ReplayView, width: usize) -> Vec<Line<'static>> {
     let th = &app.theme;
     let dim = Style::default().fg(th.dim);
     let mut out = Vec::new();
+    let said = |mark: &str, text: &str, color, out: &mut Vec<Line<'static>>| {
+        let l = LogicalLine {
+            first: vec![Span::styled(format!("{mark} "), Style::default().fg(color))],
+            cont: vec![Span::raw("  ")],
+            spans: vec![Span::styled(text.to_string(), Style::default().fg(color))],
+            ..Default::default()
+        };
+        wrap_line(&l, width, out);
+    };
     for w in &v.warnings {
-        out.push(Line::styled(
-            format!("⚠ {w}"),
-            Style::default().fg(th.warning),
-        ));
+        said("⚠", w, th.warning, &mut out);
     }
     if let Some(e) = &v.error {
-        out.push(Line::styled(
-            format!("✖ {e}"),
-            Style::default().fg(th.error),
-        ));
+        said("✖", e, th.error, &mut out);
     }
     let col = width.saturating_sub(3) / 2;
     for t in &v.turns {
@@ -216,12 +241,16 @@ fn body_lines(app: &App, v: &ReplayView, width: usize) -> Vec<Line<'static>> {
             .iter()
             .filter(|m| m.role == crate::engine::Role::User)
             .count();
-        out.push(Line::styled(
-            format!(
-                "{turns} user turns recorded. Each is sent again with the recorded conversation before it, and the new reply is compared with the recorded one.",
-            ),
-            dim,
-        ));
+        let intro = LogicalLine {
+            spans: vec![Span::styled(
+                format!(
+                    "{turns} user turns recorded. Each is sent again with the recorded conversation before it, and the new reply is compared with the recorded one.",
+                ),
+                dim,
+            )],
+            ..Default::default()
+        };
+        wrap_line(&intro, width, &mut out);
     }
     out
 }

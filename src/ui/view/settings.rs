@@ -31,6 +31,11 @@ pub fn render(app: &App, frame: &mut Frame, form: &SettingsForm) {
             ),
             Span::styled(format!("   in use: {}", app.conv().preset), dim),
         ]),
+        Line::from(vec![
+            Span::styled("Theme   ", dim),
+            Span::styled(app.theme.name.clone(), Style::default().fg(th.accent)),
+            Span::styled(format!("   {} next theme", k.hint(Cmd::SettingsTheme)), dim),
+        ]),
         Line::default(),
     ];
     for i in 0..form.values.len() {
@@ -59,11 +64,20 @@ pub fn render(app: &App, frame: &mut Frame, form: &SettingsForm) {
             val_style = val_style.bg(th.selection_bg);
         }
         let value = format!("{}{}", form.values[i], if sel { "▏" } else { "" });
+        // Typed but not yet applied: say that enter (or leaving the field) applies it.
+        let hint = if !bad && form.pending(i, &app.conv().sampling) {
+            Span::styled(
+                format!(" not applied yet: {} applies", k.hint(Cmd::FieldEnter)),
+                Style::default().fg(th.warning),
+            )
+        } else {
+            Span::styled(format!(" {hint}"), dim)
+        };
         lines.push(Line::from(vec![
             Span::styled(if sel { "› " } else { "  " }, name_style),
             Span::styled(format!("{f:<18}"), name_style),
             Span::styled(format!("{value:<14}"), val_style),
-            Span::styled(format!(" {hint}"), dim),
+            hint,
         ]));
         if let Some(e) = &form.errors[i] {
             lines.push(Line::styled(
@@ -78,7 +92,8 @@ pub fn render(app: &App, frame: &mut Frame, form: &SettingsForm) {
     }
     lines.push(Line::styled(
         format!(
-            "↑/↓ field · type to edit (valid values apply at once) · {}/{} preset · {} save preset · {} delete preset · {} close",
+            "↑/↓ field · type to edit, {} or leaving the field applies · {}/{} preset · {} save preset · {} delete preset · {} close",
+            k.hint(Cmd::FieldEnter),
             k.hint(Cmd::PresetPrev),
             k.hint(Cmd::PresetNext),
             k.hint(Cmd::PresetSave),

@@ -28,10 +28,17 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, area);
     let rows = inner.height as usize;
     let hint_rows = usize::from(focused && rows > 4) * 2;
-    let list_rows = rows.saturating_sub(hint_rows);
+    let generating = app.generation.map(|g| g.conv);
+    let drafts = app
+        .convs
+        .iter()
+        .enumerate()
+        .any(|(i, c)| !c.draft.is_empty() && i != app.current);
+    // The marks explain themselves: a legend line whenever one is shown.
+    let legend = (drafts || generating.is_some()) && rows > hint_rows + 2;
+    let list_rows = rows.saturating_sub(hint_rows + usize::from(legend));
     // Keep the current conversation in view.
     let start = app.current.saturating_sub(list_rows.saturating_sub(1));
-    let generating = app.generation.map(|g| g.conv);
     let mut lines: Vec<Line> = app
         .convs
         .iter()
@@ -55,19 +62,32 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 Style::default().fg(th.fg)
             };
             let w = inner.width as usize;
-            let title: String = c.title.chars().take(w.saturating_sub(2)).collect();
-            let pad = w.saturating_sub(2 + crate::ui::wrap::str_width(&title));
+            // Cut with "…" so a long title reads as cut, padded so the selection fills the row.
+            let title = super::sessions::fit(&c.title, w.saturating_sub(2));
             Line::from(vec![
                 Span::styled(mark, style.fg(th.accent)),
-                Span::styled(format!("{title}{}", " ".repeat(pad)), style),
+                Span::styled(title, style),
             ])
         })
         .collect();
-    if hint_rows > 0 {
+    let dim = Style::default().fg(th.dim);
+    if legend {
         while lines.len() < list_rows {
             lines.push(Line::default());
         }
-        let dim = Style::default().fg(th.dim);
+        let mut parts = Vec::new();
+        if drafts {
+            parts.push("✎ unsent draft");
+        }
+        if generating.is_some() {
+            parts.push("◌ replying");
+        }
+        lines.push(Line::styled(parts.join(" · "), dim));
+    }
+    if hint_rows > 0 {
+        while lines.len() < list_rows + usize::from(legend) {
+            lines.push(Line::default());
+        }
         let k = &app.keymap;
         lines.push(Line::styled(
             format!(
