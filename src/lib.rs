@@ -16,5 +16,6 @@ pub mod paths;
 pub mod prompt;
 pub mod session;
 pub mod settings;
+pub mod stderr_log;
 pub mod text;
 pub mod ui;

@@ -47,19 +47,25 @@ impl RotatingLog {
     }
 
     fn rotate(&mut self) -> io::Result<()> {
-        let rolled = |n: usize| PathBuf::from(format!("{}.{n}", self.path.display()));
-        let _ = fs::remove_file(rolled(self.keep));
-        for n in (1..self.keep).rev() {
-            let _ = fs::rename(rolled(n), rolled(n + 1));
-        }
-        if self.keep > 0 {
-            fs::rename(&self.path, rolled(1))?;
-        } else {
-            fs::remove_file(&self.path)?;
-        }
+        roll(&self.path, self.keep)?;
         self.file = open_private(&self.path)?;
         self.size = 0;
         Ok(())
+    }
+}
+
+/// Moves `path` to `path.1` (shifting `.1` … to `.2` …, dropping the one past `keep`); with
+/// `keep` 0 the file is removed. The caller opens a fresh `path`.
+pub fn roll(path: &Path, keep: usize) -> io::Result<()> {
+    let rolled = |n: usize| PathBuf::from(format!("{}.{n}", path.display()));
+    let _ = fs::remove_file(rolled(keep));
+    for n in (1..keep).rev() {
+        let _ = fs::rename(rolled(n), rolled(n + 1));
+    }
+    if keep > 0 {
+        fs::rename(path, rolled(1))
+    } else {
+        fs::remove_file(path)
     }
 }
 

@@ -21,40 +21,19 @@ pub fn init() -> Option<PathBuf> {
     Some(path)
 }
 
-/// While alive, the process's stderr (fd 2) goes to the log file: llama.cpp prints some
-/// errors (a bad grammar, for one) straight to stderr, which would scribble over the UI.
-/// Dropping it puts the terminal's stderr back.
+/// While alive, the process's stderr (fd 2) goes to `logs/stderr.log`, size-capped and rolled
+/// like the log file: llama.cpp prints some errors (a bad grammar, for one) straight to stderr,
+/// which would scribble over the UI. Dropping it puts the terminal's stderr back.
 pub struct StderrToLog {
-    saved: libc::c_int,
+    _to: crate::stderr_log::FdToLog,
 }
 
 impl StderrToLog {
     pub fn start() -> Option<StderrToLog> {
-        use std::os::fd::AsRawFd;
         let dir = crate::paths::logs_dir();
-        crate::log_file::make_private_dir(&dir).ok()?;
-        let file = crate::log_file::open_private(&dir.join("stderr.log")).ok()?;
-        // SAFETY: plain descriptor duplication; `saved` is owned by the guard and closed in drop.
-        unsafe {
-            let saved = libc::dup(2);
-            if saved < 0 {
-                return None;
-            }
-            if libc::dup2(file.as_raw_fd(), 2) < 0 {
-                libc::close(saved);
-                return None;
-            }
-            Some(StderrToLog { saved })
-        }
-    }
-}
-
-impl Drop for StderrToLog {
-    fn drop(&mut self) {
-        // SAFETY: restores the descriptor saved in `start`.
-        unsafe {
-            libc::dup2(self.saved, 2);
-            libc::close(self.saved);
-        }
+        let limits = crate::stderr_log::Limits::default();
+        crate::stderr_log::FdToLog::start(2, &dir, "stderr.log", limits)
+            .ok()
+            .map(|to| StderrToLog { _to: to })
     }
 }

@@ -200,10 +200,7 @@ fn writer_child() {
             format!("{i} {}", "words ".repeat(200)),
         ));
     }
-    let mut f = SessionFile {
-        path: PathBuf::from(path),
-        session: s,
-    };
+    let mut f = SessionFile::new(PathBuf::from(path), s);
     for i in 0u64.. {
         f.session.title = Some(if i % 2 == 0 { "even" } else { "odd" }.into());
         f.save().unwrap();
@@ -297,4 +294,69 @@ fn create_never_overwrites_an_existing_session() {
         "first"
     );
     assert_eq!(store.list().unwrap().len(), 2);
+}
+
+// ---------- one handle saved through its clones (the TUI's autosave) ----------
+
+fn contents(path: &Path) -> Vec<String> {
+    read_file(path)
+        .unwrap()
+        .session
+        .messages
+        .iter()
+        .map(|m| m.content.clone())
+        .collect()
+}
+
+#[test]
+fn saves_through_clones_of_one_handle_never_write_a_message_twice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::new(tmp.path());
+    let id = store.create(chat("q1", "a1")).unwrap().session.id;
+    // The TUI keeps its own copy of the opened handle and saves clones of it, so the copy's
+    // `updated_at` is never one that was written.
+    let mut kept = store.open(&id).unwrap();
+    for text in ["q2", "a2", "q3"] {
+        kept.session.messages.push(Message::new(Role::User, text));
+        kept.clone().save().unwrap();
+    }
+    assert_eq!(
+        contents(&kept.path),
+        ["Be brief.", "q1", "a1", "q2", "a2", "q3"]
+    );
+    // Another program renames it meanwhile: the next save keeps the rename, and the saves
+    // after that (from a copy that never saw the rename) neither revert it nor repeat anything.
+    store.rename(&id, Some("Renamed")).unwrap();
+    for text in ["a3", "q4"] {
+        kept.session.messages.push(Message::new(Role::User, text));
+        kept.clone().save().unwrap();
+        let s = read_file(&kept.path).unwrap().session;
+        assert_eq!(s.title.as_deref(), Some("Renamed"));
+    }
+    assert_eq!(
+        contents(&kept.path),
+        ["Be brief.", "q1", "a1", "q2", "a2", "q3", "a3", "q4"]
+    );
+    // Another writer appends while the copy appends too: both kept, each once.
+    let mut other = store.open(&id).unwrap();
+    other.push(Message::new(Role::User, "theirs")).unwrap();
+    kept.session.messages.push(Message::new(Role::User, "ours"));
+    kept.clone().save().unwrap();
+    kept.session
+        .messages
+        .push(Message::new(Role::User, "ours again"));
+    kept.clone().save().unwrap();
+    let all = contents(&kept.path);
+    assert_eq!(all[8..], ["theirs", "ours", "ours again"], "{all:?}");
+}
+
+#[test]
+fn a_new_handle_does_not_overwrite_a_file_it_never_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::new(tmp.path());
+    let f = store.create(chat("mine", "a")).unwrap();
+    let mut stranger = SessionFile::new(f.path.clone(), chat("other", "b"));
+    let e = stranger.save().unwrap_err().to_string();
+    assert!(e.contains("changed by another program"), "{e}");
+    assert_eq!(contents(&f.path)[1], "mine");
 }

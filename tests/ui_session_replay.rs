@@ -19,10 +19,10 @@ fn the_replay_view_shows_each_reply_beside_the_recording_with_a_diff() {
     let (mut h, store, _d) = harness(100, 24);
     let s = saved_chat(&store, "How do tides work?", "The moon pulls the sea.", 5);
     h.act(Action::Session(SessionEvent::Opened {
-        file: Ok(Box::new(howdah::session::SessionFile {
-            path: store.path_of(&s.id),
-            session: s,
-        })),
+        file: Ok(Box::new(howdah::session::SessionFile::new(
+            store.path_of(&s.id),
+            s,
+        ))),
         replay: true,
     }));
     assert_eq!(h.app.screen, Screen::Replay);
@@ -107,10 +107,10 @@ fn esc_cancels_a_running_replay_and_then_goes_back() {
     let s = saved_chat(&store, "How do tides work?", "The moon pulls the sea.", 5);
     h.app.screen = Screen::Sessions;
     h.act(Action::Session(SessionEvent::Opened {
-        file: Ok(Box::new(howdah::session::SessionFile {
-            path: store.path_of(&s.id),
-            session: s,
-        })),
+        file: Ok(Box::new(howdah::session::SessionFile::new(
+            store.path_of(&s.id),
+            s,
+        ))),
         replay: true,
     }));
     h.key(KeyCode::Char('n'), KeyModifiers::NONE);
@@ -166,10 +166,10 @@ fn the_new_screens_render_at_any_size() {
         t.draw(|f| howdah::ui::view::render(&h.app, f)).unwrap();
     }
     h.act(Action::Session(SessionEvent::Opened {
-        file: Ok(Box::new(howdah::session::SessionFile {
-            path: store.path_of(&s.id),
-            session: s,
-        })),
+        file: Ok(Box::new(howdah::session::SessionFile::new(
+            store.path_of(&s.id),
+            s,
+        ))),
         replay: true,
     }));
     h.key(KeyCode::Char('n'), KeyModifiers::NONE);
@@ -189,10 +189,10 @@ fn replay_against_the_current_model_and_sampling() {
     let (mut h, store, _d) = harness(100, 30);
     let s = saved_chat(&store, "How do tides work?", "The moon pulls the sea.", 5);
     h.act(Action::Session(SessionEvent::Opened {
-        file: Ok(Box::new(howdah::session::SessionFile {
-            path: store.path_of(&s.id),
-            session: s,
-        })),
+        file: Ok(Box::new(howdah::session::SessionFile::new(
+            store.path_of(&s.id),
+            s,
+        ))),
         replay: true,
     }));
     h.key(KeyCode::Char('s'), KeyModifiers::NONE);

@@ -174,7 +174,6 @@ fn the_browser_lists_sessions_with_a_broken_file_and_searches_them() {
 }
 
 #[test]
-#[ignore = "known bug after merging the session lock (issue 10) with the TUI autosave: continuing an opened session saves one message twice; see the closing note"]
 fn opening_a_session_restores_its_messages_and_continues_it() {
     let (mut h, store, _d) = harness(100, 30);
     let s = saved_chat(&store, "How do tides work?", "The moon pulls the sea.", 5);

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use super::atomic::{copy_private, ensure_private_dir, write_atomic};
 use super::error::SessionError;
 use super::format::{Message, Run, Session, SessionKind, SCHEMA_VERSION};
+use super::lock::{reconcile, Seen};
 use super::migrate::{decode, Decoded};
 use crate::text::{sanitize, sanitize::sanitize_line};
 
@@ -167,7 +168,7 @@ impl Store {
                 ),
             ));
         }
-        let mut f = SessionFile { path, session };
+        let mut f = SessionFile::new(path, session);
         f.save()?;
         Ok(f)
     }
@@ -222,28 +223,40 @@ pub fn read_file(path: &Path) -> Result<Decoded, SessionError> {
 }
 
 /// An open session and the file it lives in. Every change is saved before the call returns.
+/// A clone is the same handle (it shares what the handle last read or wrote, which the next
+/// save merges against: see `lock`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionFile {
     pub path: PathBuf,
     pub session: Session,
+    seen: Seen,
 }
 
 impl SessionFile {
+    /// A handle on a session not read from `path`: a new one (its first save creates the
+    /// file), or one built from that file's content as it is now.
+    pub fn new(path: impl Into<PathBuf>, session: Session) -> SessionFile {
+        SessionFile {
+            path: path.into(),
+            session,
+            seen: Seen::default(),
+        }
+    }
+
     /// Opens a session file; an older schema is upgraded on disk after copying the original to
     /// `<file>.v<N>.bak`.
     pub fn open(path: &Path) -> Result<SessionFile, SessionError> {
         let d = read_file(path)?;
-        super::lock::remember(path, &d.session);
-        let mut f = SessionFile {
-            path: path.to_path_buf(),
-            session: d.session,
-        };
+        let f = SessionFile::new(path, d.session);
+        f.seen.read(path, &f.session);
+        let mut f = f;
         if d.from_version < u64::from(SCHEMA_VERSION) {
             let mut bak = path.as_os_str().to_owned();
             bak.push(format!(".v{}.bak", d.from_version));
             let bak = PathBuf::from(bak);
             copy_private(path, &bak).map_err(|e| SessionError::io(&bak, e))?;
-            f.write(None)?;
+            let at = f.session.updated_at;
+            f.write(at)?;
         }
         Ok(f)
     }
@@ -252,9 +265,9 @@ impl SessionFile {
     /// Another writer's changes since this handle last read or wrote the file are merged in
     /// (see `lock`).
     pub fn save(&mut self) -> Result<(), SessionError> {
-        let seen = self.session.updated_at;
+        let seen_at = self.session.updated_at;
         self.session.updated_at = Utc::now();
-        self.write(Some(seen))
+        self.write(seen_at)
     }
 
     /// Appends a message and saves: the message is on disk when this returns.
@@ -269,7 +282,7 @@ impl SessionFile {
         self.save()
     }
 
-    fn write(&mut self, seen: Option<DateTime<Utc>>) -> Result<(), SessionError> {
+    fn write(&mut self, seen_at: DateTime<Utc>) -> Result<(), SessionError> {
         sanitize_session(&mut self.session);
         let dir = self
             .path
@@ -278,12 +291,13 @@ impl SessionFile {
             .unwrap_or(Path::new("."));
         ensure_private_dir(dir).map_err(|e| SessionError::io(dir, e))?;
         let _lock = super::lock::FolderLock::acquire(dir)?;
-        if let Some(merged) = super::lock::reconcile(&self.path, &self.session, seen)? {
+        let asked = self.session.clone();
+        if let Some(merged) = reconcile(&self.path, &self.session, &self.seen, seen_at)? {
             self.session = merged;
         }
         let bytes = encode(&self.session);
         write_atomic(&self.path, &bytes).map_err(|e| SessionError::io(&self.path, e))?;
-        super::lock::remember(&self.path, &self.session);
+        self.seen.wrote(&self.path, &asked, &self.session);
         Ok(())
     }
 }

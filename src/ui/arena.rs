@@ -102,10 +102,9 @@ pub fn vote_key(app: &mut App, c: char, fx: &mut Vec<Effect>) -> bool {
     let reveal = format!("A was {}; B was {} · vote saved", a.name, b.name);
     let session = vote_session(&question, a, b, verdict);
     let path = app.sessions.store.path_of(&session.id);
-    fx.push(Effect::Session(SessionOp::Save(Box::new(SessionFile {
-        path,
-        session,
-    }))));
+    fx.push(Effect::Session(SessionOp::Save(Box::new(
+        SessionFile::new(path, session),
+    ))));
     if let Some(r) = app.compare.as_mut().and_then(|s| s.arena.as_mut()) {
         r.verdict = Some(verdict);
     }

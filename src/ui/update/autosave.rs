@@ -185,7 +185,7 @@ pub fn sync(app: &mut App, fx: &mut Vec<Effect>) {
             }
             s.title = title;
             let path = sessions.store.path_of(&s.id);
-            let mut file = SessionFile { path, session: s };
+            let mut file = SessionFile::new(path, s);
             append(
                 &mut file,
                 conv.id,
