@@ -10,10 +10,18 @@ use crate::model::{discover, human_bytes, human_params};
 pub fn run(m: &ModelArgs, json: bool) -> Result<()> {
     let found = discover::discover(&m.models_dir);
     if json {
+        // Where each would run with -ngl auto (backend, device, layers_offloaded/_total).
+        let devices = crate::engine::offload::gpu_devices();
         let list: Vec<serde_json::Value> = found
             .iter()
             .map(|f| match &f.info {
-                Ok(info) => serde_json::to_value(info).unwrap_or_default(),
+                Ok(info) => {
+                    let mut v = serde_json::to_value(info).unwrap_or_default();
+                    if let Some(o) = crate::engine::offload::planned(&info.path, &devices) {
+                        o.add_to(&mut v);
+                    }
+                    v
+                }
                 Err(e) => serde_json::json!({ "path": f.path, "error": e }),
             })
             .collect();

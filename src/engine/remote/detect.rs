@@ -197,6 +197,7 @@ impl Server {
             notes: Vec::new(),
             pooling: None,
             backend: Some(self.backend_ref(model)),
+            offload: None,
         }
     }
 }
