@@ -24,6 +24,12 @@ export GGML_HOWDAH_BUILD := $(GPU_MARKER)
 VULKAN_MARKER := $(CPU_MARKER) gpu=vulkan
 test test-deps lint: export GGML_HOWDAH_BUILD := $(CPU_MARKER)
 test-vulkan: export GGML_HOWDAH_BUILD := $(VULKAN_MARKER)
+# Vulkan-Hpp from before 1.3.261 (Debian 12) lacks types llama.cpp names: see the header there.
+VULKAN_CPATH := $(CURDIR)/scripts/vulkan-compat$(if $(CPATH),:$(CPATH))
+test-vulkan: export CPATH := $(VULKAN_CPATH)
+ifeq ($(GPU),vulkan)
+export CPATH := $(VULKAN_CPATH)
+endif
 
 .PHONY: run build test test-vulkan deps test-deps models default-model lint fmt bench clean-models cpu-flags gpu-backend
 

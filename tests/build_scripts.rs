@@ -140,7 +140,11 @@ fn gpu_backend(tools: &[(&str, &str)], env: &[(&str, &str)]) -> String {
         cmd.env(k, v);
     }
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -157,9 +161,15 @@ fn the_gpu_backend_is_what_the_machine_has_and_gpu_overrides_it() {
     assert!(gpu_backend(&[], &[("CUDA_PATH", "/opt/cuda")]).starts_with("cuda (CUDA_PATH"));
     // Vulkan with only a software device (lavapipe) stays on the CPU build, and says why.
     let soft = gpu_backend(&[("glslc", "true"), ("vulkaninfo", LAVAPIPE)], &[]);
-    assert!(soft.starts_with("cpu (") && soft.contains("software device"), "{soft}");
+    assert!(
+        soft.starts_with("cpu (") && soft.contains("software device"),
+        "{soft}"
+    );
     let hw = gpu_backend(&[("glslc", "true"), ("vulkaninfo", RTX)], &[]);
-    assert_eq!(hw, "vulkan (Vulkan loader, glslc and a GPU: NVIDIA GeForce RTX 4090)");
+    assert_eq!(
+        hw,
+        "vulkan (Vulkan loader, glslc and a GPU: NVIDIA GeForce RTX 4090)"
+    );
     // Without glslc the Vulkan backend cannot be built.
     assert!(gpu_backend(&[("vulkaninfo", RTX)], &[]).starts_with("cpu"));
     assert_eq!(

@@ -83,7 +83,11 @@ fn the_vulkan_device_is_listed_and_auto_offloads_every_layer() {
     assert_eq!(o.backend, "Vulkan");
     assert_eq!(o.device, d.label());
     assert_eq!(o.note, None);
-    assert!(o.label().starts_with("gpu 31/31 layers · Vulkan0 "), "{}", o.label());
+    assert!(
+        o.label().starts_with("gpu 31/31 layers · Vulkan0 "),
+        "{}",
+        o.label()
+    );
 
     // `howdah models --json` says where each model would run.
     let home = tempfile::tempdir().unwrap();
@@ -95,7 +99,11 @@ fn the_vulkan_device_is_listed_and_auto_offloads_every_layer() {
         .env("XDG_CACHE_HOME", home.path().join("cache"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     let smol = list
         .iter()
@@ -115,13 +123,19 @@ fn greedy_tokens_and_label_scores_agree_with_the_cpu_on_both_models() {
     ] {
         let (cpu, cpu_info) = load(path.clone(), GpuLayers::CPU);
         let placed = cpu_info.offload.unwrap();
-        assert_eq!((placed.backend.as_str(), placed.layers_offloaded), ("CPU", 0));
+        assert_eq!(
+            (placed.backend.as_str(), placed.layers_offloaded),
+            ("CPU", 0)
+        );
         let cpu_ids = greedy_ids(&cpu);
         let cpu_probs = sentiment(&cpu);
         drop(cpu);
         let (gpu, gpu_info) = load(path, GpuLayers::Auto);
         let placed = gpu_info.offload.unwrap();
-        assert_eq!(placed.layers_offloaded, placed.layers_total, "{name}: {placed:?}");
+        assert_eq!(
+            placed.layers_offloaded, placed.layers_total,
+            "{name}: {placed:?}"
+        );
         let gpu_ids = greedy_ids(&gpu);
         let gpu_probs = sentiment(&gpu);
         let same = cpu_ids
@@ -136,13 +150,20 @@ fn greedy_tokens_and_label_scores_agree_with_the_cpu_on_both_models() {
             cpu_probs[0],
             gpu_probs[0]
         );
-        assert!(cpu_ids.len() >= AGREE, "{name}: only {} tokens", cpu_ids.len());
+        assert!(
+            cpu_ids.len() >= AGREE,
+            "{name}: only {} tokens",
+            cpu_ids.len()
+        );
         assert!(
             same >= AGREE,
             "{name}: the Vulkan build parts from the CPU at token {same}: {cpu_ids:?} vs {gpu_ids:?}"
         );
         for (c, g) in cpu_probs.iter().zip(&gpu_probs) {
-            assert!((c - g).abs() < 0.02, "{name}: label probabilities {cpu_probs:?} vs {gpu_probs:?}");
+            assert!(
+                (c - g).abs() < 0.02,
+                "{name}: label probabilities {cpu_probs:?} vs {gpu_probs:?}"
+            );
         }
     }
 }
@@ -151,7 +172,9 @@ fn greedy_tokens_and_label_scores_agree_with_the_cpu_on_both_models() {
 fn a_gpu_budget_too_small_for_one_layer_falls_back_to_the_cpu_and_says_so() {
     let home = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_howdah"))
-        .args(["bench", "-p", "8", "-n", "2", "-r", "1", "-c", "512", "--json", "-m"])
+        .args([
+            "bench", "-p", "8", "-n", "2", "-r", "1", "-c", "512", "--json", "-m",
+        ])
         .arg(common::smollm2())
         .env("HOWDAH_GPU_MEMORY", "1M")
         .env("XDG_CONFIG_HOME", home.path().join("config"))
@@ -179,7 +202,9 @@ fn a_load_the_device_cannot_hold_retries_with_fewer_layers_and_says_so() {
     // token embedding) cannot be allocated, so `-ngl 99` fails on the device and is retried.
     let home = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_howdah"))
-        .args(["bench", "-p", "8", "-n", "2", "-r", "1", "-c", "512", "--json", "-ngl", "99", "-m"])
+        .args([
+            "bench", "-p", "8", "-n", "2", "-r", "1", "-c", "512", "--json", "-ngl", "99", "-m",
+        ])
         .arg(common::smollm2())
         .env("GGML_VK_FORCE_MAX_ALLOCATION_SIZE", "8000000")
         .env("XDG_CONFIG_HOME", home.path().join("config"))
@@ -189,7 +214,10 @@ fn a_load_the_device_cannot_hold_retries_with_fewer_layers_and_says_so() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("31 layers did not fit on Vulkan0"), "{stderr}");
+    assert!(
+        stderr.contains("31 layers did not fit on Vulkan0"),
+        "{stderr}"
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let done = v["layers_offloaded"].as_u64().unwrap();
     assert!(done > 0 && done < 31, "{v}");

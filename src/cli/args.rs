@@ -32,7 +32,12 @@ pub struct EngineArgs {
     pub batch_size: u32,
     /// Layers to offload to the GPU: auto (all that fit the GPU's free memory with the KV
     /// cache), 0 (the CPU only) or a count (builds with the cuda, metal or vulkan feature); -ngl works too
-    #[arg(long = "gpu-layers", alias = "n-gpu-layers", value_name = "N|auto", default_value = "auto")]
+    #[arg(
+        long = "gpu-layers",
+        alias = "n-gpu-layers",
+        value_name = "N|auto",
+        default_value = "auto"
+    )]
     pub gpu_layers: crate::engine::GpuLayers,
     /// Jinja chat template file replacing the model's own (as llama.cpp's --chat-template-file)
     #[arg(

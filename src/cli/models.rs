@@ -66,5 +66,17 @@ pub fn run(m: &ModelArgs, json: bool) -> Result<()> {
             Err(e) => outln!("{:<40} unusable: {}", f.path.display(), e),
         }
     }
+    // A GPU build says which device -ngl auto offloads to (a CPU build has nothing to add).
+    if let Some(b) = crate::engine::offload::built_backend() {
+        match crate::engine::offload::gpu_devices().first() {
+            Some(d) => outln!(
+                "\nGPU: {} ({} free of {}); -ngl auto offloads the layers that fit",
+                d.label(),
+                human_bytes(d.free),
+                human_bytes(d.total)
+            ),
+            None => outln!("\nGPU: this {b} build finds no {b} device; models run on the CPU"),
+        }
+    }
     Ok(())
 }

@@ -134,7 +134,11 @@ pub fn run(a: &ReplayArgs) -> Result<()> {
         return Err(Interrupted(format!("{all} of {} turns replayed", plans.len())).into());
     }
     if a.check && same != all {
-        let other_device = report.turns.iter().filter(|t| t.device_note.is_some()).count();
+        let other_device = report
+            .turns
+            .iter()
+            .filter(|t| t.device_note.is_some())
+            .count();
         bail!(
             "replay check failed: {} of {all} replies differ from the recording{}",
             all - same,

@@ -118,16 +118,28 @@ pub(crate) fn run(
                 let sink: SharedSink = Arc::new(Mutex::new(job.sink));
                 let mut retry: Option<super::offload::OffloadPlan> = None;
                 loop {
-                    let new =
-                        match load_model(backend, &path, &settings, retry.take(), id, &sink, &cancel)
-                        {
-                            Err(error) => {
-                                emit(&sink, id, EventKind::Error { seq: None, error });
-                                break;
-                            }
-                            Ok(new) => new,
-                        };
-                    match serve(backend, &new, First::Announce(id, sink.clone()), &rx, &cancel) {
+                    let new = match load_model(
+                        backend,
+                        &path,
+                        &settings,
+                        retry.take(),
+                        id,
+                        &sink,
+                        &cancel,
+                    ) {
+                        Err(error) => {
+                            emit(&sink, id, EventKind::Error { seq: None, error });
+                            break;
+                        }
+                        Ok(new) => new,
+                    };
+                    match serve(
+                        backend,
+                        &new,
+                        First::Announce(id, sink.clone()),
+                        &rx,
+                        &cancel,
+                    ) {
                         End::Load(j) => {
                             current = Some(new);
                             next = Some(j);
@@ -264,17 +276,17 @@ fn load_weights(
             .map_err(|e| file_err(format!("cannot use GPU device {}: {e}", d.label())))?;
     }
     let params = params.with_progress_callback(move |p| {
-            // llama.cpp calls this very often; a percent step is enough for a progress bar.
-            if p - last >= 0.01 || p >= 1.0 {
-                last = p;
-                emit(
-                    &progress_sink,
-                    id,
-                    EventKind::LoadProgress(p.clamp(0.0, 1.0)),
-                );
-            }
-            !progress_cancel.is_cancelled(id)
-        });
+        // llama.cpp calls this very often; a percent step is enough for a progress bar.
+        if p - last >= 0.01 || p >= 1.0 {
+            last = p;
+            emit(
+                &progress_sink,
+                id,
+                EventKind::LoadProgress(p.clamp(0.0, 1.0)),
+            );
+        }
+        !progress_cancel.is_cancelled(id)
+    });
     LlamaModel::load_from_file(backend, path, &params).map_err(|e| {
         if cancel.is_cancelled(id) {
             file_err("loading was cancelled".into())
@@ -288,7 +300,10 @@ fn load_weights(
 
 fn context_params(info: &ModelInfo) -> LlamaContextParams {
     // -ngl 0 means the CPU: without this a GPU build still sends large batches to the GPU.
-    let on_gpu = info.offload.as_ref().is_some_and(|o| o.layers_offloaded > 0);
+    let on_gpu = info
+        .offload
+        .as_ref()
+        .is_some_and(|o| o.layers_offloaded > 0);
     LlamaContextParams::default()
         .with_op_offload(on_gpu)
         .with_offload_kqv(on_gpu)
@@ -320,7 +335,10 @@ fn serve(
         Err(e) => {
             if let (First::Announce(..), Some(fewer)) = (
                 &first,
-                loaded.plan.fewer(&format!("no room for a {}-token context", loaded.info.n_ctx)),
+                loaded.plan.fewer(&format!(
+                    "no room for a {}-token context",
+                    loaded.info.n_ctx
+                )),
             ) {
                 tracing::warn!(error = %e, note = ?fewer.note, "GPU context failed");
                 return End::NoContext(Some(fewer));

@@ -93,7 +93,11 @@ pub fn to_markdown(s: &Session) -> String {
             e.gpu_layers,
             r.device
                 .as_ref()
-                .map(|d| format!(" ({}, {})", sanitize_line(&d.label()), sanitize_line(&d.backend)))
+                .map(|d| format!(
+                    " ({}, {})",
+                    sanitize_line(&d.label()),
+                    sanitize_line(&d.backend)
+                ))
                 .unwrap_or_default()
         );
         let _ = writeln!(out, "- **Sampling:** {}", sampling_line(&r.sampling));

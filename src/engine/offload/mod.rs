@@ -179,3 +179,45 @@ pub fn planned(path: &std::path::Path, devices: &[Device]) -> Option<Offload> {
     );
     Some(p.record(cpu_label))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(backend: &str, device: &str, n: u32) -> Offload {
+        Offload {
+            backend: backend.into(),
+            device: device.into(),
+            layers_offloaded: n,
+            layers_total: 31,
+            note: None,
+        }
+    }
+
+    #[test]
+    fn labels_and_json_fields() {
+        let g = rec("CUDA", "CUDA0 NVIDIA H100", 31);
+        assert_eq!(g.label(), "gpu 31/31 layers · CUDA0 NVIDIA H100");
+        assert_eq!(rec("CPU", "Xeon", 0).label(), "cpu");
+        let mut v = serde_json::json!({ "name": "m" });
+        g.add_to(&mut v);
+        assert_eq!(v["backend"], "CUDA");
+        assert_eq!(v["device"], "CUDA0 NVIDIA H100");
+        assert_eq!(
+            (v["layers_offloaded"].as_u64(), v["layers_total"].as_u64()),
+            (Some(31), Some(31))
+        );
+        assert!(v.get("note").is_none());
+    }
+
+    #[test]
+    fn a_cpu_record_on_another_cpu_is_the_same_kind_of_device() {
+        let cpu = rec("CPU", "Xeon", 0);
+        assert!(!cpu.differs_from(&rec("CPU", "EPYC", 0)));
+        assert!(cpu.differs_from(&rec("Vulkan", "Vulkan0 llvmpipe", 31)));
+        let g = rec("CUDA", "CUDA0 A", 31);
+        assert!(g.differs_from(&rec("CUDA", "CUDA0 B", 31)));
+        assert!(g.differs_from(&rec("CUDA", "CUDA0 A", 20)));
+        assert!(!g.differs_from(&g.clone()));
+    }
+}

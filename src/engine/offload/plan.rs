@@ -59,7 +59,9 @@ impl LayerSizes {
         }
         let per_layer_kv = |i: usize| match h.kv_lora_rank {
             Some(rank) if rank > 0 => (rank + h.n_rot) * KV_ELEMENT_BYTES,
-            _ => h.n_head_kv.get(i).copied().unwrap_or(0) * (h.head_k + h.head_v) * KV_ELEMENT_BYTES,
+            _ => {
+                h.n_head_kv.get(i).copied().unwrap_or(0) * (h.head_k + h.head_v) * KV_ELEMENT_BYTES
+            }
         };
         LayerSizes {
             layer_kv_per_token: (0..n).map(per_layer_kv).collect(),
@@ -140,7 +142,7 @@ impl OffloadPlan {
         let now = if layers == 0 {
             "running on the CPU instead".to_string()
         } else {
-            format!("retrying with {layers}")
+            format!("using {layers} (the rest on the CPU)")
         };
         Some(OffloadPlan {
             layers,
@@ -288,7 +290,11 @@ mod tests {
         assert_eq!(plan(&s, GpuLayers::CPU, 100, 1, &[dev(10)], None).layers, 0);
         let fewer = p.fewer("out of memory").unwrap();
         assert_eq!(fewer.layers, 2);
-        assert!(fewer.note.unwrap().contains("5 layers did not fit on Vulkan0 Test GPU"));
+        assert!(fewer
+            .note
+            .as_ref()
+            .unwrap()
+            .contains("5 layers did not fit on Vulkan0 Test GPU"));
         let rec = fewer.record(|| "cpu".into());
         assert_eq!(rec.label(), "gpu 2/5 layers · Vulkan0 Test GPU");
     }
