@@ -198,7 +198,8 @@ pub struct ModelInfo {
     /// Where the in-process engine runs its layers (CPU or a GPU, and how many); `None` until
     /// loaded, and for remote backends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offload: Option<super::offload::Offload>,
+    /// Boxed: ModelInfo travels inside every UI action enum, which should stay small.
+    pub offload: Option<Box<super::offload::Offload>>,
 }
 
 /// A likely alternative for a generated token.

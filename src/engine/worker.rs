@@ -240,7 +240,7 @@ fn load_model(
     info.chat_format = Box::new(chat.status.clone());
     tracing::info!(chat_template = %info.chat_format.label(), "chat layout chosen");
     super::limits::apply(&mut info, checked);
-    info.offload = Some(plan.record(super::offload::cpu_label));
+    info.offload = Some(Box::new(plan.record(super::offload::cpu_label)));
     info.notes.extend(plan.note.clone());
     tracing::info!(offload = ?info.offload, "layers placed");
     Ok(Loaded {

@@ -323,7 +323,7 @@ impl<'e> Replayer<'e> {
                 .load(&plan.model, plan.engine.clone())
                 .map_err(err)?;
             self.loaded = Some(want);
-            self.device = info.offload.clone();
+            self.device = info.offload.as_deref().cloned();
             info.file_name
         } else {
             plan.model
