@@ -3,10 +3,24 @@
 # and its bindings), python3 with pip and venv (model downloads, the embedding model's converter:
 # scripts/py-env.sh) and, with --test, tmux (end-to-end tests).
 # Uses apt-get, dnf, pacman or brew; otherwise says what to install.
+#
+# --gpu cpu|cuda|metal|vulkan: checks that the GPU toolkit of a GPU build is there and, if not,
+# says what to install and stops. A GPU toolkit is never installed for a build.
+# --vulkan-test: installs Mesa's software Vulkan device (lavapipe) and the Vulkan build tools,
+# for `make test-vulkan` on machines without a GPU (asked for by running that target).
 set -euo pipefail
 
 want_test=0
-[ "${1:-}" = "--test" ] && want_test=1
+gpu=cpu
+vulkan_test=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --test) want_test=1 ;;
+    --gpu) gpu="${2:-cpu}"; shift ;;
+    --vulkan-test) vulkan_test=1; gpu=vulkan ;;
+  esac
+  shift
+done
 
 have_libclang() {
   [ -n "${LIBCLANG_PATH:-}" ] && return 0
@@ -22,6 +36,7 @@ command -v cmake >/dev/null || missing+=(cmake)
 python3 -m pip --version >/dev/null 2>&1 || missing+=(pip)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(venv)
 [ $want_test = 1 ] && ! command -v tmux >/dev/null && missing+=(tmux)
+"$(dirname "$0")/gpu-deps.sh" "$gpu" $([ $vulkan_test = 1 ] && echo --install)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "install-deps: installing ${missing[*]}"

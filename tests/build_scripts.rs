@@ -110,3 +110,89 @@ fn a_build_with_other_options_is_cleaned_and_a_matching_one_kept() {
     let o2 = good.replace("Release", "RelWithDebInfo");
     assert!(check(Some(&o2), want).contains("clean"));
 }
+
+/// Runs gpu-backend.sh --why with only the given fake tools on PATH (plus what it needs).
+fn gpu_backend(tools: &[(&str, &str)], env: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    for real in ["awk", "cat", "uname", "sed", "tr"] {
+        let found = ["/usr/bin", "/bin"]
+            .iter()
+            .map(|d| std::path::Path::new(d).join(real))
+            .find(|p| p.exists())
+            .unwrap();
+        std::os::unix::fs::symlink(found, bin.join(real)).unwrap();
+    }
+    for (name, script) in tools {
+        let p = bin.join(name);
+        std::fs::write(&p, format!("#!/bin/sh\n{script}\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut cmd = Command::new("/bin/sh");
+    cmd.arg("scripts/gpu-backend.sh")
+        .arg("--why")
+        .env_clear()
+        .env("PATH", &bin)
+        .env("VULKAN_SDK", dir.path());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+const LAVAPIPE: &str = "cat <<'E'\nGPU0:\n\tdeviceType         = PHYSICAL_DEVICE_TYPE_CPU\n\tdeviceName         = llvmpipe (LLVM 15.0.6, 256 bits)\nE";
+const RTX: &str = "cat <<'E'\nGPU0:\n\tdeviceType         = PHYSICAL_DEVICE_TYPE_CPU\n\tdeviceName         = llvmpipe\nGPU1:\n\tdeviceType         = PHYSICAL_DEVICE_TYPE_DISCRETE_GPU\n\tdeviceName         = NVIDIA GeForce RTX 4090\nE";
+
+#[test]
+fn the_gpu_backend_is_what_the_machine_has_and_gpu_overrides_it() {
+    if cfg!(target_os = "macos") {
+        return; // Apple Silicon always picks Metal; the rest is about Linux tool detection
+    }
+    assert!(gpu_backend(&[], &[]).starts_with("cpu (no Metal, CUDA or Vulkan"));
+    assert!(gpu_backend(&[("nvcc", "true")], &[]).starts_with("cuda (nvcc found"));
+    assert!(gpu_backend(&[], &[("CUDA_PATH", "/opt/cuda")]).starts_with("cuda (CUDA_PATH"));
+    // Vulkan with only a software device (lavapipe) stays on the CPU build, and says why.
+    let soft = gpu_backend(&[("glslc", "true"), ("vulkaninfo", LAVAPIPE)], &[]);
+    assert!(
+        soft.starts_with("cpu (") && soft.contains("software device"),
+        "{soft}"
+    );
+    let hw = gpu_backend(&[("glslc", "true"), ("vulkaninfo", RTX)], &[]);
+    assert_eq!(
+        hw,
+        "vulkan (Vulkan loader, glslc and a GPU: NVIDIA GeForce RTX 4090)"
+    );
+    // Without glslc the Vulkan backend cannot be built.
+    assert!(gpu_backend(&[("vulkaninfo", RTX)], &[]).starts_with("cpu"));
+    assert_eq!(
+        gpu_backend(&[("nvcc", "true")], &[("GPU", "cpu")]),
+        "cpu (GPU=cpu asked for)"
+    );
+}
+
+#[test]
+fn gpu_and_cpu_builds_are_checked_each_against_their_own_marker() {
+    let cpu = "make GGML_AVX2=ON";
+    let vk = "make GGML_AVX2=ON gpu=vulkan";
+    let cache = |marker: &str, vulkan: bool| {
+        format!(
+            "CMAKE_BUILD_TYPE:STRING=Release\nGGML_HOWDAH_BUILD:UNINITIALIZED={marker}\nGGML_VULKAN:BOOL={}\n",
+            if vulkan { "ON" } else { "OFF" }
+        )
+    };
+    // A Vulkan build next to the CPU one does not make the CPU one stale, nor the other way.
+    assert_eq!(check(Some(&cache(vk, true)), cpu), "");
+    assert_eq!(check(Some(&cache(cpu, false)), vk), "");
+    assert_eq!(check(Some(&cache(vk, true)), vk), "");
+    // A Vulkan build with other CPU options is rebuilt.
+    let old = cache("make GGML_AVX2=OFF gpu=vulkan", true);
+    assert!(check(Some(&old), vk).contains("llama.cpp (vulkan) was built with other options"));
+}

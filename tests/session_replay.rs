@@ -100,5 +100,33 @@ fn a_chat_recorded_with_cache_reuse_replays_identically() {
             }
         );
         assert!(t.diff.iter().any(|s| s.kind == SpanKind::Removed));
+        // Same device as recorded: a difference is not explained away.
+        assert_eq!(t.device_note, None);
     }
+
+    // Each reply records where it ran; one recorded on a GPU and replayed on the CPU gets its
+    // difference explained.
+    let placed = r2.device.clone().expect("the device is recorded");
+    assert_eq!(
+        (placed.backend.as_str(), placed.layers_offloaded),
+        ("CPU", 0)
+    );
+    assert_eq!(placed.layers_total, 31);
+    let mut on_gpu = session.clone();
+    on_gpu.messages[2].reply.as_mut().unwrap().device = Some(howdah::engine::Offload {
+        backend: "Vulkan".into(),
+        device: "Vulkan0 Test GPU".into(),
+        layers_offloaded: 31,
+        layers_total: 31,
+        note: None,
+    });
+    let report = replay(&engine, &on_gpu, &short, |_| {}).unwrap();
+    let note = report.turns[0].device_note.as_deref().expect("explained");
+    assert!(
+        note.starts_with(
+            "recorded on Vulkan0 Test GPU (Vulkan, 31/31 layers), replayed on the CPU"
+        ),
+        "{note}"
+    );
+    assert_eq!(report.turns[1].device_note, None);
 }

@@ -30,9 +30,15 @@ pub struct EngineArgs {
     /// Logical batch size for prompt processing
     #[arg(short = 'b', long = "batch-size", default_value_t = 512)]
     pub batch_size: u32,
-    /// Layers to offload to the GPU (builds with the cuda, metal or vulkan feature); -ngl works too
-    #[arg(long = "gpu-layers", alias = "n-gpu-layers", default_value_t = 0)]
-    pub gpu_layers: u32,
+    /// Layers to offload to the GPU: auto (all that fit the GPU's free memory with the KV
+    /// cache), 0 (the CPU only) or a count (builds with the cuda, metal or vulkan feature); -ngl works too
+    #[arg(
+        long = "gpu-layers",
+        alias = "n-gpu-layers",
+        value_name = "N|auto",
+        default_value = "auto"
+    )]
+    pub gpu_layers: crate::engine::GpuLayers,
     /// Jinja chat template file replacing the model's own (as llama.cpp's --chat-template-file)
     #[arg(
         long = "chat-template-file",
@@ -177,6 +183,10 @@ pub fn load_engine(m: &ModelArgs, e: &EngineArgs) -> Result<(Engine, ModelInfo)>
     super::values::check_engine(&path, &e.settings())?;
     let engine = Engine::spawn()?;
     let info = engine.load(&path, settings_for(e, &path))?;
+    // Fewer GPU layers than asked (budget, a failed load) is never silent.
+    if let Some(note) = info.offload.as_ref().and_then(|o| o.note.as_deref()) {
+        crate::cli::output::eoutln!("howdah: {}", crate::text::sanitize::sanitize_line(note));
+    }
     Ok((engine, info))
 }
 

@@ -55,25 +55,36 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     let r = engine.bench(params)?;
     let system = crate::engine::system_info();
     if a.json {
-        let v = serde_json::json!({
+        let mut v = serde_json::json!({
             "pp": r.pp, "tg": r.tg, "tg_batched": r.tg_batched,
             "settings": { "n_prompt": a.n_prompt, "n_gen": a.n_gen, "repetitions": r.params.repetitions,
                           "variants": r.params.variants, "threads": info.threads,
-                          "n_ctx": info.n_ctx, "n_batch": info.n_batch, "gpu_layers": a.engine.gpu_layers },
+                          "n_ctx": info.n_ctx, "n_batch": info.n_batch, "gpu_layers": a.engine.gpu_layers.to_string() },
             "model": info,
             "system_info": system,
         });
+        if let Some(o) = &info.offload {
+            o.add_to(&mut v);
+        }
         outln!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    outln!("| model | size | params | threads | test | t/s |\n|---|---:|---:|---:|---:|---:|");
+    // As llama-bench: the backend and layers offloaded (ngl) decide these figures.
+    let (backend, ngl) = info
+        .offload
+        .as_ref()
+        .map(|o| (o.backend.clone(), o.layers_offloaded))
+        .unwrap_or_else(|| ("CPU".into(), 0));
+    outln!("| model | size | params | backend | ngl | threads | test | t/s |\n|---|---:|---:|---|---:|---:|---:|---:|");
     let row = |test: String, rate: &crate::engine::Rate| {
         outln!(
-            "| {} {} | {} | {} | {} | {} | {:.2} ± {:.2} |",
+            "| {} {} | {} | {} | {} | {} | {} | {} | {:.2} ± {:.2} |",
             info.architecture,
             info.quantization,
             human_bytes(info.file_size),
             human_params(info.parameters),
+            backend,
+            ngl,
             info.threads,
             test,
             rate.mean,
@@ -94,5 +105,8 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         "\nllama.cpp: {}",
         crate::engine::enabled_features(&system).join(" ")
     );
+    if let Some(o) = &info.offload {
+        outln!("device: {}", o.label());
+    }
     Ok(())
 }

@@ -10,10 +10,18 @@ use crate::model::{discover, human_bytes, human_params};
 pub fn run(m: &ModelArgs, json: bool) -> Result<()> {
     let found = discover::discover(&m.models_dir);
     if json {
+        // Where each would run with -ngl auto (backend, device, layers_offloaded/_total).
+        let devices = crate::engine::offload::gpu_devices();
         let list: Vec<serde_json::Value> = found
             .iter()
             .map(|f| match &f.info {
-                Ok(info) => serde_json::to_value(info).unwrap_or_default(),
+                Ok(info) => {
+                    let mut v = serde_json::to_value(info).unwrap_or_default();
+                    if let Some(o) = crate::engine::offload::planned(&info.path, &devices) {
+                        o.add_to(&mut v);
+                    }
+                    v
+                }
                 Err(e) => serde_json::json!({ "path": f.path, "error": e }),
             })
             .collect();
@@ -56,6 +64,18 @@ pub fn run(m: &ModelArgs, json: bool) -> Result<()> {
                 }
             ),
             Err(e) => outln!("{:<40} unusable: {}", f.path.display(), e),
+        }
+    }
+    // A GPU build says which device -ngl auto offloads to (a CPU build has nothing to add).
+    if let Some(b) = crate::engine::offload::built_backend() {
+        match crate::engine::offload::gpu_devices().first() {
+            Some(d) => outln!(
+                "\nGPU: {} ({} free of {}); -ngl auto offloads the layers that fit",
+                d.label(),
+                human_bytes(d.free),
+                human_bytes(d.total)
+            ),
+            None => outln!("\nGPU: this {b} build finds no {b} device; models run on the CPU"),
         }
     }
     Ok(())

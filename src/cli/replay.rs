@@ -44,6 +44,9 @@ pub struct ReplayArgs {
     /// Context size (default: as recorded)
     #[arg(short = 'c', long = "ctx-size")]
     pub ctx_size: Option<u32>,
+    /// GPU layers: auto, 0 (the CPU) or a count (default: as recorded); -ngl works too
+    #[arg(long = "gpu-layers", alias = "n-gpu-layers", value_name = "N|auto")]
+    pub gpu_layers: Option<crate::engine::GpuLayers>,
     #[arg(long = "sampling-from", value_enum, default_value_t = SamplingSource::Recorded)]
     pub sampling_from: SamplingSource,
     #[command(flatten)]
@@ -82,6 +85,11 @@ pub fn run(a: &ReplayArgs) -> Result<()> {
         // Flags given with recorded settings change just those knobs (`--seed 2`).
         for p in &mut plans {
             p.sampling = a.sampling.apply(p.sampling.clone())?;
+        }
+    }
+    if let Some(g) = a.gpu_layers {
+        for p in &mut plans {
+            p.engine.gpu_layers = g;
         }
     }
     for w in &warnings {
@@ -126,9 +134,19 @@ pub fn run(a: &ReplayArgs) -> Result<()> {
         return Err(Interrupted(format!("{all} of {} turns replayed", plans.len())).into());
     }
     if a.check && same != all {
+        let other_device = report
+            .turns
+            .iter()
+            .filter(|t| t.device_note.is_some())
+            .count();
         bail!(
-            "replay check failed: {} of {all} replies differ from the recording",
-            all - same
+            "replay check failed: {} of {all} replies differ from the recording{}",
+            all - same,
+            if other_device > 0 {
+                format!(" ({other_device} of them recorded on another device, whose numerics differ: see the notes; --gpu-layers picks the placement)")
+            } else {
+                String::new()
+            }
         );
     }
     Ok(())
@@ -168,6 +186,9 @@ fn print_turn(t: &TurnReplay, brief: bool) {
             t.model,
             sanitize_line(user)
         ),
+    }
+    if let Some(n) = &t.device_note {
+        outln!("  note: {}", sanitize_line(n));
     }
     if t.outcome == Outcome::Identical && brief {
         return;

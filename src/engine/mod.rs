@@ -10,6 +10,7 @@ pub mod gbnf;
 mod gen;
 mod limits;
 mod logprobs;
+pub mod offload;
 mod picker;
 mod pooling;
 mod prefill;
@@ -30,6 +31,7 @@ use std::thread::JoinHandle;
 
 pub use chat_format::{builtin_names, format_of_source};
 pub use error::EngineError;
+pub use offload::{GpuLayers, Offload};
 pub use pooling::Pooling;
 pub use sampling::Sampling;
 pub use shift::{ContextOverflow, ContextState, OverflowReport};

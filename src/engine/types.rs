@@ -22,8 +22,9 @@ pub struct EngineSettings {
     pub n_ctx: Option<u32>,
     /// Logical batch size for prompt processing.
     pub n_batch: u32,
-    /// Layers offloaded to the GPU (only with the cuda/metal/vulkan features).
-    pub gpu_layers: u32,
+    /// Layers offloaded to the GPU (builds with the cuda/metal/vulkan features): "auto" = all
+    /// that fit the device's free memory, 0 = the CPU only.
+    pub gpu_layers: super::offload::GpuLayers,
     /// A chat template replacing the model's own (a file, or a built-in layout by name).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chat_template: Option<crate::chat_template::TemplateOverride>,
@@ -37,7 +38,7 @@ impl Default for EngineSettings {
             threads: None,
             n_ctx: None,
             n_batch: 512,
-            gpu_layers: 0,
+            gpu_layers: Default::default(),
             chat_template: None,
             context_overflow: Default::default(),
         }
@@ -194,6 +195,11 @@ pub struct ModelInfo {
     /// The server the model runs on (remote backends); `None` for the in-process engine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backend: Option<super::remote::BackendRef>,
+    /// Where the in-process engine runs its layers (CPU or a GPU, and how many); `None` until
+    /// loaded, and for remote backends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Boxed: ModelInfo travels inside every UI action enum, which should stay small.
+    pub offload: Option<Box<super::offload::Offload>>,
 }
 
 /// A likely alternative for a generated token.

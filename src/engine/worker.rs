@@ -25,6 +25,8 @@ pub(crate) struct Loaded {
     pub info: ModelInfo,
     pub chat: Formatter,
     pub overflow: super::ContextOverflow,
+    /// Where its layers went (a context that does not fit retries with fewer).
+    pub plan: super::offload::OffloadPlan,
 }
 
 /// Per-context state: the context, and what its KV cache holds for sequence 0.
@@ -83,8 +85,9 @@ enum End {
     /// A load request arrived; the context was dropped so the model can be switched.
     Load(Job),
     Closed,
-    /// The context could not be created (the error was reported).
-    NoContext,
+    /// The context could not be created: the error was reported, or (for a model just loaded
+    /// with GPU layers) here is the plan with fewer layers to load it again with.
+    NoContext(Option<super::offload::OffloadPlan>),
 }
 
 pub(crate) fn run(
@@ -115,21 +118,44 @@ pub(crate) fn run(
         match job.request {
             Request::Load { path, settings } => {
                 let sink: SharedSink = Arc::new(Mutex::new(job.sink));
-                match load_model(backend, &path, &settings, id, &sink, &cancel) {
-                    Err(error) => {
-                        emit(&sink, id, EventKind::Error { seq: None, error });
-                    }
-                    Ok(new) => {
-                        match serve(backend, &new, First::Announce(id, sink), &rx, &cancel) {
-                            End::Load(j) => {
-                                current = Some(new);
-                                next = Some(j);
-                            }
-                            End::Closed => return,
-                            // The new model is dropped; the previous one stays.
-                            End::NoContext => {}
+                let mut retry: Option<super::offload::OffloadPlan> = None;
+                loop {
+                    let new = match load_model(
+                        backend,
+                        &path,
+                        &settings,
+                        retry.take(),
+                        id,
+                        &sink,
+                        &cancel,
+                    ) {
+                        Err(error) => {
+                            emit(&sink, id, EventKind::Error { seq: None, error });
+                            break;
                         }
+                        Ok(new) => new,
+                    };
+                    match serve(
+                        backend,
+                        &new,
+                        First::Announce(id, sink.clone()),
+                        &rx,
+                        &cancel,
+                    ) {
+                        End::Load(j) => {
+                            current = Some(new);
+                            next = Some(j);
+                        }
+                        End::Closed => return,
+                        // The context did not fit on the GPU: load again with fewer layers.
+                        End::NoContext(Some(fewer)) => {
+                            retry = Some(fewer);
+                            continue;
+                        }
+                        // The new model is dropped; the previous one stays.
+                        End::NoContext(None) => {}
                     }
+                    break;
                 }
             }
             request => {
@@ -153,7 +179,7 @@ pub(crate) fn run(
                     Some(cur) => match serve(backend, cur, First::Job(job), &rx, &cancel) {
                         End::Load(j) => next = Some(j),
                         End::Closed => return,
-                        End::NoContext => {}
+                        End::NoContext(_) => {}
                     },
                 }
             }
@@ -170,6 +196,7 @@ fn load_model(
     backend: &LlamaBackend,
     path: &std::path::Path,
     settings: &EngineSettings,
+    retry: Option<super::offload::OffloadPlan>,
     id: RequestId,
     sink: &SharedSink,
     cancel: &Arc<CancelState>,
@@ -188,33 +215,23 @@ fn load_model(
         )
     })?;
     let checked = super::limits::check(&hparams, &info, settings)?;
+    let mut plan = match retry {
+        Some(p) => p,
+        None => super::offload::plan_for(path, &hparams, settings, &checked.engine)?,
+    };
     emit(sink, id, EventKind::LoadProgress(0.0));
-    let progress_sink = sink.clone();
-    let progress_cancel = cancel.clone();
-    let mut last = 0.0f32;
-    let params = LlamaModelParams::default()
-        .with_n_gpu_layers(settings.gpu_layers)
-        .with_progress_callback(move |p| {
-            // llama.cpp calls this very often; a percent step is enough for a progress bar.
-            if p - last >= 0.01 || p >= 1.0 {
-                last = p;
-                emit(
-                    &progress_sink,
-                    id,
-                    EventKind::LoadProgress(p.clamp(0.0, 1.0)),
-                );
-            }
-            !progress_cancel.is_cancelled(id)
-        });
-    let model = LlamaModel::load_from_file(backend, path, &params).map_err(|e| {
-        if cancel.is_cancelled(id) {
-            file_err("loading was cancelled".into())
-        } else {
-            file_err(format!(
-                "llama.cpp could not load it ({e}); the file may be damaged or use an architecture this build does not know"
-            ))
+    let model = loop {
+        match load_weights(backend, path, &plan, id, sink, cancel) {
+            Ok(m) => break m,
+            Err(e) => match plan.fewer("llama.cpp could not allocate them") {
+                Some(fewer) if !cancel.is_cancelled(id) => {
+                    tracing::warn!(error = %e, note = ?fewer.note, "GPU load failed");
+                    plan = fewer;
+                }
+                _ => return Err(e),
+            },
         }
-    })?;
+    };
     let trained = model.n_ctx_train();
     if info.context_trained == 0 {
         info.context_trained = trained;
@@ -225,16 +242,73 @@ fn load_model(
     info.chat_format = Box::new(chat.status.clone());
     tracing::info!(chat_template = %info.chat_format.label(), "chat layout chosen");
     super::limits::apply(&mut info, checked);
+    info.offload = Some(Box::new(plan.record(super::offload::cpu_label)));
+    info.notes.extend(plan.note.clone());
+    tracing::info!(offload = ?info.offload, "layers placed");
     Ok(Loaded {
         model,
         info,
         chat,
         overflow: settings.context_overflow,
+        plan,
+    })
+}
+
+/// Loads the weights with `plan`'s layers on its device.
+fn load_weights(
+    backend: &LlamaBackend,
+    path: &std::path::Path,
+    plan: &super::offload::OffloadPlan,
+    id: RequestId,
+    sink: &SharedSink,
+    cancel: &Arc<CancelState>,
+) -> Result<LlamaModel, EngineError> {
+    let file_err = |reason: String| EngineError::ModelFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let progress_sink = sink.clone();
+    let progress_cancel = cancel.clone();
+    let mut last = 0.0f32;
+    let mut params = LlamaModelParams::default().with_n_gpu_layers(plan.layers);
+    if let Some(d) = plan.device.as_ref().filter(|_| plan.layers > 0) {
+        // The planned device only (llama.cpp would otherwise split over every GPU it sees).
+        params = params
+            .with_devices(&[d.index])
+            .map_err(|e| file_err(format!("cannot use GPU device {}: {e}", d.label())))?;
+    }
+    let params = params.with_progress_callback(move |p| {
+        // llama.cpp calls this very often; a percent step is enough for a progress bar.
+        if p - last >= 0.01 || p >= 1.0 {
+            last = p;
+            emit(
+                &progress_sink,
+                id,
+                EventKind::LoadProgress(p.clamp(0.0, 1.0)),
+            );
+        }
+        !progress_cancel.is_cancelled(id)
+    });
+    LlamaModel::load_from_file(backend, path, &params).map_err(|e| {
+        if cancel.is_cancelled(id) {
+            file_err("loading was cancelled".into())
+        } else {
+            file_err(format!(
+                "llama.cpp could not load it ({e}); the file may be damaged or use an architecture this build does not know"
+            ))
+        }
     })
 }
 
 fn context_params(info: &ModelInfo) -> LlamaContextParams {
+    // -ngl 0 means the CPU: without this a GPU build still sends large batches to the GPU.
+    let on_gpu = info
+        .offload
+        .as_ref()
+        .is_some_and(|o| o.layers_offloaded > 0);
     LlamaContextParams::default()
+        .with_op_offload(on_gpu)
+        .with_offload_kqv(on_gpu)
         .with_n_ctx(NonZeroU32::new(info.n_ctx))
         .with_n_batch(info.n_batch)
         .with_n_ubatch(info.n_batch)
@@ -261,6 +335,16 @@ fn serve(
     {
         Ok(c) => c,
         Err(e) => {
+            if let (First::Announce(..), Some(fewer)) = (
+                &first,
+                loaded.plan.fewer(&format!(
+                    "no room for a {}-token context",
+                    loaded.info.n_ctx
+                )),
+            ) {
+                tracing::warn!(error = %e, note = ?fewer.note, "GPU context failed");
+                return End::NoContext(Some(fewer));
+            }
             let error = EngineError::ModelFile {
                 path: loaded.info.path.clone(),
                 reason: format!(
@@ -277,7 +361,7 @@ fn serve(
                     emit(&sink, job.id, EventKind::Error { seq: None, error });
                 }
             }
-            return End::NoContext;
+            return End::NoContext(None);
         }
     };
     let mut session = Session {

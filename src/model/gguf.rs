@@ -48,6 +48,8 @@ pub struct GgufHeader {
 pub struct TensorInfo {
     pub name: String,
     pub dims: Vec<u64>,
+    /// Bytes of its data (0 for a type this reader does not know): sizes GPU offload plans.
+    pub bytes: u64,
 }
 
 impl GgufHeader {
@@ -149,9 +151,10 @@ pub fn read_header(path: &Path) -> Result<GgufHeader, String> {
                 .ok_or("a tensor's size overflows: the file is corrupt")?;
             dims.push(d);
         }
-        tensors.push(TensorInfo { name, dims });
         let ty = r.u32()?;
         let offset = r.u64()?;
+        let bytes = tensor_bytes(ty, elements).unwrap_or(0);
+        tensors.push(TensorInfo { name, dims, bytes });
         parameters = parameters.saturating_add(elements);
         *type_counts.entry(ty).or_default() += elements;
         match tensor_bytes(ty, elements) {

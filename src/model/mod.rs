@@ -66,6 +66,7 @@ pub fn inspect_hparams(path: &Path) -> Result<(ModelInfo, hparams::Hparams), Str
         ctx_reason: String::new(),
         notes: Vec::new(),
         backend: None,
+        offload: None,
     };
     Ok((info, hp))
 }

@@ -86,11 +86,19 @@ pub fn to_markdown(s: &Session) -> String {
         let e = &r.engine;
         let _ = writeln!(
             out,
-            "- **Engine:** threads {}, context {}, batch {}, GPU layers {}",
+            "- **Engine:** threads {}, context {}, batch {}, GPU layers {}{}",
             opt(e.threads),
             opt(e.n_ctx),
             e.n_batch,
-            e.gpu_layers
+            e.gpu_layers,
+            r.device
+                .as_ref()
+                .map(|d| format!(
+                    " ({}, {})",
+                    sanitize_line(&d.label()),
+                    sanitize_line(&d.backend)
+                ))
+                .unwrap_or_default()
         );
         let _ = writeln!(out, "- **Sampling:** {}", sampling_line(&r.sampling));
         let _ = writeln!(out, "- **Build:** {}", sanitize_line(&r.build));

@@ -108,6 +108,10 @@ pub struct ReplyRecord {
     pub stats: ReplyStats,
     /// The howdah version that made the reply (exact replay needs the same build).
     pub build: String,
+    /// Where the in-process engine ran it (backend, device, layers offloaded): a replay on
+    /// another device may differ in the last bits of its numbers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<crate::engine::Offload>,
 }
 
 /// The model file a reply came from.

@@ -48,6 +48,7 @@ pub fn reply_record(r: ReplyInput<'_>) -> ReplyRecord {
         prompt: r.prompt,
         stats: ReplyStats::from(r.done),
         build: build_id(),
+        device: r.info.offload.as_deref().cloned(),
     }
 }
 

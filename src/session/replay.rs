@@ -71,6 +71,8 @@ pub struct TurnPlan {
     pub sampling: Sampling,
     /// Start from an empty KV cache (the recorded reply decoded its whole prompt).
     pub reset_cache: bool,
+    /// Where the recorded reply ran (backend, device, layers), when recorded.
+    pub recorded_device: Option<crate::engine::Offload>,
 }
 
 /// How a replayed reply compares with the recorded one.
@@ -100,6 +102,10 @@ pub struct TurnReplay {
     pub stats: ReplyStats,
     pub outcome: Outcome,
     pub diff: Vec<Span>,
+    /// Why a reply may differ without anything being wrong: it was recorded on another device
+    /// (CPU vs GPU, or another GPU), whose arithmetic rounds differently.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_note: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -255,9 +261,30 @@ pub fn plan(
             engine,
             sampling,
             reset_cache,
+            recorded_device: rec.and_then(|r| r.device.clone()),
         });
     }
     Ok(plans)
+}
+
+/// Explains a difference between replies made on different devices.
+fn device_note(was: &crate::engine::Offload, now: &crate::engine::Offload) -> String {
+    let place = |o: &crate::engine::Offload| {
+        if o.layers_offloaded == 0 {
+            format!("the CPU ({})", o.device)
+        } else {
+            format!(
+                "{} ({}, {}/{} layers)",
+                o.device, o.backend, o.layers_offloaded, o.layers_total
+            )
+        }
+    };
+    format!(
+        "recorded on {}, replayed on {}: CPU and GPU kernels (and different GPUs) add and round in different orders, so greedy replies can part after a near tie; replay with the recorded placement (-ngl {}) to compare like with like",
+        place(was),
+        place(now),
+        was.layers_offloaded
+    )
 }
 
 fn short(h: &str) -> &str {
@@ -268,6 +295,8 @@ fn short(h: &str) -> &str {
 pub struct Replayer<'e> {
     engine: &'e Engine,
     loaded: Option<(PathBuf, EngineSettings)>,
+    /// Where the loaded model runs.
+    device: Option<crate::engine::Offload>,
 }
 
 impl<'e> Replayer<'e> {
@@ -275,6 +304,7 @@ impl<'e> Replayer<'e> {
         Replayer {
             engine,
             loaded: None,
+            device: None,
         }
     }
 
@@ -293,6 +323,7 @@ impl<'e> Replayer<'e> {
                 .load(&plan.model, plan.engine.clone())
                 .map_err(err)?;
             self.loaded = Some(want);
+            self.device = info.offload.as_deref().cloned();
             info.file_name
         } else {
             plan.model
@@ -314,6 +345,12 @@ impl<'e> Replayer<'e> {
             })
             .map_err(err)?;
         let outcome = compare(&plan.recorded, &done.text, &pieces);
+        let device_note = match (&outcome, &plan.recorded_device, &self.device) {
+            (Outcome::Differs { .. }, Some(was), Some(now)) if was.differs_from(now) => {
+                Some(device_note(was, now))
+            }
+            _ => None,
+        };
         Ok(TurnReplay {
             turn,
             reply_index: plan.reply_index,
@@ -325,6 +362,7 @@ impl<'e> Replayer<'e> {
             sampling: plan.sampling.clone(),
             stats: ReplyStats::from(&done),
             outcome,
+            device_note,
         })
     }
 }

@@ -64,7 +64,7 @@ pub fn reply_record(seed: u32) -> howdah::session::ReplyRecord {
             threads: Some(2),
             n_ctx: Some(4096),
             n_batch: 512,
-            gpu_layers: 0,
+            gpu_layers: howdah::engine::GpuLayers::CPU,
             chat_template: None,
             ..Default::default()
         },
@@ -88,5 +88,6 @@ pub fn reply_record(seed: u32) -> howdah::session::ReplyRecord {
             context_used: 15,
         },
         build: "howdah 0.1.0".into(),
+        device: None,
     }
 }

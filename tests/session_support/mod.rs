@@ -120,6 +120,7 @@ pub fn turn(n: usize, user: &str, recorded: &str, replayed: &str, pieces: &[usiz
             context_used: 40,
         },
         outcome: compare(recorded, replayed, pieces),
+        device_note: None,
         diff: diff::word_diff(recorded, replayed),
     }
 }

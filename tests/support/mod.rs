@@ -43,6 +43,7 @@ pub fn info(name: &str, file: &str, n_ctx: u32) -> ModelInfo {
         ctx_reason: String::new(),
         notes: Vec::new(),
         backend: None,
+        offload: None,
     }
 }
 

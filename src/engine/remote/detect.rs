@@ -214,6 +214,7 @@ impl Server {
             notes: Vec::new(),
             pooling: None,
             backend: Some(self.backend_ref(model)),
+            offload: None,
         }
     }
 }

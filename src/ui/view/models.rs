@@ -94,7 +94,15 @@ pub fn render(app: &App, frame: &mut Frame, p: &Picker) {
             lines.extend(pull_row(app, p.selected == models.len()));
             if let Some(f) = models.get(p.selected) {
                 lines.push(Line::default());
-                lines.push(Line::styled(format!("{}", f.path.display()), dim));
+                // Where the loaded model runs (CPU or GPU layers), on its own line.
+                let placed = app
+                    .model
+                    .as_ref()
+                    .filter(|m| m.path == f.path)
+                    .and_then(|m| m.offload.as_ref())
+                    .map(|o| format!(" · loaded: {} ({})", o.label(), o.backend))
+                    .unwrap_or_default();
+                lines.push(Line::styled(format!("{}{placed}", f.path.display()), dim));
             }
         }
     }

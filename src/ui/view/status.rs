@@ -91,6 +91,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled("ctx ", base));
         spans.push(Span::styled(bar(frac, 8), base.fg(color)));
         spans.push(Span::styled(format!(" {used}/{}", m.n_ctx), base));
+        if let Some(o) = m.offload.as_ref().filter(|o| o.layers_offloaded > 0) {
+            spans.push(sep.clone());
+            spans.push(Span::styled(o.label(), base.fg(th.accent)));
+        }
     }
     // The chat layout is shown only when it is not the model's own template: a fallback is
     // never silent.

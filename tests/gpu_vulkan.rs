@@ -1,0 +1,225 @@
+//! GPU offload on a real Vulkan device without a GPU: Mesa's lavapipe runs llama.cpp's Vulkan
+//! backend on the CPU. Built only with `--features vulkan` (`make test-vulkan`, which installs
+//! lavapipe and sets GGML_VK_VISIBLE_DEVICES=0: llama.cpp skips CPU-type Vulkan devices unless
+//! named). The CPU reference is the same build with `-ngl 0`, which howdah keeps entirely on
+//! ggml's CPU backend (no op offload, KV cache on the host): the same kernels as the CPU build.
+
+mod common;
+
+use std::process::Command;
+
+use howdah::engine::offload::gpu_devices;
+use howdah::engine::{Engine, EngineSettings, GpuLayers, ModelInfo, Prompt, Sampling};
+
+const PROMPT: &str = "The history of the Roman Empire begins with";
+const TOKENS: u32 = 24;
+/// Tokens that must agree between CPU and GPU (the issue asks for at least 16).
+const AGREE: usize = 16;
+
+fn load(path: std::path::PathBuf, gpu_layers: GpuLayers) -> (Engine, ModelInfo) {
+    let engine = Engine::spawn().expect("engine starts");
+    let info = engine
+        .load(
+            path,
+            EngineSettings {
+                threads: Some(2),
+                n_ctx: Some(512),
+                gpu_layers,
+                ..EngineSettings::default()
+            },
+        )
+        .expect("model loads");
+    (engine, info)
+}
+
+fn greedy_ids(engine: &Engine) -> Vec<i32> {
+    let mut ids = Vec::new();
+    engine
+        .generate_one(
+            Prompt::Raw(PROMPT.into()),
+            Sampling {
+                max_tokens: TOKENS,
+                ..Sampling::greedy()
+            },
+            |t| {
+                if t.token_id >= 0 {
+                    ids.push(t.token_id);
+                }
+            },
+        )
+        .expect("generates");
+    ids
+}
+
+fn sentiment(engine: &Engine) -> Vec<f64> {
+    let prompt = Prompt::Raw(
+        "Review: The acting was wonderful and the story kept me gripped to the end.\nSentiment (positive or negative):".into(),
+    );
+    engine
+        .score(prompt, vec![" positive".into(), " negative".into()], true)
+        .expect("scores")
+        .candidates
+        .iter()
+        .map(|c| c.prob)
+        .collect()
+}
+
+#[test]
+fn the_vulkan_device_is_listed_and_auto_offloads_every_layer() {
+    let devices = gpu_devices();
+    assert!(
+        !devices.is_empty(),
+        "no Vulkan device: is mesa-vulkan-drivers installed and GGML_VK_VISIBLE_DEVICES=0 set?"
+    );
+    let d = &devices[0];
+    assert_eq!(d.backend, "Vulkan");
+    assert!(d.name.starts_with("Vulkan"), "{d:?}");
+    assert!(d.free > 0 && d.total >= d.free, "{d:?}");
+
+    let (_engine, info) = load(common::smollm2(), GpuLayers::Auto);
+    let o = info.offload.expect("a local model records its placement");
+    // SmolLM2-135M: 30 repeating layers and the output layer, as llama.cpp counts them.
+    assert_eq!((o.layers_offloaded, o.layers_total), (31, 31), "{o:?}");
+    assert_eq!(o.backend, "Vulkan");
+    assert_eq!(o.device, d.label());
+    assert_eq!(o.note, None);
+    assert!(
+        o.label().starts_with("gpu 31/31 layers · Vulkan0 "),
+        "{}",
+        o.label()
+    );
+
+    // `howdah models --json` says where each model would run.
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_howdah"))
+        .args(["models", "--json", "--models-dir"])
+        .arg(howdah::paths::models_dir())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let smol = list
+        .iter()
+        .find(|m| m["file_name"] == common::SMOLLM2)
+        .expect("SmolLM2 listed");
+    assert_eq!(smol["backend"], "Vulkan");
+    assert_eq!(smol["device"], d.label().as_str());
+    assert_eq!(smol["layers_offloaded"], 31);
+    assert_eq!(smol["layers_total"], 31);
+}
+
+#[test]
+fn greedy_tokens_and_label_scores_agree_with_the_cpu_on_both_models() {
+    for (name, path) in [
+        (common::SMOLLM2, common::smollm2()),
+        (common::GEMMA, common::gemma()),
+    ] {
+        let (cpu, cpu_info) = load(path.clone(), GpuLayers::CPU);
+        let placed = cpu_info.offload.unwrap();
+        assert_eq!(
+            (placed.backend.as_str(), placed.layers_offloaded),
+            ("CPU", 0)
+        );
+        let cpu_ids = greedy_ids(&cpu);
+        let cpu_probs = sentiment(&cpu);
+        drop(cpu);
+        let (gpu, gpu_info) = load(path, GpuLayers::Auto);
+        let placed = gpu_info.offload.unwrap();
+        assert_eq!(
+            placed.layers_offloaded, placed.layers_total,
+            "{name}: {placed:?}"
+        );
+        let gpu_ids = greedy_ids(&gpu);
+        let gpu_probs = sentiment(&gpu);
+        let same = cpu_ids
+            .iter()
+            .zip(&gpu_ids)
+            .take_while(|(a, b)| a == b)
+            .count();
+        // The figure for the record: how far CPU and GPU agree before a near tie parts them.
+        println!(
+            "{name}: greedy CPU vs Vulkan agree on {same} of {} tokens; P(positive) CPU {:.4} Vulkan {:.4}",
+            cpu_ids.len().min(gpu_ids.len()),
+            cpu_probs[0],
+            gpu_probs[0]
+        );
+        assert!(
+            cpu_ids.len() >= AGREE,
+            "{name}: only {} tokens",
+            cpu_ids.len()
+        );
+        assert!(
+            same >= AGREE,
+            "{name}: the Vulkan build parts from the CPU at token {same}: {cpu_ids:?} vs {gpu_ids:?}"
+        );
+        for (c, g) in cpu_probs.iter().zip(&gpu_probs) {
+            assert!(
+                (c - g).abs() < 0.02,
+                "{name}: label probabilities {cpu_probs:?} vs {gpu_probs:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_gpu_budget_too_small_for_one_layer_falls_back_to_the_cpu_and_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_howdah"))
+        .args([
+            "bench", "-p", "8", "-n", "2", "-r", "1", "-c", "512", "--json", "-m",
+        ])
+        .arg(common::smollm2())
+        .env("HOWDAH_GPU_MEMORY", "1M")
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("no layer fits in 1.0 MB of Vulkan0")
+            && stderr.contains("HOWDAH_GPU_MEMORY")
+            && stderr.contains("running on the CPU"),
+        "{stderr}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["backend"], "CPU");
+    assert_eq!(v["layers_offloaded"], 0);
+    assert_eq!(v["layers_total"], 31);
+}
+
+#[test]
+fn a_load_the_device_cannot_hold_retries_with_fewer_layers_and_says_so() {
+    // Vulkan allocations capped at 8 MB: SmolLM2's layers fit, its 18 MB output layer (the tied
+    // token embedding) cannot be allocated, so `-ngl 99` fails on the device and is retried.
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_howdah"))
+        .args([
+            "bench", "-p", "8", "-n", "2", "-r", "1", "-c", "512", "--json", "-ngl", "99", "-m",
+        ])
+        .arg(common::smollm2())
+        .env("GGML_VK_FORCE_MAX_ALLOCATION_SIZE", "8000000")
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("31 layers did not fit on Vulkan0"),
+        "{stderr}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let done = v["layers_offloaded"].as_u64().unwrap();
+    assert!(done > 0 && done < 31, "{v}");
+    assert_eq!(v["backend"], "Vulkan");
+}
