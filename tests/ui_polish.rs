@@ -28,10 +28,7 @@ fn the_replay_intro_and_header_wrap_at_a_narrow_width() {
     let (mut h, store, _d) = harness(60, 24);
     let s = saved_chat(&store, "How do tides work?", "The moon pulls the sea.", 5);
     h.act(Action::Session(SessionEvent::Opened {
-        file: Ok(Box::new(howdah::session::SessionFile {
-            path: store.path_of(&s.id),
-            session: s,
-        })),
+        file: Ok(Box::new(store.open(&s.id).unwrap())),
         replay: true,
     }));
     assert_eq!(h.app.screen, Screen::Replay);
