@@ -5,63 +5,10 @@
 //! variant whose probabilities follow the formula; an arena vote read from stdin is saved, rated
 //! and exported as a preference pair.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod cli_support;
 
+use cli_support::*;
 use serde_json::Value;
-
-const GEMMA: &str = "gemma-3-270m-q4_k_m.gguf";
-const SMOL: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
-
-fn model(name: &str) -> String {
-    let p = howdah::paths::models_dir().join(name);
-    assert!(
-        p.exists(),
-        "{} is missing: run `make models` to fetch the test models",
-        p.display()
-    );
-    p.display().to_string()
-}
-
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/sentiment")
-        .join(name)
-}
-
-/// Runs howdah in `home` (private data and config folders), feeding `stdin`.
-fn howdah_in(home: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_howdah"))
-        .args(args)
-        .env("HOWDAH_DATA_DIR", home.join("data"))
-        .env("HOWDAH_CONFIG_DIR", home.join("config"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("howdah runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn json(o: &Output) -> Value {
-    assert!(o.status.success(), "howdah failed: {}", stderr(o));
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
-}
 
 #[test]
 fn two_models_in_one_compare_and_the_base_vs_instruct_preset() {

@@ -1,50 +1,10 @@
 //! `howdah compare` and `howdah eval` as a user runs them: the real binary, the shipped data and
 //! the real models; JSON schema, tables, error messages and exit codes.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod cli_support;
 
+use cli_support::*;
 use serde_json::Value;
-
-const GEMMA: &str = "gemma-3-270m-q4_k_m.gguf";
-
-fn model(name: &str) -> String {
-    let p = howdah::paths::models_dir().join(name);
-    assert!(
-        p.exists(),
-        "{} is missing: run `make models` to fetch the test models",
-        p.display()
-    );
-    p.display().to_string()
-}
-
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/sentiment")
-        .join(name)
-}
-
-/// Runs howdah with private data and config folders (nothing of the user's is read or written).
-fn howdah(args: &[&str]) -> (Output, tempfile::TempDir) {
-    let home = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_howdah"))
-        .args(args)
-        .env("HOWDAH_DATA_DIR", home.path().join("data"))
-        .env("HOWDAH_CONFIG_DIR", home.path().join("config"))
-        .output()
-        .expect("howdah runs");
-    (out, home)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> Value {
-    assert!(o.status.success(), "howdah failed: {}", stderr(o));
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
-}
 
 #[test]
 fn eval_json_has_the_documented_schema_and_confusion_sums_to_the_rows() {

@@ -164,3 +164,19 @@ fn howdah_run_on_a_crafted_file_exits_with_an_error_not_a_signal() {
         "{err}"
     );
 }
+
+#[test]
+fn the_first_part_of_a_split_model_need_not_hold_every_layer() {
+    // gguf-split puts later layers' tensors in later parts; the first part declares the split.
+    let first_part = Gguf::tiny_llama(2).without_tensors("blk.1.");
+    refused(first_part.clone(), "tensors for only 1 layers");
+    let dir = tempfile::tempdir().unwrap();
+    let p = first_part
+        .set("split.count", Kv::U32(2))
+        .write(dir.path(), "tiny-00001-of-00002.gguf");
+    assert!(
+        inspect_hparams(&p).is_ok(),
+        "{:?}",
+        inspect_hparams(&p).err()
+    );
+}

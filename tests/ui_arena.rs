@@ -10,58 +10,21 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyModifiers};
 use howdah::arena::preferences::pairs_in;
 use howdah::compare::stats::{paired_tests, wilson};
-use howdah::compare::{
-    CompareEvent, Confusion, EvalData, EvalResult, Method, RowPrediction, VariantEval,
-};
-use howdah::engine::{DoneStats, Role, StopReason};
+use howdah::compare::{Confusion, EvalData, EvalResult, Method, RowPrediction, VariantEval};
+use howdah::engine::{Role, StopReason};
 use howdah::prompt::{Mode, Selection};
 use howdah::ui::action::Action;
-use howdah::ui::app::Screen;
-use howdah::ui::compare::{CompareJob, CompareMsg, Overlay};
+use howdah::ui::compare::{CompareJob, CompareMsg};
 use howdah::ui::effect::Effect;
 use howdah::ui::sessions::SessionOp;
 use session_support::{harness, only_session, run_sessions};
 use support::Harness;
 
 fn compare_view(h: &mut Harness) {
-    h.key(KeyCode::F(3), KeyModifiers::NONE);
-    assert_eq!(h.app.screen, Screen::Compare);
-    let idx = match &h.app.compare.as_ref().unwrap().overlay {
-        Some(Overlay::Templates { templates, .. }) => templates
-            .iter()
-            .position(|t| t.name == "sentiment")
-            .expect("the built-in sentiment template is listed"),
-        other => panic!("the template picker should be open, got {other:?}"),
-    };
-    for _ in 0..idx {
-        h.key(KeyCode::Down, KeyModifiers::NONE);
-    }
-    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    support::compare::open_with_template(h, "sentiment");
 }
 
-fn done(h: &mut Harness, run: u64, variant: usize, text: &str) {
-    h.act(Action::Compare(CompareMsg::Event {
-        run,
-        event: CompareEvent::Done {
-            variant,
-            stats: DoneStats {
-                seq: variant,
-                stop: StopReason::Eos,
-                text: text.into(),
-                prompt_tokens: 40 + 30 * variant as u32,
-                prompt_tokens_decoded: 40,
-                generated_tokens: 2,
-                ttft_ms: 120.0,
-                prompt_tps: 800.0,
-                gen_tps: 45.5,
-                mean_logprob: -0.25,
-                dropped_messages: 0,
-                context_used: 100,
-                template_fallback: None,
-            },
-        },
-    }));
-}
+use support::compare::done;
 
 #[test]
 fn arena_mode_hides_the_variants_until_the_vote_and_saves_it() {

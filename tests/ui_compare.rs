@@ -15,7 +15,7 @@ use howdah::engine::{DoneStats, Prompt, StopReason, TokenEvent};
 use howdah::prompt::{Mode, Rendered, Selection};
 use howdah::ui::action::Action;
 use howdah::ui::app::Screen;
-use howdah::ui::compare::{CompareJob, CompareMsg, Overlay};
+use howdah::ui::compare::{CompareJob, CompareMsg};
 use howdah::ui::effect::Effect;
 use support::Harness;
 
@@ -25,19 +25,7 @@ fn compare_view(w: u16, h: u16) -> Harness {
     let cfg = tempfile::tempdir().unwrap();
     std::env::set_var("HOWDAH_CONFIG_DIR", cfg.path());
     let mut h = Harness::new(w, h);
-    h.key(KeyCode::F(3), KeyModifiers::NONE);
-    assert_eq!(h.app.screen, Screen::Compare);
-    let idx = match &h.app.compare.as_ref().unwrap().overlay {
-        Some(Overlay::Templates { templates, .. }) => templates
-            .iter()
-            .position(|t| t.name == "sentiment")
-            .expect("the built-in sentiment template is listed"),
-        other => panic!("the template picker should be open, got {other:?}"),
-    };
-    for _ in 0..idx {
-        h.key(KeyCode::Down, KeyModifiers::NONE);
-    }
-    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    support::compare::open_with_template(&mut h, "sentiment");
     h
 }
 
@@ -81,30 +69,7 @@ fn token(h: &mut Harness, run: u64, variant: usize, text: &str) {
     );
 }
 
-fn done(h: &mut Harness, run: u64, variant: usize, text: &str) {
-    ev(
-        h,
-        run,
-        CompareEvent::Done {
-            variant,
-            stats: DoneStats {
-                seq: variant,
-                stop: StopReason::Eos,
-                text: text.into(),
-                prompt_tokens: 40 + 30 * variant as u32,
-                prompt_tokens_decoded: 40,
-                generated_tokens: 2,
-                ttft_ms: 120.0,
-                prompt_tps: 800.0,
-                gen_tps: 45.5,
-                mean_logprob: -0.25,
-                dropped_messages: 0,
-                context_used: 100,
-                template_fallback: None,
-            },
-        },
-    );
-}
+use support::compare::done;
 
 fn scored(h: &mut Harness, run: u64, variant: usize, positive: f64) {
     let mut labels = vec![

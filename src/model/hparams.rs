@@ -188,7 +188,10 @@ fn check_layers_present(h: &GgufHeader, key: &str, n_layer: u32) -> Result<(), S
             ));
         }
     }
-    if blocks.len() < n_layer as usize {
+    // A split model (gguf-split) keeps the other layers' tensors in its other parts; llama.cpp
+    // checks the total across parts (`split.tensors.count`) when it loads them.
+    let split = matches!(h.metadata.get("split.count"), Some(Value::Int(n)) if *n > 1);
+    if blocks.len() < n_layer as usize && !split {
         return Err(format!(
             "{key} = {n_layer} but it has tensors for only {} layers: the file is corrupt or was converted wrongly",
             blocks.len()

@@ -2,6 +2,8 @@
 //! into `update` and render to ratatui's TestBackend. Every other test uses the real engine.
 #![allow(dead_code)]
 
+pub mod compare;
+
 use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
