@@ -102,6 +102,26 @@ fn sha_of(path: &Path) -> String {
     Source::file(path.to_path_buf()).sha256()
 }
 
+/// `howdah run` on `model` with greedy sampling: the answer to compare files by.
+fn greedy_answer(env: &Env, model: &str) -> String {
+    let o = env.run(&[
+        "run",
+        "-m",
+        model,
+        "-p",
+        "Name three colours.",
+        "--temp",
+        "0",
+        "-n",
+        "24",
+        "-t",
+        "2",
+        "--no-save",
+    ]);
+    assert!(o.status.success(), "{model}: {}", text(&o.stderr));
+    text(&o.stdout)
+}
+
 fn pulled_path(o: &Output) -> PathBuf {
     assert!(o.status.success(), "pull failed: {}", text(&o.stderr));
     PathBuf::from(text(&o.stdout).trim())
@@ -204,23 +224,7 @@ fn the_pulled_model_answers_as_the_same_file_given_by_path() {
     smol_repo(&hub);
     let env = Env::new(&hub);
     let path = pulled_path(&env.run(&["pull", &format!("{REPO}:Q4_1")]));
-    let ask = |model: &str| {
-        let o = env.run(&[
-            "run",
-            "-m",
-            model,
-            "-p",
-            "Name three colours.",
-            "--temp",
-            "0",
-            "-n",
-            "24",
-            "-t",
-            "2",
-        ]);
-        assert!(o.status.success(), "{model}: {}", text(&o.stderr));
-        text(&o.stdout)
-    };
+    let ask = |model: &str| greedy_answer(&env, model);
     let original = ask(common::smollm2().to_str().unwrap());
     assert!(!original.trim().is_empty());
     assert_eq!(ask(path.to_str().unwrap()), original);
@@ -331,24 +335,7 @@ fn a_split_model_downloads_every_part_and_runs_as_the_whole_file() {
     // The link in a subfolder climbs one level more.
     let target = std::fs::read_link(&first).unwrap();
     assert!(target.starts_with("../../../blobs"), "{target:?}");
-    let ask = |model: &str| {
-        let o = env.run(&[
-            "run",
-            "-m",
-            model,
-            "-p",
-            "Name three colours.",
-            "--temp",
-            "0",
-            "-n",
-            "16",
-            "-t",
-            "2",
-            "--no-save",
-        ]);
-        assert!(o.status.success(), "{model}: {}", text(&o.stderr));
-        text(&o.stdout)
-    };
+    let ask = |model: &str| greedy_answer(&env, model);
     let whole = ask(smol.to_str().unwrap());
     assert!(!whole.trim().is_empty());
     assert_eq!(ask(first.to_str().unwrap()), whole);
