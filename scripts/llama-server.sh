@@ -9,9 +9,13 @@
 #   scripts/llama-server.sh --check   exit 0 when built, 1 when not (builds nothing)
 #   scripts/llama-server.sh --fetch   only download and unpack the source (network, no build):
 #                                     scripts/test-prep.sh runs it while cargo builds
+#   scripts/llama-server.sh --gguf-split   also make sure bin/llama-gguf-split is there (a cache
+#                                          built before it was added is rebuilt once)
 #
 # Folder: $HOWDAH_DEV_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/howdah-dev, then llama.cpp-VERSION/
-# with src/ (llama.cpp's source tree) and bin/llama-server. Idempotent: a finished build is reused.
+# with src/ (llama.cpp's source tree), bin/llama-server and bin/llama-gguf-split (which the split
+# model test uses to cut a real model into parts; built in the same cmake run, it adds one small
+# file to compile and link). Idempotent: a finished build is reused.
 set -euo pipefail
 
 # Pinned so every machine tests against the same llama.cpp (and templates).
@@ -25,11 +29,17 @@ cache_root() {
 DIR="$(cache_root)/llama.cpp-$VERSION"
 STAMP="$DIR/.built"
 
+want_split=0
+[ "${1:-}" = "--gguf-split" ] && want_split=1
+built() {
+  [ -f "$STAMP" ] && [ -x "$DIR/bin/llama-server" ] &&
+    { [ "$want_split" = 0 ] || [ -x "$DIR/bin/llama-gguf-split" ]; }
+}
 if [ "${1:-}" = "--check" ]; then
-  [ -f "$STAMP" ] && [ -x "$DIR/bin/llama-server" ]
+  built
   exit
 fi
-if [ -f "$STAMP" ] && [ -x "$DIR/bin/llama-server" ]; then
+if built; then
   echo "$DIR"
   exit 0
 fi
@@ -70,15 +80,19 @@ trap 'rm -rf "$work"' EXIT
 # GGML_NATIVE=OFF: a native build enables AMX, whose path crashed on these machines.
 # No web UI (it would be downloaded), no TLS, no tests/examples: only the server binary.
 jobs=$(nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
-echo "llama-server.sh: building llama-server ($jobs jobs; a few minutes on 2 cores)" >&2
+echo "llama-server.sh: building llama-server and llama-gguf-split ($jobs jobs; a few minutes on 2 cores)" >&2
 cmake -S "$DIR/src" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
   -DGGML_NATIVE=OFF -DLLAMA_BUILD_SERVER=ON -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_TESTS=OFF \
   -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_BUILD_UI=OFF \
   -DLLAMA_USE_PREBUILT_UI=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_MTMD=OFF >"$work/cmake.log" 2>&1 ||
   { cat "$work/cmake.log" >&2; exit 1; }
-cmake --build "$work/build" --target llama-server -j "$jobs" >"$work/build.log" 2>&1 ||
+cmake --build "$work/build" --target llama-server llama-gguf-split -j "$jobs" >"$work/build.log" 2>&1 ||
   { tail -40 "$work/build.log" >&2; exit 1; }
 mkdir -p "$DIR/bin"
-cp "$work/build/bin/llama-server" "$DIR/bin/llama-server"
+# Copy then rename: a llama-server that is running keeps its file (no "text file busy").
+for b in llama-server llama-gguf-split; do
+  cp "$work/build/bin/$b" "$DIR/bin/.$b.new"
+  mv -f "$DIR/bin/.$b.new" "$DIR/bin/$b"
+done
 touch "$STAMP"
 echo "$DIR"

@@ -46,15 +46,6 @@ fn conversations() -> Vec<(&'static str, serde_json::Value)> {
     ]
 }
 
-/// Templates for which llama-server does more than render the template: its DeepSeek V3.2/V4
-/// handler (common/parsers/deepseek.cpp) decides thinking and reasoning-history options of its
-/// own, so past assistant turns get `<think></think>` where the plain template writes
-/// `</think>`. Listed, printed, and required to be the only differences.
-const KNOWN_DIFFERENCES: &[&str] = &[
-    "deepseek-ai-DeepSeek-V4-Flash-0731.jinja",
-    "deepseek-ai-DeepSeek-V4.jinja",
-];
-
 #[derive(Default)]
 struct Tally {
     identical: Vec<String>,
@@ -239,18 +230,15 @@ fn every_llama_cpp_template_renders_byte_identically() {
         tally.both_failed.len(),
         started.elapsed().as_secs_f64()
     );
-    let unexpected: Vec<&String> = tally
-        .differing
-        .iter()
-        .filter(|n| !KNOWN_DIFFERENCES.contains(&n.as_str()))
-        .collect();
+    // DeepSeek V4 differed until howdah passed llama-server's default `preserve_reasoning`
+    // variables (drop_thinking = false, …): no template is excused any more.
     assert!(
-        unexpected.is_empty() && tally.howdah_only_failed.is_empty(),
+        tally.differing.is_empty() && tally.howdah_only_failed.is_empty(),
         "templates llama.cpp renders must render identically in howdah: differing {:?}, \
          howdah cannot render {:?}",
-        unexpected,
+        tally.differing,
         tally.howdah_only_failed
     );
-    // At least the rest of llama.cpp's set renders identically.
-    assert!(tally.identical.len() + KNOWN_DIFFERENCES.len() >= templates.len());
+    // The whole of llama.cpp's set renders identically.
+    assert_eq!(tally.identical.len(), templates.len());
 }

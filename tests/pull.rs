@@ -102,6 +102,26 @@ fn sha_of(path: &Path) -> String {
     Source::file(path.to_path_buf()).sha256()
 }
 
+/// `howdah run` on `model` with greedy sampling: the answer to compare files by.
+fn greedy_answer(env: &Env, model: &str) -> String {
+    let o = env.run(&[
+        "run",
+        "-m",
+        model,
+        "-p",
+        "Name three colours.",
+        "--temp",
+        "0",
+        "-n",
+        "24",
+        "-t",
+        "2",
+        "--no-save",
+    ]);
+    assert!(o.status.success(), "{model}: {}", text(&o.stderr));
+    text(&o.stdout)
+}
+
 fn pulled_path(o: &Output) -> PathBuf {
     assert!(o.status.success(), "pull failed: {}", text(&o.stderr));
     PathBuf::from(text(&o.stdout).trim())
@@ -204,23 +224,7 @@ fn the_pulled_model_answers_as_the_same_file_given_by_path() {
     smol_repo(&hub);
     let env = Env::new(&hub);
     let path = pulled_path(&env.run(&["pull", &format!("{REPO}:Q4_1")]));
-    let ask = |model: &str| {
-        let o = env.run(&[
-            "run",
-            "-m",
-            model,
-            "-p",
-            "Name three colours.",
-            "--temp",
-            "0",
-            "-n",
-            "24",
-            "-t",
-            "2",
-        ]);
-        assert!(o.status.success(), "{model}: {}", text(&o.stderr));
-        text(&o.stdout)
-    };
+    let ask = |model: &str| greedy_answer(&env, model);
     let original = ask(common::smollm2().to_str().unwrap());
     assert!(!original.trim().is_empty());
     assert_eq!(ask(path.to_str().unwrap()), original);
@@ -271,6 +275,70 @@ fn a_split_model_downloads_every_part() {
     // The link in a subfolder climbs one level more.
     let target = std::fs::read_link(&first).unwrap();
     assert!(target.starts_with("../../../blobs"), "{target:?}");
+}
+
+#[test]
+#[ignore = "builds llama-gguf-split once (scripts/llama-server.sh --gguf-split, a llama.cpp rebuild on a cache made before it was added); not yet run"]
+fn a_split_model_downloads_every_part_and_runs_as_the_whole_file() {
+    // Real gguf-split output: llama.cpp's own tool cuts SmolLM2 into parts, which the local hub
+    // serves; the pulled parts load from the first one and answer as the unsplit file does.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/llama-server.sh");
+    let built = Command::new(script)
+        .arg("--gguf-split")
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("scripts/llama-server.sh runs");
+    assert!(
+        built.status.success(),
+        "llama-gguf-split could not be built"
+    );
+    let tool = PathBuf::from(text(&built.stdout).trim()).join("bin/llama-gguf-split");
+    let cut = tempfile::tempdir().unwrap();
+    let smol = common::smollm2();
+    let o = Command::new(&tool)
+        .args(["--split", "--split-max-tensors", "100"])
+        .arg(&smol)
+        .arg(cut.path().join("SmolLM2-Q4_1"))
+        .output()
+        .expect("llama-gguf-split runs");
+    assert!(o.status.success(), "llama-gguf-split: {}", text(&o.stderr));
+    let mut names: Vec<String> = std::fs::read_dir(cut.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let n = names.len();
+    assert!(n >= 2, "{names:?}");
+    assert_eq!(names[0], format!("SmolLM2-Q4_1-00001-of-{n:05}.gguf"));
+    let parts: Vec<HubFile> = names
+        .iter()
+        .rev()
+        .map(|f| HubFile::lfs(&format!("Q4_1/{f}"), Source::file(cut.path().join(f))))
+        .collect();
+    let total: u64 = parts.iter().map(|p| p.source.len()).sum();
+    let mut files = vec![HubFile::lfs("SmolLM2-Q8_0.gguf", small("q8"))];
+    files.extend(parts);
+    let hub = FakeHub::start();
+    hub.add("test-org/split-GGUF", files, None);
+    let env = Env::new(&hub);
+    let o = env.run(&["pull", "test-org/split-GGUF:Q4_1"]);
+    let first = pulled_path(&o);
+    assert!(
+        first.ends_with(format!("Q4_1/SmolLM2-Q4_1-00001-of-{n:05}.gguf")),
+        "{first:?}"
+    );
+    for f in &names {
+        let p = first.with_file_name(f);
+        assert_eq!(sha_of(&p), sha_of(&cut.path().join(f)), "{f}");
+    }
+    assert_eq!(hub.served(), total, "every part, once");
+    // The link in a subfolder climbs one level more.
+    let target = std::fs::read_link(&first).unwrap();
+    assert!(target.starts_with("../../../blobs"), "{target:?}");
+    let ask = |model: &str| greedy_answer(&env, model);
+    let whole = ask(smol.to_str().unwrap());
+    assert!(!whole.trim().is_empty());
+    assert_eq!(ask(first.to_str().unwrap()), whole);
 }
 
 #[test]

@@ -112,6 +112,14 @@ impl JinjaTemplate {
             // llama-server's defaults: thinking on where a template has the switch, and the two
             // date strings Llama 3 style templates print.
             ("enable_thinking", Value::from(self.thinking)),
+            // llama-server's default `preserve_reasoning` (common/arg.cpp), which it applies to
+            // every template as these variables (jinja/caps.cpp): earlier turns keep their
+            // thinking markup, e.g. DeepSeek V4's `<think></think>` instead of a bare `</think>`.
+            ("preserve_reasoning", Value::from(true)),
+            ("preserve_thinking", Value::from(true)),
+            ("clear_thinking", Value::from(false)),
+            ("truncate_history_thinking", Value::from(false)),
+            ("drop_thinking", Value::from(false)),
             ("datetime", Value::from(now.format("%b %d %Y").to_string())),
             (
                 "date_string",

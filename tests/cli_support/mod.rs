@@ -42,9 +42,7 @@ pub fn command_in(home: &Path, args: &[&str]) -> Command {
 /// Runs howdah in a fresh private home, which is returned so saved files can be read.
 pub fn howdah(args: &[&str]) -> (Output, tempfile::TempDir) {
     let home = tempfile::tempdir().unwrap();
-    let out = command_in(home.path(), args)
-        .output()
-        .expect("howdah runs");
+    let out = command_in(home.path(), args).output().expect("howdah runs");
     (out, home)
 }
 

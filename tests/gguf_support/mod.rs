@@ -221,7 +221,7 @@ pub fn with_chat_template(src: &Path, dst: &Path, template: Option<&str>) {
         put_kv(&mut out, &Kv::Str(t.to_string()));
     }
     out.extend_from_slice(infos);
-    while out.len() as u64 % alignment != 0 {
+    while !(out.len() as u64).is_multiple_of(alignment) {
         out.push(0);
     }
     out.extend_from_slice(data);
