@@ -276,3 +276,89 @@ fn a_rename_while_run_session_generates_is_kept() {
     assert_eq!(s.title.as_deref(), Some("Renamed mid-run"));
     assert_eq!(s.messages.len(), 4, "the reply is saved too");
 }
+
+/// A saved chat of `turns` answered turns (one real reply, its turn repeated), for replay.
+fn long_chat(home: &Path, turns: usize) -> String {
+    let first = cmd(
+        home,
+        &[
+            "run",
+            "-m",
+            &smol(),
+            "-t",
+            "2",
+            "-n",
+            "24",
+            "-p",
+            "Tell me a story about a dragon.",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let store = sessions(home);
+    let mut f = store.open(&store.list().unwrap()[0].id).unwrap();
+    let n = f.session.messages.len();
+    let turn = f.session.messages[n - 2..].to_vec();
+    for _ in 1..turns {
+        f.session.messages.extend(turn.iter().cloned());
+    }
+    f.save().unwrap();
+    f.session.id.clone()
+}
+
+fn replay(home: &Path, id: &str) -> Child {
+    cmd(home, &["replay", id, "-t", "2"]).spawn().unwrap()
+}
+
+#[test]
+fn ctrl_c_in_replay_reports_the_turns_done() {
+    let home = tempfile::tempdir().unwrap();
+    let id = long_chat(home.path(), 6);
+    let mut child = replay(home.path(), &id);
+    // Wait for the first replayed turn on stdout, then interrupt.
+    let mut out = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    while !text(&seen).contains("turn 1:") {
+        let n = out.read(&mut buf).unwrap();
+        assert!(n > 0, "replay ended before a turn: {}", text(&seen));
+        seen.extend_from_slice(&buf[..n]);
+    }
+    sigint(&child);
+    out.read_to_end(&mut seen).unwrap();
+    let o = finish(child);
+    let (out, err) = (text(&seen), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(130), "{err}");
+    let done: usize = err
+        .split("interrupted: ")
+        .nth(1)
+        .and_then(|s| s.split(" of 6 turns replayed").next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no count of turns done: {err}"));
+    assert!((1..6).contains(&done), "{done} turns done: {err}");
+    assert!(
+        out.contains(&format!("of {done} replies identical")),
+        "the partial report is printed: {out}"
+    );
+}
+
+#[test]
+fn a_second_ctrl_c_ends_replay_at_once() {
+    let home = tempfile::tempdir().unwrap();
+    let id = long_chat(home.path(), 6);
+    let child = replay(home.path(), &id);
+    // Loading or replaying: either way two signals end it at once, with no report.
+    std::thread::sleep(Duration::from_millis(1500));
+    let start = Instant::now();
+    sigint(&child);
+    sigint(&child);
+    let o = finish(child);
+    assert_eq!(o.status.code(), Some(130), "{}", text(&o.stderr));
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert!(!text(&o.stderr).contains("turns replayed"), "no report");
+}

@@ -93,6 +93,7 @@ fn message() -> impl Strategy<Value = Message> {
             at,
             reply: reply.map(Box::new),
             rejected,
+            versions: None,
         })
 }
 

@@ -360,3 +360,66 @@ fn a_new_handle_does_not_overwrite_a_file_it_never_read() {
     assert!(e.contains("changed by another program"), "{e}");
     assert_eq!(contents(&f.path)[1], "mine");
 }
+
+// ---------- versions: regenerated replies and edited messages kept, browsable ----------
+
+#[test]
+fn regenerated_and_edited_versions_are_browsable_and_saved() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::new(tmp.path());
+    let mut f = store.create(chat("q", "first")).unwrap();
+    // Regenerate twice: "3/3", the earlier replies kept.
+    for reply in ["second", "third"] {
+        f.session
+            .branch_at(2, vec![Message::reply(reply, record(7))]);
+    }
+    assert_eq!(f.session.versions_at(2), Some((3, 3)));
+    assert_eq!(f.session.messages[2].rejected, ["first", "second"]);
+    assert!(
+        !f.session.select_version(2, 1),
+        "no version after the newest"
+    );
+    assert!(f.session.select_version(2, -2));
+    assert_eq!(f.session.messages[2].content, "first");
+    assert_eq!(f.session.versions_at(2), Some((1, 3)));
+    // The selected reply is the chosen one of the preference pairs.
+    assert_eq!(f.session.messages[2].rejected, ["second", "third"]);
+    // Edit the question: the old branch (question and its replies) stays as version 1.
+    f.session.branch_at(
+        1,
+        vec![
+            Message::new(Role::User, "q edited"),
+            Message::reply("edited reply", record(8)),
+        ],
+    );
+    assert_eq!(f.session.versions_at(1), Some((2, 2)));
+    f.save().unwrap();
+    // Round trip: the versions are in the file.
+    let back = read_file(&f.path).unwrap().session;
+    assert_eq!(back, f.session);
+    let mut s = back;
+    assert!(s.select_version(1, -1));
+    let texts: Vec<&str> = s.messages.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(texts, ["Be brief.", "q", "first"]);
+    assert_eq!(
+        s.versions_at(2),
+        Some((1, 3)),
+        "the old branch kept its own versions"
+    );
+    // Export shows the selected line only.
+    let md = export::to_markdown(&s);
+    assert!(md.contains("first") && !md.contains("edited reply"), "{md}");
+    let prefs = howdah::arena::preferences::pairs_in(&s);
+    assert_eq!(prefs.len(), 2, "{prefs:?}");
+}
+
+#[test]
+fn a_session_without_versions_loads_and_saves_as_before() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::new(tmp.path());
+    let f = store.create(chat("q", "a")).unwrap();
+    let text = std::fs::read_to_string(&f.path).unwrap();
+    assert!(!text.contains("versions"), "{text}");
+    let s = read_file(&f.path).unwrap().session;
+    assert_eq!(s.versions_at(2), None);
+}

@@ -35,7 +35,7 @@ impl Ctx<'_> {
         let mut opts = spec.render_options();
         opts.embedder = self.embedder;
         self.template
-            .render(&row.vars, &opts)
+            .render(&row.vars(), &opts)
             .map_err(|e| e.to_string())
     }
 }
@@ -140,11 +140,7 @@ pub(super) fn content_free_probs(
     let Some(first) = ctx.data.rows.first() else {
         return Ok(None);
     };
-    let row = EvalRow {
-        vars: super::calibrate::content_free_vars(&first.vars),
-        text: super::calibrate::CONTENT_FREE.to_string(),
-        ..first.clone()
-    };
+    let row = first.with_vars(&super::calibrate::content_free_vars(&first.vars()));
     let Ok(r) = ctx.render(spec, &row) else {
         return Ok(None);
     };

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -13,17 +14,67 @@ use super::labels::match_label;
 use super::CompareError;
 use crate::prompt::{Task, Template};
 
-/// A row ready to evaluate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A row ready to evaluate. Kept compact (a million-row file is a million of these): the
+/// variable names are shared by all rows, and the input's value is stored once, as `text`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct EvalRow {
     /// 1-based line in the data file.
     pub line: usize,
-    /// The template's variables for this row.
-    pub vars: BTreeMap<String, String>,
-    /// The input column's text (what `--method embed` embeds).
+    /// The template's variable names, the input's first (one allocation for all rows).
+    names: Arc<[String]>,
+    /// The values of `names[1..]` (empty, no allocation, for the usual one-variable template).
+    extra: Box<[String]>,
+    /// The input column's text: the first variable's value, and what `--method embed` embeds.
     pub text: String,
     /// Index of the true label in the template's labels.
     pub label: usize,
+}
+
+impl EvalRow {
+    /// A row from its variables (`names` in template order, the input's first).
+    pub fn new(
+        line: usize,
+        names: Arc<[String]>,
+        text: String,
+        extra: Vec<String>,
+        label: usize,
+    ) -> EvalRow {
+        EvalRow {
+            line,
+            names,
+            extra: extra.into_boxed_slice(),
+            text,
+            label,
+        }
+    }
+
+    /// The template's variables for this row.
+    pub fn vars(&self) -> BTreeMap<String, String> {
+        let values = std::iter::once(&self.text).chain(self.extra.iter());
+        self.names.iter().cloned().zip(values.cloned()).collect()
+    }
+
+    /// The same row with other variable values (in `vars()`'s names).
+    pub fn with_vars(&self, vars: &BTreeMap<String, String>) -> EvalRow {
+        let value = |n: &String| vars.get(n).cloned().unwrap_or_default();
+        EvalRow {
+            text: self.names.first().map(value).unwrap_or_default(),
+            extra: self.names.iter().skip(1).map(value).collect(),
+            ..self.clone()
+        }
+    }
+}
+
+impl Serialize for EvalRow {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("EvalRow", 4)?;
+        st.serialize_field("line", &self.line)?;
+        st.serialize_field("vars", &self.vars())?;
+        st.serialize_field("text", &self.text)?;
+        st.serialize_field("label", &self.label)?;
+        st.end()
+    }
 }
 
 /// A row left out, and why.
@@ -95,6 +146,8 @@ struct Builder<'t> {
     limit: Option<usize>,
     /// Variable -> column: the input column for the first variable, same name for the rest.
     sources: Vec<(String, String)>,
+    /// The variables' names, shared by every row.
+    names: Arc<[String]>,
     checked: bool,
     rows: Vec<EvalRow>,
     skipped: Vec<SkippedRow>,
@@ -130,6 +183,7 @@ impl<'t> Builder<'t> {
             input_col: input_col.to_string(),
             label_col: label_col.to_string(),
             limit,
+            names: sources.iter().map(|(v, _)| v.clone()).collect(),
             sources,
             checked: false,
             rows: Vec::new(),
@@ -187,17 +241,17 @@ impl<'t> Builder<'t> {
             });
             return ControlFlow::Continue(());
         }
-        let vars = self
-            .sources
+        let extra = self.sources[1..]
             .iter()
-            .map(|(var, col)| (var.clone(), field(col)))
+            .map(|(_, col)| field(col))
             .collect();
-        self.rows.push(EvalRow {
-            line: rec.line,
-            vars,
+        self.rows.push(EvalRow::new(
+            rec.line,
+            self.names.clone(),
             text,
+            extra,
             label,
-        });
+        ));
         if self.limit.is_some_and(|n| self.rows.len() >= n) {
             return ControlFlow::Break(());
         }
@@ -216,9 +270,11 @@ impl<'t> Builder<'t> {
                     .unwrap_or_default()
             )));
         }
+        let mut rows = self.rows;
+        rows.shrink_to_fit();
         Ok(EvalData {
             labels: self.t.labels.clone(),
-            rows: self.rows,
+            rows,
             skipped: self.skipped,
         })
     }

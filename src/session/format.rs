@@ -76,6 +76,10 @@ pub struct Message {
     /// reply was kept over each (preference pairs, see `arena::preferences`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rejected: Vec<String>,
+    /// Other versions of the conversation from this message on (regenerated replies, edited
+    /// messages); see `alternatives`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Box<super::alternatives::Versions>>,
 }
 
 /// How a prompt was sent to the model.
@@ -285,6 +289,7 @@ impl Message {
             at: Some(Utc::now()),
             reply: None,
             rejected: Vec::new(),
+            versions: None,
         }
     }
 

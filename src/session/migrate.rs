@@ -127,6 +127,7 @@ fn from_v0(v0: V0, path: &Path) -> Session {
                 at: None,
                 reply: None,
                 rejected: Vec::new(),
+                versions: None,
             })
             .collect(),
         runs: Vec::new(),

@@ -50,6 +50,7 @@
 //! Export and import: `export::{to_markdown, to_openai_json}`, `import::{import_file,
 //! import_bytes}` (returns sessions to `store.create`).
 
+pub mod alternatives;
 mod atomic;
 pub mod diff;
 mod error;
