@@ -207,6 +207,10 @@ def render(rows, cols, nrows, title, default_fg=DEFAULT_FG, default_bg=DEFAULT_B
             while end < cols and cells[end][1].key() == st.key():
                 end += 1
             chars = "".join(c for c, _ in cells[x:end])
+            # Trailing blanks are background only: leave them out of the text (and its width).
+            trimmed = chars.rstrip(" ")
+            span = (end - x) - (len(chars) - len(trimmed))
+            chars = trimmed
             if chars.strip():
                 fg = colours(st, default_fg, default_bg)[0]
                 attrs = ['fill="%s"' % fg]
@@ -224,7 +228,7 @@ def render(rows, cols, nrows, title, default_fg=DEFAULT_FG, default_bg=DEFAULT_B
                     % (
                         PAD + x * CELL_W,
                         top + CELL_H * 0.75,
-                        (end - x) * CELL_W,
+                        span * CELL_W,
                         " ".join(attrs),
                         html.escape(chars, quote=False),
                     )

@@ -64,6 +64,24 @@ wait_for() {
     done
 }
 
+# Waits until $1 shows at least $2 times on a screen that has stopped changing.
+wait_count() {
+    local want=$1 n=$2 start=$SECONDS last="" now
+    while true; do
+        now=$(screen)
+        if (($(grep -oF -- "$want" <<<"$now" | wc -l) >= n)) && [[ "$now" == "$last" ]]; then
+            return 0
+        fi
+        if ((SECONDS - start > WAIT)); then
+            echo "screenshots: gave up waiting for $n × '$want'; the screen was:" >&2
+            echo "$now" >&2
+            exit 1
+        fi
+        last=$now
+        sleep 1.5
+    done
+}
+
 # Saves the screen as $OUT/$1.svg, titled $2.
 shot() {
     tmux -L "$SOCK" capture-pane -e -p -t shots |
@@ -102,17 +120,24 @@ wait_for "Classify the sentiment"
 shot templates "template browser"
 
 # Compare zero-, one- and k-shot with label probabilities, then an evaluation with its chart.
-keys c
-sleep 2
+keys Tab
+sleep 0.5
 text "The food was cold and the waiter was rude."
+keys Escape
+sleep 0.5
+keys c
+# The compare view opens with the template's input filled in; enter runs every variant on it.
+wait_for "Compare"
 keys Enter
-wait_for "%"
+wait_for "input: The food"
+# Every column done: each says how many tokens it read and wrote.
+wait_count "· gen " 3
 shot compare "compare view with label probabilities"
 keys C-l
 sleep 1
 text "$ROOT/tests/data/sentiment/sentiment-12.csv"
 keys Enter
-wait_for "accuracy"
+wait_for "saves predictions"
 shot eval "evaluation chart"
 keys F3
 sleep 1

@@ -20,7 +20,11 @@ fn convert(ansi: &str, cols: u16) -> String {
         .write_all(ansi.as_bytes())
         .unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -34,7 +38,10 @@ fn colours_bold_and_layout_survive() {
     assert!(svg.starts_with("<svg"), "{svg}");
     assert!(svg.contains("<title>sample</title>"));
     // 24-bit and 256-colour text, bold.
-    assert!(svg.contains(r##"fill="#8fa1b3">┌ Chats ─┐</text>"##), "{svg}");
+    assert!(
+        svg.contains(r##"fill="#8fa1b3">┌ Chats ─┐</text>"##),
+        "{svg}"
+    );
     assert!(
         svg.contains(r##"fill="#ff0000" font-weight="bold">bold red</text>"##),
         "{svg}"
@@ -45,11 +52,17 @@ fn colours_bold_and_layout_survive() {
         "{svg}"
     );
     // Basic colours, escaped text.
-    assert!(svg.contains(r##"fill="#00cd00">A &amp; &lt;b&gt;</text>"##), "{svg}");
+    assert!(
+        svg.contains(r##"fill="#00cd00">A &amp; &lt;b&gt;</text>"##),
+        "{svg}"
+    );
     // Reverse swaps text and background.
     assert!(svg.contains(r##"fill="#c0c5ce"/>"##), "{svg}");
     // Each run starts at its column: "bold red" at column 11 → 10 + 11 × 8.4.
-    assert!(svg.contains(r#"<text x="102.4" y="23.5" textLength="67.2""#), "{svg}");
+    assert!(
+        svg.contains(r#"<text x="102.4" y="23.5" textLength="67.2""#),
+        "{svg}"
+    );
     // A wide character takes two columns: "x" after "中" keeps the grid.
     assert!(svg.contains(" 中x</text>"), "{svg}");
 }

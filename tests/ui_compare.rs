@@ -377,7 +377,10 @@ fn evaluation_shows_progress_then_accuracy_bars_and_saves_predictions() {
     h.ctrl('s');
     h.effects.clear();
     h.key(KeyCode::Enter, KeyModifiers::NONE);
-    let want = data_dir.path().join("exports").join("predictions-sentiment.csv");
+    let want = data_dir
+        .path()
+        .join("exports")
+        .join("predictions-sentiment.csv");
     match h.effects.as_slice() {
         [Effect::Compare(CompareJob::SavePredictions { path, result, data })] => {
             assert_eq!(path, &want);
@@ -395,7 +398,10 @@ fn evaluation_shows_progress_then_accuracy_bars_and_saves_predictions() {
         let mode = std::fs::metadata(&want).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "exports are private");
     }
-    h.act(Action::Saved(Ok(format!("predictions to {}", want.display()))));
+    h.act(Action::Saved(Ok(format!(
+        "predictions to {}",
+        want.display()
+    ))));
     let screen = h.screen();
     assert!(screen.contains("saved predictions to"), "{screen}");
 }

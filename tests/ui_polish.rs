@@ -52,7 +52,10 @@ fn renaming_a_session_fits_the_title_clears_with_ctrl_u_and_updates_the_time() {
     h.key(KeyCode::Char('r'), KeyModifiers::NONE);
     let screen = h.screen();
     // The title is whole, and the keys are whole on their own line.
-    assert!(screen.contains("┤ Session title ├") || screen.contains(" Session title "), "{screen}");
+    assert!(
+        screen.contains("┤ Session title ├") || screen.contains(" Session title "),
+        "{screen}"
+    );
     assert!(
         screen.contains("empty: the first user line · enter ok · ctrl+u clear · esc cancel"),
         "{screen}"
@@ -84,7 +87,10 @@ fn dialog_titles_and_hints_fit_a_narrow_screen() {
     let screen = h.screen();
     let text = flowing(&screen);
     assert!(text.contains("Pull from Hugging Face"), "{screen}");
-    assert!(text.contains("enter ok · ctrl+u clear · esc cancel"), "{screen}");
+    assert!(
+        text.contains("enter ok · ctrl+u clear · esc cancel"),
+        "{screen}"
+    );
     // A title longer than its box ends with "…" instead of running into the corner.
     let mut h = Harness::new(30, 12);
     h.ctrl('p');
@@ -93,7 +99,7 @@ fn dialog_titles_and_hints_fit_a_narrow_screen() {
         .lines()
         .find(|l| l.contains("System"))
         .unwrap_or_else(|| panic!("{screen}"));
-    assert!(top.contains('…') && top.ends_with('┐'), "{screen}");
+    assert!(top.contains("… ┐"), "{screen}");
 }
 
 #[test]
@@ -238,7 +244,11 @@ fn themes_paint_the_background_and_switch_at_run_time() {
         let area = buf.area;
         for y in 0..area.height {
             for x in 0..area.width {
-                assert_ne!(buf[(x, y)].bg, Color::Reset, "cell {x},{y} has no background");
+                assert_ne!(
+                    buf[(x, y)].bg,
+                    Color::Reset,
+                    "cell {x},{y} has no background"
+                );
             }
         }
     };

@@ -196,7 +196,7 @@ fn replay_against_the_current_model_and_sampling() {
         replay: true,
     }));
     h.key(KeyCode::Char('s'), KeyModifiers::NONE);
-    assert!(h.screen().contains("against current model (smol.gguf)"));
+    assert!(h.screen().contains("against current model (smol)"));
     h.effects.clear();
     h.key(KeyCode::Char('n'), KeyModifiers::NONE);
     let job = h

@@ -95,7 +95,10 @@ fn settings_panel_validates_as_typed() {
     h.key(KeyCode::Up, KeyModifiers::NONE);
     h.ctrl('u');
     h.type_str("0.5");
-    assert_eq!(h.app.convs[0].sampling.top_p, before, "applied only on enter");
+    assert_eq!(
+        h.app.convs[0].sampling.top_p, before,
+        "applied only on enter"
+    );
     assert!(h.screen().contains("not applied yet"), "{}", h.screen());
     h.key(KeyCode::Enter, KeyModifiers::NONE);
     assert_eq!(h.app.convs[0].sampling.top_p, 0.5);
@@ -111,9 +114,9 @@ fn settings_apply_on_enter_or_leaving_the_field_not_per_keystroke() {
     let mut h = Harness::new(100, 30);
     let start = h.app.convs[0].sampling.max_tokens;
     h.ctrl('s');
-    while h.app.modals.last().is_some_and(|m| {
-        matches!(m, howdah::ui::app::Modal::Settings(f) if f.field(f.row) != "max_tokens")
-    }) {
+    while h.app.modals.last().is_some_and(
+        |m| matches!(m, howdah::ui::app::Modal::Settings(f) if f.field(f.row) != "max_tokens"),
+    ) {
         h.key(KeyCode::Down, KeyModifiers::NONE);
     }
     // Backspacing the old value and typing a new one passes through other numbers: none applies.
@@ -130,12 +133,17 @@ fn settings_apply_on_enter_or_leaving_the_field_not_per_keystroke() {
     h.key(KeyCode::Up, KeyModifiers::NONE);
     h.ctrl('u');
     h.type_str("12x");
-    assert!(h.screen().contains("max_tokens: '12x' is not a whole number"));
+    assert!(h
+        .screen()
+        .contains("max_tokens: '12x' is not a whole number"));
     h.key(KeyCode::Esc, KeyModifiers::NONE);
     assert!(h.app.modals.is_empty());
     assert_eq!(h.app.convs[0].sampling.max_tokens, 300);
     assert!(
-        h.app.notices.iter().any(|n| n.text.contains("'12x'") && n.text.contains("not applied")),
+        h.app
+            .notices
+            .iter()
+            .any(|n| n.text.contains("'12x'") && n.text.contains("not applied")),
         "{:?}",
         h.app.notices
     );

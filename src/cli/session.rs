@@ -90,7 +90,8 @@ pub fn run(a: &SessionArgs) -> Result<()> {
             let text = format.render(&f.session);
             match output {
                 Some(path) => {
-                    let written = write_export(path, text.as_bytes()).map_err(anyhow::Error::msg)?;
+                    let written =
+                        write_export(path, text.as_bytes()).map_err(anyhow::Error::msg)?;
                     eoutln!("howdah: exported {} to {}", f.session.id, written.display());
                 }
                 None => crate::cli::output::out_str(&text),

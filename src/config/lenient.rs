@@ -18,18 +18,22 @@ pub fn parse_lenient(text: &str) -> (Config, Vec<String>) {
         };
         let msg = e.message().trim().replace('\n', "; ");
         let Some(span) = e.span() else {
-            problems.push((usize::MAX, msg));
-            break;
+            // Nothing to point at, so nothing to leave out: the defaults, and say so.
+            problems.push((usize::MAX, format!("{msg}; using the default settings")));
+            return (Config::default(), sorted(problems));
         };
         let first = line_at(&work, span.start);
         let last = line_at(&work, span.end.saturating_sub(1).max(span.start));
         let key = key_on_line(&work, first).or_else(|| quoted_key(&msg));
         problems.push((first, describe(first, key.as_deref(), &work, &msg)));
         if !blank(&mut work, first, last) {
-            break;
+            problems.push((
+                usize::MAX,
+                "the rest of the file cannot be read; using the default settings".into(),
+            ));
+            return (Config::default(), sorted(problems));
         }
     }
-    // Whatever could not be isolated line by line: the defaults, and say so.
     problems.push((
         usize::MAX,
         "too many problems to read the rest; using the default settings".into(),

@@ -104,8 +104,8 @@ impl SettingsForm {
             return;
         }
         let mut next = s.clone();
-        let result = set(&mut next, FIELDS[self.row], &self.values[self.row])
-            .and_then(|()| next.validate());
+        let result =
+            set(&mut next, FIELDS[self.row], &self.values[self.row]).and_then(|()| next.validate());
         self.errors[self.row] = result.err();
     }
 

@@ -63,7 +63,7 @@ pub fn preview(
         Exact {
             text,
             tokens,
-            model: info.name.clone(),
+            model: crate::ui::model_label::of(info),
         },
     ))
 }

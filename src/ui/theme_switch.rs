@@ -52,7 +52,11 @@ pub fn step(app: &mut App, forward: bool) {
         .iter()
         .position(|t| t.name == app.theme.name)
         .unwrap_or(0);
-    let next = if forward { (i + 1) % n } else { (i + n - 1) % n };
+    let next = if forward {
+        (i + 1) % n
+    } else {
+        (i + n - 1) % n
+    };
     app.theme = app.themes[next].clone();
     // Cached transcript rows carry the old colours.
     app.theme_id += 1;
@@ -73,7 +77,11 @@ mod tests {
         let themes = dir.path().join("themes");
         std::fs::create_dir_all(&themes).unwrap();
         let dark = include_str!("../../themes/dark.toml");
-        std::fs::write(themes.join("mine.toml"), dark.replace("\"dark\"", "\"mine\"")).unwrap();
+        std::fs::write(
+            themes.join("mine.toml"),
+            dark.replace("\"dark\"", "\"mine\""),
+        )
+        .unwrap();
         std::fs::write(themes.join("broken.toml"), "nonsense").unwrap();
         let names: Vec<String> = available(&Theme::default(), dir.path())
             .into_iter()

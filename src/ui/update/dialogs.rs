@@ -208,10 +208,9 @@ fn settings_field(app: &mut App, cmd: Cmd) {
 
 /// Applies the typed text of the current row; a bad value keeps its error and is not applied.
 fn apply_typed(form: &mut crate::ui::settings::SettingsForm, conv: &mut Conversation) {
-    if form.is_engine_row(form.row) || form.pending(form.row, &conv.sampling) {
-        if form.apply_row(&mut conv.sampling) {
-            conv.preset = "custom".into();
-        }
+    let typed = form.is_engine_row(form.row) || form.pending(form.row, &conv.sampling);
+    if typed && form.apply_row(&mut conv.sampling) {
+        conv.preset = "custom".into();
     }
 }
 

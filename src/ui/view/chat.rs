@@ -70,7 +70,11 @@ fn welcome(app: &App, frame: &mut Frame, area: Rect) {
     ];
     // Rows of one width (keys right-aligned, descriptions left-aligned to the widest), so that
     // centring keeps keys and descriptions each in one column whatever the bindings are.
-    let key_w = keys.iter().map(|(c, _)| str_width(&k.hint(*c))).max().unwrap_or(0);
+    let key_w = keys
+        .iter()
+        .map(|(c, _)| str_width(&k.hint(*c)))
+        .max()
+        .unwrap_or(0);
     let what_w = keys.iter().map(|(_, w)| str_width(w)).max().unwrap_or(0);
     let hint = |cmd: Cmd, what: &str| {
         let h = k.hint(cmd);
@@ -80,7 +84,10 @@ fn welcome(app: &App, frame: &mut Frame, area: Rect) {
                 key,
             ),
             Span::styled(
-                format!("  {what}{}", " ".repeat(what_w.saturating_sub(str_width(what)))),
+                format!(
+                    "  {what}{}",
+                    " ".repeat(what_w.saturating_sub(str_width(what)))
+                ),
                 dim,
             ),
         ])

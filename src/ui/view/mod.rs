@@ -124,9 +124,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
     for m in &app.modals {
         match m {
-            Modal::Help { ctx, scroll, names } => {
-                help::render(app, frame, *ctx, *scroll, *names)
-            }
+            Modal::Help { ctx, scroll, names } => help::render(app, frame, *ctx, *scroll, *names),
             Modal::Settings(form) => settings::render(app, frame, form),
             Modal::Models(p) => models::render(app, frame, p),
             Modal::Editor { target, text } => dialogs::editor(app, frame, *target, text),
@@ -155,7 +153,10 @@ pub fn popup(app: &App, frame: &mut Frame, w: u16, h: u16, title: &str) -> Rect 
         .borders(Borders::ALL)
         .border_style(Style::default().fg(app.theme.border_focused))
         .style(Style::default().fg(app.theme.fg).bg(app.theme.bg))
-        .title(format!(" {} ", sessions::fit(title, w.saturating_sub(4) as usize).trim_end()));
+        .title(format!(
+            " {} ",
+            sessions::fit(title, w.saturating_sub(4) as usize).trim_end()
+        ));
     let inner = block.inner(r);
     frame.render_widget(block, r);
     inner
