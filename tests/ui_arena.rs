@@ -24,8 +24,10 @@ use session_support::{harness, only_session, run_sessions};
 use support::Harness;
 
 fn compare_view(h: &mut Harness) {
+    h.effects.clear();
     h.key(KeyCode::F(3), KeyModifiers::NONE);
     assert_eq!(h.app.screen, Screen::Compare);
+    h.answer_template_load();
     let idx = match &h.app.compare.as_ref().unwrap().overlay {
         Some(Overlay::Templates { templates, .. }) => templates
             .iter()

@@ -21,16 +21,21 @@ use super::app::App;
 use super::effect::Effect;
 use super::update::{init, update};
 use super::view::render;
-use crate::engine::{Engine, Event, Prompt, Request, RequestId, Variant};
+use crate::engine::{Engine, Event, Request, RequestId, Variant};
 
 const FRAME: Duration = Duration::from_millis(16);
 
 /// Results of background work, back on the UI thread.
-// One value per finished piece of background work, moved once: its size costs nothing.
-#[allow(clippy::large_enum_variant)]
 enum Internal {
     Spawned(Result<Engine, String>),
-    Action(Action),
+    /// Boxed: most actions are small, a few (a session, a template preview) are not.
+    Action(Box<Action>),
+}
+
+impl Internal {
+    fn action(a: Action) -> Internal {
+        Internal::Action(Box::new(a))
+    }
 }
 
 struct Runner {
@@ -113,7 +118,7 @@ pub async fn run(
                         r.apply(&mut app, Action::EngineStarted(Ok(())));
                     }
                     Internal::Spawned(Err(e)) => r.apply(&mut app, Action::EngineStarted(Err(e))),
-                    Internal::Action(a) => r.apply(&mut app, a),
+                    Internal::Action(a) => r.apply(&mut app, *a),
                 }
                 dirty = true;
             },
@@ -160,7 +165,7 @@ impl Runner {
 
     fn execute(&mut self, fx: Effect, app: &mut App) {
         match fx {
-            Effect::StartEngine { .. } => {
+            Effect::StartEngine => {
                 let tx = self.internal_tx.clone();
                 tokio::task::spawn_blocking(move || {
                     // `--backend`: the same engine interface, served by a model server.
@@ -180,30 +185,24 @@ impl Runner {
                         &app.config_dir,
                     );
                 }
-                self.submit(app, Tag::Load, Request::Load { path, settings });
+                self.submit(Tag::Load, Request::Load { path, settings });
             }
             Effect::Generate {
                 gen,
-                messages,
+                prompt,
                 sampling,
+                ..
             } => {
                 let req = Request::Generate {
-                    variants: vec![Variant {
-                        prompt: Prompt::Chat(messages),
-                        sampling,
-                    }],
+                    variants: vec![Variant { prompt, sampling }],
                 };
-                if let Some(id) = self.submit(app, Tag::Gen(gen), req) {
+                if let Some(id) = self.submit(Tag::Gen(gen), req) {
                     self.gens.retain(|g, _| *g + 8 > gen);
                     self.gens.insert(gen, id);
                 }
             }
             Effect::CountInput { hash, text } => {
-                self.submit(
-                    app,
-                    Tag::Count(hash),
-                    Request::CountTokens { texts: vec![text] },
-                );
+                self.submit(Tag::Count(hash), Request::CountTokens { texts: vec![text] });
             }
             Effect::Cancel { gen } => {
                 if let (Some(e), Some(id)) = (&self.engine, self.gens.get(&gen)) {
@@ -217,7 +216,7 @@ impl Runner {
                         Ok(Some(b)) => crate::model::discover::on_server(&b),
                         _ => crate::model::discover::discover(&extra),
                     };
-                    let _ = tx.send(Internal::Action(Action::ModelsFound(found)));
+                    let _ = tx.send(Internal::action(Action::ModelsFound(found)));
                 });
             }
             Effect::Compare(job) => {
@@ -227,7 +226,7 @@ impl Runner {
                     self.engine.clone(),
                     app.model.clone(),
                     move |a| {
-                        let _ = tx.send(Internal::Action(a));
+                        let _ = tx.send(Internal::action(a));
                     },
                 );
             }
@@ -247,7 +246,7 @@ impl Runner {
                     let r = presets.save(&config_dir).map(|()| {
                         format!("presets to {}", super::presets::path(&config_dir).display())
                     });
-                    let _ = tx.send(Internal::Action(Action::Saved(r)));
+                    let _ = tx.send(Internal::action(Action::Saved(r)));
                 });
             }
             Effect::LoadTemplates { dir } => {
@@ -259,7 +258,7 @@ impl Runner {
                         edited: None,
                         error: None,
                     };
-                    let _ = tx.send(Internal::Action(Action::TemplatesLoaded(Box::new(r))));
+                    let _ = tx.send(Internal::action(Action::TemplatesLoaded(Box::new(r))));
                 });
             }
             Effect::TemplatePreview(req) => {
@@ -271,38 +270,21 @@ impl Runner {
                             let result =
                                 super::template_jobs::preview(&e, &info, *req).map(Box::new);
                             let _ =
-                                tx.send(Internal::Action(Action::TemplatePreview { id, result }));
+                                tx.send(Internal::action(Action::TemplatePreview { id, result }));
                         });
                         return;
                     }
                     _ => Err("no model is loaded".to_string()),
                 };
-                self.apply(app, Action::TemplatePreview { id, result });
+                self.queue(Action::TemplatePreview { id, result });
             }
             Effect::EditTemplate { source, dir } => self.edit = Some((source, dir)),
-            Effect::Complete {
-                gen,
-                prompt,
-                sampling,
-            } => {
-                let req = Request::Generate {
-                    variants: vec![Variant {
-                        prompt: Prompt::Raw(prompt),
-                        sampling,
-                    }],
-                };
-                if let Some(id) = self.submit(app, Tag::Gen(gen), req) {
-                    self.gens.retain(|g, _| *g + 8 > gen);
-                    self.gens.insert(gen, id);
-                }
-            }
-            Effect::OpenCompare(req) => self.apply(app, Action::OpenCompare(Box::new(req))),
             Effect::Session(op) => self.session(op, app),
-            Effect::Replay(ctl) => self.replay(ctl, app),
+            Effect::Replay(ctl) => self.replay(ctl),
             Effect::Pull(ctl) => {
                 let tx = self.internal_tx.clone();
                 super::pull_task::control(&mut self.pull, ctl, move |ev| {
-                    let _ = tx.send(Internal::Action(Action::Pull(ev)));
+                    let _ = tx.send(Internal::action(Action::Pull(ev)));
                 });
             }
         }
@@ -315,7 +297,7 @@ impl Runner {
             let store = app.sessions.store.clone();
             tokio::task::spawn_blocking(move || {
                 if let Some(ev) = super::session_io::run_op(&store, op) {
-                    let _ = tx.send(Internal::Action(Action::Session(ev)));
+                    let _ = tx.send(Internal::action(Action::Session(ev)));
                 }
             });
             return;
@@ -323,34 +305,38 @@ impl Runner {
         self.sessions
             .get_or_insert_with(|| {
                 super::session_io::Worker::spawn(app.sessions.store.clone(), move |a| {
-                    let _ = tx.send(Internal::Action(a));
+                    let _ = tx.send(Internal::action(a));
                 })
             })
             .submit(op);
     }
 
-    fn replay(&mut self, ctl: super::replay_task::ReplayCtl, app: &mut App) {
+    fn replay(&mut self, ctl: super::replay_task::ReplayCtl) {
         let tx = self.internal_tx.clone();
         let send = move |ev| {
-            let _ = tx.send(Internal::Action(Action::Replay(ev)));
+            let _ = tx.send(Internal::action(Action::Replay(ev)));
         };
         if let Err(ev) =
             super::replay_task::control(&mut self.replay, self.engine.clone(), ctl, send)
         {
-            self.apply(app, Action::Replay(ev));
+            self.queue(Action::Replay(ev));
         }
     }
 
+    /// An answer known at once still goes through the loop, after the effects of the action
+    /// that asked: `execute` never calls `update` itself.
+    fn queue(&self, action: Action) {
+        let _ = self.internal_tx.send(Internal::action(action));
+    }
+
     /// Sends a request with a sink that tags its events; without an engine, answers with an error.
-    fn submit(&mut self, app: &mut App, tag: Tag, req: Request) -> Option<RequestId> {
+    fn submit(&mut self, tag: Tag, req: Request) -> Option<RequestId> {
         let Some(engine) = &self.engine else {
             let kind = crate::engine::EventKind::Error {
                 seq: None,
                 error: crate::engine::EngineError::Stopped,
             };
-            for fx in update(app, Action::Engine { tag, kind }) {
-                self.execute(fx, app);
-            }
+            self.queue(Action::Engine { tag, kind });
             return None;
         };
         let tx = self.engine_tx.clone();

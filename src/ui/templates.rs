@@ -66,7 +66,8 @@ pub struct CompareRequest {
     pub shots: usize,
     pub selection: Selection,
     pub seed: u64,
-    pub mode: Mode,
+    /// The layout the user chose in the browser; `None`: the model's own.
+    pub mode: Option<Mode>,
 }
 
 /// The library after a (re)load, and what happened to the file that was edited, if any.

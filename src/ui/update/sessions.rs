@@ -63,6 +63,10 @@ pub fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
             ctx: Some(ctx),
             scroll: 0,
         }),
+        // The other screens' keys work from the browser too.
+        Some(cmd @ (Cmd::Templates | Cmd::CompareOpen)) if ctx == Ctx::Sessions => {
+            super::global(app, cmd, fx)
+        }
         _ => {}
     }
 }
