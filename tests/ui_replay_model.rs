@@ -216,6 +216,7 @@ fn a_greedy_chat_saved_by_the_tui_replays_identically_in_the_replay_view() {
         screen.contains("2 replayed: 2 identical, 0 differ"),
         "{screen}"
     );
+    template_sends_in_either_layout_are_recorded_and_replay_only_their_real_turn(&mut d);
 }
 
 /// Sends template `name` from the browser on `input`, in completion layout when `raw`.
@@ -244,19 +245,20 @@ fn template_send(d: &mut Driver, name: &str, input: &str, raw: bool) {
 /// layouts (a completion used to get no record, and replay failed on it), and a chat started
 /// from a few-shot template replays its one real turn: the worked examples are context, on the
 /// recorded model and on the loaded one alike.
-#[test]
-fn template_sends_in_either_layout_are_recorded_and_replay_only_their_real_turn() {
+// Run from the test above: one engine per test binary (llama.cpp's backend is process-wide).
+fn template_sends_in_either_layout_are_recorded_and_replay_only_their_real_turn(d: &mut Driver) {
     use howdah::session::replay::{plan, replay, ReplayOptions};
     use howdah::session::PromptMode;
-    let data = tempfile::tempdir().unwrap();
-    let mut d = driver(data.path());
-    template_send(&mut d, "sentiment", "A warm, funny film.", false);
-    template_send(&mut d, "sentiment", "A dull, endless film.", true);
+    let before: Vec<String> = d.store.list().unwrap().into_iter().map(|s| s.id).collect();
+    d.app.screen = Screen::Chat;
+    template_send(d, "sentiment", "A warm, funny film.", false);
+    template_send(d, "sentiment", "A dull, endless film.", true);
     let mut sessions: Vec<_> = d
         .store
         .list()
         .unwrap()
         .iter()
+        .filter(|s| !before.contains(&s.id))
         .map(|s| d.store.open(&s.id).unwrap().session)
         .collect();
     assert_eq!(sessions.len(), 2);

@@ -21,6 +21,7 @@ use super::app::App;
 use super::effect::Effect;
 use super::update::{init, update};
 use super::view::render;
+use crate::engine::remote::Backend;
 use crate::engine::{Engine, Event, Request, RequestId, Variant};
 
 const FRAME: Duration = Duration::from_millis(16);
@@ -53,6 +54,8 @@ struct Runner {
     replay: Option<super::replay_task::Control>,
     /// The running model download's cancel flag.
     pull: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// The model server the engine runs on (`None`: in process), or why it cannot be used.
+    backend: Result<Option<Backend>, String>,
 }
 
 /// Runs the UI until the user quits or a signal ends it. The engine handle is left in
@@ -61,6 +64,7 @@ pub async fn run(
     terminal: &mut DefaultTerminal,
     mut app: App,
     engine_slot: &mut Option<Arc<Engine>>,
+    backend: Result<Option<Backend>, String>,
 ) -> Result<()> {
     let (engine_tx, mut engine_rx) = unbounded_channel::<(Tag, Event)>();
     let (internal_tx, mut internal_rx) = unbounded_channel::<Internal>();
@@ -78,6 +82,7 @@ pub async fn run(
         sessions: None,
         replay: None,
         pull: None,
+        backend,
     };
     // The first frame goes up before the engine starts, so "loading" shows at once.
     terminal.draw(|f| render(&app, f))?;
@@ -167,12 +172,13 @@ impl Runner {
         match fx {
             Effect::StartEngine => {
                 let tx = self.internal_tx.clone();
+                let backend = self.backend.clone();
                 tokio::task::spawn_blocking(move || {
                     // `--backend`: the same engine interface, served by a model server.
-                    let r = match crate::cli::backend::selected() {
+                    let r = match backend {
                         Ok(Some(b)) => Engine::spawn_remote(b).map_err(|e| e.to_string()),
                         Ok(None) => Engine::spawn().map_err(|e| e.to_string()),
-                        Err(e) => Err(format!("{e:#}")),
+                        Err(e) => Err(e),
                     };
                     let _ = tx.send(Internal::Spawned(r));
                 });
@@ -211,8 +217,9 @@ impl Runner {
             }
             Effect::DiscoverModels { extra } => {
                 let tx = self.internal_tx.clone();
+                let backend = self.backend.clone();
                 tokio::task::spawn_blocking(move || {
-                    let found = match crate::cli::backend::selected() {
+                    let found = match backend {
                         Ok(Some(b)) => crate::model::discover::on_server(&b),
                         _ => crate::model::discover::discover(&extra),
                     };

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use ratatui_textarea::TextArea;
 
-use super::app::new_input;
 use super::keymap::Ctx;
+use super::text_input::new_input;
 use crate::engine::ModelInfo;
 use crate::prompt::{Library, Mode, Rendered, SectionTokens, Selection, Template, TemplateError};
 
