@@ -5,7 +5,7 @@
 mod support;
 
 use crossterm::event::{KeyCode, KeyModifiers};
-use howdah::engine::{ChatMessage, Role, StopReason};
+use howdah::engine::{ChatMessage, Prompt, Role, StopReason};
 use howdah::ui::action::Action;
 use howdah::ui::effect::Effect;
 use proptest::prelude::*;
@@ -17,7 +17,10 @@ fn generate_messages(fx: &[Effect]) -> Vec<ChatMessage> {
     fx.iter()
         .rev()
         .find_map(|e| match e {
-            Effect::Generate { messages, .. } => Some(messages.clone()),
+            Effect::Generate {
+                prompt: Prompt::Chat(messages),
+                ..
+            } => Some(messages.clone()),
             _ => None,
         })
         .expect("a Generate effect")

@@ -15,7 +15,7 @@ use howdah::engine::{DoneStats, Prompt, StopReason, TokenEvent};
 use howdah::prompt::{Mode, Rendered, Selection};
 use howdah::ui::action::Action;
 use howdah::ui::app::Screen;
-use howdah::ui::compare::{CompareJob, CompareMsg};
+use howdah::ui::compare::{CompareJob, CompareMsg, Overlay};
 use howdah::ui::effect::Effect;
 use support::Harness;
 
@@ -194,8 +194,10 @@ fn esc_stops_all_then_leaves_and_old_runs_are_ignored() {
     // Idle: esc goes back to the chat, and f3 comes back to the same view.
     h.key(KeyCode::Esc, KeyModifiers::NONE);
     assert_eq!(h.app.screen, Screen::Chat);
+    h.effects.clear();
     h.key(KeyCode::F(3), KeyModifiers::NONE);
     assert_eq!(h.app.screen, Screen::Compare);
+    h.answer_template_load();
     assert_eq!(h.app.compare.as_ref().unwrap().history.len(), 2);
 }
 
@@ -475,4 +477,104 @@ fn esc_cancels_an_evaluation_and_keeps_the_partial_figures() {
         h.app.compare.as_ref().unwrap().show_eval,
         "f2 brings the results back"
     );
+}
+
+/// A base model (no chat template), as the engine reports it.
+fn base_model() -> howdah::engine::ModelInfo {
+    let mut m = support::info("Gemma 3 270m", "gemma.gguf", 2048);
+    m.has_chat_template = false;
+    m
+}
+
+/// Issue 13 bug 1: the columns follow the loaded model's layout unless the user chose one; the
+/// variant editor offers "the model's own".
+#[test]
+fn columns_follow_the_models_layout_unless_the_user_chose_one() {
+    use howdah::engine::EventKind;
+    use howdah::ui::action::Tag;
+    let mut h = compare_view(120, 30);
+    let modes = |h: &Harness| -> Vec<Mode> {
+        let st = h.app.compare.as_ref().unwrap();
+        st.columns.iter().map(|c| c.spec.mode).collect()
+    };
+    assert!(modes(&h).iter().all(|m| *m == Mode::Chat));
+    // F3 back to the chat, a base model is loaded, F3 again: every column is in completion.
+    h.key(KeyCode::F(3), KeyModifiers::NONE);
+    assert_eq!(h.app.screen, Screen::Chat);
+    h.engine(Tag::Load, EventKind::Loaded(base_model()));
+    h.key(KeyCode::F(3), KeyModifiers::NONE);
+    assert!(
+        modes(&h).iter().all(|m| *m == Mode::Completion),
+        "{:?}",
+        modes(&h)
+    );
+    let t = howdah::prompt::Library::load_from(None)
+        .get("sentiment")
+        .unwrap()
+        .clone();
+    let st = h.app.compare.as_ref().unwrap();
+    assert_eq!(
+        st.columns[0].spec.sampling,
+        t.sampling_for(Mode::Completion)
+    );
+    assert!(st.columns[0].title().contains("completion"));
+    // The editor says the layout is the model's; one step sets the other one by hand.
+    h.ctrl('e');
+    for _ in 0..3 {
+        h.key(KeyCode::Down, KeyModifiers::NONE);
+    }
+    let screen = h.screen();
+    assert!(screen.contains("the model's own (completion)"), "{screen}");
+    h.key(KeyCode::Right, KeyModifiers::NONE);
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(modes(&h)[0], Mode::Chat);
+    // Back on an instruct model, then the base model again: the chosen column keeps chat.
+    h.engine(
+        Tag::Load,
+        EventKind::Loaded(support::info("SmolLM2", "smol.gguf", 2048)),
+    );
+    assert!(modes(&h).iter().all(|m| *m == Mode::Chat));
+    h.engine(Tag::Load, EventKind::Loaded(base_model()));
+    let m = modes(&h);
+    assert_eq!(m[0], Mode::Chat, "chosen by the user");
+    assert!(m[1..].iter().all(|m| *m == Mode::Completion), "{m:?}");
+}
+
+/// Issue 13 bug 7: the screen keys (F3 / alt+c compare, alt+s sessions, ctrl+g templates) work
+/// inside the template browser and the compare view's template picker.
+#[test]
+fn screen_keys_work_in_the_template_browser_and_the_compare_picker() {
+    let cfg = tempfile::tempdir().unwrap();
+    std::env::set_var("HOWDAH_CONFIG_DIR", cfg.path());
+    let mut h = Harness::new(110, 30);
+    h.effects.clear();
+    h.ctrl('g');
+    h.answer_template_load();
+    assert_eq!(h.app.screen, Screen::Templates);
+    h.key(KeyCode::F(3), KeyModifiers::NONE);
+    assert_eq!(h.app.screen, Screen::Compare);
+    let picker = |h: &Harness| {
+        matches!(
+            h.app.compare.as_ref().and_then(|s| s.overlay.as_ref()),
+            Some(Overlay::Templates { templates, .. }) if !templates.is_empty()
+        )
+    };
+    assert!(picker(&h), "the picker lists the app's library");
+    // From the picker: F3 back to the chat (nothing picked: the view is not kept).
+    h.key(KeyCode::F(3), KeyModifiers::NONE);
+    assert_eq!(h.app.screen, Screen::Chat);
+    assert!(h.app.compare.is_none());
+    h.key(KeyCode::Char('c'), KeyModifiers::ALT);
+    assert_eq!(h.app.screen, Screen::Compare);
+    assert!(picker(&h));
+    h.key(KeyCode::Char('s'), KeyModifiers::ALT);
+    assert_eq!(h.app.screen, Screen::Sessions);
+    h.key(KeyCode::Char('c'), KeyModifiers::ALT);
+    h.ctrl('g');
+    assert_eq!(h.app.screen, Screen::Templates);
+    h.key(KeyCode::Char('s'), KeyModifiers::ALT);
+    assert_eq!(h.app.screen, Screen::Sessions);
+    h.ctrl('g');
+    h.key(KeyCode::Char('c'), KeyModifiers::ALT);
+    assert_eq!(h.app.screen, Screen::Compare);
 }

@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
-use howdah::engine::{Engine, EngineSettings, EventKind, Prompt, Sampling};
+use howdah::engine::{Engine, EngineSettings, EventKind, Sampling};
 use howdah::session::replay::Outcome;
 use howdah::session::Store;
 use howdah::ui::action::{Action, Tag};
@@ -17,6 +17,7 @@ use howdah::ui::app::{new_input, App, Screen, Setup};
 use howdah::ui::effect::Effect;
 use howdah::ui::replay_task::{control, Control, ReplayEvent};
 use howdah::ui::session_io::run_op;
+use howdah::ui::templates::Reloaded;
 use howdah::ui::update::update;
 use howdah::ui::view::render;
 use ratatui::backend::TestBackend;
@@ -59,13 +60,14 @@ impl Driver {
                 .collect(),
             Effect::Generate {
                 gen,
-                messages,
+                prompt,
                 sampling,
+                ..
             } => {
                 let mut out = Vec::new();
                 let done = self
                     .engine
-                    .generate_one(Prompt::Chat(messages), sampling, |t| {
+                    .generate_one(prompt, sampling, |t| {
                         out.push(Action::Engine {
                             tag: Tag::Gen(gen),
                             kind: EventKind::Token(t.clone()),
@@ -85,6 +87,18 @@ impl Driver {
                     tag: Tag::Load,
                     kind: EventKind::Loaded(info),
                 }]
+            }
+            Effect::LoadTemplates { dir } => vec![Action::TemplatesLoaded(Box::new(Reloaded {
+                lib: howdah::ui::template_jobs::load(&dir),
+                edited: None,
+                error: None,
+            }))],
+            Effect::TemplatePreview(req) => {
+                let info = self.app.model.clone().expect("a model for the preview");
+                let id = req.id;
+                let result =
+                    howdah::ui::template_jobs::preview(&self.engine, &info, *req).map(Box::new);
+                vec![Action::TemplatePreview { id, result }]
             }
             Effect::Replay(ctl) => {
                 let (tx, rx) = mpsc::channel();
@@ -111,11 +125,12 @@ impl Driver {
     }
 }
 
-#[test]
-fn a_greedy_chat_saved_by_the_tui_replays_identically_in_the_replay_view() {
-    let model = common::smollm2();
-    let data = tempfile::tempdir().unwrap();
-    std::env::set_var("HOWDAH_DATA_DIR", data.path());
+/// A driver on SmolLM2 with its model loaded, saving sessions under `data`.
+fn driver(data: &std::path::Path) -> Driver {
+    // Found before any test points the data folder elsewhere (tests share the process).
+    static MODEL: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let model = MODEL.get_or_init(common::smollm2).clone();
+    std::env::set_var("HOWDAH_DATA_DIR", data);
     let settings = EngineSettings {
         threads: Some(2),
         n_ctx: Some(2048),
@@ -125,13 +140,13 @@ fn a_greedy_chat_saved_by_the_tui_replays_identically_in_the_replay_view() {
     let mut app = App::new(Setup {
         config: Default::default(),
         config_text: String::new(),
-        config_dir: data.path().to_path_buf(),
+        config_dir: data.to_path_buf(),
         warnings: vec![],
         engine: settings,
         models_dirs: vec![],
-        model: Ok(model.clone()),
+        model: Ok(model),
     });
-    let store = Store::new(data.path().join("sessions"));
+    let store = Store::new(data.join("sessions"));
     app.sessions.store = store.clone();
     app.convs[0].sampling = Sampling {
         max_tokens: 40,
@@ -140,7 +155,7 @@ fn a_greedy_chat_saved_by_the_tui_replays_identically_in_the_replay_view() {
     let mut d = Driver {
         app,
         engine: Arc::new(engine),
-        store: store.clone(),
+        store,
         replay: None,
         loads: 0,
     };
@@ -150,6 +165,14 @@ fn a_greedy_chat_saved_by_the_tui_replays_identically_in_the_replay_view() {
         "the model loaded: {:?}",
         d.app.notices
     );
+    d
+}
+
+#[test]
+fn a_greedy_chat_saved_by_the_tui_replays_identically_in_the_replay_view() {
+    let data = tempfile::tempdir().unwrap();
+    let mut d = driver(data.path());
+    let store = d.store.clone();
     for q in ["What is the capital of France?", "And of Italy?"] {
         d.app.input = new_input(vec![q.to_string()]);
         d.act(key(KeyCode::Enter, KeyModifiers::NONE));
@@ -193,4 +216,88 @@ fn a_greedy_chat_saved_by_the_tui_replays_identically_in_the_replay_view() {
         screen.contains("2 replayed: 2 identical, 0 differ"),
         "{screen}"
     );
+    template_sends_in_either_layout_are_recorded_and_replay_only_their_real_turn(&mut d);
+}
+
+/// Sends template `name` from the browser on `input`, in completion layout when `raw`.
+fn template_send(d: &mut Driver, name: &str, input: &str, raw: bool) {
+    d.act(key(KeyCode::Char('g'), KeyModifiers::CONTROL));
+    assert_eq!(d.app.screen, Screen::Templates);
+    for _ in 0..40 {
+        if d.app.templates.template().map(|t| t.name.as_str()) == Some(name) {
+            break;
+        }
+        d.act(key(KeyCode::Down, KeyModifiers::NONE));
+    }
+    d.act(key(KeyCode::Tab, KeyModifiers::NONE));
+    for c in input.chars() {
+        d.act(key(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+    d.act(key(KeyCode::Esc, KeyModifiers::NONE));
+    if raw != (d.app.templates.mode(d.app.model.as_ref()) == howdah::prompt::Mode::Completion) {
+        d.act(key(KeyCode::Char('m'), KeyModifiers::NONE));
+    }
+    d.act(key(KeyCode::Enter, KeyModifiers::NONE));
+    assert_eq!(d.app.screen, Screen::Chat, "{:?}", d.app.notices);
+}
+
+/// Issue 13, step 1 and bug 2: replies sent from the template browser are recorded in both
+/// layouts (a completion used to get no record, and replay failed on it), and a chat started
+/// from a few-shot template replays its one real turn: the worked examples are context, on the
+/// recorded model and on the loaded one alike.
+// Run from the test above: one engine per test binary (llama.cpp's backend is process-wide).
+fn template_sends_in_either_layout_are_recorded_and_replay_only_their_real_turn(d: &mut Driver) {
+    use howdah::session::replay::{plan, replay, ReplayOptions};
+    use howdah::session::PromptMode;
+    let before: Vec<String> = d.store.list().unwrap().into_iter().map(|s| s.id).collect();
+    d.app.screen = Screen::Chat;
+    template_send(d, "sentiment", "A warm, funny film.", false);
+    template_send(d, "sentiment", "A dull, endless film.", true);
+    let mut sessions: Vec<_> = d
+        .store
+        .list()
+        .unwrap()
+        .iter()
+        .filter(|s| !before.contains(&s.id))
+        .map(|s| d.store.open(&s.id).unwrap().session)
+        .collect();
+    assert_eq!(sessions.len(), 2);
+    sessions.sort_by_key(|s| s.messages.len());
+    let (raw, chat) = (&sessions[0], &sessions[1]);
+
+    // Completion layout: the raw text and its reply, recorded as a raw prompt.
+    assert_eq!(raw.messages.len(), 2, "{raw:?}");
+    let rec = raw.messages[1]
+        .reply
+        .as_deref()
+        .expect("the completion's record");
+    assert_eq!(rec.mode, PromptMode::Raw);
+    assert!(rec.setup.is_some(), "the template is named");
+    // Chat layout: system, worked examples and the input; the reply names its examples.
+    let rec = chat
+        .messages
+        .last()
+        .unwrap()
+        .reply
+        .as_deref()
+        .expect("a record");
+    assert_eq!(rec.mode, PromptMode::Chat);
+    let shots = rec.setup.as_ref().map(|s| s.shots.len()).unwrap_or(0);
+    assert!(shots > 0, "a few-shot template: {rec:?}");
+    assert_eq!(chat.messages.len(), 1 + 2 * shots + 2);
+
+    let on_loaded = ReplayOptions {
+        model: Some(d.app.model.as_ref().unwrap().path.clone()),
+        ..ReplayOptions::default()
+    };
+    for s in [raw, chat] {
+        for opts in [&ReplayOptions::default(), &on_loaded] {
+            let mut w = Vec::new();
+            let plans = plan(s, opts, &mut w).expect("the session plans");
+            assert_eq!(plans.len(), 1, "one real turn: {plans:?}");
+            assert_eq!(plans[0].reply_index, s.messages.len() - 1);
+        }
+        let report = replay(&d.engine, s, &ReplayOptions::default(), |_| {}).unwrap();
+        assert!(report.all_identical(), "{:?}", report.turns);
+    }
 }

@@ -86,7 +86,10 @@ fn similar_selection_renders_with_the_models_embeddings() {
         .effects
         .iter()
         .find_map(|e| match e {
-            Effect::Generate { messages, .. } => Some(messages.clone()),
+            Effect::Generate {
+                prompt: howdah::engine::Prompt::Chat(messages),
+                ..
+            } => Some(messages.clone()),
             _ => None,
         })
         .expect("send starts a generation");

@@ -27,7 +27,7 @@ fn blank_variable_is_an_error_not_a_send() {
     assert!(
         !h.effects
             .iter()
-            .any(|e| matches!(e, Effect::Generate { .. } | Effect::Complete { .. })),
+            .any(|e| matches!(e, Effect::Generate { .. })),
         "{:?}",
         h.effects
     );
@@ -58,7 +58,9 @@ fn send_in_chat_mode_makes_the_conversation_and_generates() {
         .iter()
         .find_map(|e| match e {
             Effect::Generate {
-                messages, sampling, ..
+                prompt: Prompt::Chat(messages),
+                sampling,
+                ..
             } => Some((messages.clone(), sampling.clone())),
             _ => None,
         })
@@ -112,8 +114,10 @@ fn send_in_completion_mode_is_a_raw_completion() {
     h.key(KeyCode::Enter, KeyModifiers::NONE);
     let t = Library::load_from(None).get("sentiment").unwrap().clone();
     let sent = h.effects.iter().find_map(|e| match e {
-        Effect::Complete {
-            prompt, sampling, ..
+        Effect::Generate {
+            prompt: Prompt::Raw(prompt),
+            sampling,
+            ..
         } => Some((prompt.clone(), sampling.clone())),
         _ => None,
     });

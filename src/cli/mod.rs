@@ -21,6 +21,7 @@ mod replay;
 mod run;
 mod session;
 mod stderr_capture;
+mod tui;
 pub(crate) mod values;
 
 use std::path::PathBuf;
@@ -135,7 +136,7 @@ pub fn main() -> ExitCode {
         Some(Command::Pull(a)) => pull::run(a),
         Some(Command::ChatTemplate(a)) => chat_template::run(a),
         Some(Command::Arena(a)) => arena::run(a),
-        None => crate::ui::run(&cli),
+        None => tui::run(&cli),
     };
     if let Some(c) = capture {
         c.finish();

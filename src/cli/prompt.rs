@@ -21,7 +21,6 @@ pub struct PromptArgs {
 
 #[derive(Debug, Clone, Subcommand)]
 // Parsed once per process by clap: the size of its largest variant costs nothing.
-#[allow(clippy::large_enum_variant)]
 pub enum PromptCommand {
     /// List the templates (built in and yours) with their task and description
     List {
@@ -36,7 +35,7 @@ pub enum PromptCommand {
     },
     /// Print the exact prompt a template renders to (with -m: after the model's chat template,
     /// with token counts per section on standard error)
-    Render(render::RenderArgs),
+    Render(Box<render::RenderArgs>),
     /// Open a template in $EDITOR (a built-in is first copied to your prompts folder, where it
     /// overrides the built-in), then check it
     Edit {

@@ -12,7 +12,7 @@ use crate::engine::remote::Backend;
 use crate::engine::{Engine, Sampling};
 use crate::session::diff::SpanKind;
 use crate::session::replay::{
-    plan, Outcome, ReplayOptions, ReplayReport, Replayer, SamplingFrom, TurnReplay,
+    plan, Outcome, ReplayError, ReplayOptions, ReplayReport, Replayer, SamplingFrom, TurnReplay,
 };
 use crate::session::Store;
 use crate::text::sanitize::sanitize_line;
@@ -80,7 +80,13 @@ pub fn run(a: &ReplayArgs) -> Result<()> {
         n_ctx: a.ctx_size,
     };
     let mut warnings = Vec::new();
-    let mut plans = plan(session, &opts, &mut warnings)?;
+    let mut plans = plan(session, &opts, &mut warnings).map_err(|e| match e {
+        // The engine-neutral message, with this command's way to name another model.
+        ReplayError::Model { .. } if opts.model.is_none() => {
+            anyhow::anyhow!("{e}: pass -m MODEL")
+        }
+        e => e.into(),
+    })?;
     if a.sampling_from == SamplingSource::Recorded {
         // Flags given with recorded settings change just those knobs (`--seed 2`).
         for p in &mut plans {

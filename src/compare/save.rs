@@ -16,7 +16,7 @@ use crate::session::{PromptMode, PromptSetup, ReplyStats, Run, Session, SessionK
 /// Characters of the input kept in a session title.
 const TITLE_INPUT: usize = 60;
 
-fn setup(
+pub fn setup(
     t: &Template,
     vars: BTreeMap<String, String>,
     examples: &[usize],

@@ -151,7 +151,7 @@ pub fn locate_model(m: &ModelRef) -> Result<PathBuf, String> {
         .filter(|p| p.is_file())
         .ok_or_else(|| {
             format!(
-                "the recorded model {} ({}) is not found: pass -m MODEL",
+                "the recorded model {} ({}) is not found: replay on another model",
                 m.file_name,
                 m.path.display()
             )
@@ -172,6 +172,7 @@ pub fn plan(
         });
     }
     let msgs = &session.messages;
+    let shots = worked_examples(session);
     let mut plans = Vec::new();
     let mut turn = 0;
     let mut checked: Vec<PathBuf> = Vec::new();
@@ -179,12 +180,17 @@ pub fn plan(
         if m.role != Role::User {
             continue;
         }
-        turn += 1;
         let Some(reply) = msgs.get(i + 1).filter(|r| r.role == Role::Assistant) else {
+            turn += 1;
             warnings.push(format!("turn {turn} has no recorded reply: skipped"));
             continue;
         };
         let rec = reply.reply.as_deref();
+        if rec.is_none() && shots.contains(&(m.content.as_str(), reply.content.as_str())) {
+            // A template's worked example: context of the turn after it, not a turn itself.
+            continue;
+        }
+        turn += 1;
         let model = match (&opts.model, rec) {
             (Some(p), _) => p.clone(),
             (None, Some(r)) => {
@@ -207,22 +213,22 @@ pub fn plan(
                 }
                 p
             }
-            (None, None) => {
-                match &session.model_hint {
-                    Some(hint) => crate::model::discover::resolve(hint, &[]).map_err(|e| {
-                        ReplayError::Model {
-                            turn,
-                            detail: format!("the session names model {hint}: {e}"),
-                        }
-                    })?,
-                    None => return Err(ReplayError::Model {
+            (None, None) => match &session.model_hint {
+                Some(hint) => {
+                    crate::model::discover::resolve(hint, &[]).map_err(|e| ReplayError::Model {
                         turn,
-                        detail:
-                            "no model is recorded for this reply (imported session): pass -m MODEL"
-                                .into(),
-                    }),
+                        detail: format!("the session names model {hint}: {e}"),
+                    })?
                 }
-            }
+                None => {
+                    return Err(ReplayError::Model {
+                        turn,
+                        detail: "no model is recorded for this reply: it was not made by \
+                                     howdah; replay it on another model"
+                            .into(),
+                    })
+                }
+            },
         };
         let mut engine = rec.map(|r| r.engine.clone()).unwrap_or_default();
         if opts.threads.is_some() {
@@ -285,6 +291,18 @@ fn device_note(was: &crate::engine::Offload, now: &crate::engine::Offload) -> St
         place(now),
         was.layers_offloaded
     )
+}
+
+/// The (input, output) pairs of the worked examples a template put before a recorded reply:
+/// they stand in the session as turns without a record of their own.
+fn worked_examples(session: &Session) -> Vec<(&str, &str)> {
+    session
+        .messages
+        .iter()
+        .filter_map(|m| m.reply.as_ref()?.setup.as_ref())
+        .flat_map(|s| &s.shots)
+        .map(|s| (s.input.as_str(), s.output.as_str()))
+        .collect()
 }
 
 fn short(h: &str) -> &str {

@@ -46,8 +46,6 @@ pub enum Action {
     /// Progress of a replay (`Effect::Replay`).
     Replay(super::replay_task::ReplayEvent),
     /// Progress and results of the compare view's background work.
-    /// The template browser hands a template over to the compare view.
-    OpenCompare(Box<super::templates::CompareRequest>),
     Compare(super::compare::CompareMsg),
     /// Progress and outcome of a model download (`Effect::Pull`).
     Pull(super::pull_task::PullEvent),

@@ -5,7 +5,10 @@ use std::cell::Cell;
 use std::path::PathBuf;
 
 use ratatui::layout::Rect;
-use ratatui_textarea::{TextArea, WrapMode};
+use ratatui_textarea::TextArea;
+
+// Kept here under its old name: every screen builds its text fields with it.
+pub use super::text_input::new_input;
 
 use super::conversation::{Conversation, ReplyStats};
 use super::keymap::{Ctx, Keymap};
@@ -208,19 +211,6 @@ pub struct App {
     pub compare: Option<super::compare::CompareState>,
     /// A model download from Hugging Face (the picker's "pull" row).
     pub pull: super::pull_task::PullState,
-}
-
-pub fn new_input(lines: Vec<String>) -> TextArea<'static> {
-    let mut t = TextArea::new(if lines.is_empty() {
-        vec![String::new()]
-    } else {
-        lines
-    });
-    t.set_wrap_mode(WrapMode::WordOrGlyph);
-    t.set_cursor_line_style(ratatui::style::Style::default());
-    t.move_cursor(ratatui_textarea::CursorMove::Bottom);
-    t.move_cursor(ratatui_textarea::CursorMove::End);
-    t
 }
 
 impl App {

@@ -109,6 +109,9 @@ pub struct Column {
     pub running: bool,
     /// The column's own model (`None`: the loaded model).
     pub model: Option<ColumnModel>,
+    /// The user set this column's layout; unset, it follows the model's (`spec.mode` changes
+    /// with the model).
+    pub mode_chosen: bool,
 }
 
 impl Column {
@@ -123,6 +126,7 @@ impl Column {
             error: None,
             running: false,
             model: None,
+            mode_chosen: false,
         }
     }
 
@@ -149,8 +153,10 @@ impl Column {
 
     pub fn clear(&mut self) {
         let model = self.model.take();
+        let chosen = self.mode_chosen;
         *self = Column::new(self.spec.clone(), &self.preset);
         self.model = model;
+        self.mode_chosen = chosen;
     }
 }
 

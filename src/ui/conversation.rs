@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ratatui::text::Line;
 
-use crate::engine::{ChatMessage, Role, Sampling, TokenAlt};
+use crate::engine::{ChatMessage, Prompt, Role, Sampling, TokenAlt};
 
 /// One generated token, kept for the token view.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,6 +127,9 @@ pub struct Conversation {
     pub context_used: Option<u32>,
     /// Whether the user was told this conversation outgrew the context (said once).
     pub overflowed: bool,
+    /// Completion layout: the messages' texts are continued as raw text (a base-model prompt
+    /// sent from the template browser), not sent through the chat template.
+    pub completion: bool,
 }
 
 impl Conversation {
@@ -146,6 +149,7 @@ impl Conversation {
             code_cursor: (usize::MAX, 0),
             context_used: None,
             overflowed: false,
+            completion: false,
         }
     }
 
@@ -162,6 +166,22 @@ impl Conversation {
             out.push(ChatMessage::new(m.role, m.content.clone()));
         }
         out
+    }
+
+    /// The prompt of the next reply in this conversation's layout: the chat turns, or (in
+    /// completion layout) the messages' texts joined, as `session::replay::prompt_for` rebuilds
+    /// it from a saved session.
+    pub fn request(&self) -> Prompt {
+        if !self.completion {
+            return Prompt::Chat(self.prompt());
+        }
+        Prompt::Raw(
+            self.messages
+                .iter()
+                .filter(|m| !(m.role == Role::Assistant && m.content.is_empty()))
+                .map(|m| m.content.as_str())
+                .collect(),
+        )
     }
 
     /// The message a copy or the token view acts on: the selected one, else the last reply.

@@ -4,19 +4,17 @@
 
 use std::path::PathBuf;
 
-use crate::engine::{ChatMessage, EngineSettings, Sampling};
+use crate::engine::{EngineSettings, Prompt, Sampling};
 
 use super::presets::Presets;
 use super::template_jobs::EditSource;
-use super::templates::{CompareRequest, PreviewRequest};
+use super::templates::PreviewRequest;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Start the engine thread, then load `model` if given.
-    StartEngine {
-        model: Option<PathBuf>,
-        settings: EngineSettings,
-    },
+    /// Start the engine thread (in-process, or the `--backend` server); `Action::EngineStarted`
+    /// follows, and `update` then asks for the start-up model to be loaded.
+    StartEngine,
     /// Replace the engine: the in-process one (`None`) or a model server's (a `[backends.NAME]`
     /// or a URL); once it is up, `App::startup_model` is loaded (the model picker's choice).
     SwitchEngine { backend: Option<String> },
@@ -25,11 +23,15 @@ pub enum Effect {
         path: PathBuf,
         settings: EngineSettings,
     },
-    /// Stream a chat reply; events come back tagged `Tag::Gen(gen)`.
+    /// Stream a reply to `prompt` (chat turns through the model's template, or raw text to
+    /// continue); events come back tagged `Tag::Gen(gen)`. Chat, template sends and every other
+    /// reply the UI asks for go through this one effect, so autosave records each of them.
     Generate {
         gen: u64,
-        messages: Vec<ChatMessage>,
+        prompt: Prompt,
         sampling: Sampling,
+        /// Template and shots when the template browser built the prompt (for the record).
+        setup: Option<Box<crate::session::PromptSetup>>,
     },
     /// Stop reply `gen`.
     Cancel { gen: u64 },
@@ -50,15 +52,6 @@ pub enum Effect {
     TemplatePreview(Box<PreviewRequest>),
     /// Suspend the UI, edit a template file in `$EDITOR`, reload (`Action::TemplatesLoaded`).
     EditTemplate { source: EditSource, dir: PathBuf },
-    /// Stream a raw completion (a base-model prompt); events come back tagged `Tag::Gen(gen)`.
-    Complete {
-        gen: u64,
-        prompt: String,
-        sampling: Sampling,
-    },
-    /// Open the comparison view on a template. The hook for the compare screen: no key sends it
-    /// until that screen exists.
-    OpenCompare(CompareRequest),
     /// Session file work, done in order on the session thread (`Action::Session`).
     Session(super::sessions::SessionOp),
     /// Start, step or cancel a replay on the engine (`Action::Replay`).

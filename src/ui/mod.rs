@@ -24,8 +24,8 @@ pub mod highlight;
 pub mod input_size;
 pub mod keymap;
 pub mod markdown;
-pub mod picker_backends;
 pub mod model_label;
+pub mod picker_backends;
 pub mod presets;
 pub mod pull_task;
 pub mod replay_task;
@@ -36,6 +36,7 @@ pub mod settings;
 pub mod template_jobs;
 pub mod templates;
 pub mod terminal;
+pub mod text_input;
 pub mod theme;
 pub mod theme_switch;
 pub mod token_reveal;
@@ -46,37 +47,12 @@ pub mod wrap;
 
 use anyhow::Result;
 
+use crate::engine::remote::Backend;
 use app::{App, Setup};
 
-/// Reads the config and CLI flags into the app's starting state (no terminal involved).
-pub fn setup(cli: &crate::cli::Cli) -> Setup {
-    let loaded = crate::config::load(cli.config.as_deref());
-    let model = if cli.backend.backend.is_some() {
-        // On a server, -m names one of its models; empty: the server's default.
-        Ok(cli.model.model.clone().unwrap_or_default().into())
-    } else {
-        crate::cli::args::model_path(&cli.model).map_err(|e| format!("{e:#}"))
-    };
-    let mut engine = cli.engine.settings();
-    if cli.engine.context_overflow.is_none() {
-        engine.context_overflow = loaded.config.context_overflow;
-    }
-    Setup {
-        config: loaded.config,
-        config_text: loaded.text,
-        config_dir: crate::paths::config_dir(),
-        warnings: loaded.warnings,
-        engine,
-        models_dirs: cli.model.models_dir.clone(),
-        model,
-    }
-}
-
-/// Starts the chat UI and runs it until the user quits.
-pub fn run(cli: &crate::cli::Cli) -> Result<()> {
-    let setup = setup(cli);
-    // Engine flags are checked before the terminal is taken: an error is plain text on stderr.
-    crate::cli::values::check_flags(setup.model.as_ref().ok(), &setup.engine)?;
+/// Starts the chat UI and runs it until the user quits. `backend` is the model server the
+/// engine runs on (`None`: in process), or why the one asked for cannot be used.
+pub fn run(setup: Setup, backend: Result<Option<Backend>, String>) -> Result<()> {
     let app = App::new(setup);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -86,7 +62,7 @@ pub fn run(cli: &crate::cli::Cli) -> Result<()> {
     let stderr_guard = crate::logging::StderrToLog::start();
     let result = {
         let mut guard = terminal::TerminalGuard::new(app.config.mouse)?;
-        rt.block_on(runtime::run(&mut guard.terminal, app, &mut engine))
+        rt.block_on(runtime::run(&mut guard.terminal, app, &mut engine, backend))
         // The guard drops here: the terminal is restored before the engine is waited for.
     };
     drop(engine);

@@ -17,11 +17,15 @@ pub fn served_by(info: &ModelInfo) -> Option<String> {
 }
 
 /// The picker's list. `current`: the backend the picker switched to (`Some(None)`: the
-/// in-process engine), or `None` while the command line's choice holds. Servers are asked at
+/// in-process engine), or `None` while the one the app `started` on holds. Servers are asked at
 /// once, so one that is down costs one connect timeout, not one per server.
-pub fn discover(current: Option<Option<String>>, extra: &[PathBuf]) -> Vec<Found> {
+pub fn discover(
+    current: Option<Option<String>>,
+    started: Option<Backend>,
+    extra: &[PathBuf],
+) -> Vec<Found> {
     let current: Option<Backend> = match current {
-        None => crate::cli::backend::selected().ok().flatten(),
+        None => started,
         Some(None) => None,
         Some(Some(spec)) => crate::cli::backend::by_spec(&spec).ok(),
     };

@@ -154,13 +154,15 @@ pub fn control(
                 old.stop();
             }
             let (tx, rx) = std::sync::mpsc::channel();
+            let id = job.id;
             let cancel = std::sync::Arc::new(AtomicBool::new(false));
             let (e, c) = (engine.clone(), cancel.clone());
             std::thread::Builder::new()
                 .name("howdah-replay".into())
                 .spawn(move || run(&e, *job, rx, &c, send))
                 .map_err(|err| ReplayEvent::Finished {
-                    id: 0,
+                    // The view's own id, so the view stops saying "running".
+                    id,
                     cancelled: false,
                     error: Some(format!("cannot start the replay thread: {err}")),
                 })?;

@@ -21,16 +21,22 @@ use super::app::App;
 use super::effect::Effect;
 use super::update::{init, update};
 use super::view::render;
-use crate::engine::{Engine, Event, Prompt, Request, RequestId, Variant};
+use crate::engine::remote::Backend;
+use crate::engine::{Engine, Event, Request, RequestId, Variant};
 
 const FRAME: Duration = Duration::from_millis(16);
 
 /// Results of background work, back on the UI thread.
-// One value per finished piece of background work, moved once: its size costs nothing.
-#[allow(clippy::large_enum_variant)]
 enum Internal {
     Spawned(Result<Engine, String>),
-    Action(Action),
+    /// Boxed: most actions are small, a few (a session, a template preview) are not.
+    Action(Box<Action>),
+}
+
+impl Internal {
+    fn action(a: Action) -> Internal {
+        Internal::Action(Box::new(a))
+    }
 }
 
 struct Runner {
@@ -50,6 +56,8 @@ struct Runner {
     pull: Option<Arc<std::sync::atomic::AtomicBool>>,
     /// The engine the model picker switched to (`Some(None)`: in-process); `None`: as started.
     switched: Option<Option<String>>,
+    /// The model server the engine was started on (`None`: in process), or why it cannot be used.
+    backend: Result<Option<Backend>, String>,
 }
 
 /// Runs the UI until the user quits or a signal ends it. The engine handle is left in
@@ -58,6 +66,7 @@ pub async fn run(
     terminal: &mut DefaultTerminal,
     mut app: App,
     engine_slot: &mut Option<Arc<Engine>>,
+    backend: Result<Option<Backend>, String>,
 ) -> Result<()> {
     let (engine_tx, mut engine_rx) = unbounded_channel::<(Tag, Event)>();
     let (internal_tx, mut internal_rx) = unbounded_channel::<Internal>();
@@ -76,6 +85,7 @@ pub async fn run(
         replay: None,
         pull: None,
         switched: None,
+        backend,
     };
     // The first frame goes up before the engine starts, so "loading" shows at once.
     terminal.draw(|f| render(&app, f))?;
@@ -116,7 +126,7 @@ pub async fn run(
                         r.apply(&mut app, Action::EngineStarted(Ok(())));
                     }
                     Internal::Spawned(Err(e)) => r.apply(&mut app, Action::EngineStarted(Err(e))),
-                    Internal::Action(a) => r.apply(&mut app, a),
+                    Internal::Action(a) => r.apply(&mut app, *a),
                 }
                 dirty = true;
             },
@@ -163,14 +173,15 @@ impl Runner {
 
     fn execute(&mut self, fx: Effect, app: &mut App) {
         match fx {
-            Effect::StartEngine { .. } => {
+            Effect::StartEngine => {
                 let tx = self.internal_tx.clone();
+                let backend = self.backend.clone();
                 tokio::task::spawn_blocking(move || {
                     // `--backend`: the same engine interface, served by a model server.
-                    let r = match crate::cli::backend::selected() {
+                    let r = match backend {
                         Ok(Some(b)) => Engine::spawn_remote(b).map_err(|e| e.to_string()),
                         Ok(None) => Engine::spawn().map_err(|e| e.to_string()),
-                        Err(e) => Err(format!("{e:#}")),
+                        Err(e) => Err(e),
                     };
                     let _ = tx.send(Internal::Spawned(r));
                 });
@@ -196,30 +207,24 @@ impl Runner {
                         &app.config_dir,
                     );
                 }
-                self.submit(app, Tag::Load, Request::Load { path, settings });
+                self.submit(Tag::Load, Request::Load { path, settings });
             }
             Effect::Generate {
                 gen,
-                messages,
+                prompt,
                 sampling,
+                ..
             } => {
                 let req = Request::Generate {
-                    variants: vec![Variant {
-                        prompt: Prompt::Chat(messages),
-                        sampling,
-                    }],
+                    variants: vec![Variant { prompt, sampling }],
                 };
-                if let Some(id) = self.submit(app, Tag::Gen(gen), req) {
+                if let Some(id) = self.submit(Tag::Gen(gen), req) {
                     self.gens.retain(|g, _| *g + 8 > gen);
                     self.gens.insert(gen, id);
                 }
             }
             Effect::CountInput { hash, text } => {
-                self.submit(
-                    app,
-                    Tag::Count(hash),
-                    Request::CountTokens { texts: vec![text] },
-                );
+                self.submit(Tag::Count(hash), Request::CountTokens { texts: vec![text] });
             }
             Effect::Cancel { gen } => {
                 if let (Some(e), Some(id)) = (&self.engine, self.gens.get(&gen)) {
@@ -229,9 +234,10 @@ impl Runner {
             Effect::DiscoverModels { extra } => {
                 let tx = self.internal_tx.clone();
                 let switched = self.switched.clone();
+                let started = self.backend.clone().ok().flatten();
                 tokio::task::spawn_blocking(move || {
-                    let found = super::picker_backends::discover(switched, &extra);
-                    let _ = tx.send(Internal::Action(Action::ModelsFound(found)));
+                    let found = super::picker_backends::discover(switched, started, &extra);
+                    let _ = tx.send(Internal::action(Action::ModelsFound(found)));
                 });
             }
             Effect::Compare(job) => {
@@ -241,7 +247,7 @@ impl Runner {
                     self.engine.clone(),
                     app.model.clone(),
                     move |a| {
-                        let _ = tx.send(Internal::Action(a));
+                        let _ = tx.send(Internal::action(a));
                     },
                 );
             }
@@ -261,7 +267,7 @@ impl Runner {
                     let r = presets.save(&config_dir).map(|()| {
                         format!("presets to {}", super::presets::path(&config_dir).display())
                     });
-                    let _ = tx.send(Internal::Action(Action::Saved(r)));
+                    let _ = tx.send(Internal::action(Action::Saved(r)));
                 });
             }
             Effect::LoadTemplates { dir } => {
@@ -273,7 +279,7 @@ impl Runner {
                         edited: None,
                         error: None,
                     };
-                    let _ = tx.send(Internal::Action(Action::TemplatesLoaded(Box::new(r))));
+                    let _ = tx.send(Internal::action(Action::TemplatesLoaded(Box::new(r))));
                 });
             }
             Effect::TemplatePreview(req) => {
@@ -285,38 +291,21 @@ impl Runner {
                             let result =
                                 super::template_jobs::preview(&e, &info, *req).map(Box::new);
                             let _ =
-                                tx.send(Internal::Action(Action::TemplatePreview { id, result }));
+                                tx.send(Internal::action(Action::TemplatePreview { id, result }));
                         });
                         return;
                     }
                     _ => Err("no model is loaded".to_string()),
                 };
-                self.apply(app, Action::TemplatePreview { id, result });
+                self.queue(Action::TemplatePreview { id, result });
             }
             Effect::EditTemplate { source, dir } => self.edit = Some((source, dir)),
-            Effect::Complete {
-                gen,
-                prompt,
-                sampling,
-            } => {
-                let req = Request::Generate {
-                    variants: vec![Variant {
-                        prompt: Prompt::Raw(prompt),
-                        sampling,
-                    }],
-                };
-                if let Some(id) = self.submit(app, Tag::Gen(gen), req) {
-                    self.gens.retain(|g, _| *g + 8 > gen);
-                    self.gens.insert(gen, id);
-                }
-            }
-            Effect::OpenCompare(req) => self.apply(app, Action::OpenCompare(Box::new(req))),
             Effect::Session(op) => self.session(op, app),
-            Effect::Replay(ctl) => self.replay(ctl, app),
+            Effect::Replay(ctl) => self.replay(ctl),
             Effect::Pull(ctl) => {
                 let tx = self.internal_tx.clone();
                 super::pull_task::control(&mut self.pull, ctl, move |ev| {
-                    let _ = tx.send(Internal::Action(Action::Pull(ev)));
+                    let _ = tx.send(Internal::action(Action::Pull(ev)));
                 });
             }
         }
@@ -329,7 +318,7 @@ impl Runner {
             let store = app.sessions.store.clone();
             tokio::task::spawn_blocking(move || {
                 if let Some(ev) = super::session_io::run_op(&store, op) {
-                    let _ = tx.send(Internal::Action(Action::Session(ev)));
+                    let _ = tx.send(Internal::action(Action::Session(ev)));
                 }
             });
             return;
@@ -337,34 +326,38 @@ impl Runner {
         self.sessions
             .get_or_insert_with(|| {
                 super::session_io::Worker::spawn(app.sessions.store.clone(), move |a| {
-                    let _ = tx.send(Internal::Action(a));
+                    let _ = tx.send(Internal::action(a));
                 })
             })
             .submit(op);
     }
 
-    fn replay(&mut self, ctl: super::replay_task::ReplayCtl, app: &mut App) {
+    fn replay(&mut self, ctl: super::replay_task::ReplayCtl) {
         let tx = self.internal_tx.clone();
         let send = move |ev| {
-            let _ = tx.send(Internal::Action(Action::Replay(ev)));
+            let _ = tx.send(Internal::action(Action::Replay(ev)));
         };
         if let Err(ev) =
             super::replay_task::control(&mut self.replay, self.engine.clone(), ctl, send)
         {
-            self.apply(app, Action::Replay(ev));
+            self.queue(Action::Replay(ev));
         }
     }
 
+    /// An answer known at once still goes through the loop, after the effects of the action
+    /// that asked: `execute` never calls `update` itself.
+    fn queue(&self, action: Action) {
+        let _ = self.internal_tx.send(Internal::action(action));
+    }
+
     /// Sends a request with a sink that tags its events; without an engine, answers with an error.
-    fn submit(&mut self, app: &mut App, tag: Tag, req: Request) -> Option<RequestId> {
+    fn submit(&mut self, tag: Tag, req: Request) -> Option<RequestId> {
         let Some(engine) = &self.engine else {
             let kind = crate::engine::EventKind::Error {
                 seq: None,
                 error: crate::engine::EngineError::Stopped,
             };
-            for fx in update(app, Action::Engine { tag, kind }) {
-                self.execute(fx, app);
-            }
+            self.queue(Action::Engine { tag, kind });
             return None;
         };
         let tx = self.engine_tx.clone();

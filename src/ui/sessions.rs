@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::engine::{ChatMessage, Sampling};
+use crate::engine::Sampling;
 use crate::session::replay::TurnReplay;
 use crate::session::{ModelRef, ReplyRecord, Session, SessionFile, Store, Summary};
 
@@ -16,8 +16,10 @@ pub const RESTORE: usize = 8;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sent {
     pub conv: u64,
-    pub messages: Vec<ChatMessage>,
+    pub prompt: crate::engine::Prompt,
     pub sampling: Sampling,
+    /// Template and shots when the template browser built the prompt.
+    pub setup: Option<Box<crate::session::PromptSetup>>,
 }
 
 /// One line of the browser: a readable session's summary, or why the file cannot be read.

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use ratatui_textarea::TextArea;
 
-use super::app::new_input;
 use super::keymap::Ctx;
+use super::text_input::new_input;
 use crate::engine::ModelInfo;
 use crate::prompt::{Library, Mode, Rendered, SectionTokens, Selection, Template, TemplateError};
 
@@ -66,7 +66,8 @@ pub struct CompareRequest {
     pub shots: usize,
     pub selection: Selection,
     pub seed: u64,
-    pub mode: Mode,
+    /// The layout the user chose in the browser; `None`: the model's own.
+    pub mode: Option<Mode>,
 }
 
 /// The library after a (re)load, and what happened to the file that was edited, if any.

@@ -12,8 +12,11 @@ use super::Harness;
 
 /// Opens the compare view (F3) and picks the built-in template `name` in its picker.
 pub fn open_with_template(h: &mut Harness, name: &str) {
+    h.effects.clear();
     h.key(KeyCode::F(3), KeyModifiers::NONE);
     assert_eq!(h.app.screen, Screen::Compare);
+    // The view asks for the template library as an effect; the harness answers it.
+    h.answer_template_load();
     let idx = match &h.app.compare.as_ref().unwrap().overlay {
         Some(Overlay::Templates { templates, .. }) => templates
             .iter()

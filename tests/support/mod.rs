@@ -102,6 +102,25 @@ impl Harness {
         self.effects.extend(fx);
     }
 
+    /// Answers a template library load asked for since the effects were last cleared, as the
+    /// runtime would (the built-ins plus the harness's empty config folder).
+    pub fn answer_template_load(&mut self) {
+        let dir = self.effects.iter().find_map(|e| match e {
+            Effect::LoadTemplates { dir } => Some(dir.clone()),
+            _ => None,
+        });
+        if let Some(dir) = dir {
+            let lib = howdah::ui::template_jobs::load(&dir);
+            self.act(Action::TemplatesLoaded(Box::new(
+                howdah::ui::templates::Reloaded {
+                    lib,
+                    edited: None,
+                    error: None,
+                },
+            )));
+        }
+    }
+
     pub fn engine(&mut self, tag: Tag, kind: EventKind) {
         self.act(Action::Engine { tag, kind });
     }

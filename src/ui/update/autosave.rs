@@ -1,13 +1,14 @@
 //! Autosave: after every action, each conversation's finished messages are compared with its
 //! session and the difference is written (a sent message at once, a reply at its `Done`, with
-//! its reply record). Edits and regenerations replace the session's tail; renaming and deleting
+//! its reply record, whatever the layout: every reply starts as one `Effect::Generate`). Edits and regenerations replace the session's tail; renaming and deleting
 //! a conversation rename and delete its session; clearing one leaves its session on disk and
 //! starts a new one with the next message.
 
 use std::collections::HashMap;
 
-use crate::engine::{ChatMessage, DoneStats, EventKind, ModelInfo, Role};
+use crate::engine::{DoneStats, EventKind, ModelInfo, Role};
 use crate::session::record::{reply_record, ReplyInput};
+use crate::session::replay::prompt_for;
 use crate::session::{Message as SMsg, ModelRef, PromptMode, Session, SessionFile, SessionKind};
 use crate::text::sanitize;
 use crate::ui::action::Tag;
@@ -60,22 +61,25 @@ pub fn engine_event(
                 .model_ref
                 .clone()
                 .unwrap_or_else(|| ModelRef::from_info(&info, None));
+            let mode = match sent.prompt {
+                crate::engine::Prompt::Chat(_) => PromptMode::Chat,
+                crate::engine::Prompt::Raw(_) => PromptMode::Raw,
+            };
             // The session holds the conversation up to this reply (synced when it was sent);
             // when the prompt was something else (a changed system prompt), record it exactly.
-            let expected: Option<Vec<ChatMessage>> = app
+            let expected = app
                 .sessions
                 .links
                 .get(&sent.conv)
-                .map(|f| f.session.chat_messages());
-            let prompt = (expected.as_ref() != Some(&sent.messages))
-                .then(|| crate::engine::Prompt::Chat(sent.messages.clone()));
+                .map(|f| prompt_for(&f.session.messages, mode));
+            let prompt = (expected.as_ref() != Some(&sent.prompt)).then_some(sent.prompt);
             let record = reply_record(ReplyInput {
                 model: &model,
                 info: &info,
                 asked: &app.engine_settings,
                 sampling: &sent.sampling,
-                mode: PromptMode::Chat,
-                setup: None,
+                mode,
+                setup: sent.setup.map(|s| *s),
                 prompt,
                 done: &d,
             });
@@ -94,8 +98,9 @@ pub fn after(app: &mut App, fx: &mut Vec<Effect>) {
     for e in fx.iter() {
         if let Effect::Generate {
             gen,
-            messages,
+            prompt,
             sampling,
+            setup,
         } = e
         {
             if let Some(g) = app.generation.filter(|g| g.gen == *gen) {
@@ -103,8 +108,9 @@ pub fn after(app: &mut App, fx: &mut Vec<Effect>) {
                     *gen,
                     Sent {
                         conv: g.conv,
-                        messages: messages.clone(),
+                        prompt: prompt.clone(),
                         sampling: sampling.clone(),
+                        setup: setup.clone(),
                     },
                 );
             }
@@ -328,8 +334,9 @@ pub fn open_conversation(app: &mut App, file: SessionFile) -> usize {
         conv.mark_dropped(r.stats.dropped_messages);
     }
     if let Some(r) = s.messages.iter().rev().find_map(|m| m.reply.as_ref()) {
-        // Continue with the settings the last reply was made with.
+        // Continue with the settings and layout the last reply was made with.
         conv.sampling = r.sampling.clone();
+        conv.completion = r.mode == PromptMode::Raw;
         conv.preset = "custom".into();
     }
     match &s.title {

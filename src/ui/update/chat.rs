@@ -226,15 +226,21 @@ fn send(app: &mut App, fx: &mut Vec<Effect>) {
     conv.auto_title(&text);
     conv.messages.push(Message::new(Role::User, text));
     app.input = new_input(draft);
-    start_reply(app, fx);
+    start_reply(app, None, fx);
 }
 
-/// Appends an empty streaming reply and asks the engine for it.
-pub(super) fn start_reply(app: &mut App, fx: &mut Vec<Effect>) {
+/// Appends an empty streaming reply to the current conversation and asks the engine for it:
+/// the one way every reply of the chat screen starts (sent, regenerated, resent after an edit,
+/// sent from the template browser in either layout). `setup` names the template it came from.
+pub(super) fn start_reply(
+    app: &mut App,
+    setup: Option<crate::session::PromptSetup>,
+    fx: &mut Vec<Effect>,
+) {
     let gen = app.next_gen;
     app.next_gen += 1;
     let conv = app.conv_mut();
-    let messages = conv.prompt();
+    let prompt = conv.request();
     let sampling = conv.sampling.clone();
     let mut reply = Message::new(Role::Assistant, "");
     reply.state = MsgState::Streaming;
@@ -250,8 +256,9 @@ pub(super) fn start_reply(app: &mut App, fx: &mut Vec<Effect>) {
     }
     fx.push(Effect::Generate {
         gen,
-        messages,
+        prompt,
         sampling,
+        setup: setup.map(Box::new),
     });
 }
 
@@ -266,7 +273,7 @@ fn regenerate(app: &mut App, fx: &mut Vec<Effect>) {
         return;
     };
     conv.messages.truncate(u + 1);
-    start_reply(app, fx);
+    start_reply(app, None, fx);
 }
 
 fn begin_edit(app: &mut App, idx: usize) {

@@ -6,36 +6,96 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::compare::MAX_VARIANTS;
 use crate::engine::Sampling;
-use crate::prompt::{Library, Mode, Task};
+use crate::prompt::{Task, Template};
 use crate::ui::app::{App, Level, Modal, Screen};
 use crate::ui::compare::{Column, CompareMsg, CompareState, Overlay, PathFor};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::{Cmd, Ctx, KeySpec};
 
-/// The preset name meaning "the template's own sampling".
-pub const TEMPLATE_PRESET: &str = "template";
+use super::compare_common::{leave_for, mode_of, sampling_for, TEMPLATE_PRESET};
 
-/// Opens the compare view: resumes it, or starts with the template picker.
-pub fn open(app: &mut App) {
+/// Opens the compare view: resumes it, or starts with the template picker (filled from the
+/// app's template library, which is loaded in the background the first time).
+pub fn open(app: &mut App, fx: &mut Vec<Effect>) {
     if app.compare.is_none() {
-        let lib = Library::load();
-        for e in &lib.errors {
-            app.notify(Level::Warn, e.to_string());
-        }
-        app.compare = Some(CompareState::new(lib.templates));
+        let templates = library(app, fx);
+        app.compare = Some(CompareState::new(templates));
     }
+    model_changed(app);
     app.screen = Screen::Compare;
+}
+
+/// The library's templates, or none yet: then it is loaded (`library_loaded` fills the picker).
+fn library(app: &App, fx: &mut Vec<Effect>) -> Vec<Template> {
+    match &app.templates.lib {
+        Some(lib) => lib.templates.clone(),
+        None => {
+            fx.push(Effect::LoadTemplates {
+                dir: app.templates.dir.clone(),
+            });
+            Vec::new()
+        }
+    }
+}
+
+/// The library arrived: a template picker still waiting for it gets its list.
+pub fn library_loaded(app: &mut App) {
+    let templates = match &app.templates.lib {
+        Some(lib) => lib.templates.clone(),
+        None => return,
+    };
+    if let Some(Overlay::Templates { templates: t, .. }) =
+        app.compare.as_mut().and_then(|s| s.overlay.as_mut())
+    {
+        if t.is_empty() {
+            *t = templates;
+        }
+    }
+}
+
+/// A model was loaded (or the view shown again): columns that follow the model's layout take
+/// the new model's, with their sampling for it. Columns the user set a layout for, or that run
+/// on a model of their own, keep theirs.
+pub fn model_changed(app: &mut App) {
+    let mode = mode_of(app);
+    let Some(st) = app.compare.as_ref().filter(|s| !s.running()) else {
+        return;
+    };
+    let Some(t) = st.template.clone() else {
+        return;
+    };
+    let follow: Vec<(usize, Sampling)> = st
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.mode_chosen && c.model.is_none() && c.spec.mode != mode)
+        .map(|(i, c)| (i, sampling_for(app, &c.preset, &t, mode)))
+        .collect();
+    let Some(st) = app.compare.as_mut() else {
+        return;
+    };
+    for (i, sampling) in follow {
+        let c = &mut st.columns[i];
+        c.spec.mode = mode;
+        c.spec.sampling = sampling;
+        c.clear();
+    }
 }
 
 /// Opens the compare view on the template the browser hands over: its default variants (zero-,
 /// one- and k-shot) plus the browser's own shots and selection when they differ, and its input.
-pub fn open_with(app: &mut App, req: crate::ui::templates::CompareRequest) {
-    open(app);
-    let Some(t) = Library::load().get(&req.template).cloned() else {
+pub fn open_with(app: &mut App, req: crate::ui::templates::CompareRequest, fx: &mut Vec<Effect>) {
+    open(app, fx);
+    let found = app
+        .templates
+        .lib
+        .as_ref()
+        .and_then(|l| l.get(&req.template));
+    let Some(t) = found.cloned() else {
         app.notify(Level::Error, format!("template '{}' is gone", req.template));
         return;
     };
-    let mode = req.mode;
+    let mode = req.mode.unwrap_or_else(|| mode_of(app));
     let sampling = sampling_for(app, TEMPLATE_PRESET, &t, mode);
     let Some(st) = app.compare.as_mut() else {
         return;
@@ -61,6 +121,10 @@ pub fn open_with(app: &mut App, req: crate::ui::templates::CompareRequest) {
         .unwrap_or_default();
         st.columns
             .extend(extra.into_iter().map(|s| Column::new(s, TEMPLATE_PRESET)));
+    }
+    // A layout chosen in the browser stays; otherwise the columns follow the model.
+    for c in &mut st.columns {
+        c.mode_chosen = req.mode.is_some();
     }
     if let Some(first) = t.variable_names().first() {
         st.input = req.vars.get(*first).cloned().unwrap_or_default();
@@ -101,29 +165,6 @@ pub fn paste(app: &mut App, text: &str) {
     }
 }
 
-pub(super) fn mode_of(app: &App) -> Mode {
-    app.model
-        .as_ref()
-        .map(Mode::for_model)
-        .unwrap_or(Mode::Chat)
-}
-
-/// The sampling a preset name stands for with template `t` in `mode`.
-pub(super) fn sampling_for(
-    app: &App,
-    preset: &str,
-    t: &crate::prompt::Template,
-    mode: Mode,
-) -> Sampling {
-    if preset == TEMPLATE_PRESET {
-        t.sampling_for(mode)
-    } else {
-        app.presets
-            .get(preset)
-            .unwrap_or_else(|| t.sampling_for(mode))
-    }
-}
-
 pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     let spec = KeySpec::from_event(&k);
     let Some(st) = app.compare.as_ref() else {
@@ -140,6 +181,8 @@ pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
             Cmd::Quit => return app.quit = true,
             Cmd::Interrupt if running => return stop(app, fx),
             Cmd::Interrupt => return super::interrupt(app, fx),
+            // The view's own keys first (f2 is its results pane, not the sessions).
+            _ if app.keymap.get(Ctx::Compare, &spec).is_none() && leave_for(app, cmd, fx) => return,
             _ => {}
         }
     }
@@ -247,8 +290,9 @@ fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             } else if st.columns.len() >= MAX_VARIANTS {
                 st.error = Some(format!("at most {MAX_VARIANTS} variants run side by side"));
             } else if let Some(c) = st.columns.get(st.selected).cloned() {
+                let chosen = c.mode_chosen;
                 let mut c = Column::new(c.spec, &c.preset);
-                c.text.clear();
+                c.mode_chosen = chosen;
                 st.columns.insert(st.selected + 1, c);
                 st.selected += 1;
                 st.overlay = Some(Overlay::Variant { field: 0 });
@@ -286,11 +330,13 @@ fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             if st.running() {
                 st.error = Some("stop the run (esc) before switching templates".into());
             } else {
-                let lib = Library::load();
-                st.overlay = Some(Overlay::Templates {
-                    templates: lib.templates,
-                    selected: 0,
-                });
+                let templates = library(app, fx);
+                if let Some(st) = app.compare.as_mut() {
+                    st.overlay = Some(Overlay::Templates {
+                        templates,
+                        selected: 0,
+                    });
+                }
             }
         }
         Cmd::CmpEval => {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::compare::{mode_of, sampling_for, TEMPLATE_PRESET};
+use super::compare_common::{leave_for, mode_of, sampling_for, TEMPLATE_PRESET};
 use crate::prompt::{Mode, Selection};
 use crate::ui::app::{App, Screen};
 use crate::ui::compare::{CompareJob, Field, Overlay, PathFor};
@@ -20,9 +20,10 @@ pub(super) fn overlay_key(
     spec: KeySpec,
     fx: &mut Vec<Effect>,
 ) {
-    if app.keymap.get(Ctx::Global, &spec) == Some(Cmd::Quit) {
-        app.quit = true;
-        return;
+    match app.keymap.get(Ctx::Global, &spec) {
+        Some(Cmd::Quit) => return app.quit = true,
+        Some(cmd) if !spec.is_text() && leave_for(app, cmd, fx) => return,
+        _ => {}
     }
     match ov {
         Overlay::Templates {
@@ -137,6 +138,7 @@ fn templates_key(
                 return;
             };
             let sampling = t.sampling_for(mode);
+            // Picked here, the columns follow the model's layout (`Column::mode_chosen` unset).
             st.set_template(t, mode, TEMPLATE_PRESET, &sampling);
             st.overlay = None;
         }
@@ -198,14 +200,29 @@ fn variant_key(app: &mut App, field: usize, spec: KeySpec) {
             }
             Field::Model => {
                 col.model = crate::ui::compare_models::cycle(col.model.as_ref(), &models, step);
-                // Each column in its own model's layout (the mode field can change it again).
-                col.spec.mode = col.model.as_ref().map_or(loaded_mode, |m| m.mode);
+                // Each column in its own model's layout unless the user set one.
+                if !col.mode_chosen {
+                    col.spec.mode = col.model.as_ref().map_or(loaded_mode, |m| m.mode);
+                }
                 col.spec.sampling = sampling_for(app, &col.preset, &t, col.spec.mode);
             }
             Field::Mode => {
-                col.spec.mode = match col.spec.mode {
+                // The model's own layout, then the other one, then the model's set by hand: the
+                // first step always changes the layout.
+                let own = col.model.as_ref().map_or(loaded_mode, |m| m.mode);
+                let other = match own {
                     Mode::Chat => Mode::Completion,
                     Mode::Completion => Mode::Chat,
+                };
+                let i = match (col.mode_chosen, col.spec.mode == own) {
+                    (false, _) => 0,
+                    (true, false) => 1,
+                    (true, true) => 2,
+                };
+                (col.mode_chosen, col.spec.mode) = match cycle(i, 3) {
+                    0 => (false, own),
+                    1 => (true, other),
+                    _ => (true, own),
                 };
                 col.spec.sampling = sampling_for(app, &col.preset, &t, col.spec.mode);
             }

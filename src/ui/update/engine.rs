@@ -10,13 +10,8 @@ use crate::ui::keymap::Cmd;
 
 /// The effects to run once the first frame is on screen: the engine starts in the background.
 pub fn init(app: &App) -> Vec<Effect> {
-    vec![
-        Effect::StartEngine {
-            model: app.startup_model.clone(),
-            settings: app.engine_settings.clone(),
-        },
-        super::sessions::init(),
-    ]
+    let _ = app;
+    vec![Effect::StartEngine, super::sessions::init()]
 }
 
 pub fn started(app: &mut App, r: Result<(), String>, fx: &mut Vec<Effect>) {

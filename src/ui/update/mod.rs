@@ -4,6 +4,7 @@
 pub mod autosave;
 mod chat;
 mod compare;
+mod compare_common;
 mod compare_overlay;
 mod dialogs;
 mod engine;
@@ -50,7 +51,6 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Paste(text) => dialogs::paste(app, &clean_paste(&text)),
         Action::Compare(m) => compare::msg(app, m),
-        Action::OpenCompare(req) => compare::open_with(app, *req),
         Action::Resize(..) => {}
         Action::EngineStarted(r) => engine::started(app, r, &mut fx),
         Action::Engine { tag, kind } => {
@@ -61,9 +61,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             autosave::engine_event(app, tag, before, seen, &mut fx);
             if loaded {
                 templates::model_changed(app, &mut fx);
+                compare::model_changed(app);
             }
         }
-        Action::TemplatesLoaded(r) => templates::loaded(app, *r, &mut fx),
+        Action::TemplatesLoaded(r) => {
+            templates::loaded(app, *r, &mut fx);
+            compare::library_loaded(app);
+        }
         Action::TemplatePreview { id, result } => templates::preview_done(app, id, result, &mut fx),
         Action::Session(ev) => session_events::event(app, ev, &mut fx),
         Action::Replay(ev) => replay::event(app, ev, &mut fx),
@@ -228,7 +232,7 @@ fn global(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
         }),
         Cmd::Templates => templates::open(app, fx),
         Cmd::Sessions => sessions::open_browser(app, fx),
-        Cmd::CompareOpen => compare::open(app),
+        Cmd::CompareOpen => compare::open(app, fx),
         other => chat::command(app, other, fx),
     }
 }

@@ -161,7 +161,9 @@ pub fn event(app: &mut App, ev: ReplayEvent, fx: &mut Vec<Effect>) {
             v.running = more && !v.step;
         }
         ReplayEvent::Finished {
-            cancelled, error, ..
+            cancelled,
+            mut error,
+            ..
         } => {
             v.running = false;
             v.finished = true;
@@ -172,6 +174,11 @@ pub fn event(app: &mut App, ev: ReplayEvent, fx: &mut Vec<Effect>) {
                 .iter()
                 .filter(|t| t.outcome == crate::session::replay::Outcome::Identical)
                 .count();
+            let hint = app.keymap.hint(Cmd::ReplaySource);
+            if let (Some(e), false, true) = (&mut error, v.current, v.turns.is_empty()) {
+                // Nothing ran on the recorded models: the loaded one may still do.
+                e.push_str(&format!(" ({hint}: replay on the loaded model instead)"));
+            }
             let note = match (&error, cancelled) {
                 (Some(e), _) => Some((Level::Error, format!("replay failed: {e}"))),
                 (None, true) => Some((Level::Info, "replay cancelled".to_string())),

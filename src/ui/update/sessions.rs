@@ -62,6 +62,10 @@ pub fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
             scroll: 0,
             names: false,
         }),
+        // The other screens' keys work from the browser too.
+        Some(cmd @ (Cmd::Templates | Cmd::CompareOpen)) if ctx == Ctx::Sessions => {
+            super::global(app, cmd, fx)
+        }
         _ => {}
     }
 }

@@ -1,12 +1,12 @@
 //! Template browser → conversation: sending the rendered prompt (chat turns or a raw
-//! completion), refusing with a clear note while a variable is blank, and the hook that hands a
-//! template to the comparison view.
+//! completion), refusing with a clear note while a variable is blank, and handing a template to
+//! the comparison view.
 
 use super::chat;
 use crate::engine::{Prompt, Role};
 use crate::prompt::Rendered;
-use crate::ui::app::{App, EngineState, Focus, Generation, Level, Screen};
-use crate::ui::conversation::{Message, MsgState, Scroll};
+use crate::ui::app::{App, Focus, Level, Screen};
+use crate::ui::conversation::Message;
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
 use crate::ui::templates::{CompareRequest, Preview, TplFocus};
@@ -81,16 +81,30 @@ pub fn send(app: &mut App, fx: &mut Vec<Effect>) {
         let i = app.add_conversation();
         chat::switch(app, i);
     }
+    let tp = &app.templates;
+    let setup = crate::compare::save::setup(
+        &t,
+        tp.filled(),
+        &rendered.examples,
+        rendered.examples.len(),
+        tp.selection,
+        tp.seed,
+    );
     let conv = app.conv_mut();
     conv.auto_title(&format!("{}: {}", t.name, first.trim()));
-    if t.sampling.is_some() || t.grammar.is_some() {
-        conv.sampling = t.sampling_for(rendered.mode);
+    let sampling = t.sampling_for(rendered.mode);
+    // Completion layout always takes the template's base-model sampling (the stop strings that
+    // end the answer); a chat keeps the conversation's unless the template sets its own.
+    let raw = matches!(rendered.prompt, Prompt::Raw(_));
+    if (raw || t.sampling.is_some() || t.grammar.is_some()) && conv.sampling != sampling {
+        conv.sampling = sampling;
         conv.preset = "custom".into();
     }
     let shots = rendered.examples.len();
+    conv.system_prompt.clear();
+    conv.completion = raw;
     match rendered.prompt {
         Prompt::Chat(msgs) => {
-            conv.system_prompt.clear();
             for m in msgs {
                 if m.role == Role::System {
                     conv.system_prompt = m.content;
@@ -98,15 +112,11 @@ pub fn send(app: &mut App, fx: &mut Vec<Effect>) {
                     conv.messages.push(Message::new(m.role, m.content));
                 }
             }
-            chat::start_reply(app, fx);
         }
-        Prompt::Raw(text) => {
-            // The base-model sampling (stop strings that end the answer) applies to this reply.
-            let sampling = t.sampling_for(rendered.mode);
-            conv.messages.push(Message::new(Role::User, text.clone()));
-            start_completion(app, text, sampling, fx);
-        }
+        // The whole prompt is one text the model continues.
+        Prompt::Raw(text) => conv.messages.push(Message::new(Role::User, text)),
     }
+    chat::start_reply(app, Some(setup), fx);
     app.screen = Screen::Chat;
     app.focus = Focus::Input;
     app.notify(
@@ -120,38 +130,12 @@ pub fn send(app: &mut App, fx: &mut Vec<Effect>) {
     );
 }
 
-/// Like a chat reply, but the engine continues the raw text.
-fn start_completion(
-    app: &mut App,
-    prompt: String,
-    sampling: crate::engine::Sampling,
-    fx: &mut Vec<Effect>,
-) {
-    let gen = app.next_gen;
-    app.next_gen += 1;
-    let conv = app.conv_mut();
-    let mut reply = Message::new(Role::Assistant, "");
-    reply.state = MsgState::Streaming;
-    conv.messages.push(reply);
-    conv.scroll = Scroll::Follow;
-    conv.selected = None;
-    let (id, msg) = (conv.id, conv.messages.len() - 1);
-    app.generation = Some(Generation { gen, conv: id, msg });
-    app.engine = EngineState::Generating;
-    fx.push(Effect::Complete {
-        gen,
-        prompt,
-        sampling,
-    });
-}
-
-/// The hook to the comparison view: the template and its settings as they are now.
-pub fn compare(app: &mut App, fx: &mut Vec<Effect>) {
-    let mode = app.templates.mode(app.model.as_ref());
+/// The template and its settings as they are now, for the comparison view; or why not (told).
+fn compare_request(app: &mut App) -> Option<CompareRequest> {
     let tp = &app.templates;
     let Some(t) = tp.template() else {
         app.notify(Level::Warn, "pick a template first");
-        return;
+        return None;
     };
     let missing = tp.missing();
     if !missing.is_empty() {
@@ -159,16 +143,24 @@ pub fn compare(app: &mut App, fx: &mut Vec<Effect>) {
             Level::Error,
             format!("fill {} before comparing", missing.join(", ")),
         );
-        return;
+        return None;
     }
-    fx.push(Effect::OpenCompare(CompareRequest {
+    Some(CompareRequest {
         template: t.name.clone(),
         vars: tp.filled(),
         shots: tp.shots,
         selection: tp.selection,
         seed: tp.seed,
-        mode,
-    }));
+        mode: tp.mode,
+    })
+}
+
+/// Hands the template to the comparison view and shows it.
+pub fn compare(app: &mut App, fx: &mut Vec<Effect>) {
+    if let Some(req) = compare_request(app) {
+        app.templates.remember();
+        super::compare::open_with(app, req, fx);
+    }
 }
 
 #[cfg(test)]
@@ -211,12 +203,10 @@ mod tests {
     fn compare_hook_hands_over_the_template_and_its_settings() {
         let mut app = app_on("topic", "Stocks fell sharply on Monday");
         app.templates.seed = 7;
-        let mut fx = Vec::new();
-        super::super::templates::command(&mut app, Cmd::TplCompare, &mut fx);
         let t = app.templates.template().unwrap().clone();
         assert_eq!(
-            fx,
-            vec![Effect::OpenCompare(CompareRequest {
+            compare_request(&mut app),
+            Some(CompareRequest {
                 template: "topic".into(),
                 vars: [(
                     "text".to_string(),
@@ -227,8 +217,9 @@ mod tests {
                 shots: t.shots,
                 selection: t.selection,
                 seed: 7,
-                mode: crate::prompt::Mode::Chat,
-            })]
+                // Not chosen in the browser: the compare view follows the model's layout.
+                mode: None,
+            })
         );
     }
 
@@ -240,13 +231,6 @@ mod tests {
         app.templates.shots = 2;
         let mut fx = Vec::new();
         super::super::templates::command(&mut app, Cmd::TplCompare, &mut fx);
-        let Some(Effect::OpenCompare(req)) = fx.pop() else {
-            panic!("no hand-over")
-        };
-        crate::ui::update::update(
-            &mut app,
-            crate::ui::action::Action::OpenCompare(Box::new(req)),
-        );
         assert_eq!(app.screen, crate::ui::app::Screen::Compare);
         let st = app.compare.as_ref().unwrap();
         assert_eq!(st.template.as_ref().unwrap().name, "sentiment");

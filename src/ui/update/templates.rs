@@ -46,6 +46,11 @@ pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         }),
         Some(cmd @ (Cmd::Quit | Cmd::Interrupt | Cmd::Models)) => super::global(app, cmd, fx),
         Some(Cmd::Templates) => close(app),
+        // The other screens' keys work from here too (they keep what was typed).
+        Some(cmd @ (Cmd::Sessions | Cmd::CompareOpen)) => {
+            close(app);
+            super::global(app, cmd, fx);
+        }
         _ if ctx == Ctx::TemplateVars => type_into(app, k, fx),
         _ => {}
     }

@@ -223,7 +223,8 @@ pub fn overlay(app: &App, st: &CompareState, frame: &mut Frame) {
                         Field::Shots => c.spec.shots.to_string(),
                         Field::Selection => c.spec.selection.as_str().to_string(),
                         Field::Preset => c.preset.clone(),
-                        Field::Mode => c.spec.mode.as_str().to_string(),
+                        Field::Mode if c.mode_chosen => c.spec.mode.as_str().to_string(),
+                        Field::Mode => format!("the model's own ({})", c.spec.mode.as_str()),
                         Field::Model => match &c.model {
                             Some(m) => m.short(),
                             None if st.models.is_empty() => "loaded model (looking…)".into(),
