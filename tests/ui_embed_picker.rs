@@ -66,14 +66,14 @@ fn a_configured_backends_model_switches_the_engine_and_a_file_switches_back() {
     h.ctrl('o');
     let mut remote = info("qwen2.5-7b · gpu-box", "qwen2.5-7b", 0);
     remote.path = PathBuf::from("http://gpu-box.lan:8080");
-    remote.backend = Some(howdah::engine::remote::BackendRef {
+    remote.backend = Some(Box::new(howdah::engine::remote::BackendRef {
         name: Some("gpu-box".into()),
         kind: howdah::engine::remote::Kind::LlamaServer,
         url: "http://gpu-box.lan:8080".into(),
         model: "qwen2.5-7b".into(),
         build: None,
         slots: Some(4),
-    });
+    }));
     h.act(Action::ModelsFound(vec![
         Found {
             path: PathBuf::from("/models/smol.gguf"),

@@ -194,7 +194,7 @@ pub struct ModelInfo {
     pub notes: Vec<String>,
     /// The server the model runs on (remote backends); `None` for the in-process engine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub backend: Option<super::remote::BackendRef>,
+    pub backend: Option<Box<super::remote::BackendRef>>,
     /// Where the in-process engine runs its layers (CPU or a GPU, and how many); `None` until
     /// loaded, and for remote backends.
     #[serde(default, skip_serializing_if = "Option::is_none")]

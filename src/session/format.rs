@@ -150,7 +150,7 @@ impl ModelRef {
             name: info.name.clone(),
             architecture: info.architecture.clone(),
             quantization: info.quantization.clone(),
-            backend: info.backend.clone(),
+            backend: info.backend.as_deref().cloned(),
         }
     }
 }

@@ -213,7 +213,7 @@ impl Server {
             }),
             notes: Vec::new(),
             pooling: None,
-            backend: Some(self.backend_ref(model)),
+            backend: Some(Box::new(self.backend_ref(model))),
             offload: None,
         }
     }
