@@ -175,7 +175,11 @@ fn openai_kind_on_llama_server(server: &Server) {
             .collect()
     };
     let (lp, rp) = (home.path().join("l.csv"), home.path().join("r.csv"));
-    let l = eval(&["-m", model(SMOLLM2).to_str().unwrap(), "-t", "2"], "generate", &lp);
+    let l = eval(
+        &["-m", model(SMOLLM2).to_str().unwrap(), "-t", "2"],
+        "generate",
+        &lp,
+    );
     let r = eval(&["--backend", "oai"], "generate", &rp);
     let v: Value = serde_json::from_str(&ok(&r)).unwrap();
     ok(&l);
@@ -188,7 +192,10 @@ fn openai_kind_on_llama_server(server: &Server) {
     let (l, r) = (column(&lp), column(&rp));
     assert_eq!(l.len(), r.len());
     let same = l.iter().zip(&r).filter(|(a, b)| a == b).count();
-    eprintln!("eval --method generate: {same} of {} predictions equal local", l.len());
+    eprintln!(
+        "eval --method generate: {same} of {} predictions equal local",
+        l.len()
+    );
     assert!(same + 2 >= l.len(), "server {r:?}\nlocal {l:?}");
 
     // Label scoring needs prompt log-probabilities, which llama-server's /v1 does not echo:
@@ -233,7 +240,9 @@ fn ollama_stand_in(server: &Server) {
         e.contains("\"llama3.1:8b\" is not loaded") && e.contains(ollama::MODEL),
         "{e}"
     );
-    let info = engine.load(ollama::MODEL, EngineSettings::default()).unwrap();
+    let info = engine
+        .load(ollama::MODEL, EngineSettings::default())
+        .unwrap();
     assert_eq!(info.file_name, ollama::MODEL);
 
     // A chat streams; without log-probabilities every token says so (NaN), and the text is

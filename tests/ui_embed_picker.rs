@@ -97,9 +97,10 @@ fn a_configured_backends_model_switches_the_engine_and_a_file_switches_back() {
     );
     assert_eq!(h.app.startup_model, Some(PathBuf::from("qwen2.5-7b")));
     h.act(Action::EngineStarted(Ok(())));
-    assert!(h.effects.iter().any(
-        |e| matches!(e, Effect::Load { path, .. } if path == &PathBuf::from("qwen2.5-7b"))
-    ));
+    assert!(h
+        .effects
+        .iter()
+        .any(|e| matches!(e, Effect::Load { path, .. } if path == &PathBuf::from("qwen2.5-7b"))));
     h.engine(
         howdah::ui::action::Tag::Load,
         howdah::engine::EventKind::Loaded(remote),

@@ -87,7 +87,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     // On a server (--backend) the model is the server's: -m names it, nothing is loaded here.
     let engines = if super::backend::selected()?.is_some() {
         let (engine, info) = load_engine(&a.model, &a.engine)?;
-        Models::Server(engine, info)
+        Models::Server(engine, Box::new(info))
     } else {
         let paths = if specs.is_empty() {
             vec![model_path(&a.model)?]

@@ -82,7 +82,7 @@ pub enum Models {
     /// Model files, loaded as the memory plan says.
     Files(Vec<PathBuf>, Plan),
     /// A model server's model (`--backend`), connected already.
-    Server(Engine, ModelInfo),
+    Server(Engine, Box<ModelInfo>),
 }
 
 impl Models {

@@ -57,7 +57,10 @@ impl Session<'_> {
         // sliding-window layers lost cells the first new token would attend to.
         let mut reuse = common_prefix(&self.cached, &seqs[0].prompt).min(shared);
         if reuse > 0 && self.swa_lacks(reuse) {
-            tracing::debug!(reuse, "sliding-window cells gone: the prompt is decoded again");
+            tracing::debug!(
+                reuse,
+                "sliding-window cells gone: the prompt is decoded again"
+            );
             self.clear_all();
             reuse = 0;
         }
