@@ -192,7 +192,9 @@ fn eval(e: &Engine, t: &Template, d: &EvalData) -> EvalResult {
 
 #[test]
 fn label_scoring_on_the_server_agrees_with_local_scoring_and_uses_its_slots() {
-    let server = Server::start(&model(GEMMA), 4, &[]);
+    // --swa-full: Gemma 3's sliding-window cache at full size, so a slot's prompt cache (the
+    // few-shot prefix) is reused instead of re-processed for every row.
+    let server = Server::start(&model(GEMMA), 4, &["--swa-full"]);
     let t = sentiment();
     let d = set(&t, "sentiment-12.csv");
     let local = Engine::spawn().unwrap();
