@@ -59,6 +59,9 @@ pub struct ReplayArgs {
 }
 
 pub fn run(a: &ReplayArgs) -> Result<()> {
+    // First ctrl+c/SIGTERM (even while the model loads): the turn in progress is dropped and
+    // the turns done are reported; a second one exits at once.
+    let interrupt = Interrupt::install();
     let file = Store::user().open(&a.session)?;
     let session = &file.session;
     let sampling = match a.sampling_from {
@@ -113,8 +116,6 @@ pub fn run(a: &ReplayArgs) -> Result<()> {
     };
     let mut replayer = Replayer::new(&engine);
     let mut turns = Vec::new();
-    // First ctrl+c/SIGTERM: the turn in progress is dropped and the turns done are reported.
-    let interrupt = Interrupt::install();
     for p in &plans {
         let t = interrupt.while_running(&engine, || replayer.run_turn(p, |_| {}));
         if interrupt.fired() {
