@@ -348,7 +348,8 @@ fn a_second_ctrl_c_ends_replay_at_once() {
     let home = tempfile::tempdir().unwrap();
     let id = long_chat(home.path(), 6);
     let child = replay(home.path(), &id);
-    // Loading or replaying: either way two signals end it at once, with no report.
+    // Loading or replaying: either way two signals end it at once (two signals sent this
+    // close together may arrive as one, so whether a report was printed is not asserted).
     std::thread::sleep(Duration::from_millis(1500));
     let start = Instant::now();
     sigint(&child);
@@ -360,5 +361,4 @@ fn a_second_ctrl_c_ends_replay_at_once() {
         "took {:?}",
         start.elapsed()
     );
-    assert!(!text(&o.stderr).contains("turns replayed"), "no report");
 }
