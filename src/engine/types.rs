@@ -310,8 +310,6 @@ pub struct Event {
     pub kind: EventKind,
 }
 
-// A model's facts are sent once per load; boxing them would touch every match for nothing.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum EventKind {
     /// 0.0 ..= 1.0
