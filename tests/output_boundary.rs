@@ -33,9 +33,15 @@ const ALLOWED_LINES: &[(&str, &str)] = &[
     // OSC 52 clipboard: base64 of the text, so no outside byte reaches the terminal raw.
     ("src/ui/runtime.rs", "let mut out = std::io::stdout();"),
     // The abort handler's terminal reset: fixed control sequences, async-signal-safe write(2).
-    ("src/ui/abort_guard.rs", "libc::write(1, RESET.as_ptr().cast(), RESET.len());"),
+    (
+        "src/ui/abort_guard.rs",
+        "libc::write(1, RESET.as_ptr().cast(), RESET.len());",
+    ),
     // A unit test writing to a descriptor it redirected to a temporary file.
-    ("src/stderr_log.rs", "libc::write(fd, b.as_ptr().cast(), b.len())"),
+    (
+        "src/stderr_log.rs",
+        "libc::write(fd, b.as_ptr().cast(), b.len())",
+    ),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

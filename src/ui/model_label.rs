@@ -16,8 +16,13 @@ pub fn label(file_name: &str) -> String {
     crate::text::sanitize::sanitize_line(stem)
 }
 
-/// The label of a loaded or inspected model.
+/// The label of a loaded or inspected model. A server's model has no file: its name is the
+/// server's model id, which the picker extends with the backend's name ("qwen · gpu-box") so
+/// that two servers' models with the same id tell apart.
 pub fn of(info: &ModelInfo) -> String {
+    if info.backend.is_some() {
+        return crate::text::sanitize::sanitize_line(&info.name);
+    }
     label(&info.file_name)
 }
 
