@@ -11,7 +11,6 @@ pub mod hub;
 pub mod log_file;
 pub mod logging;
 pub mod model;
-pub mod omp_wait;
 pub mod paths;
 pub mod prompt;
 pub mod session;
