@@ -27,9 +27,9 @@ pub fn discover(
     let current: Option<Backend> = match current {
         None => started,
         Some(None) => None,
-        Some(Some(spec)) => crate::cli::backend::by_spec(&spec).ok(),
+        Some(Some(spec)) => crate::backends::by_spec(&spec).ok(),
     };
-    let others: Vec<(String, Result<Backend, String>)> = crate::cli::backend::configured()
+    let others: Vec<(String, Result<Backend, String>)> = crate::backends::configured()
         .into_iter()
         .filter(|(name, _)| current.as_ref().and_then(|c| c.name.as_deref()) != Some(name))
         .map(|(name, b)| (name, b.map_err(|e| format!("{e:#}"))))

@@ -191,7 +191,7 @@ impl Runner {
                 let tx = self.internal_tx.clone();
                 tokio::task::spawn_blocking(move || {
                     let r = match backend {
-                        Some(spec) => crate::cli::backend::by_spec(&spec)
+                        Some(spec) => crate::backends::by_spec(&spec)
                             .map_err(|e| format!("{e:#}"))
                             .and_then(|b| Engine::spawn_remote(b).map_err(|e| e.to_string())),
                         None => Engine::spawn().map_err(|e| e.to_string()),
