@@ -1,6 +1,5 @@
 //! The two prompt layouts: chat messages, and one completion block for base models.
 
-use super::render::Sections;
 use super::template::{Mode, Template};
 use crate::engine::{ChatMessage, Prompt};
 
@@ -84,5 +83,26 @@ pub(crate) fn lay_out(
                 },
             )
         }
+    }
+}
+
+/// The text of each part of a prompt, for token budgets. In completion mode the three
+/// concatenated are exactly the prompt; in chat mode they are the messages' contents (the chat
+/// template adds its own markup around them).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Sections {
+    /// System text and instruction.
+    pub system: String,
+    /// Every chosen example with its answer.
+    pub examples: String,
+    /// The filled input (and, in completion mode, the `output` prefix).
+    pub input: String,
+}
+
+impl Sections {
+    pub const NAMES: [&'static str; 3] = ["system+instruction", "examples", "input"];
+
+    pub fn as_array(&self) -> [&str; 3] {
+        [&self.system, &self.examples, &self.input]
     }
 }

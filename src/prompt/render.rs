@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use super::embed::Embedder;
 use super::error::RenderError;
-use super::layout;
-use super::select::{select, Selection};
+use super::layout::{self, Sections};
+use super::select::select;
+use super::selection::Selection;
 use super::template::{Mode, Template};
 use crate::engine::Prompt;
 
@@ -49,27 +50,6 @@ impl RenderOptions<'static> {
             exclude: Vec::new(),
             embedder: None,
         }
-    }
-}
-
-/// The text of each part of a prompt, for token budgets. In completion mode the three
-/// concatenated are exactly the prompt; in chat mode they are the messages' contents (the chat
-/// template adds its own markup around them).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Sections {
-    /// System text and instruction.
-    pub system: String,
-    /// Every chosen example with its answer.
-    pub examples: String,
-    /// The filled input (and, in completion mode, the `output` prefix).
-    pub input: String,
-}
-
-impl Sections {
-    pub const NAMES: [&'static str; 3] = ["system+instruction", "examples", "input"];
-
-    pub fn as_array(&self) -> [&str; 3] {
-        [&self.system, &self.examples, &self.input]
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::pattern::Pattern;
-use super::select::Selection;
+use super::selection::Selection;
 use crate::engine::{ModelInfo, Sampling};
 
 /// What the template asks of the model. `classify` templates have `labels` and can be scored.

@@ -1,7 +1,8 @@
 //! Token budget of a rendered prompt: tokens per section with the model's own tokenizer, and
 //! the exact total the model decodes (chat markup and BOS included).
 
-use super::render::{Rendered, Sections};
+use super::layout::Sections;
+use super::render::Rendered;
 use crate::engine::{Engine, EngineError, ModelInfo};
 
 /// Tokens of each section, the exact prompt total and the context size.

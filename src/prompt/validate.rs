@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use super::error::TemplateError;
 use super::pattern::Pattern;
-use super::select::Selection;
+use super::selection::Selection;
 use super::template::{Example, Source, Task, Template};
 use crate::engine::Sampling;
 
