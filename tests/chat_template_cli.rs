@@ -333,7 +333,7 @@ fn generation_stops_on_an_end_of_generation_token_that_is_not_eos() {
     f.seek(SeekFrom::Start(at)).unwrap();
     f.write_all(&0u32.to_le_bytes()).unwrap();
     drop(f);
-    let h = howdah::model::gguf::read_header(&copy).unwrap();
+    let h = howdah::gguf::read_header(&copy).unwrap();
     assert_eq!(h.int("tokenizer.ggml.eos_token_id"), Some(0));
 
     let prompt = Prompt::Chat(vec![ChatMessage::user("Say hello in three words.")]);

@@ -76,13 +76,8 @@ fn special_tokens(model: &Path) -> SpecialTokens {
     let msgs = parse_openai_messages(&json!([{"role": "user", "content": "x"}])).unwrap();
     let text = engine.apply_template(msgs, true).unwrap();
     let (bos, eos) = text.split_once('\u{1}').unwrap();
-    let h = howdah::model::gguf::read_header(model).unwrap();
-    let flag = |k: &str| {
-        matches!(
-            h.metadata.get(k),
-            Some(howdah::model::gguf::Value::Bool(true))
-        )
-    };
+    let h = howdah::gguf::read_header(model).unwrap();
+    let flag = |k: &str| matches!(h.metadata.get(k), Some(howdah::gguf::Value::Bool(true)));
     SpecialTokens {
         bos: bos.to_string(),
         eos: eos.to_string(),

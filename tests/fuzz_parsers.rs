@@ -76,7 +76,7 @@ proptest! {
         let p = dir.path().join("m.gguf");
         std::fs::write(&p, &b).unwrap();
         // Either a checked model or an error naming the file; never a panic or a hang.
-        match howdah::model::inspect_hparams(&p) {
+        match howdah::engine::inspect_hparams(&p) {
             Ok((_, h)) => prop_assert!(h.n_layer >= 1 && h.n_layer <= 512),
             Err(e) => prop_assert!(e.contains("m.gguf"), "{}", e),
         }

@@ -9,8 +9,8 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
 
 use gguf_support::{Gguf, Kv};
-use howdah::model::inspect_hparams;
-use howdah::model::kv::KvEstimate;
+use howdah::engine::inspect_hparams;
+use howdah::gguf::kv::KvEstimate;
 
 fn refused(g: Gguf, expect: &str) {
     let dir = tempfile::tempdir().unwrap();

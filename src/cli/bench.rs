@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::args::{load_engine, EngineArgs, ModelArgs};
 use crate::engine::BenchParams;
-use crate::model::{human_bytes, human_params};
+use crate::text::{human_bytes, human_params};
 
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {

@@ -5,7 +5,8 @@ use crate::cli::output::outln;
 use anyhow::Result;
 
 use super::args::ModelArgs;
-use crate::model::{discover, human_bytes, human_params};
+use crate::model::discover;
+use crate::text::{human_bytes, human_params};
 
 pub fn run(m: &ModelArgs, json: bool) -> Result<()> {
     let found = discover::discover(&m.models_dir);

@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::output::{eoutln, outln};
 use crate::hub::{self, cache, Event, Hub, HubError};
-use crate::model::human_bytes;
+use crate::text::human_bytes;
 use crate::text::sanitize::sanitize_line;
 
 #[derive(Debug, Args)]

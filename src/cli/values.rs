@@ -5,8 +5,8 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 
+use crate::engine::settings::{Checked, ModelLimits, Settings, Source};
 use crate::engine::EngineSettings;
-use crate::settings::{Checked, ModelLimits, Settings, Source};
 
 /// `--seed`: -1 (or llama.cpp's 4294967295) picks a random seed, which is said so the run can
 /// be repeated (sessions record it).
@@ -55,7 +55,7 @@ pub fn check_engine(path: &Path, settings: &EngineSettings) -> Result<Checked> {
 /// [`check_engine`] when the model is known, else the checks that need no model.
 pub fn check_flags(model: Option<&std::path::PathBuf>, settings: &EngineSettings) -> Result<()> {
     match model {
-        Some(path) if crate::model::inspect(path).is_ok() => {
+        Some(path) if crate::engine::inspect(path).is_ok() => {
             check_engine(path, settings)?;
         }
         // A model that cannot be read is reported by the loader, where the UI says it.

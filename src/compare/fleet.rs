@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::engine::{Engine, EngineError, EngineSettings, ModelInfo};
-use crate::model::gguf::read_header;
+use crate::gguf::read_header;
 
 /// Share of the available memory that side-by-side models may take: the rest is left for the
 /// compute buffers, the app and everything else on the machine.

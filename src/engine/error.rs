@@ -22,7 +22,7 @@ pub enum EngineError {
     Sampling(String),
     /// A setting refused before llama.cpp saw it (it names its source).
     #[error("{0}")]
-    Setting(crate::settings::SettingError),
+    Setting(crate::engine::settings::SettingError),
     #[error("invalid grammar: {0}")]
     Grammar(String),
     #[error("invalid input: {0}")]

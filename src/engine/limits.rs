@@ -2,9 +2,9 @@
 //! load (CLI, TUI, replay) may have checked already, but nothing reaches llama.cpp unchecked.
 
 use super::{EngineError, EngineSettings, ModelInfo};
-use crate::model::hparams::Hparams;
-use crate::model::kv::{available_memory, KvEstimate};
-use crate::settings::{Checked, ModelLimits, Settings, Source};
+use crate::engine::settings::{Checked, ModelLimits, Settings, Source};
+use crate::gguf::hparams::Hparams;
+use crate::gguf::kv::{available_memory, KvEstimate};
 
 /// Validates `settings` for this model and machine (`Source::Engine` names the fields).
 pub(crate) fn check(
@@ -28,7 +28,7 @@ pub(crate) fn check(
 /// Puts the checked values (and how they were chosen) into the model's info.
 pub(crate) fn apply(info: &mut ModelInfo, checked: Checked) {
     let e = checked.engine;
-    info.n_ctx = e.n_ctx.unwrap_or(crate::model::kv::MIN_CTX);
+    info.n_ctx = e.n_ctx.unwrap_or(crate::gguf::kv::MIN_CTX);
     info.threads = e.resolved_threads();
     info.n_batch = e.n_batch;
     info.ctx_reason = checked.ctx_reason;

@@ -207,7 +207,7 @@ fn load_model(
     };
     // Our own checks first: llama.cpp's GGUF loader must never see a malformed file, and no
     // value it would assert on (or allocate without limit for) reaches it.
-    let (mut info, hparams) = crate::model::inspect_hparams(path).map_err(|e| {
+    let (mut info, hparams) = crate::engine::inspect_hparams(path).map_err(|e| {
         file_err(
             e.strip_prefix(&format!("{}: ", path.display()))
                 .unwrap_or(&e)

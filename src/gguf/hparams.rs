@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::gguf::{GgufHeader, Value};
+use super::{GgufHeader, Value};
 
 /// llama.cpp's `LLAMA_MAX_LAYERS` and `LLAMA_MAX_EXPERTS`.
 pub const MAX_LAYERS: u32 = 512;

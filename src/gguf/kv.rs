@@ -77,7 +77,7 @@ impl KvEstimate {
                 trained,
                 format!(
                     "the model's trained context ({trained}; {} of KV cache)",
-                    super::human_bytes(self.context_bytes(trained as u64))
+                    crate::text::human_bytes(self.context_bytes(trained as u64))
                 ),
             )
         } else {
@@ -86,8 +86,8 @@ impl KvEstimate {
                 n,
                 format!(
                     "{n} of the model's trained {trained}: a quarter of the {} of memory available ({} of KV cache); -c sets it",
-                    super::human_bytes(avail),
-                    super::human_bytes(self.context_bytes(n as u64))
+                    crate::text::human_bytes(avail),
+                    crate::text::human_bytes(self.context_bytes(n as u64))
                 ),
             )
         }

@@ -47,13 +47,13 @@ pub fn discover(extra: &[PathBuf]) -> Vec<Found> {
     let mut found: Vec<Found> = files
         .into_iter()
         .map(|path| Found {
-            info: super::inspect(&path),
+            info: crate::engine::inspect(&path),
             path,
         })
         .collect();
     found.extend(super::ollama::discover().into_iter().map(|m| Found {
         // Blobs are named by hash: the Ollama name is what the user knows them by.
-        info: super::inspect(&m.blob).map(|mut i| {
+        info: crate::engine::inspect(&m.blob).map(|mut i| {
             i.file_name = m.name.clone();
             i.name = m.name.clone();
             i

@@ -77,7 +77,7 @@ pub fn to_markdown(s: &Session) -> String {
             sanitize_line(&m.file_name),
             sanitize_line(&m.name),
             sanitize_line(&m.quantization),
-            crate::model::human_bytes(m.size),
+            crate::text::human_bytes(m.size),
             m.sha256
                 .as_deref()
                 .map(|h| format!(", sha256 {}", h.get(..16).unwrap_or(h)))

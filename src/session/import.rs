@@ -207,10 +207,10 @@ fn from_webui(v: &Value) -> Result<Session, String> {
 /// Recorded engine and sampling settings that replay would refuse, one line each, named by the
 /// session: import keeps the data, but says so up front.
 pub fn setting_problems(s: &Session) -> Vec<String> {
-    let source = crate::settings::Source::Session(s.id.clone());
+    let source = crate::engine::settings::Source::Session(s.id.clone());
     let mut out = Vec::new();
     for r in s.messages.iter().filter_map(|m| m.reply.as_deref()) {
-        let checked = crate::settings::Settings {
+        let checked = crate::engine::settings::Settings {
             engine: &r.engine,
             sampling: Some(&r.sampling),
         }

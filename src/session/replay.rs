@@ -243,11 +243,11 @@ pub fn plan(
             (SamplingFrom::Recorded { fallback }, None) => fallback.clone(),
         };
         // Stored settings are outside input: checked like flags before any model loads.
-        let engine = crate::settings::check_for_model(
+        let engine = crate::engine::settings::check_for_model(
             &engine,
             &sampling,
             &model,
-            &crate::settings::Source::Session(session.id.clone()),
+            &crate::engine::settings::Source::Session(session.id.clone()),
             warnings,
         )
         .map_err(|detail| ReplayError::Model { turn, detail })?;

@@ -42,7 +42,7 @@ struct File {
 
 /// The one settings check, naming the file, the line of the offending field and the preset.
 fn check_preset(path: &Path, text: &str, name: &str, s: &Sampling) -> Result<(), String> {
-    use crate::settings::{Settings, Source};
+    use crate::engine::settings::{Settings, Source};
     let engine = crate::engine::EngineSettings::default();
     let problem = match s.validate() {
         Ok(()) => return Ok(()),

@@ -126,18 +126,18 @@ pub fn built_backend() -> Option<&'static str> {
 pub fn forced_budget() -> Option<u64> {
     std::env::var("HOWDAH_GPU_MEMORY")
         .ok()
-        .and_then(|s| crate::model::kv::parse_size(&s))
+        .and_then(|s| crate::gguf::kv::parse_size(&s))
 }
 
 /// The plan for loading the model at `path` with `asked` settings and the `checked` context.
 pub(crate) fn plan_for(
     path: &std::path::Path,
-    hparams: &crate::model::hparams::Hparams,
+    hparams: &crate::gguf::hparams::Hparams,
     asked: &super::EngineSettings,
     checked: &super::EngineSettings,
 ) -> Result<OffloadPlan, super::EngineError> {
     let header =
-        crate::model::gguf::read_header(path).map_err(|reason| super::EngineError::ModelFile {
+        crate::gguf::read_header(path).map_err(|reason| super::EngineError::ModelFile {
             path: path.to_path_buf(),
             reason,
         })?;
@@ -151,7 +151,7 @@ pub(crate) fn plan_for(
     Ok(plan(
         &sizes,
         asked.gpu_layers,
-        checked.n_ctx.unwrap_or(crate::model::kv::MIN_CTX),
+        checked.n_ctx.unwrap_or(crate::gguf::kv::MIN_CTX),
         checked.n_batch,
         &devices,
         forced_budget(),
@@ -162,12 +162,12 @@ pub(crate) fn plan_for(
 /// without loading it (`None` when its header cannot say).
 pub fn planned(path: &std::path::Path, devices: &[Device]) -> Option<Offload> {
     let settings = super::EngineSettings::default();
-    let limits = crate::settings::ModelLimits::of(path, settings.n_batch).ok()?;
+    let limits = crate::engine::settings::ModelLimits::of(path, settings.n_batch).ok()?;
     let (n_ctx, _) = limits
         .estimate
         .default_ctx(limits.trained, limits.available);
-    let header = crate::model::gguf::read_header(path).ok()?;
-    let hparams = crate::model::hparams::check(&header).ok()?;
+    let header = crate::gguf::read_header(path).ok()?;
+    let hparams = crate::gguf::hparams::check(&header).ok()?;
     let sizes = LayerSizes::new(&header, &hparams);
     let p = plan(
         &sizes,

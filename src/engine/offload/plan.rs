@@ -6,9 +6,9 @@
 //! double the llama.cpp build, and this estimate is checked by a real load anyway (a failed load
 //! retries with fewer layers, see `worker`).
 
-use crate::model::gguf::GgufHeader;
-use crate::model::hparams::Hparams;
-use crate::model::human_bytes;
+use crate::gguf::hparams::Hparams;
+use crate::gguf::GgufHeader;
+use crate::text::human_bytes;
 
 use super::{Device, GpuLayers, Offload};
 

@@ -5,7 +5,7 @@
 pub mod source;
 
 use crate::engine::{EngineSettings, Sampling};
-use crate::model::kv::{KvEstimate, MIN_CTX};
+use crate::gguf::kv::{KvEstimate, MIN_CTX};
 
 pub use source::{Key, SettingError, Source};
 
@@ -30,11 +30,11 @@ pub struct ModelLimits {
 impl ModelLimits {
     /// The limits of the model at `path` (its header checked) with this batch size.
     pub fn of(path: &std::path::Path, n_batch: u32) -> Result<ModelLimits, String> {
-        let (info, hp) = crate::model::inspect_hparams(path)?;
+        let (info, hp) = crate::engine::inspect_hparams(path)?;
         Ok(ModelLimits {
             estimate: KvEstimate::new(&hp, info.file_size, n_batch),
             trained: hp.n_ctx_train,
-            available: crate::model::kv::available_memory(),
+            available: crate::gguf::kv::available_memory(),
         })
     }
 }
@@ -186,7 +186,7 @@ impl Settings<'_> {
 /// Refuses a context whose KV cache (plus the weights) does not fit the memory available,
 /// before anything is allocated, saying what would fit.
 fn check_memory(n_ctx: u32, asked: bool, m: &ModelLimits) -> Result<(), String> {
-    use crate::model::human_bytes;
+    use crate::text::human_bytes;
     let Some(avail) = m.available else {
         return Ok(());
     };

@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::hparams::Hparams;
+use crate::gguf::hparams::Hparams;
 
 fn limits(available: u64) -> ModelLimits {
     let h = Hparams {

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::model::{human_bytes, human_params};
+use crate::text::{human_bytes, human_params};
 use crate::ui::app::{App, Picker};
 use crate::ui::keymap::Cmd;
 
