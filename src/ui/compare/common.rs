@@ -1,16 +1,16 @@
-//! What the compare view's keys and its overlays share: the layout and sampling a variant gets
-//! and leaving the view for another screen.
+//! What the compare view's keys and its dialogs share: the layout and sampling a variant gets,
+//! closing its dialogs and leaving the view for another screen.
 
 use crate::engine::Sampling;
 use crate::prompt::Mode;
-use crate::ui::app::{App, Screen};
+use crate::ui::app::{App, Ask, Modal, Screen};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
 
 /// The preset name meaning "the template's own sampling".
 pub const TEMPLATE_PRESET: &str = "template";
 
-pub(super) fn mode_of(app: &App) -> Mode {
+pub(crate) fn mode_of(app: &App) -> Mode {
     app.model
         .as_ref()
         .map(Mode::for_model)
@@ -18,7 +18,7 @@ pub(super) fn mode_of(app: &App) -> Mode {
 }
 
 /// The sampling a preset name stands for with template `t` in `mode`.
-pub(super) fn sampling_for(
+pub(crate) fn sampling_for(
     app: &App,
     preset: &str,
     t: &crate::prompt::Template,
@@ -33,22 +33,34 @@ pub(super) fn sampling_for(
     }
 }
 
-/// The keys of the other screens work in the compare view and its overlays: the chat (the
+/// Closes the view's dialogs (its own and the path question) on the app's modal stack.
+pub(crate) fn close_modals(app: &mut App) {
+    app.modals.retain(|m| {
+        !matches!(
+            m,
+            Modal::Compare(_)
+                | Modal::Ask {
+                    ask: Ask::ComparePath(_),
+                    ..
+                }
+        )
+    });
+}
+
+/// The keys of the other screens work in the compare view and its dialogs: the chat (the
 /// compare key again), the template browser, the sessions. Returns whether `cmd` was one.
-pub(super) fn leave_for(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) -> bool {
+pub(crate) fn leave_for(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) -> bool {
     if !matches!(cmd, Cmd::CompareOpen | Cmd::Templates | Cmd::Sessions) {
         return false;
     }
-    if let Some(st) = app.compare.as_mut() {
-        st.overlay = None;
-        if st.template.is_none() {
-            // Nothing picked yet: as esc in the picker, the view is not kept.
-            app.compare = None;
-        }
+    close_modals(app);
+    if app.compare.as_ref().is_some_and(|st| st.template.is_none()) {
+        // Nothing picked yet: as esc in the picker, the view is not kept.
+        app.compare = None;
     }
     app.screen = Screen::Chat;
     if cmd != Cmd::CompareOpen {
-        super::global(app, cmd, fx);
+        crate::ui::update::global(app, cmd, fx);
     }
     true
 }

@@ -1,15 +1,14 @@
-//! The compare view's evaluation pane (progress gauge while it runs; then accuracy bars with
-//! 95 % error bars, macro-F1, rows/s and the paired verdicts) and its overlays: template
-//! picker, the exact prompt a variant sent, the variant editor and the typed-path prompt.
+//! The compare view's evaluation pane: a progress gauge while it runs; then accuracy bars with
+//! 95 % error bars, macro-F1, rows/s and the paired verdicts (`eval_chart`).
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Wrap};
 use ratatui::Frame;
 
+use super::state::{CompareState, EvalView};
 use crate::ui::app::App;
-use crate::ui::compare::{CompareState, EvalView, Field, Overlay, PathFor};
 use crate::ui::keymap::Cmd;
 
 pub fn pane(app: &App, st: &CompareState, frame: &mut Frame, area: Rect) {
@@ -139,122 +138,4 @@ fn progress(app: &App, ev: &EvalView, frame: &mut Frame, area: Rect) {
             ..area
         },
     );
-}
-
-pub fn overlay(app: &App, st: &CompareState, frame: &mut Frame) {
-    let th = &app.theme;
-    let Some(ov) = &st.overlay else { return };
-    match ov {
-        Overlay::Templates {
-            templates,
-            selected,
-        } => {
-            let inner = super::popup(
-                app,
-                frame,
-                70,
-                templates.len() as u16 + 2,
-                "Compare: pick a template · ↑↓ enter · esc",
-            );
-            let lines: Vec<Line> = templates
-                .iter()
-                .enumerate()
-                .map(|(i, t)| {
-                    let style = if i == *selected {
-                        Style::default().fg(th.fg).bg(th.selection_bg)
-                    } else {
-                        Style::default().fg(th.fg)
-                    };
-                    Line::from(vec![
-                        Span::styled(
-                            format!(" {:<16}", t.name),
-                            style.add_modifier(Modifier::BOLD),
-                        ),
-                        Span::styled(format!(" {:<9}", t.task.as_str()), style.fg(th.accent)),
-                        Span::styled(
-                            format!(" {}", crate::text::sanitize::sanitize_line(&t.description)),
-                            style,
-                        ),
-                    ])
-                })
-                .collect();
-            let max = (lines.len() as u16).saturating_sub(inner.height);
-            let scroll = (*selected as u16)
-                .saturating_sub(inner.height.saturating_sub(1))
-                .min(max);
-            frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
-        }
-        Overlay::Prompt { column, scroll } => {
-            let Some(c) = st.columns.get(*column) else {
-                return;
-            };
-            let area = frame.area();
-            let inner = super::popup(
-                app,
-                frame,
-                area.width.saturating_sub(4),
-                area.height.saturating_sub(2),
-                &format!("Prompt sent by {} · ↑↓ scroll · esc", c.spec.name()),
-            );
-            let text = c.prompt.clone().unwrap_or_default();
-            frame.render_widget(
-                Paragraph::new(text)
-                    .wrap(Wrap { trim: false })
-                    .scroll((*scroll, 0)),
-                inner,
-            );
-        }
-        Overlay::Variant { field } => {
-            let Some(c) = st.columns.get(st.selected) else {
-                return;
-            };
-            let inner = super::popup(
-                app,
-                frame,
-                60,
-                8,
-                &format!("Variant {} · ↑↓ field · ←→ value · esc", st.selected + 1),
-            );
-            let lines: Vec<Line> = Field::ALL
-                .iter()
-                .enumerate()
-                .map(|(i, f)| {
-                    let value = match f {
-                        Field::Shots => c.spec.shots.to_string(),
-                        Field::Selection => c.spec.selection.as_str().to_string(),
-                        Field::Preset => c.preset.clone(),
-                        Field::Mode if c.mode_chosen => c.spec.mode.as_str().to_string(),
-                        Field::Mode => format!("the model's own ({})", c.spec.mode.as_str()),
-                        Field::Model => match &c.model {
-                            Some(m) => m.short(),
-                            None if st.models.is_empty() => "loaded model (looking…)".into(),
-                            None => "loaded model".into(),
-                        },
-                    };
-                    let style = if i == *field {
-                        Style::default().fg(th.fg).bg(th.selection_bg)
-                    } else {
-                        Style::default().fg(th.fg)
-                    };
-                    Line::styled(format!(" {:<16} ‹ {value} ›", f.name()), style)
-                })
-                .collect();
-            frame.render_widget(Paragraph::new(lines), inner);
-        }
-        Overlay::Path { purpose, text } => {
-            let title = match purpose {
-                PathFor::EvalData => "Evaluate on data (CSV with header or JSONL; text, label)",
-                PathFor::Predictions => "Save per-row predictions as CSV",
-            };
-            let inner = super::popup(app, frame, 70, 4, title);
-            let lines = vec![
-                Line::from(vec![
-                    Span::raw(text.clone()),
-                    Span::styled(" ", Style::default().add_modifier(Modifier::REVERSED)),
-                ]),
-                Line::styled("enter accepts · esc cancels", Style::default().fg(th.dim)),
-            ];
-            frame.render_widget(Paragraph::new(lines), inner);
-        }
-    }
 }

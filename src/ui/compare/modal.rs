@@ -1,98 +1,112 @@
-//! The compare view's overlays: template picker, the prompt a variant sent, the variant editor
-//! (shots, selection, sampling preset, mode) and the typed path of a data or predictions file.
+//! The compare view's dialogs on the app's modal stack: the template picker, the prompt a
+//! variant sent, the variant editor (shots, selection, sampling preset, mode, model), and the
+//! answer to the app's path question (a data or predictions file). Their keys come from the
+//! keymap (`[keys.compare_templates]`, `[keys.compare_prompt]`, `[keys.compare_variant]`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
-use super::compare_common::{leave_for, mode_of, sampling_for, TEMPLATE_PRESET};
-use crate::prompt::{Mode, Selection};
-use crate::ui::app::{App, Screen};
-use crate::ui::compare::{CompareJob, Field, Overlay, PathFor};
+use super::common::{close_modals, leave_for, mode_of, sampling_for, TEMPLATE_PRESET};
+use super::job::CompareJob;
+use super::state::{CompareModal, Field, PathFor};
+use crate::prompt::{Mode, Selection, Template};
+use crate::ui::app::{App, Modal, Screen};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::{Cmd, Ctx, KeySpec};
 
-pub(super) fn overlay_key(
-    app: &mut App,
-    ov: Overlay,
-    k: KeyEvent,
-    spec: KeySpec,
-    fx: &mut Vec<Effect>,
-) {
-    match app.keymap.get(Ctx::Global, &spec) {
-        Some(Cmd::Quit) => return app.quit = true,
-        Some(cmd) if !spec.is_text() && leave_for(app, cmd, fx) => return,
-        _ => {}
+/// A key while one of the view's dialogs is on top.
+pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
+    let spec = KeySpec::from_event(&k);
+    let Some(Modal::Compare(m)) = app.modals.last().cloned() else {
+        return;
+    };
+    let ctx = m.ctx();
+    let cmd = app.keymap.get(ctx, &spec);
+    if cmd.is_none() {
+        match app.keymap.get(Ctx::Global, &spec) {
+            Some(Cmd::Quit) => return app.quit = true,
+            Some(Cmd::Interrupt) => return crate::ui::update::interrupt(app, fx),
+            Some(Cmd::Help) if !spec.is_text() => {
+                app.modals.push(Modal::Help {
+                    ctx: Some(ctx),
+                    scroll: 0,
+                    names: false,
+                });
+                return;
+            }
+            Some(g) if !spec.is_text() && leave_for(app, g, fx) => return,
+            _ => {}
+        }
     }
-    match ov {
-        Overlay::Templates {
+    let Some(cmd) = cmd else {
+        return;
+    };
+    match m {
+        CompareModal::Templates {
             templates,
             selected,
-        } => templates_key(app, templates, selected, k),
-        Overlay::Prompt { column, scroll } => {
-            let Some(st) = app.compare.as_mut() else {
-                return;
-            };
-            let scroll = match k.code {
-                KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
-                KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
-                KeyCode::PageUp => scroll.saturating_sub(10),
-                KeyCode::PageDown => scroll.saturating_add(10),
-                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => {
-                    st.overlay = None;
+        } => picker(app, cmd, templates, selected),
+        CompareModal::Prompt { column, scroll } => {
+            let scroll = match cmd {
+                Cmd::CmpPromptUp => scroll.saturating_sub(1),
+                Cmd::CmpPromptDown => scroll.saturating_add(1),
+                Cmd::CmpPromptPageUp => scroll.saturating_sub(10),
+                Cmd::CmpPromptPageDown => scroll.saturating_add(10),
+                Cmd::CmpPromptClose => {
+                    app.modals.pop();
                     return;
                 }
                 _ => scroll,
             };
-            st.overlay = Some(Overlay::Prompt { column, scroll });
+            replace(app, CompareModal::Prompt { column, scroll });
         }
-        Overlay::Variant { field } => variant_key(app, field, spec),
-        Overlay::Path { purpose, mut text } => {
-            let Some(st) = app.compare.as_mut() else {
-                return;
-            };
-            match k.code {
-                KeyCode::Esc => st.overlay = None,
-                KeyCode::Enter => {
-                    let t = text.trim();
-                    if t.is_empty() {
-                        st.error = Some("type the path of a file".into());
-                        return;
-                    }
-                    st.overlay = None;
-                    match purpose {
-                        PathFor::EvalData => {
-                            let path = expand_home(t);
-                            if let Some(job) = st.start_eval(path) {
-                                fx.push(Effect::Compare(job));
-                            }
-                        }
-                        PathFor::Predictions => {
-                            // Exports go to the data folder's exports/ unless a folder is named.
-                            let path = crate::session::export_file::resolve(t);
-                            if let Some((r, d)) = st.eval.as_ref().and_then(|e| e.result.clone()) {
-                                fx.push(Effect::Compare(CompareJob::SavePredictions {
-                                    path,
-                                    result: Arc::clone(&r),
-                                    data: Arc::clone(&d),
-                                }));
-                            }
-                        }
-                    }
-                }
-                KeyCode::Backspace => {
-                    text.pop();
-                    st.overlay = Some(Overlay::Path { purpose, text });
-                }
-                KeyCode::Char(c) if spec.is_text() => {
-                    text.push(c);
-                    st.overlay = Some(Overlay::Path { purpose, text });
-                }
-                _ => {}
+        CompareModal::Variant { field } => variant(app, field, cmd),
+    }
+}
+
+/// Puts `m` in place of the dialog on top.
+fn replace(app: &mut App, m: CompareModal) {
+    if let Some(top) = app.modals.last_mut() {
+        *top = Modal::Compare(m);
+    }
+}
+
+/// The app's path question was answered (`Ask::ComparePath`): start the evaluation or save the
+/// predictions. An error keeps the question open and says why.
+pub fn path_accept(
+    app: &mut App,
+    purpose: PathFor,
+    value: &str,
+    fx: &mut Vec<Effect>,
+) -> Result<(), String> {
+    let t = value.trim();
+    if t.is_empty() {
+        return Err("type the path of a file".into());
+    }
+    let Some(st) = app.compare.as_mut() else {
+        return Ok(());
+    };
+    match purpose {
+        PathFor::EvalData => {
+            if let Some(job) = st.start_eval(expand_home(t)) {
+                fx.push(Effect::Compare(job));
+            }
+        }
+        PathFor::Predictions => {
+            // Exports go to the data folder's exports/ unless a folder is named.
+            let path = crate::session::export_file::resolve(t);
+            if let Some((r, d)) = st.eval.as_ref().and_then(|e| e.result.clone()) {
+                fx.push(Effect::Compare(CompareJob::SavePredictions {
+                    path,
+                    result: Arc::clone(&r),
+                    data: Arc::clone(&d),
+                }));
             }
         }
     }
+    Ok(())
 }
 
 fn expand_home(p: &str) -> PathBuf {
@@ -102,52 +116,49 @@ fn expand_home(p: &str) -> PathBuf {
     }
 }
 
-fn templates_key(
-    app: &mut App,
-    templates: Vec<crate::prompt::Template>,
-    selected: usize,
-    k: KeyEvent,
-) {
+fn picker(app: &mut App, cmd: Cmd, templates: Vec<Template>, selected: usize) {
     let mode = mode_of(app);
     let n = templates.len();
-    let Some(st) = app.compare.as_mut() else {
-        return;
-    };
-    match k.code {
-        KeyCode::Up | KeyCode::Char('k') => {
-            st.overlay = Some(Overlay::Templates {
+    match cmd {
+        Cmd::CmpPickPrev => replace(
+            app,
+            CompareModal::Templates {
                 templates,
                 selected: selected.saturating_sub(1),
-            })
-        }
-        KeyCode::Down | KeyCode::Char('j') => {
-            st.overlay = Some(Overlay::Templates {
+            },
+        ),
+        Cmd::CmpPickNext => replace(
+            app,
+            CompareModal::Templates {
                 templates,
                 selected: (selected + 1).min(n.saturating_sub(1)),
-            })
-        }
-        KeyCode::Esc => {
-            st.overlay = None;
-            if st.template.is_none() {
+            },
+        ),
+        Cmd::CmpPickClose => {
+            app.modals.pop();
+            if app.compare.as_ref().is_some_and(|s| s.template.is_none()) {
+                close_modals(app);
                 app.screen = Screen::Chat;
                 app.compare = None;
             }
         }
-        KeyCode::Enter => {
+        Cmd::CmpPick => {
             let Some(t) = templates.into_iter().nth(selected) else {
                 return;
             };
             let sampling = t.sampling_for(mode);
-            // Picked here, the columns follow the model's layout (`Column::mode_chosen` unset).
-            st.set_template(t, mode, TEMPLATE_PRESET, &sampling);
-            st.overlay = None;
+            app.modals.pop();
+            if let Some(st) = app.compare.as_mut() {
+                // Picked here, the columns follow the model's layout (`Column::mode_chosen`
+                // unset).
+                st.set_template(t, mode, TEMPLATE_PRESET, &sampling);
+            }
         }
         _ => {}
     }
 }
 
-fn variant_key(app: &mut App, field: usize, spec: KeySpec) {
-    let cmd = app.keymap.get(Ctx::CompareEdit, &spec);
+fn variant(app: &mut App, field: usize, cmd: Cmd) {
     let mut presets: Vec<String> = vec![TEMPLATE_PRESET.to_string()];
     presets.extend(app.presets.names());
     let Some(st) = app.compare.as_ref() else {
@@ -162,20 +173,18 @@ fn variant_key(app: &mut App, field: usize, spec: KeySpec) {
     let mut field = field;
     let mut col = col;
     let step: isize = match cmd {
-        Some(Cmd::VarPrev) => {
+        Cmd::VarPrev => {
             field = (field + nf - 1) % nf;
             0
         }
-        Some(Cmd::VarNext) => {
+        Cmd::VarNext => {
             field = (field + 1) % nf;
             0
         }
-        Some(Cmd::VarDec) => -1,
-        Some(Cmd::VarInc) => 1,
-        Some(Cmd::VarClose) => {
-            if let Some(st) = app.compare.as_mut() {
-                st.overlay = None;
-            }
+        Cmd::VarDec => -1,
+        Cmd::VarInc => 1,
+        Cmd::VarClose => {
+            app.modals.pop();
             return;
         }
         _ => 0,
@@ -199,7 +208,7 @@ fn variant_key(app: &mut App, field: usize, spec: KeySpec) {
                 col.spec.sampling = sampling_for(app, &col.preset, &t, col.spec.mode);
             }
             Field::Model => {
-                col.model = crate::ui::compare_models::cycle(col.model.as_ref(), &models, step);
+                col.model = super::models::cycle(col.model.as_ref(), &models, step);
                 // Each column in its own model's layout unless the user set one.
                 if !col.mode_chosen {
                     col.spec.mode = col.model.as_ref().map_or(loaded_mode, |m| m.mode);
@@ -233,6 +242,6 @@ fn variant_key(app: &mut App, field: usize, spec: KeySpec) {
         if let Some(c) = st.columns.get_mut(st.selected) {
             *c = col;
         }
-        st.overlay = Some(Overlay::Variant { field });
     }
+    replace(app, CompareModal::Variant { field });
 }

@@ -1,98 +1,23 @@
 //! The compare view's state: one input run through 1–4 prompt variants side by side (columns
-//! fed by `compare::run_compare` events), input history, the evaluation pane (progress, then
-//! accuracy per variant) and the view's own overlays. `update::compare` changes it,
-//! `view::compare` draws it, `compare_run` does the blocking work on a worker thread.
+//! fed by `compare::run_compare` events), the input (the app's text area) and its history, and
+//! the evaluation pane (progress, then accuracy per variant). `update` changes it, `view` draws
+//! it; its dialogs are the app's modals (`CompareModal`), its background work `job::CompareJob`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use ratatui_textarea::TextArea;
+
 use crate::compare::{
-    default_shots, variants_for, CompareEvent, EvalData, EvalProgress, EvalResult, LabelProb,
-    VariantSpec, MAX_VARIANTS,
+    default_shots, variants_for, EvalData, EvalProgress, EvalResult, LabelProb, VariantSpec,
+    MAX_VARIANTS,
 };
 use crate::engine::{DoneStats, Sampling};
-use crate::prompt::{Mode, Template};
+use crate::prompt::{Mode, Rendered, Template};
+use crate::ui::text_input::new_input;
 
-use super::compare_models::ColumnModel;
-
-/// A stop flag shared with a worker; compares by identity so effects stay comparable in tests.
-#[derive(Debug, Clone, Default)]
-pub struct CancelFlag(pub Arc<AtomicBool>);
-
-impl CancelFlag {
-    pub fn set(&self) {
-        self.0.store(true, Ordering::Release);
-    }
-    pub fn is_set(&self) -> bool {
-        self.0.load(Ordering::Acquire)
-    }
-}
-
-impl PartialEq for CancelFlag {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-}
-
-/// Background work of the compare view, executed by `compare_run::execute`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CompareJob {
-    /// Every variant on one input: label scoring, then one batched generation.
-    Run {
-        run: u64,
-        template: Box<Template>,
-        vars: BTreeMap<String, String>,
-        variants: Vec<VariantSpec>,
-        /// Each variant's own model (`None`: the loaded one).
-        models: Vec<Option<PathBuf>>,
-        cancel: CancelFlag,
-    },
-    /// Evaluate the variants on a data file (label scoring).
-    Eval {
-        run: u64,
-        template: Box<Template>,
-        path: PathBuf,
-        variants: Vec<VariantSpec>,
-        cancel: CancelFlag,
-    },
-    /// Stop a run or an evaluation at its next token or row.
-    Stop(CancelFlag),
-    /// Write the per-row predictions as CSV (`Action::Saved`).
-    SavePredictions {
-        path: PathBuf,
-        result: Arc<EvalResult>,
-        data: Arc<EvalData>,
-    },
-}
-
-/// What the worker reports back, tagged with the run it belongs to.
-#[derive(Debug, Clone)]
-pub enum CompareMsg {
-    Event {
-        run: u64,
-        event: CompareEvent,
-    },
-    /// `run_compare` returned: `Err` when nothing could run (engine stopped, missing variable).
-    Finished {
-        run: u64,
-        error: Option<String>,
-    },
-    EvalProgress {
-        run: u64,
-        progress: EvalProgress,
-    },
-    EvalDone {
-        run: u64,
-        result: Result<(Arc<EvalResult>, Arc<EvalData>), String>,
-    },
-    /// Something to say on screen (how several models are loaded).
-    Note {
-        run: u64,
-        text: String,
-    },
-}
+use super::models::ColumnModel;
 
 /// One column: a variant and what it produced on the current input.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,7 +26,10 @@ pub struct Column {
     /// The sampling preset's name shown in the header.
     pub preset: String,
     pub text: String,
+    /// The prompt as a person reads it (sanitized for the terminal).
     pub prompt: Option<String>,
+    /// The prompt as sent, with the examples chosen (for the session record).
+    pub rendered: Option<Box<Rendered>>,
     pub labels: Option<Vec<LabelProb>>,
     pub stats: Option<DoneStats>,
     pub error: Option<String>,
@@ -121,6 +49,7 @@ impl Column {
             preset: preset.into(),
             text: String::new(),
             prompt: None,
+            rendered: None,
             labels: None,
             stats: None,
             error: None,
@@ -170,7 +99,7 @@ pub struct EvalView {
     pub error: Option<String>,
 }
 
-/// What a typed path is for.
+/// What a typed path is for (the app's `Ask` dialog asks for it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PathFor {
     EvalData,
@@ -206,9 +135,10 @@ impl Field {
     }
 }
 
-/// Dialogs of the compare view, over its columns.
+/// The compare view's dialogs, kept on the app's modal stack (`Modal::Compare`); a typed path
+/// is the app's `Ask` dialog instead.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Overlay {
+pub enum CompareModal {
     Templates {
         templates: Vec<Template>,
         selected: usize,
@@ -220,62 +150,113 @@ pub enum Overlay {
     Variant {
         field: usize,
     },
-    Path {
-        purpose: PathFor,
-        text: String,
-    },
 }
 
-#[derive(Debug, Clone, PartialEq)]
+impl CompareModal {
+    /// The key context of the dialog (`[keys.<name>]` rebinds it).
+    pub fn ctx(&self) -> crate::ui::keymap::Ctx {
+        use crate::ui::keymap::Ctx;
+        match self {
+            CompareModal::Templates { .. } => Ctx::ComparePicker,
+            CompareModal::Prompt { .. } => Ctx::ComparePrompt,
+            CompareModal::Variant { .. } => Ctx::CompareEdit,
+        }
+    }
+}
+
+/// One arena round (`arena`): which column is shown as A and which as B, and the vote once
+/// given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArenaRound {
+    /// `order[0]` is the column shown as A, `order[1]` as B.
+    pub order: [usize; 2],
+    pub verdict: Option<crate::arena::Verdict>,
+}
+
+impl ArenaRound {
+    /// A round with sides drawn at random.
+    pub fn draw() -> ArenaRound {
+        ArenaRound {
+            order: if crate::arena::coin() { [1, 0] } else { [0, 1] },
+            verdict: None,
+        }
+    }
+
+    /// Names are hidden until the vote.
+    pub fn hidden(&self) -> bool {
+        self.verdict.is_none()
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct CompareState {
     /// None until a template is picked.
     pub template: Option<Box<Template>>,
     pub columns: Vec<Column>,
     pub selected: usize,
-    pub input: String,
+    /// One line; the same text area (and editing keys) as the chat's input.
+    pub input: TextArea<'static>,
     /// The input the columns show results for.
     pub shown_input: Option<String>,
     pub history: Vec<String>,
     pub history_pos: Option<usize>,
+    /// Tells this run's worker messages from those of an earlier one.
     pub run: u64,
-    pub cancel: Option<CancelFlag>,
+    /// The user stopped the current run or evaluation (its results are partial).
+    pub stopped: bool,
     pub eval: Option<EvalView>,
     /// Whether the evaluation pane is shown instead of the columns.
     pub show_eval: bool,
-    pub overlay: Option<Overlay>,
     pub error: Option<String>,
-    /// Arena mode: two anonymous columns and a vote (`ui::arena`).
+    /// Arena mode: two anonymous columns and a vote (`arena`).
     pub arena_mode: bool,
     /// The current arena round (sides and vote), from the last run in arena mode.
-    pub arena: Option<super::arena::ArenaRound>,
+    pub arena: Option<ArenaRound>,
     /// Models a column may pick (filled by model discovery when the variant editor opens).
     pub models: Vec<ColumnModel>,
 }
 
+impl Default for CompareState {
+    fn default() -> Self {
+        CompareState::new()
+    }
+}
+
 impl CompareState {
-    /// The view with the template picker open.
-    pub fn new(templates: Vec<Template>) -> CompareState {
+    /// The view before a template is picked (the picker is a modal over it).
+    pub fn new() -> CompareState {
         CompareState {
             template: None,
             columns: Vec::new(),
             selected: 0,
-            input: String::new(),
+            input: new_input(Vec::new()),
             shown_input: None,
             history: Vec::new(),
             history_pos: None,
             run: 0,
-            cancel: None,
+            stopped: false,
             eval: None,
             show_eval: false,
-            overlay: Some(Overlay::Templates {
-                templates,
-                selected: 0,
-            }),
             error: None,
             arena_mode: false,
             arena: None,
             models: Vec::new(),
         }
+    }
+
+    /// The typed input, one line.
+    pub fn input_text(&self) -> String {
+        self.input.lines().join(" ")
+    }
+
+    pub fn input_empty(&self) -> bool {
+        self.input.lines().iter().all(|l| l.is_empty())
+    }
+
+    /// Replaces the input (history, a template's value), cursor at the end.
+    pub fn set_input(&mut self, text: &str) {
+        let one_line = text.replace('\n', " ");
+        self.input = new_input(vec![one_line]);
     }
 
     /// Switches to `t` with its default variants (zero-, one- and k-shot) for `mode`.
@@ -300,166 +281,13 @@ impl CompareState {
         self.columns.iter().any(|c| c.running) || self.eval.as_ref().is_some_and(|e| e.running)
     }
 
-    /// The column a worker event is about, if it belongs to the current run.
-    pub fn column_mut(&mut self, run: u64, variant: usize) -> Option<&mut Column> {
-        if run != self.run {
-            return None;
-        }
-        self.columns.get_mut(variant)
-    }
-
-    /// Applies one `run_compare` event to its column.
-    pub fn apply(&mut self, run: u64, event: CompareEvent) {
-        match event {
-            CompareEvent::Rendered { variant, rendered } => {
-                if let Some(c) = self.column_mut(run, variant) {
-                    // Example texts come from template files: untrusted for the terminal.
-                    c.prompt = Some(crate::text::sanitize(&rendered.display()));
-                }
-            }
-            CompareEvent::Scored { variant, labels } => {
-                if let Some(c) = self.column_mut(run, variant) {
-                    c.labels = Some(labels);
-                }
-            }
-            CompareEvent::Token { variant, token } => {
-                if let Some(c) = self.column_mut(run, variant) {
-                    c.text.push_str(&token.text);
-                }
-            }
-            CompareEvent::Done { variant, stats } => {
-                if let Some(c) = self.column_mut(run, variant) {
-                    if !stats.text.is_empty() || c.text.is_empty() {
-                        c.text = stats.text.clone();
-                    }
-                    c.stats = Some(stats);
-                    c.running = false;
-                }
-            }
-            CompareEvent::Failed { variant, error } => {
-                if let Some(c) = self.column_mut(run, variant) {
-                    c.error = Some(crate::text::sanitize(&error));
-                    c.running = false;
-                }
-            }
-        }
-    }
-}
-
-impl CompareState {
-    /// Starts a run of every column on `input`: clears the columns, records the input in the
-    /// history and returns the job for the worker. None when no template is picked.
-    pub fn start_run(&mut self, input: &str) -> Option<CompareJob> {
-        let t = self.template.as_ref()?;
-        let name = t
-            .variable_names()
-            .first()
-            .map(|s| s.to_string())
+    /// The template's variables for `input`: it fills the first one.
+    pub fn vars_for(&self, input: &str) -> BTreeMap<String, String> {
+        let name = self
+            .template
+            .as_ref()
+            .and_then(|t| t.variable_names().first().map(|s| s.to_string()))
             .unwrap_or_else(|| "text".into());
-        let vars = BTreeMap::from([(name, input.to_string())]);
-        self.run += 1;
-        let cancel = CancelFlag::default();
-        self.cancel = Some(cancel.clone());
-        for c in &mut self.columns {
-            c.clear();
-            c.running = true;
-        }
-        self.error = None;
-        self.arena = self.arena_mode.then(super::arena::ArenaRound::draw);
-        self.shown_input = Some(input.to_string());
-        self.show_eval = false;
-        if self.history.last().map(String::as_str) != Some(input) {
-            self.history.push(input.to_string());
-        }
-        self.history_pos = None;
-        // As in the chat: the input empties, ↑ brings it back.
-        self.input.clear();
-        Some(CompareJob::Run {
-            run: self.run,
-            template: t.clone(),
-            vars,
-            variants: self.columns.iter().map(|c| c.spec.clone()).collect(),
-            models: self
-                .columns
-                .iter()
-                .map(|c| c.model.as_ref().map(|m| m.path.clone()))
-                .collect(),
-            cancel,
-        })
-    }
-
-    /// Starts an evaluation of every column's variant on the data file at `path`.
-    pub fn start_eval(&mut self, path: PathBuf) -> Option<CompareJob> {
-        let t = self.template.as_ref()?;
-        self.run += 1;
-        let cancel = CancelFlag::default();
-        self.cancel = Some(cancel.clone());
-        self.eval = Some(EvalView {
-            path: path.clone(),
-            progress: None,
-            running: true,
-            result: None,
-            error: None,
-        });
-        self.show_eval = true;
-        Some(CompareJob::Eval {
-            run: self.run,
-            template: t.clone(),
-            path,
-            variants: self.columns.iter().map(|c| c.spec.clone()).collect(),
-            cancel,
-        })
-    }
-
-    /// Esc: stops whatever runs (the columns keep their partial text, the evaluation its
-    /// partial figures). Returns the job that tells the worker.
-    pub fn stop(&mut self) -> Option<CompareJob> {
-        if !self.running() {
-            return None;
-        }
-        self.cancel.clone().map(CompareJob::Stop)
-    }
-
-    /// Applies a worker message; messages of older runs are ignored.
-    pub fn on_msg(&mut self, msg: CompareMsg) {
-        match msg {
-            CompareMsg::Event { run, event } => self.apply(run, event),
-            CompareMsg::Finished { run, error } => {
-                if run != self.run {
-                    return;
-                }
-                for c in &mut self.columns {
-                    if c.running {
-                        // Ended without its own Done: stopped before it got a turn.
-                        c.running = false;
-                        if c.stats.is_none() && c.error.is_none() && error.is_none() {
-                            c.error = Some("stopped".into());
-                        }
-                    }
-                }
-                self.error = error.map(|e| crate::text::sanitize(&e));
-            }
-            CompareMsg::EvalProgress { run, progress } => {
-                if run != self.run {
-                    return;
-                }
-                if let Some(e) = &mut self.eval {
-                    e.progress = Some(progress);
-                }
-            }
-            CompareMsg::Note { .. } => {}
-            CompareMsg::EvalDone { run, result } => {
-                if run != self.run {
-                    return;
-                }
-                if let Some(e) = &mut self.eval {
-                    e.running = false;
-                    match result {
-                        Ok(r) => e.result = Some(r),
-                        Err(err) => e.error = Some(crate::text::sanitize(&err)),
-                    }
-                }
-            }
-        }
+        BTreeMap::from([(name, input.to_string())])
     }
 }
