@@ -305,10 +305,10 @@ fn a_tui_compare_run_is_saved_as_a_session_and_the_browser_filters_it() {
     assert!(!h.screen().contains("showing"), "{}", h.screen());
     h.key(KeyCode::Char('f'), KeyModifiers::NONE);
     assert_eq!(h.app.sessions.browser.filter, KindFilter::Chats);
-    assert_eq!(shown(&h), [chat.id.clone()]);
+    assert_eq!(shown(&h), vec![chat.id.clone()]);
     assert!(h.screen().contains("showing chats only"), "{}", h.screen());
     h.key(KeyCode::Char('f'), KeyModifiers::NONE);
-    assert_eq!(shown(&h), [cmp.id.clone()]);
+    assert_eq!(shown(&h), vec![cmp.id.clone()]);
     let screen = h.screen();
     assert!(
         screen.contains("showing compare/eval runs only"),
