@@ -1,25 +1,20 @@
 //! The compare view on the app's shared parts (issue 13), through `update` and its effects with
 //! the scripted fake engine of `support`: its keys come from the keymap (`[keys.compare]`
 //! rebinds them and help lists them), its dialogs are the app's modals, its input is the app's
-//! text area, its runs are saved as sessions like the CLI's and the session browser filters
-//! chats from compare/eval runs. The worker runs the way the runtime's other workers do.
+//! text area, and its worker runs the way the runtime's other workers do. Its sessions are in
+//! `ui_compare_sessions`.
 
-mod session_support;
 mod support;
 
 use std::sync::mpsc;
 use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyModifiers};
-use howdah::compare::{CompareEvent, LabelProb};
-use howdah::session::SessionKind;
 use howdah::ui::action::Action;
 use howdah::ui::app::{Ask, Modal, Screen};
 use howdah::ui::compare::{CompareJob, CompareModal, CompareMsg, PathFor};
 use howdah::ui::effect::Effect;
 use howdah::ui::keymap::Ctx;
-use howdah::ui::sessions::KindFilter;
-use session_support::{harness, run_sessions, saved_chat};
 use support::Harness;
 
 /// Built-in templates only: a user's prompts folder must not change what the test sees.
@@ -217,127 +212,6 @@ fn the_input_is_the_app_s_text_area() {
     h.type_str(" indeed");
     assert_eq!(input(&h), "fine indeed");
     assert!(h.screen().contains("fine indeed"), "{}", h.screen());
-}
-
-fn labels(positive: f64) -> Vec<LabelProb> {
-    vec![
-        LabelProb {
-            label: "positive".into(),
-            prob: positive,
-            logprob: positive.ln(),
-        },
-        LabelProb {
-            label: "negative".into(),
-            prob: 1.0 - positive,
-            logprob: (1.0 - positive).ln(),
-        },
-    ]
-}
-
-#[test]
-fn a_tui_compare_run_is_saved_as_a_session_and_the_browser_filters_it() {
-    let (mut h, store, _d) = harness(120, 24);
-    let chat = saved_chat(&store, "How do tides work?", "The moon pulls the sea.", 5);
-    support::compare::open_with_template(&mut h, "sentiment");
-    h.type_str("A fine film.");
-    h.effects.clear();
-    h.key(KeyCode::Enter, KeyModifiers::NONE);
-    let (run, _) = run_job(&h).expect("enter runs");
-    for v in 0..3 {
-        h.act(Action::Compare(CompareMsg::Event {
-            run,
-            event: CompareEvent::Scored {
-                variant: v,
-                labels: labels(0.8),
-            },
-        }));
-        support::compare::done(&mut h, run, v, " positive");
-    }
-    assert!(
-        !h.effects
-            .iter()
-            .any(|e| matches!(e, Effect::Session(howdah::ui::sessions::SessionOp::Save(_)))),
-        "saved once the run ends, not per column"
-    );
-    h.act(Action::Compare(CompareMsg::Finished { run, error: None }));
-    run_sessions(&mut h, &store);
-    let list = store.list().unwrap();
-    assert_eq!(list.len(), 2, "{list:?}");
-    let cmp = list
-        .iter()
-        .find(|s| {
-            s.entry
-                .as_ref()
-                .is_ok_and(|e| e.kind == SessionKind::Compare)
-        })
-        .expect("the run is saved as a compare session");
-    let s = store.open(&cmp.id).unwrap().session;
-    assert_eq!(s.title.as_deref(), Some("compare sentiment: A fine film."));
-    let names: Vec<&str> = s.runs.iter().map(|r| r.label.as_str()).collect();
-    assert_eq!(names, ["0-shot", "1-shot balanced", "4-shot balanced"]);
-    for r in &s.runs {
-        assert_eq!(r.output.as_deref(), Some(" positive"));
-        assert_eq!(r.model.as_ref().unwrap().file_name, "smol.gguf");
-        assert_eq!(r.engine.as_ref().unwrap().n_ctx, Some(2048));
-        assert_eq!(r.figures.get("p(positive)"), Some(&0.8));
-        let setup = r.setup.as_ref().expect("the template setup is recorded");
-        assert_eq!(setup.template.as_deref(), Some("sentiment"));
-        assert_eq!(
-            setup.variables.get("text").map(String::as_str),
-            Some("A fine film.")
-        );
-        assert!(r.stats.is_some());
-    }
-    // The browser lists both; its filter shows chats only, runs only, then all again.
-    h.key(KeyCode::Char('s'), KeyModifiers::ALT);
-    assert_eq!(h.app.screen, Screen::Sessions);
-    run_sessions(&mut h, &store);
-    let shown = |h: &Harness| -> Vec<String> {
-        h.app
-            .sessions
-            .browser
-            .visible()
-            .iter()
-            .map(|r| r.id.clone())
-            .collect()
-    };
-    assert_eq!(shown(&h).len(), 2);
-    assert!(!h.screen().contains("showing"), "{}", h.screen());
-    h.key(KeyCode::Char('f'), KeyModifiers::NONE);
-    assert_eq!(h.app.sessions.browser.filter, KindFilter::Chats);
-    assert_eq!(shown(&h), vec![chat.id.clone()]);
-    assert!(h.screen().contains("showing chats only"), "{}", h.screen());
-    h.key(KeyCode::Char('f'), KeyModifiers::NONE);
-    assert_eq!(shown(&h), vec![cmp.id.clone()]);
-    let screen = h.screen();
-    assert!(
-        screen.contains("showing compare/eval runs only"),
-        "{screen}"
-    );
-    assert!(screen.contains("[compare] compare sentiment"), "{screen}");
-    h.key(KeyCode::Char('f'), KeyModifiers::NONE);
-    assert_eq!(shown(&h).len(), 2);
-    assert!(!h.screen().contains("showing"), "{}", h.screen());
-}
-
-#[test]
-fn an_arena_round_is_saved_with_its_vote_only() {
-    let (mut h, store, _d) = harness(110, 30);
-    support::compare::open_with_template(&mut h, "sentiment");
-    h.ctrl('d');
-    h.key(KeyCode::F(4), KeyModifiers::NONE);
-    h.type_str("A fine film.");
-    h.effects.clear();
-    h.key(KeyCode::Enter, KeyModifiers::NONE);
-    let (run, _) = run_job(&h).expect("enter runs");
-    support::compare::done(&mut h, run, 0, "yes");
-    support::compare::done(&mut h, run, 1, "no");
-    h.act(Action::Compare(CompareMsg::Finished { run, error: None }));
-    run_sessions(&mut h, &store);
-    assert!(
-        store.list().unwrap().is_empty(),
-        "the round is not saved before the vote"
-    );
 }
 
 #[test]
