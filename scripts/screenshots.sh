@@ -157,6 +157,10 @@ wait_for "gemma-3-270m-q4_k_m │ ● ready"
 keys F2
 wait_for "updated"
 shot sessions "session browser"
+# The compare run and the evaluation are sessions too (newest first): list the chats only, so
+# the replay below starts on the chat.
+keys f
+wait_for "showing chats only"
 keys p
 wait_for "Replay"
 keys s a

@@ -78,7 +78,7 @@ fn arena_mode_hides_the_variants_until_the_vote_and_saves_it() {
     h.effects.clear();
     h.key(KeyCode::Char('b'), KeyModifiers::NONE);
     assert!(
-        h.app.compare.as_ref().unwrap().input.is_empty(),
+        h.app.compare.as_ref().unwrap().input_empty(),
         "the vote key is not typed into the input"
     );
     assert!(

@@ -14,8 +14,8 @@ use howdah::compare::{
 use howdah::engine::{DoneStats, Prompt, StopReason, TokenEvent};
 use howdah::prompt::{Mode, Rendered, Selection};
 use howdah::ui::action::Action;
-use howdah::ui::app::Screen;
-use howdah::ui::compare::{CompareJob, CompareMsg, Overlay};
+use howdah::ui::app::{Modal, Screen};
+use howdah::ui::compare::{CompareJob, CompareModal, CompareMsg};
 use howdah::ui::effect::Effect;
 use support::Harness;
 
@@ -140,12 +140,12 @@ fn esc_stops_all_then_leaves_and_old_runs_are_ignored() {
     token(&mut h, r, 0, " neg");
     h.effects.clear();
     h.key(KeyCode::Esc, KeyModifiers::NONE);
-    let flag = match h.effects.as_slice() {
-        [Effect::Compare(CompareJob::Stop(flag))] => flag.clone(),
+    let stopped = match h.effects.as_slice() {
+        [Effect::Compare(CompareJob::Stop { run })] => *run,
         other => panic!("esc should stop the run, got {other:?}"),
     };
-    // The view's own flag is the one the worker watches.
-    assert_eq!(Some(&flag), h.app.compare.as_ref().unwrap().cancel.as_ref());
+    // The view's own run is the one the worker is told to stop.
+    assert_eq!(stopped, h.app.compare.as_ref().unwrap().run);
     assert_eq!(
         h.app.screen,
         Screen::Compare,
@@ -211,7 +211,7 @@ fn history_recalls_inputs_with_up_and_down() {
             error: None,
         }));
     }
-    let input = |h: &Harness| h.app.compare.as_ref().unwrap().input.clone();
+    let input = |h: &Harness| h.app.compare.as_ref().unwrap().input_text();
     assert_eq!(input(&h), "");
     h.key(KeyCode::Up, KeyModifiers::NONE);
     assert_eq!(input(&h), "second review");
@@ -439,7 +439,10 @@ fn esc_cancels_an_evaluation_and_keeps_the_partial_figures() {
     h.effects.clear();
     h.key(KeyCode::Esc, KeyModifiers::NONE);
     assert!(
-        matches!(h.effects.as_slice(), [Effect::Compare(CompareJob::Stop(_))]),
+        matches!(
+            h.effects.as_slice(),
+            [Effect::Compare(CompareJob::Stop { .. })]
+        ),
         "{:?}",
         h.effects
     );
@@ -555,8 +558,8 @@ fn screen_keys_work_in_the_template_browser_and_the_compare_picker() {
     assert_eq!(h.app.screen, Screen::Compare);
     let picker = |h: &Harness| {
         matches!(
-            h.app.compare.as_ref().and_then(|s| s.overlay.as_ref()),
-            Some(Overlay::Templates { templates, .. }) if !templates.is_empty()
+            h.app.modals.last(),
+            Some(Modal::Compare(CompareModal::Templates { templates, .. })) if !templates.is_empty()
         )
     };
     assert!(picker(&h), "the picker lists the app's library");

@@ -1,5 +1,5 @@
 //! The compare view's worker path against the real Gemma 3 270M (completion mode): the jobs
-//! the view builds, run by `compare_run::run_blocking` exactly as the runtime's worker thread
+//! the view builds, run by `compare::run::run_blocking` exactly as the runtime's worker thread
 //! does, with every message applied to the view's state.
 
 use std::path::{Path, PathBuf};
@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use howdah::engine::{Engine, EngineSettings, ModelInfo};
 use howdah::prompt::{Library, Mode};
 use howdah::ui::action::Action;
+use howdah::ui::compare::run::run_blocking;
 use howdah::ui::compare::{CompareJob, CompareState};
-use howdah::ui::compare_run::run_blocking;
+use std::sync::atomic::AtomicBool;
 
 const GEMMA: &str = "gemma-3-270m-q4_k_m.gguf";
 
@@ -32,11 +33,14 @@ fn gemma() -> (Engine, ModelInfo) {
 /// Runs `job` and feeds every message back into `st`, as the runtime does.
 fn drive(st: &mut CompareState, job: CompareJob, engine: &Engine, info: &ModelInfo) -> usize {
     let mut actions = Vec::new();
-    run_blocking(job, engine, Some(info), &mut |a| actions.push(a));
+    let cancel = AtomicBool::new(false);
+    run_blocking(job, engine, Some(info), &cancel, &mut |a| actions.push(a));
     let n = actions.len();
     for a in actions {
         match a {
-            Action::Compare(m) => st.on_msg(m),
+            Action::Compare(m) => {
+                st.on_msg(m);
+            }
             other => panic!("the worker sent an unexpected action: {other:?}"),
         }
     }
@@ -52,7 +56,7 @@ fn sentiment_default_variants_run_side_by_side_and_evaluate_on_gemma() {
     let lib = Library::load_from(None);
     let t = lib.find("sentiment").unwrap().clone();
     let sampling = t.sampling_for(mode);
-    let mut st = CompareState::new(vec![]);
+    let mut st = CompareState::new();
     st.set_template(t, mode, "template", &sampling);
     assert_eq!(st.columns.len(), 3);
 
@@ -121,6 +125,7 @@ fn sentiment_default_variants_run_side_by_side_and_evaluate_on_gemma() {
         },
         &engine,
         Some(&info),
+        &AtomicBool::new(false),
         &mut |a| saved.push(a),
     );
     assert!(

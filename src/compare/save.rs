@@ -11,7 +11,9 @@ use crate::engine::{EngineSettings, ModelInfo};
 use crate::prompt::{Mode, Selection, Template};
 use crate::session::format::resolved_settings;
 use crate::session::record::model_ref;
-use crate::session::{PromptMode, PromptSetup, ReplyStats, Run, Session, SessionKind, Shot};
+use crate::session::{
+    ModelRef, PromptMode, PromptSetup, ReplyStats, Run, Session, SessionKind, Shot,
+};
 
 /// Characters of the input kept in a session title.
 const TITLE_INPUT: usize = 60;
@@ -58,7 +60,17 @@ pub fn compare_session(
     info: &ModelInfo,
     asked: &EngineSettings,
 ) -> Session {
-    let model = model_ref(info);
+    compare_session_for(r, t, &model_ref(info), &resolved_settings(info, asked))
+}
+
+/// `compare_session` with the model's reference and engine settings already known (the TUI has
+/// them hashed off its thread).
+pub fn compare_session_for(
+    r: &CompareResult,
+    t: &Template,
+    model: &ModelRef,
+    engine: &EngineSettings,
+) -> Session {
     let mut s = Session::new(SessionKind::Compare);
     let input: String = r.vars.values().cloned().collect::<Vec<_>>().join(" ");
     s.title = Some(format!(
@@ -69,7 +81,7 @@ pub fn compare_session(
     for v in &r.variants {
         let mut run = Run::new(v.name.clone());
         run.model = Some(model.clone());
-        run.engine = Some(resolved_settings(info, asked));
+        run.engine = Some(engine.clone());
         run.sampling = Some(v.spec.sampling.clone());
         run.setup = Some(setup(
             t,
@@ -131,12 +143,28 @@ pub fn eval_runs(
     info: &ModelInfo,
     asked: &EngineSettings,
 ) -> Vec<Run> {
-    let model = model_ref(info);
+    eval_runs_for(
+        r,
+        t,
+        data_file,
+        &model_ref(info),
+        &resolved_settings(info, asked),
+    )
+}
+
+/// `eval_runs` with the model's reference and engine settings already known.
+pub fn eval_runs_for(
+    r: &EvalResult,
+    t: &Template,
+    data_file: &str,
+    model: &ModelRef,
+    engine: &EngineSettings,
+) -> Vec<Run> {
     let mut runs = Vec::new();
     for v in &r.variants {
         let mut run = Run::new(v.name.clone());
         run.model = Some(model.clone());
-        run.engine = Some(resolved_settings(info, asked));
+        run.engine = Some(engine.clone());
         if let (Some(selection), Some(_)) = (v.selection, v.mode) {
             run.setup = Some(setup(t, BTreeMap::new(), &[], v.shots, selection, v.seed));
         }

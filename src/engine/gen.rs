@@ -325,7 +325,9 @@ impl Session<'_> {
         sink: &SharedSink,
     ) {
         s.done = true;
-        let mut rest = String::new();
+        // Room for what the decoder still holds: a reply cut inside a multi-byte character ends
+        // in U+FFFD, which encoding_rs writes without growing the string (it panicked on 0).
+        let mut rest = String::with_capacity(s.decoder.max_utf8_buffer_length(0).unwrap_or(16));
         let _ = s.decoder.decode_to_string(&[], &mut rest, true);
         let mut tail = s.sanitizer.push(&rest);
         if stop != StopReason::StopString {

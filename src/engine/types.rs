@@ -270,6 +270,18 @@ pub struct DoneStats {
     pub template_fallback: Option<String>,
 }
 
+impl DoneStats {
+    /// A reply's final text: the engine's own, unless it has none while text was streamed
+    /// (one rule for the chat, the compare view and every other view that streams a reply).
+    pub fn final_text(&self, streamed: &str) -> String {
+        if !self.text.is_empty() || streamed.is_empty() {
+            self.text.clone()
+        } else {
+            streamed.to_string()
+        }
+    }
+}
+
 /// Scores for one candidate continuation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CandidateScore {

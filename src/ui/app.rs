@@ -71,6 +71,8 @@ pub enum Ask {
     SessionExport(super::sessions::ExportFormat),
     /// `OWNER/NAME[:QUANT]` to pull from Hugging Face.
     PullModel,
+    /// A file for the compare view: data to evaluate on, or where its predictions go.
+    ComparePath(super::compare::PathFor),
 }
 
 /// The model picker's state; `models` is None while discovery runs.
@@ -104,6 +106,8 @@ pub enum Modal {
         what: Confirm,
         question: String,
     },
+    /// One of the compare view's dialogs (template picker, prompt, variant editor).
+    Compare(super::compare::CompareModal),
 }
 
 impl Modal {
@@ -115,6 +119,7 @@ impl Modal {
             Modal::Editor { .. } => Ctx::Editor,
             Modal::Ask { .. } => Ctx::Prompt,
             Modal::Confirm { .. } => Ctx::Confirm,
+            Modal::Compare(m) => m.ctx(),
         }
     }
 }
@@ -347,6 +352,7 @@ impl App {
         match self.modals.last() {
             Some(m) => m.ctx(),
             None if self.screen == Screen::Templates => self.templates.ctx(),
+            None if self.screen == Screen::Compare => Ctx::Compare,
             None => match self.focus {
                 Focus::Input => Ctx::Input,
                 Focus::Transcript => Ctx::Transcript,

@@ -56,7 +56,7 @@ pub enum Effect {
     Session(super::sessions::SessionOp),
     /// Start, step or cancel a replay on the engine (`Action::Replay`).
     Replay(super::replay_task::ReplayCtl),
-    /// The compare view's background work (`compare_run::execute`).
+    /// The compare view's background work (`compare::run::control`; `Action::Compare`).
     Compare(super::compare::CompareJob),
     /// Start or stop a download from Hugging Face (`Action::Pull`).
     Pull(super::pull_task::PullCtl),

@@ -27,10 +27,12 @@ pub enum Ctx {
     Replay,
     Compare,
     CompareEdit,
+    ComparePicker,
+    ComparePrompt,
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 16] = [
+    pub const ALL: [Ctx; 18] = [
         Ctx::Global,
         Ctx::Input,
         Ctx::Transcript,
@@ -47,6 +49,8 @@ impl Ctx {
         Ctx::Replay,
         Ctx::Compare,
         Ctx::CompareEdit,
+        Ctx::ComparePicker,
+        Ctx::ComparePrompt,
     ];
 
     /// The name used in `[keys.<name>]`.
@@ -68,6 +72,8 @@ impl Ctx {
             Ctx::Replay => "replay",
             Ctx::Compare => "compare",
             Ctx::CompareEdit => "compare_variant",
+            Ctx::ComparePicker => "compare_templates",
+            Ctx::ComparePrompt => "compare_prompt",
         }
     }
 
@@ -89,6 +95,8 @@ impl Ctx {
             Ctx::Replay => "Session replay",
             Ctx::Compare => "Compare view (side by side variants, evaluation)",
             Ctx::CompareEdit => "Compare view: variant editor",
+            Ctx::ComparePicker => "Compare view: template picker",
+            Ctx::ComparePrompt => "Compare view: the prompt a variant sent",
         }
     }
 }
@@ -192,6 +200,7 @@ pub enum Cmd {
     SessExportJson,
     SessReplay,
     SessRefresh,
+    SessFilter,
     SessClose,
     ReplayNext,
     ReplayAll,
@@ -218,6 +227,16 @@ pub enum Cmd {
     CmpSave,
     CmpBack,
     CmpArena,
+    CmpClear,
+    CmpPickPrev,
+    CmpPickNext,
+    CmpPick,
+    CmpPickClose,
+    CmpPromptUp,
+    CmpPromptDown,
+    CmpPromptPageUp,
+    CmpPromptPageDown,
+    CmpPromptClose,
     VarPrev,
     VarNext,
     VarDec,
@@ -324,6 +343,7 @@ const TABLE: &[(Cmd, Ctx, &str, &str, &str)] = &[
     (Cmd::SessExportJson, Ctx::Sessions, "export_json", "x", "Export as JSON (OpenAI chat messages)"),
     (Cmd::SessReplay, Ctx::Sessions, "replay", "p", "Replay the session and compare"),
     (Cmd::SessRefresh, Ctx::Sessions, "refresh", "f5", "Read the sessions folder again"),
+    (Cmd::SessFilter, Ctx::Sessions, "filter", "f", "Show all sessions, only chats, or only compare/eval/arena runs"),
     (Cmd::SessClose, Ctx::Sessions, "close", "esc q", "Back to the chat"),
     (Cmd::ReplayNext, Ctx::Replay, "next_turn", "n space", "Replay the next turn"),
     (Cmd::ReplayAll, Ctx::Replay, "all", "a", "Replay all remaining turns"),
@@ -349,6 +369,16 @@ const TABLE: &[(Cmd, Ctx, &str, &str, &str)] = &[
     (Cmd::CmpSave, Ctx::Compare, "save_predictions", "ctrl+s", "Save the evaluation's per-row predictions (CSV)"),
     (Cmd::CmpBack, Ctx::Compare, "back", "f3", "Back to the chat"),
     (Cmd::CmpArena, Ctx::Compare, "arena", "f4", "Arena: two anonymous columns; vote a, b, t (tie) or x (both bad)"),
+    (Cmd::CmpClear, Ctx::Compare, "clear", "ctrl+u", "Clear the input (the chat's editing keys work too: ctrl+w, alt+b, alt+f…)"),
+    (Cmd::CmpPickPrev, Ctx::ComparePicker, "previous", "up k", "Previous template"),
+    (Cmd::CmpPickNext, Ctx::ComparePicker, "next", "down j", "Next template"),
+    (Cmd::CmpPick, Ctx::ComparePicker, "pick", "enter", "Compare the variants of this template"),
+    (Cmd::CmpPickClose, Ctx::ComparePicker, "close", "esc", "Close (with nothing picked yet: back to the chat)"),
+    (Cmd::CmpPromptUp, Ctx::ComparePrompt, "up", "up k", "Scroll up"),
+    (Cmd::CmpPromptDown, Ctx::ComparePrompt, "down", "down j", "Scroll down"),
+    (Cmd::CmpPromptPageUp, Ctx::ComparePrompt, "page_up", "pageup", "Scroll a page up"),
+    (Cmd::CmpPromptPageDown, Ctx::ComparePrompt, "page_down", "pagedown", "Scroll a page down"),
+    (Cmd::CmpPromptClose, Ctx::ComparePrompt, "close", "esc enter q", "Close"),
     (Cmd::VarPrev, Ctx::CompareEdit, "previous", "up k", "Previous field"),
     (Cmd::VarNext, Ctx::CompareEdit, "next", "down j tab", "Next field"),
     (Cmd::VarDec, Ctx::CompareEdit, "decrease", "left h -", "Previous value"),

@@ -13,10 +13,7 @@
 pub mod abort_guard;
 pub mod action;
 pub mod app;
-pub mod arena;
 pub mod compare;
-pub mod compare_models;
-pub mod compare_run;
 pub mod conversation;
 pub mod effect;
 pub mod engine_rows;

@@ -54,6 +54,8 @@ struct Runner {
     replay: Option<super::replay_task::Control>,
     /// The running model download's cancel flag.
     pull: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// The running compare run or evaluation.
+    compare: Option<super::compare::run::Control>,
     /// The engine the model picker switched to (`Some(None)`: in-process); `None`: as started.
     switched: Option<Option<String>>,
     /// The model server the engine was started on (`None`: in process), or why it cannot be used.
@@ -84,6 +86,7 @@ pub async fn run(
         sessions: None,
         replay: None,
         pull: None,
+        compare: None,
         switched: None,
         backend,
     };
@@ -150,6 +153,9 @@ pub async fn run(
     };
     if let Some(e) = &r.engine {
         e.cancel_all();
+    }
+    if let Some(c) = r.compare.take() {
+        c.stop();
     }
     result
 }
@@ -242,10 +248,11 @@ impl Runner {
             }
             Effect::Compare(job) => {
                 let tx = self.internal_tx.clone();
-                super::compare_run::execute(
-                    job,
+                super::compare::run::control(
+                    &mut self.compare,
                     self.engine.clone(),
                     app.model.clone(),
+                    job,
                     move |a| {
                         let _ = tx.send(Internal::action(a));
                     },

@@ -43,6 +43,51 @@ pub struct Browser {
     pub hits: Option<Vec<String>>,
     /// The session a rename, export or delete question is about.
     pub target: Option<Row>,
+    /// Which kinds of session are listed.
+    pub filter: KindFilter,
+}
+
+/// Which kinds of session the browser lists: chats and runs (compare, eval, arena) are told
+/// apart by the session's kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum KindFilter {
+    #[default]
+    All,
+    Chats,
+    Runs,
+}
+
+impl KindFilter {
+    /// The next filter of the browser's key: all → chats → runs → all.
+    pub fn next(self) -> KindFilter {
+        match self {
+            KindFilter::All => KindFilter::Chats,
+            KindFilter::Chats => KindFilter::Runs,
+            KindFilter::Runs => KindFilter::All,
+        }
+    }
+
+    /// What the browser's header says while the filter hides some sessions.
+    pub fn label(self) -> Option<&'static str> {
+        match self {
+            KindFilter::All => None,
+            KindFilter::Chats => Some("chats only"),
+            KindFilter::Runs => Some("compare/eval runs only"),
+        }
+    }
+
+    /// Whether `row` is listed (an unreadable file only when nothing is filtered out).
+    pub fn admits(self, row: &Row) -> bool {
+        let chat = match &row.entry {
+            Ok(s) => Some(s.kind == crate::session::SessionKind::Chat),
+            Err(_) => None,
+        };
+        match self {
+            KindFilter::All => true,
+            KindFilter::Chats => chat == Some(true),
+            KindFilter::Runs => chat == Some(false),
+        }
+    }
 }
 
 impl Browser {
@@ -51,9 +96,14 @@ impl Browser {
         let Some(rows) = &self.rows else {
             return Vec::new();
         };
+        let kind = |r: &&Row| self.filter.admits(r);
         match (&self.hits, self.query.trim().is_empty()) {
-            (Some(hits), false) => rows.iter().filter(|r| hits.contains(&r.id)).collect(),
-            _ => rows.iter().collect(),
+            (Some(hits), false) => rows
+                .iter()
+                .filter(|r| hits.contains(&r.id))
+                .filter(kind)
+                .collect(),
+            _ => rows.iter().filter(kind).collect(),
         }
     }
 

@@ -5,8 +5,8 @@ use crossterm::event::{KeyCode, KeyModifiers};
 use howdah::compare::CompareEvent;
 use howdah::engine::{DoneStats, StopReason};
 use howdah::ui::action::Action;
-use howdah::ui::app::Screen;
-use howdah::ui::compare::{CompareMsg, Overlay};
+use howdah::ui::app::{Modal, Screen};
+use howdah::ui::compare::{CompareModal, CompareMsg};
 
 use super::Harness;
 
@@ -17,8 +17,9 @@ pub fn open_with_template(h: &mut Harness, name: &str) {
     assert_eq!(h.app.screen, Screen::Compare);
     // The view asks for the template library as an effect; the harness answers it.
     h.answer_template_load();
-    let idx = match &h.app.compare.as_ref().unwrap().overlay {
-        Some(Overlay::Templates { templates, .. }) => templates
+    // The picker is a dialog on the app's modal stack.
+    let idx = match h.app.modals.last() {
+        Some(Modal::Compare(CompareModal::Templates { templates, .. })) => templates
             .iter()
             .position(|t| t.name == name)
             .unwrap_or_else(|| panic!("the built-in {name} template is listed")),

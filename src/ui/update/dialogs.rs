@@ -400,7 +400,7 @@ fn model_load(app: &mut App, fx: &mut Vec<Effect>) {
 
 pub fn models_found(app: &mut App, found: Vec<Found>) {
     if let Some(st) = app.compare.as_mut() {
-        st.models = crate::ui::compare_models::ColumnModel::from_found(&found);
+        st.models = crate::ui::compare::models::ColumnModel::from_found(&found);
     }
     // A model just pulled is selected, else the loaded one.
     let pulled = app.pull.select.take();
@@ -452,6 +452,9 @@ fn ask_accept(app: &mut App, fx: &mut Vec<Effect>) {
             super::sessions::ask_accept(app, ask, &value, fx)
         }
         Ask::PullModel => super::pull::accept(app, &value, fx),
+        Ask::ComparePath(purpose) => {
+            crate::ui::compare::modal::path_accept(app, purpose, &value, fx)
+        }
         Ask::RenameChat(id) => {
             let name = crate::text::sanitize::sanitize_line(value.trim());
             if name.is_empty() {

@@ -222,9 +222,7 @@ fn gen_event(app: &mut App, kind: EventKind) {
 }
 
 fn finish(msg: &mut crate::ui::conversation::Message, d: &DoneStats) {
-    if !d.text.is_empty() || msg.content.is_empty() {
-        msg.content = d.text.clone();
-    }
+    msg.content = d.final_text(&msg.content);
     msg.state = if d.stop == StopReason::Cancelled {
         MsgState::Stopped
     } else {

@@ -3,9 +3,6 @@
 
 pub mod autosave;
 mod chat;
-mod compare;
-mod compare_common;
-mod compare_overlay;
 mod dialogs;
 mod engine;
 mod pull;
@@ -47,10 +44,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             templates::paste(app, &clean_paste(&text), &mut fx)
         }
         Action::Paste(text) if app.screen == Screen::Compare && app.modals.is_empty() => {
-            compare::paste(app, &clean_paste(&text))
+            crate::ui::compare::update::paste(app, &clean_paste(&text))
         }
         Action::Paste(text) => dialogs::paste(app, &clean_paste(&text)),
-        Action::Compare(m) => compare::msg(app, m),
+        Action::Compare(m) => crate::ui::compare::update::msg(app, m, &mut fx),
         Action::Resize(..) => {}
         Action::EngineStarted(r) => engine::started(app, r, &mut fx),
         Action::Engine { tag, kind } => {
@@ -61,12 +58,12 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             autosave::engine_event(app, tag, before, seen, &mut fx);
             if loaded {
                 templates::model_changed(app, &mut fx);
-                compare::model_changed(app);
+                crate::ui::compare::open::model_changed(app);
             }
         }
         Action::TemplatesLoaded(r) => {
             templates::loaded(app, *r, &mut fx);
-            compare::library_loaded(app);
+            crate::ui::compare::open::library_loaded(app);
         }
         Action::TemplatePreview { id, result } => templates::preview_done(app, id, result, &mut fx),
         Action::Session(ev) => session_events::event(app, ev, &mut fx),
@@ -126,7 +123,7 @@ fn scroll_target(app: &mut App, delta: isize) {
     }
 }
 
-pub(super) fn interrupt(app: &mut App, fx: &mut Vec<Effect>) {
+pub(crate) fn interrupt(app: &mut App, fx: &mut Vec<Effect>) {
     if let Some(g) = app.generation {
         fx.push(Effect::Cancel { gen: g.gen });
     } else if matches!(
@@ -148,6 +145,9 @@ pub(super) fn interrupt(app: &mut App, fx: &mut Vec<Effect>) {
 
 fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     let spec = KeySpec::from_event(&k);
+    if let Some(Modal::Compare(_)) = app.modals.last() {
+        return crate::ui::compare::modal::key(app, k, fx);
+    }
     if !app.modals.is_empty() {
         let ctx = app.ctx();
         if let Some(cmd) = app.keymap.get(ctx, &spec) {
@@ -179,7 +179,7 @@ fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         return sessions::on_key(app, k, fx);
     }
     if app.screen == Screen::Compare {
-        return compare::key(app, k, fx);
+        return crate::ui::compare::update::key(app, k, fx);
     }
     match app.focus {
         Focus::Input => {
@@ -221,7 +221,7 @@ fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
 }
 
 /// Commands of the global context.
-fn global(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
+pub(crate) fn global(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
     match cmd {
         Cmd::Quit => app.quit = true,
         Cmd::Interrupt => interrupt(app, fx),
@@ -232,7 +232,7 @@ fn global(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
         }),
         Cmd::Templates => templates::open(app, fx),
         Cmd::Sessions => sessions::open_browser(app, fx),
-        Cmd::CompareOpen => compare::open(app, fx),
+        Cmd::CompareOpen => crate::ui::compare::open::open(app, fx),
         other => chat::command(app, other, fx),
     }
 }

@@ -110,6 +110,11 @@ fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             };
         }
         Cmd::SessSearch => app.sessions.browser.searching = true,
+        Cmd::SessFilter => {
+            let b = &mut app.sessions.browser;
+            b.filter = b.filter.next();
+            b.selected = 0;
+        }
         Cmd::SessRefresh => open_browser(app, fx),
         Cmd::SessClose => app.screen = Screen::Chat,
         _ => {

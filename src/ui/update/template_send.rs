@@ -159,7 +159,7 @@ fn compare_request(app: &mut App) -> Option<CompareRequest> {
 pub fn compare(app: &mut App, fx: &mut Vec<Effect>) {
     if let Some(req) = compare_request(app) {
         app.templates.remember();
-        super::compare::open_with(app, req, fx);
+        crate::ui::compare::open::open_with(app, req, fx);
     }
 }
 
@@ -234,8 +234,11 @@ mod tests {
         assert_eq!(app.screen, crate::ui::app::Screen::Compare);
         let st = app.compare.as_ref().unwrap();
         assert_eq!(st.template.as_ref().unwrap().name, "sentiment");
-        assert_eq!(st.input, "What a lovely film");
-        assert!(st.overlay.is_none());
+        assert_eq!(st.input_text(), "What a lovely film");
+        assert!(!app
+            .modals
+            .iter()
+            .any(|m| matches!(m, crate::ui::app::Modal::Compare(_))));
         // Zero-, one- and the template's k-shot, plus the browser's 2 shots.
         let shots: Vec<usize> = st.columns.iter().map(|c| c.spec.shots).collect();
         assert!(

@@ -44,6 +44,13 @@ pub fn ask(app: &App, frame: &mut Frame, ask: Ask, text: &TextArea, error: Optio
             Some("OWNER/NAME[:QUANT], e.g. bartowski/Qwen2.5-1.5B-Instruct-GGUF:Q4_K_M"),
         ),
         Ask::SessionTitle => ("Session title", Some("empty: the first user line")),
+        Ask::ComparePath(crate::ui::compare::PathFor::EvalData) => (
+            "Evaluate on data",
+            Some("CSV with header or JSONL; text, label"),
+        ),
+        Ask::ComparePath(crate::ui::compare::PathFor::Predictions) => {
+            ("Save per-row predictions as CSV to", None)
+        }
         Ask::SessionExport(super::super::sessions::ExportFormat::Md) => {
             ("Export as Markdown to", None)
         }

@@ -16,7 +16,13 @@ pub fn render(app: &App, frame: &mut Frame, ctx: Option<Ctx>, scroll: u16, names
         Some(Ctx::Templates | Ctx::TemplateVars) => {
             vec![Ctx::Templates, Ctx::TemplateVars, Ctx::Help]
         }
-        Some(Ctx::Compare) => vec![Ctx::Compare, Ctx::CompareEdit, Ctx::Help],
+        Some(Ctx::Compare) => vec![
+            Ctx::Compare,
+            Ctx::CompareEdit,
+            Ctx::ComparePicker,
+            Ctx::ComparePrompt,
+            Ctx::Help,
+        ],
         Some(c) => vec![c, Ctx::Help],
         None => vec![
             Ctx::Global,

@@ -2,10 +2,7 @@
 //! remembering the transcript's size for scrolling. Each screen part is its own module.
 
 mod chat;
-mod compare;
-mod compare_eval;
 mod dialogs;
-mod eval_chart;
 mod help;
 mod models;
 mod replay;
@@ -120,7 +117,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Screen::Templates => templates::render(app, frame, area),
         Screen::Sessions => sessions::render(app, frame, area),
         Screen::Replay => replay::render(app, frame, area),
-        Screen::Compare => compare::render(app, frame, area),
+        Screen::Compare => crate::ui::compare::view::render(app, frame, area),
     }
     for m in &app.modals {
         match m {
@@ -132,6 +129,7 @@ pub fn render(app: &App, frame: &mut Frame) {
                 dialogs::ask(app, frame, *ask, text, error.as_deref())
             }
             Modal::Confirm { question, .. } => dialogs::confirm(app, frame, question),
+            Modal::Compare(m) => crate::ui::compare::modal_view::render(app, frame, m),
         }
     }
 }

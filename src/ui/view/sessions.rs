@@ -74,13 +74,21 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             dim,
         )
     };
+    let mut head_line = vec![title, search];
+    if let Some(label) = b.filter.label() {
+        // Said while some sessions are hidden, with the key that shows them again.
+        head_line.push(Span::styled(
+            format!(
+                "  · showing {label} ({}: next filter)",
+                app.keymap.hint(Cmd::SessFilter)
+            ),
+            Style::default().fg(th.accent),
+        ));
+    }
     let block = Block::new()
         .borders(Borders::BOTTOM)
         .border_style(Style::default().fg(th.border));
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![title, search])).block(block),
-        head,
-    );
+    frame.render_widget(Paragraph::new(Line::from(head_line)).block(block), head);
     let w = list.width as usize;
     let (model_w, date_w, n_w) = (24usize, 16usize, 5usize);
     let title_w = w.saturating_sub(model_w + date_w + n_w + 8).max(8);
@@ -88,7 +96,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     match &b.rows {
         None => lines.push(Line::styled("  Reading the sessions folder…", dim)),
         Some(_) if visible.is_empty() => lines.push(Line::styled(
-            if b.query.is_empty() {
+            if b.filter.label().is_some() {
+                "  No session of this kind: the filter key shows the others."
+            } else if b.query.is_empty() {
                 "  No sessions yet: every chat is saved here as you go."
             } else {
                 "  No session contains this text."

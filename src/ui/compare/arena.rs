@@ -3,36 +3,13 @@
 //! a / b / t (tie) / x (both bad) once both are done, and the vote is saved as a session with
 //! both replies and their settings (`arena::vote_session`). The sides are revealed after it.
 
+use super::state::{Column, CompareState};
 use crate::arena::{vote_session, Contestant, Verdict};
 use crate::compare::save::prompt_mode;
 use crate::session::{ModelRef, ReplyStats, Run, SessionFile};
 use crate::ui::app::{App, Level};
-use crate::ui::compare::{Column, CompareState};
 use crate::ui::effect::Effect;
 use crate::ui::sessions::SessionOp;
-
-/// One arena round: which column is shown as A and which as B, and the vote once given.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArenaRound {
-    /// `order[0]` is the column shown as A, `order[1]` as B.
-    pub order: [usize; 2],
-    pub verdict: Option<Verdict>,
-}
-
-impl ArenaRound {
-    /// A round with sides drawn at random.
-    pub fn draw() -> ArenaRound {
-        ArenaRound {
-            order: if crate::arena::coin() { [1, 0] } else { [0, 1] },
-            verdict: None,
-        }
-    }
-
-    /// Names are hidden until the vote.
-    pub fn hidden(&self) -> bool {
-        self.verdict.is_none()
-    }
-}
 
 /// The arena toggle: on needs exactly two variants (the first two columns are kept out of the
 /// way otherwise, so the user chooses).
@@ -80,7 +57,7 @@ pub fn vote_key(app: &mut App, c: char, fx: &mut Vec<Effect>) -> bool {
     let Some(st) = app.compare.as_ref() else {
         return false;
     };
-    if !awaiting_vote(st) || !st.input.is_empty() {
+    if !awaiting_vote(st) || !st.input_empty() {
         return false;
     }
     let Some(round) = st.arena.clone() else {

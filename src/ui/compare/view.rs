@@ -1,6 +1,6 @@
 //! The compare view: a header naming the template, one column per variant (label bars with the
-//! predicted label, the streamed answer, a footer of figures), the input line and key hints.
-//! The evaluation pane and the view's overlays are in `compare_eval`.
+//! predicted label, the streamed answer, a footer of figures), the input (the app's text area)
+//! and key hints. The evaluation pane is in `eval_view`, the dialogs in `modal_view`.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -8,9 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::compare_eval;
+use super::eval_view;
+use super::state::{Column, CompareState};
 use crate::ui::app::{App, Level};
-use crate::ui::compare::{Column, CompareState};
 use crate::ui::keymap::Cmd;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -55,7 +55,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     frame.render_widget(Paragraph::new(shown_text), shown);
     if st.show_eval {
-        compare_eval::pane(app, st, frame, body);
+        eval_view::pane(app, st, frame, body);
     } else {
         columns(app, st, frame, body);
     }
@@ -77,7 +77,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     input_line(app, st, frame, input);
     let k = &app.keymap;
-    let text = if crate::ui::arena::awaiting_vote(st) {
+    let text = if super::arena::awaiting_vote(st) {
         " vote: a  A is better · b  B is better · t  tie · x  both bad (with the input empty)"
             .to_string()
     } else {
@@ -96,7 +96,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Paragraph::new(text).style(Style::default().fg(th.dim)),
         hints,
     );
-    compare_eval::overlay(app, st, frame);
 }
 
 fn input_line(app: &App, st: &CompareState, frame: &mut Frame, area: Rect) {
@@ -115,26 +114,24 @@ fn input_line(app: &App, st: &CompareState, frame: &mut Frame, area: Rect) {
         .borders(Borders::ALL)
         .border_style(Style::default().fg(th.border_focused))
         .title(title);
-    let line = if st.input.is_empty() {
-        Line::from(vec![
+    if st.input_empty() {
+        let line = Line::from(vec![
             Span::styled(" ", Style::default().add_modifier(Modifier::REVERSED)),
             Span::styled(
-                " Type an input and press enter to run every variant",
+                format!(
+                    " Type an input and press {} to run every variant",
+                    app.keymap.hint(Cmd::CmpRun)
+                ),
                 Style::default().fg(th.dim),
             ),
-        ])
+        ]);
+        frame.render_widget(Paragraph::new(line).block(block), area);
     } else {
-        // The end of a long input stays visible.
-        let inner_w = area.width.saturating_sub(3) as usize;
-        let chars: Vec<char> = st.input.chars().collect();
-        let start = chars.len().saturating_sub(inner_w);
-        let shown: String = chars[start..].iter().collect();
-        Line::from(vec![
-            Span::raw(shown),
-            Span::styled(" ", Style::default().add_modifier(Modifier::REVERSED)),
-        ])
-    };
-    frame.render_widget(Paragraph::new(line).block(block), area);
+        // The chat's text area widget: it keeps the cursor in view as the input grows.
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        frame.render_widget(&st.input, inner);
+    }
 }
 
 fn columns(app: &App, st: &CompareState, frame: &mut Frame, area: Rect) {

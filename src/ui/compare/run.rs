@@ -1,30 +1,84 @@
-//! The compare view's background work: runs `CompareJob`s with the blocking compare API on a
-//! worker thread and sends what happens back to the UI as `Action::Compare` messages. The UI
-//! thread never waits on the engine here.
+//! The compare view's worker, run the way the runtime runs the replay and the model download: a
+//! `CompareJob` starts one named thread for the run or evaluation, its stop flag kept in the
+//! runtime's slot (`control`); a new run stops the old one, `Stop` sets the flag. What happens
+//! comes back to the UI as `Action::Compare` messages; the UI thread never waits on the engine.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use super::action::Action;
-use super::compare::{CompareJob, CompareMsg};
+use super::job::{CompareJob, CompareMsg};
 use crate::compare::{run_compare, run_eval, EvalData, EvalOptions, Method};
 use crate::engine::{Engine, ModelInfo};
 use crate::prompt::Embedder;
+use crate::ui::action::Action;
 
-/// Runs `job` off the UI thread; `send` delivers each resulting action.
-pub fn execute(
-    job: CompareJob,
+/// The running job's stop flag and run number, kept by the runtime.
+#[derive(Debug)]
+pub struct Control {
+    run: u64,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Control {
+    /// Stops the run at its next token or row.
+    pub fn stop(&self) {
+        self.cancel.store(true, Ordering::Release);
+    }
+}
+
+/// Carries out `job`: starts the worker thread of a run or an evaluation (stopping the one in
+/// `slot`), stops it, or writes predictions. `send` delivers each resulting action.
+pub fn control(
+    slot: &mut Option<Control>,
     engine: Option<Arc<Engine>>,
     model: Option<ModelInfo>,
-    send: impl Fn(Action) + Send + 'static,
+    job: CompareJob,
+    send: impl Fn(Action) + Send + Sync + 'static,
 ) {
-    if let CompareJob::Stop(flag) = &job {
-        flag.set();
-        return;
+    let (run, eval) = match &job {
+        CompareJob::Stop { run } => {
+            // Only the run asked about: a late stop must not end a newer run.
+            if let Some(c) = slot.take_if(|c| c.run == *run) {
+                c.stop();
+            }
+            return;
+        }
+        CompareJob::Run { run, .. } => (*run, false),
+        CompareJob::Eval { run, .. } => (*run, true),
+        CompareJob::SavePredictions { .. } => (0, false),
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    if run > 0 {
+        if let Some(old) = slot.replace(Control {
+            run,
+            cancel: cancel.clone(),
+        }) {
+            old.stop();
+        }
     }
-    std::thread::spawn(move || match engine {
-        Some(e) => run_blocking(job, &e, model.as_ref(), &mut |a| send(a)),
-        None => run_without_engine(job, &mut |a| send(a)),
-    });
+    let send = Arc::new(send);
+    let to_ui = send.clone();
+    let spawned = std::thread::Builder::new()
+        .name("howdah-compare".into())
+        .spawn(move || match engine {
+            Some(e) => run_blocking(job, &e, model.as_ref(), &cancel, &mut |a| to_ui(a)),
+            None => run_without_engine(job, &mut |a| to_ui(a)),
+        });
+    if let Err(e) = spawned {
+        // Said with the run's own number, so the view stops saying "running".
+        let error = format!("cannot start the compare thread: {e}");
+        send(match (run, eval) {
+            (0, _) => Action::Saved(Err(error)),
+            (run, false) => Action::Compare(CompareMsg::Finished {
+                run,
+                error: Some(error),
+            }),
+            (run, true) => Action::Compare(CompareMsg::EvalDone {
+                run,
+                result: Err(error),
+            }),
+        });
+    }
 }
 
 /// What the view shows when no engine is running yet.
@@ -43,11 +97,13 @@ fn run_without_engine(job: CompareJob, send: &mut dyn FnMut(Action)) {
     }
 }
 
-/// Runs `job` on the calling thread (the worker, or a test), reporting through `send`.
+/// Runs `job` on the calling thread (the worker, or a test), reporting through `send`; `cancel`
+/// stops it at the next token or row.
 pub fn run_blocking(
     job: CompareJob,
     engine: &Engine,
     model: Option<&ModelInfo>,
+    cancel: &AtomicBool,
     send: &mut dyn FnMut(Action),
 ) {
     let embedder = model.map(|m| Embedder::engine(engine, m));
@@ -58,20 +114,19 @@ pub fn run_blocking(
             vars,
             variants,
             models,
-            cancel,
         } if models.iter().any(Option::is_some) => {
             // The models run on threads of their own; what they report is handed on from here.
             let (tx, rx) = std::sync::mpsc::channel::<CompareMsg>();
             std::thread::scope(|s| {
                 s.spawn(move || {
-                    let r = super::compare_models::run_columns(
+                    let r = super::models::run_columns(
                         engine,
                         model,
                         &template,
                         &vars,
                         &variants,
                         &models,
-                        &cancel.0,
+                        cancel,
                         &|text| {
                             let _ = tx.send(CompareMsg::Note { run, text });
                         },
@@ -94,7 +149,6 @@ pub fn run_blocking(
             template,
             vars,
             variants,
-            cancel,
             ..
         } => {
             let r = run_compare(
@@ -103,7 +157,7 @@ pub fn run_blocking(
                 &vars,
                 &variants,
                 embedder.as_ref(),
-                &cancel.0,
+                cancel,
                 |ev| {
                     send(Action::Compare(CompareMsg::Event {
                         run,
@@ -121,7 +175,6 @@ pub fn run_blocking(
             template,
             path,
             variants,
-            cancel,
         } => {
             let result = EvalData::load(&path, &template, "text", "label", None)
                 .map_err(|e| e.to_string())
@@ -132,7 +185,7 @@ pub fn run_blocking(
                         embedder: embedder.as_ref(),
                         calibrate: false,
                     };
-                    run_eval(engine, &template, &data, &variants, &opts, &cancel.0, |p| {
+                    run_eval(engine, &template, &data, &variants, &opts, cancel, |p| {
                         send(Action::Compare(CompareMsg::EvalProgress {
                             run,
                             progress: *p,
@@ -150,7 +203,6 @@ pub fn run_blocking(
 /// Jobs that need no engine.
 fn run_io(job: CompareJob, send: &mut dyn FnMut(Action)) {
     match job {
-        CompareJob::Stop(flag) => flag.set(),
         CompareJob::SavePredictions { path, result, data } => {
             // The full path, so the file can be found from anywhere.
             let shown = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
@@ -159,6 +211,6 @@ fn run_io(job: CompareJob, send: &mut dyn FnMut(Action)) {
                 .map_err(|e| format!("cannot write {}: {e}", shown.display()));
             send(Action::Saved(r));
         }
-        CompareJob::Run { .. } | CompareJob::Eval { .. } => {}
+        CompareJob::Run { .. } | CompareJob::Eval { .. } | CompareJob::Stop { .. } => {}
     }
 }
