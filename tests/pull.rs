@@ -278,7 +278,6 @@ fn a_split_model_downloads_every_part() {
 }
 
 #[test]
-#[ignore = "builds llama-gguf-split once (scripts/llama-server.sh --gguf-split, a llama.cpp rebuild on a cache made before it was added); not yet run"]
 fn a_split_model_downloads_every_part_and_runs_as_the_whole_file() {
     // Real gguf-split output: llama.cpp's own tool cuts SmolLM2 into parts, which the local hub
     // serves; the pulled parts load from the first one and answer as the unsplit file does.
