@@ -301,6 +301,11 @@ pub struct BenchResult {
     /// Aggregate tokens/s of `variants` concurrent sequences, when asked for.
     pub tg_batched: Option<Rate>,
     pub params: BenchParams,
+    /// Threads it ran with (0: not reported, e.g. an older build) and why that many.
+    #[serde(default)]
+    pub threads: u32,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub threads_reason: String,
 }
 
 /// What the engine says. `id` is that of the request it answers.
@@ -323,6 +328,8 @@ pub enum EventKind {
     },
     /// The chat outgrew the context: what was dropped and how (before any token).
     Overflow(super::shift::OverflowReport),
+    /// The automatic thread count changed before this request (other programs' load moved).
+    Threads(super::threads::ThreadChoice),
     Token(TokenEvent),
     Done(DoneStats),
     Scored(ScoreResult),
