@@ -210,11 +210,11 @@ fn turn(engine: &Engine, messages: &[ChatMessage]) -> (DoneStats, Option<ThreadC
     (done.expect("a reply"), threads)
 }
 
-fn load(path: &PathBuf, threads: Option<u32>) -> (Engine, u32) {
+fn load(path: &Path, threads: Option<u32>) -> (Engine, u32) {
     let engine = Engine::spawn().unwrap();
     let info = engine
         .load(
-            path.clone(),
+            path.to_path_buf(),
             EngineSettings {
                 threads,
                 n_ctx: Some(512),

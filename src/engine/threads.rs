@@ -90,6 +90,17 @@ impl Tuner {
         }
     }
 
+    /// The count a new context starts with, and why: `default` as asked, or the count now.
+    pub fn at_load(&mut self, auto: bool, default: u32) -> (u32, String) {
+        if !auto {
+            return (default, "as asked".into());
+        }
+        match self.decide(default) {
+            Some(d) => (d.threads, reason(default, d.threads, d.usable, d.busy)),
+            None => (default, reason(default, default, 0, 0)),
+        }
+    }
+
     /// The count for `default` now; `None` where the load cannot be read (then `default`, as
     /// before this existed).
     pub fn decide(&mut self, default: u32) -> Option<Decision> {

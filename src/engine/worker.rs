@@ -358,21 +358,7 @@ fn serve(
     tuner: &mut super::threads::Tuner,
 ) -> End {
     let default_threads = loaded.info.threads;
-    let (threads, threads_reason) = match loaded
-        .auto_threads
-        .then(|| tuner.decide(default_threads))
-        .flatten()
-    {
-        Some(d) => (
-            d.threads,
-            super::threads::reason(default_threads, d.threads, d.usable, d.busy),
-        ),
-        None if loaded.auto_threads => (
-            default_threads,
-            super::threads::reason(default_threads, default_threads, 0, 0),
-        ),
-        None => (default_threads, "as asked".to_string()),
-    };
+    let (threads, threads_reason) = tuner.at_load(loaded.auto_threads, default_threads);
     let ctx = match loaded
         .model
         .new_context(backend, context_params(&loaded.info, threads))
