@@ -6,6 +6,7 @@
 //! the tests decide when a core is busy; nothing is timed.
 
 mod common;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -329,4 +330,26 @@ fn a_context_recreated_with_other_threads_continues_smollm2_exactly() {
 #[test]
 fn a_context_recreated_with_other_threads_continues_gemma_exactly() {
     busy_every_other_turn(common::gemma());
+}
+
+#[test]
+fn the_tui_says_a_thread_change_and_replies_record_the_new_count() {
+    let mut h = support::Harness::new(120, 30);
+    assert_eq!(h.app.model.as_ref().unwrap().threads, 2);
+    let gen = h.send("hello");
+    h.engine(
+        howdah::ui::action::Tag::Gen(gen),
+        EventKind::Threads(ThreadChoice {
+            threads: 1,
+            previous: 2,
+            reason: "2 → 1 thread: a core is busy".into(),
+        }),
+    );
+    // The model's facts follow, so the reply's record names the count it ran with.
+    assert_eq!(h.app.model.as_ref().unwrap().threads, 1);
+    let screen = h.screen();
+    assert!(
+        screen.contains("threads: 2 → 1 thread: a core is busy"),
+        "{screen}"
+    );
 }
