@@ -16,7 +16,8 @@ pub type RequestId = u64;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EngineSettings {
-    /// Threads for generation and prompt processing; `None` = physical cores.
+    /// Threads for generation and prompt processing; `None` = physical cores less those other
+    /// programs keep busy, re-checked before each request (`engine::threads`).
     pub threads: Option<u32>,
     /// Context size in tokens; `None` = the trained context, capped by a memory budget.
     pub n_ctx: Option<u32>,
