@@ -196,10 +196,15 @@ fn replay_check_reproduces_an_overflowed_chat_under_each_policy() {
     }
 }
 
+/// One greedy turn of the fixed conversation: messages dropped, reply text, reply tokens.
+type Played = (u32, String, Vec<i32>);
+
 #[test]
 fn shifted_greedy_replies_mostly_equal_re_decoded_ones() {
-    // One fixed conversation (scripted replies), each turn answered greedily by a shifting and
-    // a re-decoding engine; the turns before the overflow must agree exactly.
+    // One fixed conversation (scripted replies, so both engines see the same history), each
+    // turn answered greedily by a shifting and a re-decoding engine; the turns before the
+    // overflow must agree exactly, and the figure after it is printed per turn: whether the
+    // replies are identical and, where not, the first token where they part.
     let run = |policy| {
         let engine = Engine::spawn().unwrap();
         engine
@@ -214,9 +219,10 @@ fn shifted_greedy_replies_mostly_equal_re_decoded_ones() {
             )
             .unwrap();
         let mut messages = vec![ChatMessage::system(SYSTEM)];
-        let mut out = Vec::new();
-        for t in 1..=16 {
+        let mut out: Vec<Played> = Vec::new();
+        for t in 1..=TURNS {
             messages.push(ChatMessage::user(question(t)));
+            let mut tokens = Vec::new();
             let d = engine
                 .generate_one(
                     howdah::engine::Prompt::Chat(messages.clone()),
@@ -224,10 +230,14 @@ fn shifted_greedy_replies_mostly_equal_re_decoded_ones() {
                         max_tokens: 24,
                         ..Sampling::greedy()
                     },
-                    |_| {},
+                    |tok| {
+                        if tok.token_id >= 0 {
+                            tokens.push(tok.token_id);
+                        }
+                    },
                 )
                 .unwrap();
-            out.push((d.dropped_messages, d.text));
+            out.push((d.dropped_messages, d.text, tokens));
             messages.push(ChatMessage::assistant(format!(
                 "Here is a short answer to question {t}. It is a fine question and the answer takes a few sentences to give."
             )));
@@ -238,16 +248,48 @@ fn shifted_greedy_replies_mostly_equal_re_decoded_ones() {
     let redecoded = run(ContextOverflow::Redecode);
     let first = shifted
         .iter()
-        .position(|(d, _)| *d > 0)
+        .position(|(d, ..)| *d > 0)
         .expect("the conversation overflows");
+    assert!(first >= 2, "it overflowed at once");
     for t in 0..first {
         assert_eq!(shifted[t], redecoded[t], "turn {} (before overflow)", t + 1);
     }
-    let after = shifted.len() - first;
-    let same = (first..shifted.len())
-        .filter(|&t| shifted[t].1 == redecoded[t].1)
-        .count();
+    eprintln!("| turn | dropped | identical | first differing token |\n|---:|---:|---|---:|");
+    let mut same = 0;
+    let mut first_divergence: Option<(usize, usize)> = None;
+    for t in first..TURNS {
+        let (s, r) = (&shifted[t], &redecoded[t]);
+        // Both engines drop the same messages: the policy changes how, not what.
+        assert_eq!(s.0, r.0, "turn {}: dropped", t + 1);
+        let part =
+            s.2.iter()
+                .zip(&r.2)
+                .position(|(a, b)| a != b)
+                .or((s.2.len() != r.2.len()).then(|| s.2.len().min(r.2.len())));
+        match part {
+            None => {
+                assert_eq!(s.1, r.1, "turn {}: same tokens, same text", t + 1);
+                same += 1;
+            }
+            Some(p) => {
+                first_divergence.get_or_insert((t + 1, p));
+            }
+        }
+        eprintln!(
+            "| {} | {} | {} | {} |",
+            t + 1,
+            s.0,
+            if part.is_none() { "yes" } else { "no" },
+            part.map_or("-".into(), |p| (p + 1).to_string())
+        );
+    }
     eprintln!(
-        "shift vs redecode: {same} of {after} greedy replies after the overflow are identical"
+        "shift vs redecode: {same} of {} greedy replies after the overflow (turn {}) are identical; first divergence: {}",
+        TURNS - first,
+        first + 1,
+        first_divergence.map_or("none".into(), |(t, p)| format!("turn {t}, token {}", p + 1))
     );
 }
+
+/// Turns of the fixed conversation (it overflows -c 512 after a few).
+const TURNS: usize = 16;

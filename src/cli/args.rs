@@ -21,7 +21,8 @@ pub struct ModelArgs {
 
 #[derive(Debug, Clone, Args, Default)]
 pub struct EngineArgs {
-    /// Threads (default: physical cores)
+    /// Threads (default: the physical cores less those other programs keep busy, checked before
+    /// each request)
     #[arg(short = 't', long = "threads")]
     pub threads: Option<u32>,
     /// Context size in tokens (default: the trained context, capped by memory)

@@ -53,12 +53,19 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         variants: a.variants.max(1),
     };
     let r = engine.bench(params)?;
+    // The count it ran with (an automatic one may have moved since the load).
+    let threads = if r.threads > 0 {
+        r.threads
+    } else {
+        info.threads
+    };
     let system = crate::engine::system_info();
     if a.json {
         let mut v = serde_json::json!({
             "pp": r.pp, "tg": r.tg, "tg_batched": r.tg_batched,
             "settings": { "n_prompt": a.n_prompt, "n_gen": a.n_gen, "repetitions": r.params.repetitions,
-                          "variants": r.params.variants, "threads": info.threads,
+                          "variants": r.params.variants, "threads": threads,
+                          "threads_reason": r.threads_reason,
                           "n_ctx": info.n_ctx, "n_batch": info.n_batch, "gpu_layers": a.engine.gpu_layers.to_string() },
             "model": info,
             "system_info": system,
@@ -85,7 +92,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
             human_params(info.parameters),
             backend,
             ngl,
-            info.threads,
+            threads,
             test,
             rate.mean,
             rate.sd
@@ -107,6 +114,9 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     );
     if let Some(o) = &info.offload {
         outln!("device: {}", o.label());
+    }
+    if !r.threads_reason.is_empty() {
+        outln!("threads: {}", crate::text::sanitize(&r.threads_reason));
     }
     Ok(())
 }

@@ -6,7 +6,7 @@
 use anyhow::{bail, Result};
 use serde::Serialize;
 
-use crate::cli::output::outln;
+use crate::cli::output::{eoutln, outln};
 use crate::engine::{
     ChatMessage, ContextOverflow, Engine, EventKind, ModelInfo, Prompt, Request, Sampling, Variant,
 };
@@ -79,6 +79,8 @@ pub fn play(
         for ev in engine.run_blocking(request, |_| {})? {
             match ev.kind {
                 EventKind::Overflow(r) => overflow = Some(r.applied),
+                // An automatic thread count followed the load: said, as it changes the figures.
+                EventKind::Threads(c) => eoutln!("howdah: turn {turn}: threads: {}", c.reason),
                 EventKind::Done(d) => done = Some(d),
                 EventKind::Error { error, .. } => bail!("turn {turn}: {error}"),
                 _ => {}

@@ -66,6 +66,8 @@ impl Session<'_> {
             self.ctx
                 .decode(&mut batch)
                 .map_err(|e| decode_error(e, self.n_ctx))?;
+            // A decode applies any pending shift to the cache.
+            self.shift_pending = false;
             for (i, e) in chunk.iter().enumerate() {
                 if e.logits {
                     on_logits(&self.ctx, e.tag, i as i32)?;

@@ -86,6 +86,8 @@ impl Session<'_> {
             tg: rate(&tg),
             tg_batched: (variants > 1).then(|| rate(&tgb)),
             params: p.clone(),
+            threads: self.threads,
+            threads_reason: self.threads_reason.clone(),
         })
     }
 

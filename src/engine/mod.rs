@@ -4,6 +4,7 @@
 mod batch;
 mod bench;
 mod chat_format;
+pub mod cpu_load;
 mod embed;
 mod error;
 pub mod gbnf;
@@ -23,6 +24,7 @@ pub mod settings;
 mod shift;
 mod stop;
 mod sysinfo;
+pub mod threads;
 pub mod types;
 mod worker;
 
@@ -39,6 +41,7 @@ pub use pooling::Pooling;
 pub use sampling::Sampling;
 pub use shift::{ContextOverflow, ContextState, OverflowReport};
 pub use sysinfo::{enabled_features, system_info};
+pub use threads::ThreadChoice;
 pub use types::*;
 
 /// Where a request's events go. Implemented for std and tokio channels so the CLI, the tests
@@ -183,7 +186,8 @@ impl Engine {
                 EventKind::LoadProgress(_)
                 | EventKind::Token(_)
                 | EventKind::PromptProgress { .. }
-                | EventKind::Overflow(_) => {}
+                | EventKind::Overflow(_)
+                | EventKind::Threads(_) => {}
                 _ => ends += 1,
             }
             events.push(ev);

@@ -196,6 +196,7 @@ impl Session<'_> {
         let kept: Vec<LlamaToken> = self.cached[j..j + m].to_vec();
         self.cached.truncate(p);
         self.cached.extend(kept);
+        self.shift_pending = true;
         tracing::debug!(from = p, removed = d, kept = m, "context shift");
         Shifted::Done(d as u32, m as u32)
     }

@@ -16,7 +16,8 @@ pub type RequestId = u64;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EngineSettings {
-    /// Threads for generation and prompt processing; `None` = physical cores.
+    /// Threads for generation and prompt processing; `None` = physical cores less those other
+    /// programs keep busy, re-checked before each request (`engine::threads`).
     pub threads: Option<u32>,
     /// Context size in tokens; `None` = the trained context, capped by a memory budget.
     pub n_ctx: Option<u32>,
@@ -313,6 +314,11 @@ pub struct BenchResult {
     /// Aggregate tokens/s of `variants` concurrent sequences, when asked for.
     pub tg_batched: Option<Rate>,
     pub params: BenchParams,
+    /// Threads it ran with (0: not reported, e.g. an older build) and why that many.
+    #[serde(default)]
+    pub threads: u32,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub threads_reason: String,
 }
 
 /// What the engine says. `id` is that of the request it answers.
@@ -335,6 +341,8 @@ pub enum EventKind {
     },
     /// The chat outgrew the context: what was dropped and how (before any token).
     Overflow(super::shift::OverflowReport),
+    /// The automatic thread count changed before this request (other programs' load moved).
+    Threads(super::threads::ThreadChoice),
     Token(TokenEvent),
     Done(DoneStats),
     Scored(ScoreResult),

@@ -27,12 +27,17 @@ pub(crate) struct Loaded {
     pub overflow: super::ContextOverflow,
     /// Where its layers went (a context that does not fit retries with fewer).
     pub plan: super::offload::OffloadPlan,
+    /// The user set no thread count: it follows the CPUs' load (`threads.rs`).
+    pub auto_threads: bool,
+    /// Memory a context of this model takes (KV cache and batch), for re-creating one.
+    pub ctx_bytes: u64,
 }
 
 /// Per-context state: the context, and what its KV cache holds for sequence 0.
 pub(crate) struct Session<'m> {
     pub model: &'m LlamaModel,
     pub backend: &'m LlamaBackend,
+    pub info: &'m ModelInfo,
     pub ctx: LlamaContext<'m>,
     /// Tokens whose keys/values sequence 0 holds, in order: the base for prefix reuse.
     pub cached: Vec<LlamaToken>,
@@ -44,7 +49,19 @@ pub(crate) struct Session<'m> {
     pub pooling: Option<super::Pooling>,
     pub n_ctx: u32,
     pub n_batch: u32,
+    /// Threads the context runs with now.
     pub threads: u32,
+    /// Why that many ("as asked", or the adaptive count's reason).
+    pub threads_reason: String,
+    /// The count without other programs' load (one per physical core, or as asked).
+    pub default_threads: u32,
+    /// Whether `threads` follows the load (the user set none).
+    pub auto_threads: bool,
+    pub tuner: &'m mut super::threads::Tuner,
+    /// Memory one context takes (see `Loaded::ctx_bytes`).
+    pub ctx_bytes: u64,
+    /// A shift moved cells and no decode has applied it yet (saved state would lack it).
+    pub shift_pending: bool,
     /// The `context_overflow` policy this model was loaded with.
     pub overflow: super::ContextOverflow,
     /// Why this model's cache cannot be shifted (then a shift falls back to re-decoding).
@@ -103,6 +120,8 @@ pub(crate) fn run(
         }
     };
     let _ = ready.send(Ok(()));
+    // Started now, so the first window measured spans the model's load.
+    let mut tuner = super::threads::Tuner::start();
 
     let mut current: Option<Loaded> = None;
     let mut next: Option<Job> = None;
@@ -141,6 +160,7 @@ pub(crate) fn run(
                         First::Announce(id, sink.clone()),
                         &rx,
                         &cancel,
+                        &mut tuner,
                     ) {
                         End::Load(j) => {
                             current = Some(new);
@@ -176,11 +196,13 @@ pub(crate) fn run(
                             },
                         );
                     }
-                    Some(cur) => match serve(backend, cur, First::Job(job), &rx, &cancel) {
-                        End::Load(j) => next = Some(j),
-                        End::Closed => return,
-                        End::NoContext(_) => {}
-                    },
+                    Some(cur) => {
+                        match serve(backend, cur, First::Job(job), &rx, &cancel, &mut tuner) {
+                            End::Load(j) => next = Some(j),
+                            End::Closed => return,
+                            End::NoContext(_) => {}
+                        }
+                    }
                 }
             }
         }
@@ -241,6 +263,9 @@ fn load_model(
     let chat = Formatter::new(&model, settings.chat_template.as_ref())?;
     info.chat_format = Box::new(chat.status.clone());
     tracing::info!(chat_template = %info.chat_format.label(), "chat layout chosen");
+    let ctx_bytes =
+        crate::model::kv::KvEstimate::new(&hparams, info.file_size, checked.engine.n_batch)
+            .context_bytes(checked.engine.n_ctx.unwrap_or(crate::model::kv::MIN_CTX) as u64);
     super::limits::apply(&mut info, checked);
     info.offload = Some(Box::new(plan.record(super::offload::cpu_label)));
     info.notes.extend(plan.note.clone());
@@ -251,6 +276,8 @@ fn load_model(
         chat,
         overflow: settings.context_overflow,
         plan,
+        auto_threads: settings.threads.is_none(),
+        ctx_bytes,
     })
 }
 
@@ -300,7 +327,7 @@ fn load_weights(
     })
 }
 
-fn context_params(info: &ModelInfo) -> LlamaContextParams {
+pub(crate) fn context_params(info: &ModelInfo, threads: u32) -> LlamaContextParams {
     // -ngl 0 means the CPU: without this a GPU build still sends large batches to the GPU.
     let on_gpu = info
         .offload
@@ -318,8 +345,8 @@ fn context_params(info: &ModelInfo) -> LlamaContextParams {
         .with_kv_unified(true)
         // Full-size sliding-window caches, so a cached prefix can be cut anywhere (Gemma 3).
         .with_swa_full(true)
-        .with_n_threads(info.threads as i32)
-        .with_n_threads_batch(info.threads as i32)
+        .with_n_threads(threads as i32)
+        .with_n_threads_batch(threads as i32)
 }
 
 fn serve(
@@ -328,10 +355,13 @@ fn serve(
     first: First,
     rx: &Receiver<Job>,
     cancel: &Arc<CancelState>,
+    tuner: &mut super::threads::Tuner,
 ) -> End {
+    let default_threads = loaded.info.threads;
+    let (threads, threads_reason) = tuner.at_load(loaded.auto_threads, default_threads);
     let ctx = match loaded
         .model
-        .new_context(backend, context_params(&loaded.info))
+        .new_context(backend, context_params(&loaded.info, threads))
     {
         Ok(c) => c,
         Err(e) => {
@@ -367,6 +397,7 @@ fn serve(
     let mut session = Session {
         model: &loaded.model,
         backend,
+        info: &loaded.info,
         ctx,
         cached: Vec::new(),
         embed_ctx: None,
@@ -374,7 +405,13 @@ fn serve(
         pooling: loaded.info.pooling,
         n_ctx: loaded.info.n_ctx,
         n_batch: loaded.info.n_batch,
-        threads: loaded.info.threads,
+        threads,
+        threads_reason,
+        default_threads,
+        auto_threads: loaded.auto_threads,
+        tuner,
+        ctx_bytes: loaded.ctx_bytes,
+        shift_pending: false,
         overflow: loaded.overflow,
         cannot_shift: super::shift::cannot_shift(&loaded.model),
         shift_noted: false,
@@ -384,7 +421,14 @@ fn serve(
     let mut job = match first {
         First::Announce(id, sink) => {
             emit(&sink, id, EventKind::LoadProgress(1.0));
-            emit(&sink, id, EventKind::Loaded(loaded.info.clone()));
+            let mut info = loaded.info.clone();
+            info.threads = session.threads;
+            if session.threads < default_threads {
+                // Said where clamped settings are: the count is not what a plain run gets.
+                info.notes
+                    .push(format!("threads: {}", session.threads_reason));
+            }
+            emit(&sink, id, EventKind::Loaded(info));
             match rx.recv() {
                 Ok(j) => j,
                 Err(_) => return End::Closed,
@@ -419,6 +463,12 @@ impl Session<'_> {
             ));
             emit(sink, id, EventKind::Error { seq: None, error });
             return;
+        }
+        if matches!(
+            request,
+            Request::Generate { .. } | Request::Score { .. } | Request::Bench(_)
+        ) {
+            self.retune(id, sink);
         }
         let result = match request {
             Request::Load { .. } => unreachable!("load requests end serving"),
@@ -467,6 +517,7 @@ impl Session<'_> {
     pub fn clear_all(&mut self) {
         self.ctx.clear_kv_cache();
         self.cached.clear();
+        self.shift_pending = false;
     }
 
     /// Drops sequence `seq` from the cache from position `from` on.

@@ -8,7 +8,7 @@ pub const ENGINE_FIELDS: [&str; 3] = ["context_size", "threads", "context_overfl
 pub fn hint(field: &str) -> &'static str {
     match field {
         "context_size" => "tokens, auto = model's",
-        "threads" => "auto = physical cores",
+        "threads" => "auto = free physical cores",
         "context_overflow" => "shift, redecode or stop",
         _ => "",
     }

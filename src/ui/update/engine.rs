@@ -47,6 +47,11 @@ pub fn event(app: &mut App, tag: Tag, kind: EventKind, _fx: &mut Vec<Effect>) {
             };
             crate::ui::input_size::counted(app, h, n);
         }
+        Tag::Gen(_) if matches!(kind, EventKind::Threads(_)) => {
+            if let EventKind::Threads(c) = kind {
+                threads_changed(app, c);
+            }
+        }
         Tag::Gen(g) => {
             if app.generation.map(|x| x.gen) == Some(g) {
                 gen_event(app, kind);
@@ -129,6 +134,15 @@ fn load_event(app: &mut App, kind: EventKind) {
         }
         _ => {}
     }
+}
+
+/// The automatic thread count moved with other programs' load: the model's facts follow (so
+/// replies record the count they ran with) and the change is said once.
+fn threads_changed(app: &mut App, c: crate::engine::ThreadChoice) {
+    if let Some(m) = app.model.as_mut() {
+        m.threads = c.threads;
+    }
+    app.notify(Level::Info, format!("threads: {}", c.reason));
 }
 
 fn gen_event(app: &mut App, kind: EventKind) {
