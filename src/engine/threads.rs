@@ -175,12 +175,12 @@ impl Session<'_> {
     /// Replaces the context by one with `threads`, carrying sequence 0's cache over.
     pub(crate) fn recreate(&mut self, threads: u32) -> Result<(), String> {
         // Both contexts exist for a moment: only where their memory is there.
-        if let Some(avail) = crate::model::kv::available_memory() {
+        if let Some(avail) = crate::gguf::kv::available_memory() {
             if avail < self.ctx_bytes {
                 return Err(format!(
                     "a second context needs {} and {} is available",
-                    crate::model::human_bytes(self.ctx_bytes),
-                    crate::model::human_bytes(avail)
+                    crate::text::human_bytes(self.ctx_bytes),
+                    crate::text::human_bytes(avail)
                 ));
             }
         }

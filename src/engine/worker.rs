@@ -264,8 +264,8 @@ fn load_model(
     info.chat_format = Box::new(chat.status.clone());
     tracing::info!(chat_template = %info.chat_format.label(), "chat layout chosen");
     let ctx_bytes =
-        crate::model::kv::KvEstimate::new(&hparams, info.file_size, checked.engine.n_batch)
-            .context_bytes(checked.engine.n_ctx.unwrap_or(crate::model::kv::MIN_CTX) as u64);
+        crate::gguf::kv::KvEstimate::new(&hparams, info.file_size, checked.engine.n_batch)
+            .context_bytes(checked.engine.n_ctx.unwrap_or(crate::gguf::kv::MIN_CTX) as u64);
     super::limits::apply(&mut info, checked);
     info.offload = Some(Box::new(plan.record(super::offload::cpu_label)));
     info.notes.extend(plan.note.clone());
