@@ -46,12 +46,14 @@ test: test-deps
 	@if [ "$(HOWDAH_TEST_VULKAN)" = 1 ]; then $(MAKE) --no-print-directory test-vulkan; fi
 
 # GPU offload on a real Vulkan device without a GPU: Mesa's lavapipe (installed here when
-# missing), llama.cpp's Vulkan backend in the same target folder as the CPU build (only
-# llama.cpp, the bindings and howdah are built again), one test binary.
+# missing), llama.cpp's Vulkan backend in the same target folder as the CPU build (cargo gives
+# it its own llama.cpp build folder; only llama.cpp, the bindings and howdah are built again,
+# and neither build makes the other stale), one test binary. The tests name lavapipe to
+# llama.cpp themselves (GGML_VK_VISIBLE_DEVICES) and keep Mesa's pipeline cache in target/tmp.
 test-vulkan: models
 	@scripts/install-deps.sh --vulkan-test
 	@scripts/llama-build-check.sh "$(VULKAN_MARKER)"
-	GGML_VK_VISIBLE_DEVICES=0 $(CARGO) test --release --features vulkan --test gpu_vulkan -- --test-threads=1
+	$(CARGO) test --release --features vulkan --test gpu_vulkan -- --test-threads=1
 
 lint: deps
 	$(CARGO) fmt --check

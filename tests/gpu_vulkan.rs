@@ -1,22 +1,56 @@
 //! GPU offload on a real Vulkan device without a GPU: Mesa's lavapipe runs llama.cpp's Vulkan
-//! backend on the CPU. Built only with `--features vulkan` (`make test-vulkan`, which installs
-//! lavapipe and sets GGML_VK_VISIBLE_DEVICES=0: llama.cpp skips CPU-type Vulkan devices unless
-//! named). The CPU reference is the same build with `-ngl 0`, which howdah keeps entirely on
-//! ggml's CPU backend (no op offload, KV cache on the host): the same kernels as the CPU build.
+//! backend on the CPU. Built only with `--features vulkan` (`make test-vulkan` installs lavapipe).
+//! The CPU reference is the same build with `-ngl 0`, which howdah keeps entirely on ggml's CPU
+//! backend (no op offload, KV cache on the host): the same kernels as the CPU build.
 
 mod common;
 
 use std::process::Command;
+use std::sync::Once;
 
 use howdah::engine::offload::gpu_devices;
 use howdah::engine::{Engine, EngineSettings, GpuLayers, ModelInfo, Prompt, Sampling};
 
 const PROMPT: &str = "The history of the Roman Empire begins with";
-const TOKENS: u32 = 24;
+const TOKENS: u32 = 20;
 /// Tokens that must agree between CPU and GPU (the issue asks for at least 16).
 const AGREE: usize = 16;
 
+/// Called first by every test, before llama.cpp starts (in this process or a child, which
+/// inherits the environment): llama.cpp skips CPU-type Vulkan devices such as lavapipe unless
+/// GGML_VK_VISIBLE_DEVICES names them, and Mesa caches the pipelines it compiles (about half of
+/// a load's time on lavapipe) in the target folder rather than the user's ~/.cache.
+fn vulkan_env() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("GGML_VK_VISIBLE_DEVICES").is_none() {
+            std::env::set_var("GGML_VK_VISIBLE_DEVICES", "0");
+        }
+        std::env::set_var(
+            "MESA_SHADER_CACHE_DIR",
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("mesa-shader-cache"),
+        );
+    });
+}
+
+/// `howdah ARGS PATH` (ARGS split at spaces) with `env` and its config, data and cache folders
+/// in a temporary one.
+fn howdah(args: &str, path: &std::path::Path, env: &[(&str, &str)]) -> std::process::Output {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_howdah"));
+    cmd.args(args.split_whitespace())
+        .arg(path)
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
 fn load(path: std::path::PathBuf, gpu_layers: GpuLayers) -> (Engine, ModelInfo) {
+    vulkan_env();
     let engine = Engine::spawn().expect("engine starts");
     let info = engine
         .load(
@@ -66,6 +100,7 @@ fn sentiment(engine: &Engine) -> Vec<f64> {
 
 #[test]
 fn the_vulkan_device_is_listed_and_auto_offloads_every_layer() {
+    vulkan_env();
     let devices = gpu_devices();
     assert!(
         !devices.is_empty(),
@@ -90,15 +125,11 @@ fn the_vulkan_device_is_listed_and_auto_offloads_every_layer() {
     );
 
     // `howdah models --json` says where each model would run.
-    let home = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_howdah"))
-        .args(["models", "--json", "--models-dir"])
-        .arg(howdah::paths::models_dir())
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("XDG_DATA_HOME", home.path().join("data"))
-        .env("XDG_CACHE_HOME", home.path().join("cache"))
-        .output()
-        .unwrap();
+    let out = howdah(
+        "models --json --models-dir",
+        &howdah::paths::models_dir(),
+        &[],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -130,6 +161,7 @@ fn greedy_tokens_and_label_scores_agree_with_the_cpu_on_both_models() {
         let cpu_ids = greedy_ids(&cpu);
         let cpu_probs = sentiment(&cpu);
         drop(cpu);
+        let started = std::time::Instant::now();
         let (gpu, gpu_info) = load(path, GpuLayers::Auto);
         let placed = gpu_info.offload.unwrap();
         assert_eq!(
@@ -145,10 +177,11 @@ fn greedy_tokens_and_label_scores_agree_with_the_cpu_on_both_models() {
             .count();
         // The figure for the record: how far CPU and GPU agree before a near tie parts them.
         println!(
-            "{name}: greedy CPU vs Vulkan agree on {same} of {} tokens; P(positive) CPU {:.4} Vulkan {:.4}",
+            "{name}: greedy CPU vs Vulkan agree on {same} of {} tokens; P(positive) CPU {:.4} Vulkan {:.4}; Vulkan load+generate+score {:.1} s",
             cpu_ids.len().min(gpu_ids.len()),
             cpu_probs[0],
-            gpu_probs[0]
+            gpu_probs[0],
+            started.elapsed().as_secs_f64()
         );
         assert!(
             cpu_ids.len() >= AGREE,
@@ -170,18 +203,12 @@ fn greedy_tokens_and_label_scores_agree_with_the_cpu_on_both_models() {
 
 #[test]
 fn a_gpu_budget_too_small_for_one_layer_falls_back_to_the_cpu_and_says_so() {
-    let home = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_howdah"))
-        .args([
-            "bench", "-p", "8", "-n", "2", "-r", "1", "-c", "512", "--json", "-m",
-        ])
-        .arg(common::smollm2())
-        .env("HOWDAH_GPU_MEMORY", "1M")
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("XDG_DATA_HOME", home.path().join("data"))
-        .env("XDG_CACHE_HOME", home.path().join("cache"))
-        .output()
-        .unwrap();
+    vulkan_env();
+    let out = howdah(
+        "bench -p 8 -n 2 -r 1 -c 512 --json -m",
+        &common::smollm2(),
+        &[("HOWDAH_GPU_MEMORY", "1M")],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
@@ -198,28 +225,25 @@ fn a_gpu_budget_too_small_for_one_layer_falls_back_to_the_cpu_and_says_so() {
 
 #[test]
 fn a_load_the_device_cannot_hold_retries_with_fewer_layers_and_says_so() {
-    // Vulkan allocations capped at 8 MB: SmolLM2's layers fit, its 18 MB output layer (the tied
-    // token embedding) cannot be allocated, so `-ngl 99` fails on the device and is retried.
-    let home = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_howdah"))
-        .args([
-            "bench", "-p", "8", "-n", "2", "-r", "1", "-c", "512", "--json", "-ngl", "99", "-m",
-        ])
-        .arg(common::smollm2())
-        .env("GGML_VK_FORCE_MAX_ALLOCATION_SIZE", "8000000")
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("XDG_DATA_HOME", home.path().join("data"))
-        .env("XDG_CACHE_HOME", home.path().join("cache"))
-        .output()
-        .unwrap();
+    vulkan_env();
+    // Vulkan buffers capped at 50 MB: llama.cpp puts all of SmolLM2's 98 MB of weights for
+    // `-ngl 99` in one device buffer, which the device refuses ("Requested buffer size exceeds
+    // device buffer size limit"); half the layers (about 40 MB) fit. A cap on single allocations
+    // (GGML_VK_FORCE_MAX_ALLOCATION_SIZE) would not do: llama.cpp splits its buffers to suit it.
+    let out = howdah(
+        "bench -p 8 -n 2 -r 1 -c 512 --json -ngl 99 -m",
+        &common::smollm2(),
+        &[("GGML_VK_FORCE_MAX_BUFFER_SIZE", "50000000")],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("31 layers did not fit on Vulkan0"),
-        "{stderr}"
+    let said = format!(
+        "31 layers did not fit on {} (llama.cpp could not allocate them): using 15 (the rest on the CPU)",
+        gpu_devices()[0].label()
     );
+    assert!(stderr.contains(&said), "{stderr}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let done = v["layers_offloaded"].as_u64().unwrap();
-    assert!(done > 0 && done < 31, "{v}");
-    assert_eq!(v["backend"], "Vulkan");
+    assert_eq!(v["backend"], "Vulkan", "{v}");
+    assert_eq!(v["layers_offloaded"], 15, "{v}");
+    assert_eq!(v["layers_total"], 31, "{v}");
 }

@@ -2,9 +2,9 @@
 //! repeating layer is there, the output layer), each with its share of the KV cache, plus one
 //! compute buffer per device. `-ngl auto` takes the largest N whose weights, KV cache and compute
 //! buffer fit the device's free memory, estimated from the GGUF's tensor sizes; llama-cpp-2's
-//! binding of llama.cpp's own fitting (`fit_params`) needs its `common` library, which would
-//! double the llama.cpp build, and this estimate is checked by a real load anyway (a failed load
-//! retries with fewer layers, see `worker`).
+//! binding of llama.cpp's own fitting (`fit_params`, in llama.cpp's `common` library, which
+//! llama-cpp-2 always builds) is not used yet; this estimate is checked by a real load anyway (a
+//! failed load retries with fewer layers, see `worker`).
 
 use crate::gguf::hparams::Hparams;
 use crate::gguf::GgufHeader;
