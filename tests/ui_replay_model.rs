@@ -217,6 +217,7 @@ fn a_greedy_chat_saved_by_the_tui_replays_identically_in_the_replay_view() {
         "{screen}"
     );
     template_sends_in_either_layout_are_recorded_and_replay_only_their_real_turn(&mut d);
+    a_chat_with_versions_replays_the_line_it_shows(&mut d);
 }
 
 /// Sends template `name` from the browser on `input`, in completion layout when `raw`.
@@ -300,4 +301,55 @@ fn template_sends_in_either_layout_are_recorded_and_replay_only_their_real_turn(
         let report = replay(&d.engine, s, &ReplayOptions::default(), |_| {}).unwrap();
         assert!(report.all_identical(), "{:?}", report.turns);
     }
+}
+
+/// Issue 13, bug 11: a chat whose reply was regenerated and whose question was then edited keeps
+/// both branches; replay follows the line shown, and after ← on the edited question brings the
+/// old branch back, replays that one.
+// Run from the first test: one engine per test binary.
+fn a_chat_with_versions_replays_the_line_it_shows(d: &mut Driver) {
+    use howdah::session::replay::{replay, ReplayOptions};
+    d.app.screen = Screen::Chat;
+    d.act(key(KeyCode::Char('n'), KeyModifiers::CONTROL));
+    let c = d.app.current;
+    d.app.convs[c].sampling = Sampling {
+        max_tokens: 24,
+        ..Sampling::greedy()
+    };
+    d.app.input = new_input(vec!["What is 2 + 2?".into()]);
+    d.act(key(KeyCode::Enter, KeyModifiers::NONE));
+    d.act(key(KeyCode::Char('r'), KeyModifiers::CONTROL));
+    d.act(key(KeyCode::Char('e'), KeyModifiers::CONTROL));
+    d.app.input = new_input(vec!["What is 3 + 3?".into()]);
+    d.act(key(KeyCode::Enter, KeyModifiers::NONE));
+    let path = d.app.sessions.links[&d.app.convs[c].id].path.clone();
+    let open = || howdah::session::read_file(&path).unwrap().session;
+    let s = open();
+    assert_eq!(s.messages.len(), 2, "{s:?}");
+    assert_eq!(s.messages[0].content, "What is 3 + 3?");
+    assert_eq!(
+        s.versions_at(0),
+        Some((2, 2)),
+        "the edit kept the first question"
+    );
+    let report = replay(&d.engine, &s, &ReplayOptions::default(), |_| {}).unwrap();
+    assert_eq!(report.turns.len(), 1);
+    assert!(report.all_identical(), "{:?}", report.turns);
+
+    // ← on the edited question: the first question and its (regenerated) reply come back.
+    d.act(key(KeyCode::Tab, KeyModifiers::NONE));
+    d.act(key(KeyCode::Up, KeyModifiers::NONE));
+    d.act(key(KeyCode::Left, KeyModifiers::NONE));
+    assert_eq!(d.app.convs[c].messages[0].content, "What is 2 + 2?");
+    let s = open();
+    assert_eq!(s.messages[0].content, "What is 2 + 2?");
+    assert_eq!(s.versions_at(0), Some((1, 2)));
+    assert_eq!(
+        s.versions_at(1),
+        Some((2, 2)),
+        "the regenerated reply's versions"
+    );
+    let report = replay(&d.engine, &s, &ReplayOptions::default(), |_| {}).unwrap();
+    assert_eq!(report.turns.len(), 1);
+    assert!(report.all_identical(), "{:?}", report.turns);
 }

@@ -177,7 +177,8 @@ pub struct App {
     pub input: TextArea<'static>,
     /// Token count of a large input, from the engine.
     pub input_size: super::input_size::InputSize,
-    /// The message being edited (resend replaces everything from it on) and the draft it hid.
+    /// The message being edited (resend branches there: what followed stays as a version) and
+    /// the draft it hid.
     pub editing: Option<(usize, Vec<String>)>,
     pub history: Vec<String>,
     pub history_pos: Option<usize>,

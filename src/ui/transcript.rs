@@ -117,6 +117,13 @@ fn build(
             Style::default().fg(color).add_modifier(Modifier::BOLD),
         ),
     ];
+    if let Some((shown, total)) = msg.versions {
+        // As the llama.cpp web UI marks a reply with other versions; ←/→ browse them.
+        header.push(Span::styled(
+            format!(" ‹ {shown}/{total} ›"),
+            Style::default().fg(th.accent),
+        ));
+    }
     match &msg.state {
         MsgState::Streaming => header.push(Span::styled(" · generating…", dim)),
         MsgState::Stopped => {

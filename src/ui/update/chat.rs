@@ -115,6 +115,9 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
         Cmd::Newline => app.input.insert_newline(),
         Cmd::HistoryPrev | Cmd::HistoryNext => history(app, cmd == Cmd::HistoryPrev),
         Cmd::SelectPrev | Cmd::SelectNext => select(app, cmd == Cmd::SelectNext),
+        Cmd::TokenPrev | Cmd::TokenNext if !app.token_view => {
+            super::versions::browse(app, if cmd == Cmd::TokenNext { 1 } else { -1 }, fx)
+        }
         Cmd::TokenPrev | Cmd::TokenNext => {
             let conv = app.conv_mut();
             let n = conv
@@ -296,7 +299,7 @@ fn begin_edit(app: &mut App, idx: usize) {
     app.notify(
         Level::Info,
         format!(
-            "editing: {} resends and replaces everything after it, {} cancels",
+            "editing: {} resends (what followed stays as an earlier version, ←/→ on the message), {} cancels",
             app.keymap.hint(Cmd::Send),
             app.keymap.hint(Cmd::Stop)
         ),

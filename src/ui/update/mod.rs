@@ -14,6 +14,7 @@ mod session_events;
 mod sessions;
 mod template_send;
 mod templates;
+mod versions;
 
 pub use engine::init;
 pub use sessions::open_browser;
