@@ -148,7 +148,7 @@ fn driver(data: &std::path::Path) -> Driver {
     });
     let store = Store::new(data.join("sessions"));
     app.sessions.store = store.clone();
-    app.convs[0].sampling = Sampling {
+    app.chat.convs[0].sampling = Sampling {
         max_tokens: 40,
         ..Sampling::greedy()
     };
@@ -174,7 +174,7 @@ fn a_greedy_chat_saved_by_the_tui_replays_identically_in_the_replay_view() {
     let mut d = driver(data.path());
     let store = d.store.clone();
     for q in ["What is the capital of France?", "And of Italy?"] {
-        d.app.input = new_input(vec![q.to_string()]);
+        d.app.chat.input = new_input(vec![q.to_string()]);
         d.act(key(KeyCode::Enter, KeyModifiers::NONE));
     }
     let list = store.list().unwrap();
@@ -311,18 +311,18 @@ fn a_chat_with_versions_replays_the_line_it_shows(d: &mut Driver) {
     use howdah::session::replay::{replay, ReplayOptions};
     d.app.screen = Screen::Chat;
     d.act(key(KeyCode::Char('n'), KeyModifiers::CONTROL));
-    let c = d.app.current;
-    d.app.convs[c].sampling = Sampling {
+    let c = d.app.chat.current;
+    d.app.chat.convs[c].sampling = Sampling {
         max_tokens: 24,
         ..Sampling::greedy()
     };
-    d.app.input = new_input(vec!["What is 2 + 2?".into()]);
+    d.app.chat.input = new_input(vec!["What is 2 + 2?".into()]);
     d.act(key(KeyCode::Enter, KeyModifiers::NONE));
     d.act(key(KeyCode::Char('r'), KeyModifiers::CONTROL));
     d.act(key(KeyCode::Char('e'), KeyModifiers::CONTROL));
-    d.app.input = new_input(vec!["What is 3 + 3?".into()]);
+    d.app.chat.input = new_input(vec!["What is 3 + 3?".into()]);
     d.act(key(KeyCode::Enter, KeyModifiers::NONE));
-    let path = d.app.sessions.links[&d.app.convs[c].id].path.clone();
+    let path = d.app.sessions.links[&d.app.chat.convs[c].id].path.clone();
     let open = || howdah::session::read_file(&path).unwrap().session;
     let s = open();
     assert_eq!(s.messages.len(), 2, "{s:?}");
@@ -340,7 +340,7 @@ fn a_chat_with_versions_replays_the_line_it_shows(d: &mut Driver) {
     d.act(key(KeyCode::Tab, KeyModifiers::NONE));
     d.act(key(KeyCode::Up, KeyModifiers::NONE));
     d.act(key(KeyCode::Left, KeyModifiers::NONE));
-    assert_eq!(d.app.convs[c].messages[0].content, "What is 2 + 2?");
+    assert_eq!(d.app.chat.convs[c].messages[0].content, "What is 2 + 2?");
     let s = open();
     assert_eq!(s.messages[0].content, "What is 2 + 2?");
     assert_eq!(s.versions_at(0), Some((1, 2)));

@@ -26,7 +26,7 @@ fn regenerate(h: &mut Harness, store: &howdah::session::Store, text: &str) {
 }
 
 fn contents(h: &Harness) -> Vec<String> {
-    h.app.convs[h.app.current]
+    h.app.chat.convs[h.app.chat.current]
         .messages
         .iter()
         .map(|m| m.content.clone())
@@ -48,7 +48,7 @@ fn joke_with_three_replies() -> (Harness, howdah::session::Store, tempfile::Temp
 fn regenerated_replies_are_kept_and_browsed_with_left_and_right() {
     let (mut h, store, _d) = joke_with_three_replies();
     assert_eq!(contents(&h), ["Tell me a joke", "A pun."]);
-    assert_eq!(h.app.convs[0].messages[1].versions, Some((3, 3)));
+    assert_eq!(h.app.chat.convs[0].messages[1].versions, Some((3, 3)));
     let s = only_session(&store);
     assert_eq!(s.versions_at(1), Some((3, 3)));
     assert_eq!(
@@ -58,11 +58,11 @@ fn regenerated_replies_are_kept_and_browsed_with_left_and_right() {
 
     // tab to the transcript selects the last reply; ← shows the one before.
     h.key(KeyCode::Tab, KeyModifiers::NONE);
-    assert_eq!(h.app.convs[0].selected, Some(1));
+    assert_eq!(h.app.chat.convs[0].selected, Some(1));
     h.effects.clear();
     h.key(KeyCode::Left, KeyModifiers::NONE);
     assert_eq!(contents(&h), ["Tell me a joke", "Why did the chicken"]);
-    assert_eq!(h.app.convs[0].messages[1].versions, Some((2, 3)));
+    assert_eq!(h.app.chat.convs[0].messages[1].versions, Some((2, 3)));
     assert!(
         h.effects
             .iter()
@@ -138,13 +138,13 @@ fn editing_a_message_branches_and_keeps_what_followed() {
         ]
     );
     assert_eq!(s.versions_at(2), Some((2, 2)), "the edited question");
-    assert_eq!(h.app.convs[0].messages[2].versions, Some((2, 2)));
+    assert_eq!(h.app.chat.convs[0].messages[2].versions, Some((2, 2)));
     assert!(h.screen().contains("You ‹ 2/2 ›"), "{}", h.screen());
 
     // Select the edited question and go back to the old branch: question and reply return.
     h.key(KeyCode::Tab, KeyModifiers::NONE);
     h.key(KeyCode::Up, KeyModifiers::NONE);
-    assert_eq!(h.app.convs[0].selected, Some(2));
+    assert_eq!(h.app.chat.convs[0].selected, Some(2));
     h.key(KeyCode::Left, KeyModifiers::NONE);
     assert_eq!(
         contents(&h),
@@ -183,7 +183,7 @@ fn a_reopened_session_keeps_its_versions_and_browses_them() {
     }));
     assert_eq!(contents(&h), ["Tell me a joke", "A pun."]);
     assert_eq!(
-        h.app.convs[h.app.current].messages[1].versions,
+        h.app.chat.convs[h.app.chat.current].messages[1].versions,
         Some((3, 3))
     );
     assert!(h.screen().contains("‹ 3/3 ›"), "{}", h.screen());

@@ -30,6 +30,7 @@ pub mod presets;
 pub mod pull_task;
 pub mod replay_task;
 pub mod runtime;
+pub mod screen;
 pub mod session_io;
 pub mod sessions;
 pub mod settings;

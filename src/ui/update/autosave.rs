@@ -95,7 +95,7 @@ pub fn engine_event(
 /// in line with its conversation.
 pub fn after(app: &mut App, fx: &mut Vec<Effect>) {
     // Replies that ended without a `Done` (errors, cancelled conversations) are forgotten.
-    let running = app.generation.map(|g| g.gen);
+    let running = app.chat.generation.map(|g| g.gen);
     app.sessions.sent.retain(|g, _| Some(*g) == running);
     for e in fx.iter() {
         if let Effect::Generate {
@@ -105,7 +105,7 @@ pub fn after(app: &mut App, fx: &mut Vec<Effect>) {
             setup,
         } = e
         {
-            if let Some(g) = app.generation.filter(|g| g.gen == *gen) {
+            if let Some(g) = app.chat.generation.filter(|g| g.gen == *gen) {
                 app.sessions.sent.insert(
                     *gen,
                     Sent {
@@ -163,9 +163,7 @@ fn wanted_title(conv: &Conversation) -> Option<String> {
 }
 
 pub fn sync(app: &mut App, fx: &mut Vec<Effect>) {
-    let App {
-        convs, sessions, ..
-    } = app;
+    let (convs, sessions) = (&mut app.chat.convs, &mut app.sessions);
     // Conversations that are gone take their sessions with them.
     let gone: Vec<u64> = sessions
         .links
@@ -291,7 +289,7 @@ pub fn open_conversation(app: &mut App, file: SessionFile) -> usize {
     }
     let i = app.add_conversation();
     let s = &file.session;
-    let conv = &mut app.convs[i];
+    let conv = &mut app.chat.convs[i];
     let base = s
         .messages
         .iter()

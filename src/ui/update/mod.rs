@@ -18,14 +18,18 @@ mod versions;
 
 pub use engine::init;
 pub use sessions::open_browser;
+// What `screen::of` dispatches to, screen by screen.
+pub(crate) use compare::{key as compare_key, paste as compare_paste};
+pub(crate) use sessions::{on_key as sessions_key, scroll as sessions_scroll};
+pub(crate) use templates::{key as templates_key, paste as templates_paste};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
 
 use super::action::Action;
-use super::app::{App, Confirm, Focus, Level, Modal, Screen};
+use super::app::{App, Confirm, Focus, Level, Modal};
 use super::effect::Effect;
 use super::keymap::{Cmd, Ctx, KeySpec};
-use super::transcript;
+use super::screen;
 
 /// Applies one action; returns what the runtime must do.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
@@ -44,11 +48,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             MouseEventKind::ScrollDown => scroll_target(app, 3),
             _ => {}
         },
-        Action::Paste(text) if app.screen == Screen::Templates && app.modals.is_empty() => {
-            templates::paste(app, &clean_paste(&text), &mut fx)
-        }
-        Action::Paste(text) if app.screen == Screen::Compare && app.modals.is_empty() => {
-            compare::paste(app, &clean_paste(&text))
+        Action::Paste(text) if app.modals.is_empty() => {
+            screen::of(app.screen).paste(app, &clean_paste(&text), &mut fx)
         }
         Action::Paste(text) => dialogs::paste(app, &clean_paste(&text)),
         Action::Compare(m) => compare::msg(app, m),
@@ -57,7 +58,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Engine { tag, kind } => {
             let loaded = matches!(kind, crate::engine::EventKind::Loaded(_));
             // Autosave sees the event after the chat has taken it (a reply is then final).
-            let (before, seen) = (app.generation, autosave::seen(&kind));
+            let (before, seen) = (app.chat.generation, autosave::seen(&kind));
             engine::event(app, tag, kind, &mut fx);
             autosave::engine_event(app, tag, before, seen, &mut fx);
             if loaded {
@@ -82,19 +83,20 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Interrupt => interrupt(app, &mut fx),
     }
     // Only the focused input shows a cursor.
-    let focused = app.focus == Focus::Input && app.modals.is_empty();
+    let focused = app.chat.focus == Focus::Input && app.modals.is_empty();
     let cursor = if focused {
         ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)
     } else {
         ratatui::style::Style::default()
     };
-    if app.input.cursor_style() != cursor {
-        app.input.set_cursor_style(cursor);
+    if app.chat.input.cursor_style() != cursor {
+        app.chat.input.set_cursor_style(cursor);
     }
     // The message input (re-created on send, switch and history) always has its hint.
-    if app.input.placeholder_text().is_empty() {
-        app.input.set_placeholder_text("Ask anything…");
-        app.input
+    if app.chat.input.placeholder_text().is_empty() {
+        app.chat.input.set_placeholder_text("Ask anything…");
+        app.chat
+            .input
             .set_placeholder_style(ratatui::style::Style::default().fg(app.theme.dim));
     }
     autosave::after(app, &mut fx);
@@ -111,24 +113,19 @@ fn clean_paste(text: &str) -> String {
         .collect()
 }
 
-/// Mouse wheel: the help text when it is open, else the transcript.
+/// Mouse wheel: the help text when it is open, else the screen's.
 fn scroll_target(app: &mut App, delta: isize) {
     if let Some(Modal::Help { scroll, .. }) = app.modals.last_mut() {
         *scroll = scroll.saturating_add_signed(delta as i16);
         return;
     }
-    if app.modals.is_empty() && app.screen == Screen::Templates {
-        let s = &mut app.templates.scroll;
-        *s = s.saturating_add_signed(delta as i16);
-    } else if app.modals.is_empty() && matches!(app.screen, Screen::Sessions | Screen::Replay) {
-        sessions::scroll(app, delta);
-    } else if app.modals.is_empty() {
-        transcript::scroll(app, delta);
+    if app.modals.is_empty() {
+        screen::of(app.screen).scroll(app, delta);
     }
 }
 
 pub(super) fn interrupt(app: &mut App, fx: &mut Vec<Effect>) {
-    if let Some(g) = app.generation {
+    if let Some(g) = app.chat.generation {
         fx.push(Effect::Cancel { gen: g.gen });
     } else if matches!(
         app.modals.last(),
@@ -173,35 +170,33 @@ fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     if app.keymap.get(Ctx::Global, &spec) == Some(Cmd::ThemeNext) {
         return super::theme_switch::step(app, true);
     }
-    if app.screen == Screen::Templates {
-        return templates::key(app, k, fx);
-    }
-    if matches!(app.screen, Screen::Sessions | Screen::Replay) {
-        return sessions::on_key(app, k, fx);
-    }
-    if app.screen == Screen::Compare {
-        return compare::key(app, k, fx);
-    }
-    match app.focus {
+    screen::of(app.screen).key(app, k, fx)
+}
+
+/// Keys on the chat screen: typing goes to the input; the focused part's bindings, then the
+/// global ones.
+pub(crate) fn chat_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
+    let spec = KeySpec::from_event(&k);
+    match app.chat.focus {
         Focus::Input => {
             let typing = spec.is_text() && !(spec.code == KeyCode::Char('?') && app.input_empty());
             if typing {
-                app.history_pos = None;
-                app.input.input(k);
+                app.chat.history_pos = None;
+                app.chat.input.input(k);
                 return;
             }
             match app.keymap.get(Ctx::Input, &spec) {
                 Some(Cmd::HistoryPrev | Cmd::HistoryNext)
-                    if !(app.input_empty() || app.history_pos.is_some()) =>
+                    if !(app.input_empty() || app.chat.history_pos.is_some()) =>
                 {
-                    app.input.input(k);
+                    app.chat.input.input(k);
                 }
                 Some(cmd) => chat::command(app, cmd, fx),
                 None => match app.keymap.get(Ctx::Global, &spec) {
                     Some(cmd) => global(app, cmd, fx),
                     None => {
-                        app.history_pos = None;
-                        app.input.input(k);
+                        app.chat.history_pos = None;
+                        app.chat.input.input(k);
                     }
                 },
             }
@@ -213,9 +208,9 @@ fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
                 global(app, cmd, fx);
             } else if spec.is_text() {
                 // Typing anywhere on the chat screen goes to the input.
-                app.focus = Focus::Input;
+                app.chat.focus = Focus::Input;
                 app.conv_mut().selected = None;
-                app.input.input(k);
+                app.chat.input.input(k);
             }
         }
     }

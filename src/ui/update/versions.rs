@@ -62,7 +62,7 @@ pub fn browse(app: &mut App, step: isize, fx: &mut Vec<Effect>) {
         app.notify(Level::Info, "select a message (↑/↓) to see its versions");
         return;
     };
-    if app.generation.is_some_and(|g| g.conv == conv.id) {
+    if app.chat.generation.is_some_and(|g| g.conv == conv.id) {
         app.notify(
             Level::Warn,
             format!("stop the reply first ({})", app.keymap.hint(Cmd::Stop)),
@@ -79,7 +79,7 @@ pub fn browse(app: &mut App, step: isize, fx: &mut Vec<Effect>) {
     if let Some((p, v)) = app.sessions.pending.remove(&id) {
         file.session.restore_at(p, v);
     }
-    let Some(at) = saved_indexes(&app.convs[app.current], &file.session)
+    let Some(at) = saved_indexes(&app.chat.convs[app.chat.current], &file.session)
         .into_iter()
         .find(|(c, _)| *c == i)
         .map(|(_, s)| s)
