@@ -11,7 +11,8 @@ use ratatui_textarea::TextArea;
 // Kept here under its old name: every screen builds its text fields with it.
 pub use super::text_input::new_input;
 
-use super::conversation::{Conversation, ReplyStats};
+pub use super::chat::state::ChatState;
+use super::conversation::Conversation;
 use super::keymap::{Ctx, Keymap};
 use super::presets::Presets;
 use super::settings::SettingsForm;
@@ -183,42 +184,6 @@ pub struct Env {
     pub config_dir: PathBuf,
     pub engine_settings: EngineSettings,
     pub models_dirs: Vec<PathBuf>,
-}
-
-/// The chat screen's state: the conversations, the message input and its history, the reply
-/// being generated and the view's options.
-pub struct ChatState {
-    pub focus: Focus,
-    pub convs: Vec<Conversation>,
-    pub current: usize,
-    pub next_conv_id: u64,
-    pub input: TextArea<'static>,
-    /// Token count of a large input, from the engine.
-    pub input_size: super::input_size::InputSize,
-    /// The message being edited (resend branches there: what followed stays as a version) and
-    /// the draft it hid.
-    pub editing: Option<(usize, Vec<String>)>,
-    pub history: Vec<String>,
-    pub history_pos: Option<usize>,
-    pub generation: Option<Generation>,
-    pub next_gen: u64,
-    pub last_stats: Option<ReplyStats>,
-    pub token_view: bool,
-    pub show_sidebar: bool,
-    /// The transcript's area at the last frame: scrolling needs its size.
-    pub viewport: Cell<Rect>,
-}
-
-impl ChatState {
-    pub fn conv(&self) -> &Conversation {
-        // `convs` is never empty: deleting the last conversation makes a new one.
-        &self.convs[self.current.min(self.convs.len().saturating_sub(1))]
-    }
-
-    pub fn conv_mut(&mut self) -> &mut Conversation {
-        let i = self.current.min(self.convs.len().saturating_sub(1));
-        &mut self.convs[i]
-    }
 }
 
 /// The whole UI: the shared environment, one state per screen, the dialogs over them, and the

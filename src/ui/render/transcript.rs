@@ -7,11 +7,11 @@ use std::sync::Arc;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use super::app::App;
-use super::conversation::{CacheKey, Conversation, Message, MsgState, RenderCache, Scroll};
 use super::markdown;
 use super::wrap::{wrap_line, LogicalLine};
 use crate::engine::Role;
+use crate::ui::app::App;
+use crate::ui::conversation::{CacheKey, Conversation, Message, MsgState, RenderCache, Scroll};
 
 /// The rows of message `idx` at `width` (cached in the message).
 pub fn message_lines(
