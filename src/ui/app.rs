@@ -11,7 +11,7 @@ use ratatui_textarea::TextArea;
 // Kept here under its old name: every screen builds its text fields with it.
 pub use super::text_input::new_input;
 
-pub use super::chat::state::ChatState;
+pub use super::chat::state::{ChatState, Focus, Generation};
 use super::conversation::Conversation;
 use super::keymap::{Ctx, Keymap};
 use super::presets::Presets;
@@ -35,14 +35,6 @@ pub enum Screen {
     Replay,
     /// Prompt variants side by side (`App::compare`).
     Compare,
-}
-
-/// Which part of the chat screen takes keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Focus {
-    Input,
-    Transcript,
-    Sidebar,
 }
 
 /// What a confirmation dialog confirms.
@@ -146,14 +138,6 @@ pub enum Level {
 pub struct Notice {
     pub level: Level,
     pub text: String,
-}
-
-/// The reply being generated.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Generation {
-    pub gen: u64,
-    pub conv: u64,
-    pub msg: usize,
 }
 
 /// Where the app came from: the settings it started with.
@@ -346,14 +330,6 @@ impl App {
         self.notices.push(Notice { level, text });
         if self.notices.len() > 20 {
             self.notices.remove(0);
-        }
-    }
-
-    /// The key context in charge now: the top dialog, else the screen's.
-    pub fn ctx(&self) -> Ctx {
-        match self.modals.last() {
-            Some(m) => m.ctx(),
-            None => super::screen::of(self.screen).ctx(self),
         }
     }
 

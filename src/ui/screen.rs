@@ -41,6 +41,14 @@ pub fn of(screen: Screen) -> &'static dyn ScreenHandler {
     }
 }
 
+/// The key context in charge now: the top dialog's, else the shown screen's.
+pub fn ctx(app: &App) -> Ctx {
+    match app.modals.last() {
+        Some(m) => m.ctx(),
+        None => of(app.screen).ctx(app),
+    }
+}
+
 /// Pasted text on a screen without a text field of its own goes to the message input.
 fn paste_to_input(app: &mut App, text: &str) {
     app.chat.focus = Focus::Input;

@@ -7,7 +7,22 @@ use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
 use super::conversation::{Conversation, ReplyStats};
-use crate::ui::app::{Focus, Generation};
+
+/// Which part of the chat screen takes keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Input,
+    Transcript,
+    Sidebar,
+}
+
+/// The reply being generated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Generation {
+    pub gen: u64,
+    pub conv: u64,
+    pub msg: usize,
+}
 
 /// The chat screen's state: the conversations, the message input and its history, the reply
 /// being generated and the view's options.

@@ -15,7 +15,7 @@ use crate::session::{Message as SMsg, ModelRef, PromptMode, Session, SessionFile
 use crate::text::sanitize;
 use crate::ui::action::Tag;
 use crate::ui::app::{App, Generation};
-use crate::ui::conversation::{Conversation, Message, MsgState};
+use crate::ui::conversation::{Conversation, Message};
 use crate::ui::effect::Effect;
 use crate::ui::sessions::{Sent, SessionOp};
 
@@ -131,21 +131,6 @@ pub fn after(app: &mut App, fx: &mut Vec<Effect>) {
     fx.splice(at..at, saves);
 }
 
-/// The messages of a conversation that belong in its session: everything up to a reply still
-/// streaming, less failed or empty replies; with their indexes in the conversation.
-pub(super) fn finished(conv: &Conversation) -> Vec<(usize, &Message)> {
-    let mut out = Vec::new();
-    for (i, m) in conv.messages.iter().enumerate() {
-        match (&m.role, &m.state) {
-            (_, MsgState::Streaming) => break,
-            (Role::Assistant, MsgState::Failed(_)) => {}
-            (Role::Assistant, _) if m.content.is_empty() => {}
-            _ => out.push((i, m)),
-        }
-    }
-    out
-}
-
 fn same(s: &SMsg, m: &Message) -> bool {
     s.role == m.role && (s.content == m.content || s.content == sanitize(&m.content))
 }
@@ -179,7 +164,7 @@ pub fn sync(app: &mut App, fx: &mut Vec<Effect>) {
         sessions.pending.remove(&id);
     }
     for conv in convs.iter() {
-        let want = finished(conv);
+        let want = super::versions::finished(conv);
         let title = wanted_title(conv);
         let Some(file) = sessions.links.get_mut(&conv.id) else {
             if want.is_empty() {

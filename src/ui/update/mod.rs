@@ -147,7 +147,7 @@ pub(super) fn interrupt(app: &mut App, fx: &mut Vec<Effect>) {
 fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     let spec = KeySpec::from_event(&k);
     if !app.modals.is_empty() {
-        let ctx = app.ctx();
+        let ctx = screen::ctx(app);
         if let Some(cmd) = app.keymap.get(ctx, &spec) {
             return dialogs::command(app, cmd, fx);
         }
@@ -202,7 +202,7 @@ pub(crate) fn chat_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         Focus::Transcript | Focus::Sidebar => {
-            if let Some(cmd) = app.keymap.get(app.ctx(), &spec) {
+            if let Some(cmd) = app.keymap.get(screen::ctx(app), &spec) {
                 chat::command(app, cmd, fx);
             } else if let Some(cmd) = app.keymap.get(Ctx::Global, &spec) {
                 global(app, cmd, fx);

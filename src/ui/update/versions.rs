@@ -4,10 +4,10 @@
 //! session (`session::alternatives`); the conversation shows its selected line, and autosave
 //! (`autosave::sync`) marks each message with where it stands among them.
 
-use crate::engine::StopReason;
+use crate::engine::{Role, StopReason};
 use crate::session::{Message as SMsg, Session};
 use crate::ui::app::{App, Level};
-use crate::ui::conversation::{Conversation, Message, ReplyStats};
+use crate::ui::conversation::{Conversation, Message, MsgState, ReplyStats};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
 use crate::ui::sessions::SessionOp;
@@ -27,15 +27,30 @@ pub fn ui_message(m: &SMsg) -> Message {
     msg
 }
 
+/// The messages of a conversation that belong in its session: everything up to a reply still
+/// streaming, less failed or empty replies; with their indexes in the conversation.
+pub(super) fn finished(conv: &Conversation) -> Vec<(usize, &Message)> {
+    let mut out = Vec::new();
+    for (i, m) in conv.messages.iter().enumerate() {
+        match (&m.role, &m.state) {
+            (_, MsgState::Streaming) => break,
+            (Role::Assistant, MsgState::Failed(_)) => {}
+            (Role::Assistant, _) if m.content.is_empty() => {}
+            _ => out.push((i, m)),
+        }
+    }
+    out
+}
+
 /// The session index of each message of `conv` that is saved (autosave's `finished`), as
 /// `(conversation index, session index)`.
 fn saved_indexes(conv: &Conversation, session: &Session) -> Vec<(usize, usize)> {
     let base = session
         .messages
         .iter()
-        .take_while(|m| m.role == crate::engine::Role::System)
+        .take_while(|m| m.role == Role::System)
         .count();
-    super::autosave::finished(conv)
+    finished(conv)
         .iter()
         .enumerate()
         .map(|(k, (i, _))| (*i, base + k))
