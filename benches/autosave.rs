@@ -24,7 +24,7 @@ fn app_with(n: usize) -> (App, tempfile::TempDir) {
         model: Err("benchmark: no model".into()),
     });
     app.sessions.store = Store::new(dir.path().join("sessions"));
-    let conv = &mut app.convs[0];
+    let conv = &mut app.chat.convs[0];
     for i in 0..n {
         let (role, text) = if i % 2 == 0 {
             (
@@ -51,11 +51,11 @@ fn bench(c: &mut Criterion) {
     });
     let mut reply = Message::new(Role::Assistant, "");
     reply.state = MsgState::Streaming;
-    app.convs[0].messages.push(reply);
-    let msg = app.convs[0].messages.len() - 1;
-    app.generation = Some(Generation {
+    app.chat.convs[0].messages.push(reply);
+    let msg = app.chat.convs[0].messages.len() - 1;
+    app.chat.generation = Some(Generation {
         gen: 1,
-        conv: app.convs[0].id,
+        conv: app.chat.convs[0].id,
         msg,
     });
     let token = TokenEvent {

@@ -24,7 +24,7 @@ fn app_with(n: usize) -> (App, tempfile::TempDir) {
         model: Err("benchmark: no model".into()),
     });
     app.notices.clear();
-    let conv = &mut app.convs[0];
+    let conv = &mut app.chat.convs[0];
     for i in 0..n {
         let m = if i % 2 == 0 {
             Message::new(
@@ -55,7 +55,7 @@ fn bench(c: &mut Criterion) {
         });
     }
     let (mut app, _dir) = app_with(2000);
-    app.convs[0].scroll = Scroll::At { msg: 1000, line: 0 };
+    app.chat.convs[0].scroll = Scroll::At { msg: 1000, line: 0 };
     term.draw(|f| render(&app, f)).expect("draw");
     c.bench_function("frame 2000 messages, scrolled to the middle", |b| {
         b.iter(|| term.draw(|f| render(black_box(&app), f)).map(|_| ()))
@@ -63,18 +63,18 @@ fn bench(c: &mut Criterion) {
     // Streaming: each frame the last reply grows by a token, so its rows are rebuilt. The reply
     // is a markdown answer with a code block, growing to 200 words and starting over.
     let (mut app, _dir) = app_with(2000);
-    let base = app.convs[0]
+    let base = app.chat.convs[0]
         .messages
         .last()
         .map(|m| m.content.clone())
         .unwrap_or_default();
-    if let Some(m) = app.convs[0].messages.last_mut() {
+    if let Some(m) = app.chat.convs[0].messages.last_mut() {
         m.state = MsgState::Streaming;
     }
     let mut words = 0;
     c.bench_function("frame 2000 messages, streaming a token per frame", |b| {
         b.iter(|| {
-            if let Some(m) = app.convs[0].messages.last_mut() {
+            if let Some(m) = app.chat.convs[0].messages.last_mut() {
                 words = (words + 1) % 200;
                 if words == 0 {
                     m.content = base.clone();

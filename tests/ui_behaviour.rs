@@ -31,7 +31,7 @@ fn switching_conversations_keeps_unsent_input() {
     let mut h = Harness::new(100, 30);
     h.type_str("half a thought");
     h.ctrl('n');
-    assert_eq!(h.app.convs.len(), 2);
+    assert_eq!(h.app.chat.convs.len(), 2);
     assert!(
         h.app.input_empty(),
         "a new conversation starts with an empty input"
@@ -40,7 +40,7 @@ fn switching_conversations_keeps_unsent_input() {
     h.key(KeyCode::Tab, KeyModifiers::NONE);
     h.key(KeyCode::Tab, KeyModifiers::NONE); // the conversation list
     h.key(KeyCode::Up, KeyModifiers::NONE);
-    assert_eq!(h.app.current, 0);
+    assert_eq!(h.app.chat.current, 0);
     assert_eq!(h.app.input_text(), "half a thought");
     h.key(KeyCode::Down, KeyModifiers::NONE);
     assert_eq!(h.app.input_text(), "other");
@@ -60,7 +60,7 @@ fn edit_and_resend_replaces_the_rest() {
     for _ in 0..3 {
         h.key(KeyCode::Up, KeyModifiers::NONE);
     }
-    assert_eq!(h.app.convs[0].selected, Some(0));
+    assert_eq!(h.app.chat.convs[0].selected, Some(0));
     h.key(KeyCode::Char('e'), KeyModifiers::NONE);
     assert_eq!(h.app.input_text(), "first question");
     for _ in 0.."first question".len() {
@@ -71,7 +71,7 @@ fn edit_and_resend_replaces_the_rest() {
     h.key(KeyCode::Enter, KeyModifiers::NONE);
     let msgs = generate_messages(&h.effects);
     assert_eq!(msgs, vec![ChatMessage::user("better question")]);
-    let conv = &h.app.convs[0];
+    let conv = &h.app.chat.convs[0];
     assert_eq!(conv.messages.len(), 2);
     assert_eq!(conv.messages[0].content, "better question");
 }
@@ -86,7 +86,7 @@ fn regenerate_replaces_the_last_reply() {
     h.ctrl('r');
     let msgs = generate_messages(&h.effects);
     assert_eq!(msgs, vec![ChatMessage::user("q")]);
-    let conv = &h.app.convs[0];
+    let conv = &h.app.chat.convs[0];
     assert_eq!(conv.messages.len(), 2);
     assert_eq!(conv.messages[1].role, Role::Assistant);
     assert!(conv.messages[1].content.is_empty());
@@ -107,7 +107,10 @@ fn esc_stops_and_late_tokens_of_old_replies_are_ignored() {
     let g2 = h.send("again");
     h.stream(g, &[("stale", 0.9)]);
     h.stream(g2, &[("fresh", 0.9)]);
-    assert_eq!(h.app.convs[0].messages.last().unwrap().content, "fresh");
+    assert_eq!(
+        h.app.chat.convs[0].messages.last().unwrap().content,
+        "fresh"
+    );
 }
 
 #[test]
@@ -149,8 +152,8 @@ fn delete_asks_and_removes_the_conversation() {
     h.key(KeyCode::Char('d'), KeyModifiers::NONE);
     assert!(h.screen().contains("Delete the conversation 'Chat 2'?"));
     h.key(KeyCode::Char('y'), KeyModifiers::NONE);
-    assert_eq!(h.app.convs.len(), 1);
-    assert_eq!(h.app.convs[0].title, "Chat 1");
+    assert_eq!(h.app.chat.convs.len(), 1);
+    assert_eq!(h.app.chat.convs[0].title, "Chat 1");
 }
 
 #[test]
@@ -160,7 +163,7 @@ fn scrolling_up_stops_following_and_end_resumes() {
     h.stream(g, ANSWER);
     h.key(KeyCode::PageUp, KeyModifiers::NONE);
     assert_ne!(
-        h.app.convs[0].scroll,
+        h.app.chat.convs[0].scroll,
         howdah::ui::conversation::Scroll::Follow
     );
     // Everything above the status bar, whose context gauge moves with each token.
@@ -182,7 +185,7 @@ fn scrolling_up_stops_following_and_end_resumes() {
         h.key(KeyCode::PageDown, KeyModifiers::NONE);
     }
     assert_eq!(
-        h.app.convs[0].scroll,
+        h.app.chat.convs[0].scroll,
         howdah::ui::conversation::Scroll::Follow
     );
     assert!(h.screen().contains("more text arrives"));
@@ -247,7 +250,10 @@ fn system_prompt_is_edited_per_conversation_and_sent() {
     h.key(KeyCode::Enter, KeyModifiers::NONE);
     h.type_str("Be brief.");
     h.ctrl('s');
-    assert_eq!(h.app.convs[0].system_prompt, "Answer in French.\nBe brief.");
+    assert_eq!(
+        h.app.chat.convs[0].system_prompt,
+        "Answer in French.\nBe brief."
+    );
     h.effects.clear();
     h.send("hello");
     assert_eq!(
@@ -259,7 +265,7 @@ fn system_prompt_is_edited_per_conversation_and_sent() {
     );
     // Another conversation has its own (empty) system prompt.
     h.ctrl('n');
-    assert_eq!(h.app.convs[1].system_prompt, "");
+    assert_eq!(h.app.chat.convs[1].system_prompt, "");
 }
 
 #[test]
@@ -270,7 +276,7 @@ fn clear_asks_then_empties_the_conversation() {
     h.ctrl('l');
     assert!(h.screen().contains("Clear all messages"));
     h.key(KeyCode::Char('y'), KeyModifiers::NONE);
-    assert!(h.app.convs[0].messages.is_empty());
+    assert!(h.app.chat.convs[0].messages.is_empty());
     assert!(h.screen().contains("Type a message below"));
 }
 
@@ -290,14 +296,14 @@ fn mouse_wheel_scrolls_the_transcript() {
     };
     h.act(wheel(MouseEventKind::ScrollUp));
     assert_ne!(
-        h.app.convs[0].scroll,
+        h.app.chat.convs[0].scroll,
         howdah::ui::conversation::Scroll::Follow
     );
     for _ in 0..40 {
         h.act(wheel(MouseEventKind::ScrollDown));
     }
     assert_eq!(
-        h.app.convs[0].scroll,
+        h.app.chat.convs[0].scroll,
         howdah::ui::conversation::Scroll::Follow
     );
 }
@@ -339,7 +345,7 @@ fn a_reply_whose_conversation_broke_the_template_says_so_in_the_status_bar() {
     let mut h = Harness::new(120, 30);
     let gen = h.send("hello");
     h.stream(gen, &[("Hi", 0.9)]);
-    let text = h.app.convs[h.app.current]
+    let text = h.app.chat.convs[h.app.chat.current]
         .messages
         .last()
         .unwrap()

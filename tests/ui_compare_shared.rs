@@ -95,7 +95,7 @@ fn the_view_s_dialogs_are_the_app_s_modals() {
         h.app.modals.as_slice(),
         [Modal::Compare(CompareModal::Templates { templates, .. })] if !templates.is_empty()
     ));
-    assert_eq!(h.app.ctx(), Ctx::ComparePicker);
+    assert_eq!(howdah::ui::screen::ctx(&h.app), Ctx::ComparePicker);
     // The picker's keys are the keymap's: `j` moves, enter picks and closes the modal.
     h.key(KeyCode::Char('j'), KeyModifiers::NONE);
     assert!(matches!(
@@ -115,14 +115,14 @@ fn the_view_s_dialogs_are_the_app_s_modals() {
     }
     h.key(KeyCode::Enter, KeyModifiers::NONE);
     assert!(h.app.modals.is_empty(), "{:?}", h.app.modals.len());
-    assert_eq!(h.app.ctx(), Ctx::Compare);
+    assert_eq!(howdah::ui::screen::ctx(&h.app), Ctx::Compare);
     // The variant editor is a modal with its own key context.
     h.ctrl('e');
     assert!(matches!(
         h.app.modals.as_slice(),
         [Modal::Compare(CompareModal::Variant { field: 0 })]
     ));
-    assert_eq!(h.app.ctx(), Ctx::CompareEdit);
+    assert_eq!(howdah::ui::screen::ctx(&h.app), Ctx::CompareEdit);
     h.key(KeyCode::Down, KeyModifiers::NONE);
     assert!(matches!(
         h.app.modals.last(),
@@ -143,7 +143,7 @@ fn the_view_s_dialogs_are_the_app_s_modals() {
             ..
         })
     ));
-    assert_eq!(h.app.ctx(), Ctx::Prompt);
+    assert_eq!(howdah::ui::screen::ctx(&h.app), Ctx::Prompt);
     h.key(KeyCode::Enter, KeyModifiers::NONE);
     match h.app.modals.last() {
         Some(Modal::Ask { error: Some(e), .. }) => assert!(e.contains("path"), "{e}"),

@@ -156,7 +156,7 @@ fn after_a_model_switch_the_old_speed_goes_and_the_model_has_one_name() {
 /// Rows (in the transcript, above the token panel) holding the token under the cursor.
 fn cursor_rows(h: &Harness) -> Vec<u16> {
     let buf = h.term.backend().buffer();
-    let area = h.app.viewport.get();
+    let area = h.app.chat.viewport.get();
     (area.y..area.y + area.height)
         .filter(|&y| {
             (area.x..area.x + area.width).any(|x| {

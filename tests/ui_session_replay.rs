@@ -210,7 +210,7 @@ fn replay_against_the_current_model_and_sampling() {
     assert_eq!(job.opts.model, Some(PathBuf::from("/models/smol.gguf")));
     assert_eq!(
         job.opts.sampling,
-        howdah::session::replay::SamplingFrom::Current(h.app.convs[0].sampling.clone())
+        howdah::session::replay::SamplingFrom::Current(h.app.chat.convs[0].sampling.clone())
     );
     assert_eq!(job.first, howdah::ui::replay_task::Step::Next);
     // Once started, the settings stay.

@@ -61,7 +61,7 @@ fn a_sent_message_is_saved_before_the_reply_starts_and_the_reply_at_done() {
     assert_eq!(rec.model.file_name, "smol.gguf");
     assert_eq!(rec.stats.generated_tokens, 42);
     assert_eq!(rec.stats.stop, StopReason::Eos);
-    assert_eq!(rec.sampling, h.app.convs[0].sampling);
+    assert_eq!(rec.sampling, h.app.chat.convs[0].sampling);
     assert_eq!(rec.engine.n_ctx, Some(2048));
     assert!(
         rec.prompt.is_none(),
@@ -210,7 +210,7 @@ fn recent_chats_come_back_at_start() {
     h.effects
         .push(howdah::ui::update::init(&h.app).pop().unwrap());
     run_sessions(&mut h, &store);
-    let titles: Vec<&str> = h.app.convs.iter().map(|c| c.title.as_str()).collect();
+    let titles: Vec<&str> = h.app.chat.convs.iter().map(|c| c.title.as_str()).collect();
     assert_eq!(titles, ["Chat 1", "newer question", "older question"]);
 }
 
@@ -264,7 +264,7 @@ fn the_browser_deletes_after_asking_and_closes_the_open_conversation() {
     run_sessions(&mut h, &store);
     h.key(KeyCode::Enter, KeyModifiers::NONE);
     run_sessions(&mut h, &store);
-    assert_eq!(h.app.convs.len(), 2);
+    assert_eq!(h.app.chat.convs.len(), 2);
     h.key(KeyCode::F(2), KeyModifiers::NONE);
     run_sessions(&mut h, &store);
     h.key(KeyCode::Char('d'), KeyModifiers::NONE);
@@ -275,7 +275,7 @@ fn the_browser_deletes_after_asking_and_closes_the_open_conversation() {
     h.key(KeyCode::Char('y'), KeyModifiers::NONE);
     run_sessions(&mut h, &store);
     assert!(!store.path_of(&s.id).exists());
-    assert_eq!(h.app.convs.len(), 1, "its conversation closed with it");
+    assert_eq!(h.app.chat.convs.len(), 1, "its conversation closed with it");
     // The broken file is next; it can be deleted too, after the same question.
     let rows = h.app.sessions.browser.visible().len();
     assert_eq!(rows, 1);

@@ -85,34 +85,34 @@ fn settings_panel_validates_as_typed() {
     h.type_str("1.5");
     insta::assert_snapshot!("settings_panel", h.screen());
     // Nothing typed on the way ("", "1", "1.") was applied, and "1.5" is said to be bad.
-    let before = h.app.convs[0].sampling.top_p;
+    let before = h.app.chat.convs[0].sampling.top_p;
     assert_ne!(before, 1.0);
     h.key(KeyCode::Enter, KeyModifiers::NONE);
     assert_eq!(
-        h.app.convs[0].sampling.top_p, before,
+        h.app.chat.convs[0].sampling.top_p, before,
         "a bad value is not applied"
     );
     h.key(KeyCode::Up, KeyModifiers::NONE);
     h.ctrl('u');
     h.type_str("0.5");
     assert_eq!(
-        h.app.convs[0].sampling.top_p, before,
+        h.app.chat.convs[0].sampling.top_p, before,
         "applied only on enter"
     );
     assert!(h.screen().contains("not applied yet"), "{}", h.screen());
     h.key(KeyCode::Enter, KeyModifiers::NONE);
-    assert_eq!(h.app.convs[0].sampling.top_p, 0.5);
-    assert_eq!(h.app.convs[0].preset, "custom");
+    assert_eq!(h.app.chat.convs[0].sampling.top_p, 0.5);
+    assert_eq!(h.app.chat.convs[0].preset, "custom");
     // Presets apply every field at once.
     h.key(KeyCode::Left, KeyModifiers::NONE);
-    assert_eq!(h.app.convs[0].preset, "precise");
-    assert_eq!(h.app.convs[0].sampling.temperature, 0.2);
+    assert_eq!(h.app.chat.convs[0].preset, "precise");
+    assert_eq!(h.app.chat.convs[0].sampling.temperature, 0.2);
 }
 
 #[test]
 fn settings_apply_on_enter_or_leaving_the_field_not_per_keystroke() {
     let mut h = Harness::new(100, 30);
-    let start = h.app.convs[0].sampling.max_tokens;
+    let start = h.app.chat.convs[0].sampling.max_tokens;
     h.ctrl('s');
     while h.app.modals.last().is_some_and(
         |m| matches!(m, howdah::ui::app::Modal::Settings(f) if f.field(f.row) != "max_tokens"),
@@ -122,13 +122,13 @@ fn settings_apply_on_enter_or_leaving_the_field_not_per_keystroke() {
     // Backspacing the old value and typing a new one passes through other numbers: none applies.
     for _ in 0..6 {
         h.key(KeyCode::Backspace, KeyModifiers::NONE);
-        assert_eq!(h.app.convs[0].sampling.max_tokens, start);
+        assert_eq!(h.app.chat.convs[0].sampling.max_tokens, start);
     }
     h.type_str("300");
-    assert_eq!(h.app.convs[0].sampling.max_tokens, start);
+    assert_eq!(h.app.chat.convs[0].sampling.max_tokens, start);
     // Leaving the field applies it.
     h.key(KeyCode::Down, KeyModifiers::NONE);
-    assert_eq!(h.app.convs[0].sampling.max_tokens, 300);
+    assert_eq!(h.app.chat.convs[0].sampling.max_tokens, 300);
     // Invalid text is said and not applied, on leaving and on closing.
     h.key(KeyCode::Up, KeyModifiers::NONE);
     h.ctrl('u');
@@ -138,7 +138,7 @@ fn settings_apply_on_enter_or_leaving_the_field_not_per_keystroke() {
         .contains("max_tokens: '12x' is not a whole number"));
     h.key(KeyCode::Esc, KeyModifiers::NONE);
     assert!(h.app.modals.is_empty());
-    assert_eq!(h.app.convs[0].sampling.max_tokens, 300);
+    assert_eq!(h.app.chat.convs[0].sampling.max_tokens, 300);
     assert!(
         h.app
             .notices
@@ -205,7 +205,7 @@ fn model_picker_lists_models_and_keeps_old_model_on_error() {
     let g = h.send("still there?");
     h.stream(g, &[("Yes.", 0.9)]);
     h.done(g, StopReason::Eos);
-    assert_eq!(h.app.convs[0].messages[1].content, "Yes.");
+    assert_eq!(h.app.chat.convs[0].messages[1].content, "Yes.");
 }
 
 #[test]

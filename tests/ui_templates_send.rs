@@ -86,8 +86,8 @@ fn send_in_chat_mode_makes_the_conversation_and_generates() {
     );
     assert_eq!(h.app.screen, Screen::Chat);
     // The earlier conversation is kept; the prompt went into a new one.
-    assert_eq!(h.app.convs.len(), 2);
-    let conv = &h.app.convs[h.app.current];
+    assert_eq!(h.app.chat.convs.len(), 2);
+    let conv = &h.app.chat.convs[h.app.chat.current];
     assert_eq!(conv.system_prompt, want[0].content);
     assert_eq!(
         conv.messages.len(),

@@ -38,6 +38,15 @@ impl Session {
     /// an earlier version (a regenerated reply, an edited message). `tail` becomes the newest
     /// version and the selected one.
     pub fn branch_at(&mut self, at: usize, tail: Vec<Message>) {
+        let versions = self.detach_from(at);
+        let at = at.min(self.messages.len());
+        self.attach_at(at, versions, tail);
+    }
+
+    /// Takes the conversation from message `at` on out of the session, kept with its own other
+    /// versions as the versions a new tail will join (`attach_at`). The TUI holds them while a
+    /// regenerated reply streams, so the session never shows a half-made one.
+    pub fn detach_from(&mut self, at: usize) -> Versions {
         let at = at.min(self.messages.len());
         let mut old: Vec<Message> = self.messages.split_off(at);
         let mut versions = old
@@ -45,10 +54,31 @@ impl Session {
             .and_then(|m| m.versions.take())
             .map(|v| *v)
             .unwrap_or_default();
+        // `current` stays where the detached line went, for `restore_at`.
         if !old.is_empty() {
             versions.others.insert(versions.current, old);
         }
+        versions
+    }
+
+    /// Puts `tail` at message `at` (everything from there on goes) as the newest version, with
+    /// `versions` (from `detach_from`) as the others.
+    pub fn attach_at(&mut self, at: usize, mut versions: Versions, tail: Vec<Message>) {
+        self.messages.truncate(at);
         versions.current = versions.others.len();
+        self.messages.extend(tail);
+        self.set_versions(at, versions);
+    }
+
+    /// Undoes a `detach_from` whose replacement never came: the detached line is the selected
+    /// one again, in its old place among the versions.
+    pub fn restore_at(&mut self, at: usize, mut versions: Versions) {
+        if versions.current >= versions.others.len() {
+            return;
+        }
+        let tail = versions.others.remove(versions.current);
+        let at = at.min(self.messages.len());
+        self.messages.truncate(at);
         self.messages.extend(tail);
         self.set_versions(at, versions);
     }
@@ -110,5 +140,50 @@ impl Session {
             m.rejected = rejected;
         }
         m.versions = (!versions.others.is_empty()).then(|| Box::new(versions));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::SessionKind;
+
+    fn chat(texts: &[&str]) -> Session {
+        let mut s = Session::new(SessionKind::Chat);
+        for (i, t) in texts.iter().enumerate() {
+            let role = if i % 2 == 0 {
+                Role::User
+            } else {
+                Role::Assistant
+            };
+            s.messages.push(Message::new(role, *t));
+        }
+        s
+    }
+
+    fn contents(s: &Session) -> Vec<&str> {
+        s.messages.iter().map(|m| m.content.as_str()).collect()
+    }
+
+    #[test]
+    fn a_detached_tail_joins_the_new_one_or_comes_back_in_its_place() {
+        let mut s = chat(&["q", "r1"]);
+        s.branch_at(1, vec![Message::new(Role::Assistant, "r2")]);
+        assert!(s.select_version(1, -1), "r1 selected again");
+        // Regenerating from version 1 of 2 and giving up puts r1 back as 1/2, not r2.
+        let v = s.detach_from(1);
+        assert_eq!(contents(&s), ["q"]);
+        s.restore_at(1, v.clone());
+        assert_eq!(contents(&s), ["q", "r1"]);
+        assert_eq!(s.versions_at(1), Some((1, 2)));
+        // The replacement arrives: it is the newest of three.
+        let v = s.detach_from(1);
+        s.attach_at(1, v, vec![Message::new(Role::Assistant, "r3")]);
+        assert_eq!(contents(&s), ["q", "r3"]);
+        assert_eq!(s.versions_at(1), Some((3, 3)));
+        // Both earlier replies are rejected in favour of it (their order follows the browsing).
+        let mut rejected = s.messages[1].rejected.clone();
+        rejected.sort();
+        assert_eq!(rejected, ["r1", "r2"]);
     }
 }

@@ -1,5 +1,6 @@
-//! The whole UI state: conversations, focus, open dialogs, engine state and settings. `update`
-//! changes it, the views only read it.
+//! The whole UI state: the shared environment (`Env`), one state per screen (`ChatState`,
+//! `Templates`, `Sessions` with the replay view, `CompareState`), the open dialogs and the
+//! engine as the UI sees it. `update` changes it, the views only read it.
 
 use std::cell::Cell;
 use std::path::PathBuf;
@@ -10,7 +11,8 @@ use ratatui_textarea::TextArea;
 // Kept here under its old name: every screen builds its text fields with it.
 pub use super::text_input::new_input;
 
-use super::conversation::{Conversation, ReplyStats};
+pub use super::chat::state::{ChatState, Focus, Generation};
+use super::conversation::Conversation;
 use super::keymap::{Ctx, Keymap};
 use super::presets::Presets;
 use super::settings::SettingsForm;
@@ -20,8 +22,8 @@ use crate::config::Config;
 use crate::engine::{EngineSettings, ModelInfo};
 use crate::model::discover::Found;
 
-/// The full-screen views. Only the chat exists today; the template browser, compare view and
-/// session browser become further variants, each with its own view module and key context.
+/// Which full-screen view is shown; what each one does with keys and how it draws is its
+/// `screen::ScreenHandler`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Chat,
@@ -33,14 +35,6 @@ pub enum Screen {
     Replay,
     /// Prompt variants side by side (`App::compare`).
     Compare,
-}
-
-/// Which part of the chat screen takes keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Focus {
-    Input,
-    Transcript,
-    Sidebar,
 }
 
 /// What a confirmation dialog confirms.
@@ -151,14 +145,6 @@ pub struct Notice {
     pub text: String,
 }
 
-/// The reply being generated.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Generation {
-    pub gen: u64,
-    pub conv: u64,
-    pub msg: usize,
-}
-
 /// Where the app came from: the settings it started with.
 #[derive(Debug, Clone)]
 pub struct Setup {
@@ -172,27 +158,10 @@ pub struct Setup {
     pub model: Result<PathBuf, String>,
 }
 
-pub struct App {
-    pub screen: Screen,
-    pub focus: Focus,
-    pub modals: Vec<Modal>,
-    pub convs: Vec<Conversation>,
-    pub current: usize,
-    pub next_conv_id: u64,
-    pub input: TextArea<'static>,
-    /// Token count of a large input, from the engine.
-    pub input_size: super::input_size::InputSize,
-    /// The message being edited (resend replaces everything from it on) and the draft it hid.
-    pub editing: Option<(usize, Vec<String>)>,
-    pub history: Vec<String>,
-    pub history_pos: Option<usize>,
-    pub engine: EngineState,
-    pub model: Option<ModelInfo>,
-    pub startup_model: Option<PathBuf>,
-    pub generation: Option<Generation>,
-    pub next_gen: u64,
-    pub last_stats: Option<ReplyStats>,
-    pub notices: Vec<Notice>,
+/// What every screen shares: the look, the keys, the presets and the settings the app started
+/// with. `App` reads as these (`app.theme`, `app.keymap`) through `Deref`, so each screen's
+/// code names them the same way.
+pub struct Env {
     pub theme: Theme,
     /// Changes with the theme so cached message rows are redrawn.
     pub theme_id: u64,
@@ -204,18 +173,40 @@ pub struct App {
     pub config_dir: PathBuf,
     pub engine_settings: EngineSettings,
     pub models_dirs: Vec<PathBuf>,
-    pub token_view: bool,
-    pub show_sidebar: bool,
-    /// The transcript's area at the last frame: scrolling needs its size.
-    pub viewport: Cell<Rect>,
-    pub templates: Templates,
+}
+
+/// The whole UI: the shared environment, one state per screen, the dialogs over them, and the
+/// engine as the UI sees it.
+pub struct App {
+    pub env: Env,
+    pub screen: Screen,
+    pub modals: Vec<Modal>,
+    pub notices: Vec<Notice>,
     pub quit: bool,
+    pub engine: EngineState,
+    pub model: Option<ModelInfo>,
+    pub startup_model: Option<PathBuf>,
+    pub chat: ChatState,
+    pub templates: Templates,
     /// Autosave links, the session browser and the replay view.
     pub sessions: super::sessions::Sessions,
     /// The compare view's state, kept while the chat is shown so returning resumes it.
     pub compare: Option<super::compare::CompareState>,
     /// A model download from Hugging Face (the picker's "pull" row).
     pub pull: super::pull_task::PullState,
+}
+
+impl std::ops::Deref for App {
+    type Target = Env;
+    fn deref(&self) -> &Env {
+        &self.env
+    }
+}
+
+impl std::ops::DerefMut for App {
+    fn deref_mut(&mut self) -> &mut Env {
+        &mut self.env
+    }
 }
 
 impl App {
@@ -252,10 +243,8 @@ impl App {
             }
         };
         let templates = Templates::new(setup.config_dir.join("prompts"));
-        let mut app = App {
-            screen: Screen::Chat,
+        let chat = ChatState {
             focus: Focus::Input,
-            modals: Vec::new(),
             convs: Vec::new(),
             current: 0,
             next_conv_id: 1,
@@ -264,27 +253,35 @@ impl App {
             editing: None,
             history: Vec::new(),
             history_pos: None,
-            engine,
-            model: None,
-            startup_model,
             generation: None,
             next_gen: 1,
             last_stats: None,
-            notices,
+            token_view: setup.config.token_view,
+            show_sidebar: setup.config.sidebar,
+            viewport: Cell::new(Rect::default()),
+        };
+        let env = Env {
             themes: super::theme_switch::available(&theme, &setup.config_dir),
             theme,
             theme_id: 0,
             keymap,
             presets,
-            token_view: setup.config.token_view,
-            show_sidebar: setup.config.sidebar,
             config: setup.config,
             config_dir: setup.config_dir,
             engine_settings: setup.engine,
             models_dirs: setup.models_dirs,
-            viewport: Cell::new(Rect::default()),
-            templates,
+        };
+        let mut app = App {
+            env,
+            screen: Screen::Chat,
+            modals: Vec::new(),
+            notices,
             quit: false,
+            engine,
+            model: None,
+            startup_model,
+            chat,
+            templates,
             sessions: super::sessions::Sessions::new(crate::session::Store::user()),
             compare: None,
             pull: Default::default(),
@@ -295,47 +292,41 @@ impl App {
 
     /// A new empty conversation with the configured system prompt and preset; returns its index.
     pub fn add_conversation(&mut self) -> usize {
-        let id = self.next_conv_id;
-        self.next_conv_id += 1;
+        let id = self.chat.next_conv_id;
+        self.chat.next_conv_id += 1;
         let preset = if self.presets.get(&self.config.preset).is_some() {
             self.config.preset.clone()
         } else {
             "balanced".into()
         };
         let sampling = self.presets.get(&preset).unwrap_or_default();
-        self.convs.push(Conversation::new(
-            id,
-            &self.config.system_prompt,
-            sampling,
-            &preset,
-        ));
-        self.convs.len() - 1
+        let conv = Conversation::new(id, &self.config.system_prompt, sampling, &preset);
+        self.chat.convs.push(conv);
+        self.chat.convs.len() - 1
     }
 
     pub fn conv(&self) -> &Conversation {
-        // `convs` is never empty: deleting the last conversation makes a new one.
-        &self.convs[self.current.min(self.convs.len().saturating_sub(1))]
+        self.chat.conv()
     }
 
     pub fn conv_mut(&mut self) -> &mut Conversation {
-        let i = self.current.min(self.convs.len().saturating_sub(1));
-        &mut self.convs[i]
+        self.chat.conv_mut()
     }
 
     pub fn conv_index(&self, id: u64) -> Option<usize> {
-        self.convs.iter().position(|c| c.id == id)
+        self.chat.convs.iter().position(|c| c.id == id)
     }
 
     pub fn generating(&self) -> bool {
-        self.generation.is_some()
+        self.chat.generation.is_some()
     }
 
     pub fn input_text(&self) -> String {
-        self.input.lines().join("\n")
+        self.chat.input.lines().join("\n")
     }
 
     pub fn input_empty(&self) -> bool {
-        self.input.lines().iter().all(|l| l.is_empty())
+        self.chat.input.lines().iter().all(|l| l.is_empty())
     }
 
     pub fn notify(&mut self, level: Level, text: impl Into<String>) {
@@ -344,20 +335,6 @@ impl App {
         self.notices.push(Notice { level, text });
         if self.notices.len() > 20 {
             self.notices.remove(0);
-        }
-    }
-
-    /// The key context in charge now: the top dialog, else the focused part.
-    pub fn ctx(&self) -> Ctx {
-        match self.modals.last() {
-            Some(m) => m.ctx(),
-            None if self.screen == Screen::Templates => self.templates.ctx(),
-            None if self.screen == Screen::Compare => Ctx::Compare,
-            None => match self.focus {
-                Focus::Input => Ctx::Input,
-                Focus::Transcript => Ctx::Transcript,
-                Focus::Sidebar => Ctx::Sidebar,
-            },
         }
     }
 

@@ -35,29 +35,29 @@ fn worth_counting(app: &App, chars: usize) -> bool {
 
 /// After every update: asks for a count when the input is large and changed.
 pub fn after(app: &mut App, fx: &mut Vec<Effect>) {
-    if app.input_size.in_flight {
+    if app.chat.input_size.in_flight {
         return;
     }
     let text = app.input_text();
     if !worth_counting(app, text.chars().count()) {
-        app.input_size.asked = None;
-        app.input_size.counted = None;
+        app.chat.input_size.asked = None;
+        app.chat.input_size.counted = None;
         return;
     }
     let h = hash(&text);
-    if app.input_size.asked == Some(h) {
+    if app.chat.input_size.asked == Some(h) {
         return;
     }
-    app.input_size.asked = Some(h);
-    app.input_size.in_flight = true;
+    app.chat.input_size.asked = Some(h);
+    app.chat.input_size.in_flight = true;
     fx.push(Effect::CountInput { hash: h, text });
 }
 
 /// The engine's count for the text with hash `h` (None: it could not count).
 pub fn counted(app: &mut App, h: u64, tokens: Option<u32>) {
-    app.input_size.in_flight = false;
+    app.chat.input_size.in_flight = false;
     if let Some(n) = tokens {
-        app.input_size.counted = Some((h, n));
+        app.chat.input_size.counted = Some((h, n));
     }
 }
 
@@ -70,7 +70,7 @@ pub fn note(app: &App) -> Option<(String, bool)> {
         return None;
     }
     // While a changed text is being counted, the last count stays a fair guide.
-    let (_, n) = app.input_size.counted?;
+    let (_, n) = app.chat.input_size.counted?;
     if (n as u64) * 10 < m.n_ctx as u64 {
         return None;
     }

@@ -177,9 +177,9 @@ pub struct Sessions {
     /// A finished reply's record, until autosave writes the message: conv id → (message index,
     /// record).
     pub records: HashMap<u64, (usize, ReplyRecord)>,
-    /// Replies regenerated away, until the reply that replaces them is saved: conv id →
-    /// (session message index, texts). They become preference pairs.
-    pub rejected: HashMap<u64, (usize, Vec<String>)>,
+    /// What a regeneration or an edit took out of a session, until what replaces it is saved
+    /// beside it as the newer version: conv id → (session message index, versions).
+    pub pending: HashMap<u64, (usize, crate::session::alternatives::Versions)>,
     pub browser: Browser,
     pub replay: Option<ReplayView>,
     pub next_replay: u64,
@@ -195,7 +195,7 @@ impl Sessions {
             links: HashMap::new(),
             sent: HashMap::new(),
             records: HashMap::new(),
-            rejected: HashMap::new(),
+            pending: HashMap::new(),
             browser: Browser::default(),
             replay: None,
             next_replay: 1,

@@ -9,10 +9,10 @@ use super::transcript::{follow_top, message_lines, top};
 
 /// Scrolls so the row of the token under the cursor is visible; nothing when it already is.
 pub fn reveal_token(app: &mut App) {
-    let area = app.viewport.get();
+    let area = app.chat.viewport.get();
     let (width, rows) = (area.width, area.height as usize);
     let conv = app.conv();
-    if !app.token_view || rows == 0 {
+    if !app.chat.token_view || rows == 0 {
         return;
     }
     let Some(idx) = conv.focus_message() else {

@@ -195,7 +195,7 @@ impl Harness {
     }
 
     pub fn done(&mut self, gen: u64, stop: StopReason) {
-        let text = match self.app.convs[self.app.current].messages.last() {
+        let text = match self.app.chat.convs[self.app.chat.current].messages.last() {
             Some(m) => m.content.clone(),
             None => String::new(),
         };

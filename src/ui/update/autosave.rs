@@ -1,8 +1,10 @@
 //! Autosave: after every action, each conversation's finished messages are compared with its
 //! session and the difference is written (a sent message at once, a reply at its `Done`, with
-//! its reply record, whatever the layout: every reply starts as one `Effect::Generate`). Edits and regenerations replace the session's tail; renaming and deleting
-//! a conversation rename and delete its session; clearing one leaves its session on disk and
-//! starts a new one with the next message.
+//! its reply record, whatever the layout: every reply starts as one `Effect::Generate`). Edits
+//! and regenerations branch: what followed stays in the session as an earlier version
+//! (`session::alternatives`, browsed in `versions`). Renaming and deleting a conversation rename
+//! and delete its session; clearing one leaves its session on disk and starts a new one with the
+//! next message.
 
 use std::collections::HashMap;
 
@@ -13,7 +15,7 @@ use crate::session::{Message as SMsg, ModelRef, PromptMode, Session, SessionFile
 use crate::text::sanitize;
 use crate::ui::action::Tag;
 use crate::ui::app::{App, Generation};
-use crate::ui::conversation::{Conversation, Message, MsgState, ReplyStats};
+use crate::ui::conversation::{Conversation, Message};
 use crate::ui::effect::Effect;
 use crate::ui::sessions::{Sent, SessionOp};
 
@@ -93,7 +95,7 @@ pub fn engine_event(
 /// in line with its conversation.
 pub fn after(app: &mut App, fx: &mut Vec<Effect>) {
     // Replies that ended without a `Done` (errors, cancelled conversations) are forgotten.
-    let running = app.generation.map(|g| g.gen);
+    let running = app.chat.generation.map(|g| g.gen);
     app.sessions.sent.retain(|g, _| Some(*g) == running);
     for e in fx.iter() {
         if let Effect::Generate {
@@ -103,7 +105,7 @@ pub fn after(app: &mut App, fx: &mut Vec<Effect>) {
             setup,
         } = e
         {
-            if let Some(g) = app.generation.filter(|g| g.gen == *gen) {
+            if let Some(g) = app.chat.generation.filter(|g| g.gen == *gen) {
                 app.sessions.sent.insert(
                     *gen,
                     Sent {
@@ -129,21 +131,6 @@ pub fn after(app: &mut App, fx: &mut Vec<Effect>) {
     fx.splice(at..at, saves);
 }
 
-/// The messages of a conversation that belong in its session: everything up to a reply still
-/// streaming, less failed or empty replies; with their indexes in the conversation.
-fn finished(conv: &Conversation) -> Vec<(usize, &Message)> {
-    let mut out = Vec::new();
-    for (i, m) in conv.messages.iter().enumerate() {
-        match (&m.role, &m.state) {
-            (_, MsgState::Streaming) => break,
-            (Role::Assistant, MsgState::Failed(_)) => {}
-            (Role::Assistant, _) if m.content.is_empty() => {}
-            _ => out.push((i, m)),
-        }
-    }
-    out
-}
-
 fn same(s: &SMsg, m: &Message) -> bool {
     s.role == m.role && (s.content == m.content || s.content == sanitize(&m.content))
 }
@@ -161,9 +148,7 @@ fn wanted_title(conv: &Conversation) -> Option<String> {
 }
 
 pub fn sync(app: &mut App, fx: &mut Vec<Effect>) {
-    let App {
-        convs, sessions, ..
-    } = app;
+    let (convs, sessions) = (&mut app.chat.convs, &mut app.sessions);
     // Conversations that are gone take their sessions with them.
     let gone: Vec<u64> = sessions
         .links
@@ -176,9 +161,10 @@ pub fn sync(app: &mut App, fx: &mut Vec<Effect>) {
             fx.push(Effect::Session(SessionOp::Delete(f.path)));
         }
         sessions.records.remove(&id);
+        sessions.pending.remove(&id);
     }
     for conv in convs.iter() {
-        let want = finished(conv);
+        let want = super::versions::finished(conv);
         let title = wanted_title(conv);
         let Some(file) = sessions.links.get_mut(&conv.id) else {
             if want.is_empty() {
@@ -192,14 +178,8 @@ pub fn sync(app: &mut App, fx: &mut Vec<Effect>) {
             s.title = title;
             let path = sessions.store.path_of(&s.id);
             let mut file = SessionFile::new(path, s);
-            append(
-                &mut file,
-                conv.id,
-                &want,
-                0,
-                &mut sessions.records,
-                &mut sessions.rejected,
-            );
+            let tail = messages(conv.id, &want, &mut sessions.records);
+            file.session.messages.extend(tail);
             fx.push(Effect::Session(SessionOp::Save(Box::new(file.clone()))));
             sessions.links.insert(conv.id, file);
             continue;
@@ -217,80 +197,69 @@ pub fn sync(app: &mut App, fx: &mut Vec<Effect>) {
             continue;
         }
         if want.is_empty() && !have.is_empty() {
-            // Cleared: the old session stays as it was; the next message starts a new one.
+            // Cleared: the old session stays as it was (with what a regeneration had taken
+            // out); the next message starts a new one.
+            if let Some((at, v)) = sessions.pending.remove(&conv.id) {
+                file.session.restore_at(at, v);
+                fx.push(Effect::Session(SessionOp::Save(Box::new(file.clone()))));
+            }
             sessions.links.remove(&conv.id);
             continue;
         }
         file.session.title = title;
         if !tail_same {
-            note_regenerated(file, base + common, conv.id, &mut sessions.rejected);
-            file.session.messages.truncate(base + common);
-            append(
-                file,
-                conv.id,
-                &want,
-                common,
-                &mut sessions.records,
-                &mut sessions.rejected,
-            );
+            let at = base + common;
+            if common < have.len() {
+                // Regenerated or edited: what followed waits as an earlier version until its
+                // replacement is saved beside it. One taken out later first goes back in its
+                // place, so the two become one line of versions.
+                if let Some((p, v)) = sessions.pending.remove(&conv.id) {
+                    file.session.restore_at(p, v);
+                }
+                let v = file.session.detach_from(at);
+                sessions.pending.insert(conv.id, (at, v));
+            }
+            let tail = messages(conv.id, &want[common..], &mut sessions.records);
+            match sessions.pending.remove(&conv.id) {
+                Some((p, v)) if p == at && !tail.is_empty() => file.session.attach_at(at, v, tail),
+                other => {
+                    if let Some(p) = other {
+                        sessions.pending.insert(conv.id, p);
+                    }
+                    file.session.messages.truncate(at);
+                    file.session.messages.extend(tail);
+                }
+            }
         }
         fx.push(Effect::Session(SessionOp::Save(Box::new(file.clone()))));
     }
-}
-
-/// A regeneration drops the session's last reply to a user turn that stays: its text (and the
-/// replies it had itself replaced) wait in `rejected` for the reply that takes its place.
-fn note_regenerated(
-    file: &SessionFile,
-    keep: usize,
-    conv: u64,
-    rejected: &mut HashMap<u64, (usize, Vec<String>)>,
-) {
-    let msgs = &file.session.messages;
-    let (Some(prev), Some(dropped)) = (
-        keep.checked_sub(1).and_then(|i| msgs.get(i)),
-        msgs.get(keep),
-    ) else {
-        return;
-    };
-    if prev.role != Role::User || dropped.role != Role::Assistant {
-        return;
+    for conv in convs.iter_mut() {
+        if let Some(file) = sessions.links.get(&conv.id) {
+            super::versions::mark(conv, &file.session);
+        }
     }
-    let mut texts = dropped.rejected.clone();
-    texts.push(dropped.content.clone());
-    rejected.insert(conv, (keep, texts));
 }
 
-fn append(
-    file: &mut SessionFile,
+/// The session messages for `want`, a finished reply with its record.
+fn messages(
     conv: u64,
     want: &[(usize, &Message)],
-    from: usize,
     records: &mut HashMap<u64, (usize, crate::session::ReplyRecord)>,
-    rejected: &mut HashMap<u64, (usize, Vec<String>)>,
-) {
-    for (i, m) in &want[from..] {
+) -> Vec<SMsg> {
+    let mut out = Vec::new();
+    for (i, m) in want {
         let record = match records.get(&conv) {
             Some((at, _)) if at == i && m.role == Role::Assistant => {
                 records.remove(&conv).map(|(_, r)| r)
             }
             _ => None,
         };
-        let mut msg = match record {
+        out.push(match record {
             Some(r) => SMsg::reply(m.content.clone(), r),
             None => SMsg::new(m.role, m.content.clone()),
-        };
-        let at = file.session.messages.len();
-        if let Some((slot, _)) = rejected.get(&conv) {
-            if *slot == at && m.role == Role::Assistant {
-                msg.rejected = rejected.remove(&conv).map(|(_, r)| r).unwrap_or_default();
-            } else if *slot <= at {
-                // Something else took the reply's place (an edit, a new question).
-                rejected.remove(&conv);
-            }
-        }
-        file.session.messages.push(msg);
+        });
     }
+    out
 }
 
 /// A conversation holding a saved session (opened from the browser or restored at start), linked
@@ -305,7 +274,7 @@ pub fn open_conversation(app: &mut App, file: SessionFile) -> usize {
     }
     let i = app.add_conversation();
     let s = &file.session;
-    let conv = &mut app.convs[i];
+    let conv = &mut app.chat.convs[i];
     let base = s
         .messages
         .iter()
@@ -317,17 +286,7 @@ pub fn open_conversation(app: &mut App, file: SessionFile) -> usize {
         .collect::<Vec<_>>()
         .join("\n\n");
     for m in &s.messages[base..] {
-        let mut msg = Message::new(m.role, m.content.clone());
-        if let Some(r) = &m.reply {
-            msg.stats = Some(ReplyStats {
-                tokens: r.stats.generated_tokens,
-                limit: (r.stats.stop == crate::engine::StopReason::MaxTokens)
-                    .then_some(r.sampling.max_tokens),
-                tps: r.stats.gen_tps,
-                ttft_ms: r.stats.ttft_ms,
-            });
-        }
-        conv.messages.push(msg);
+        conv.messages.push(super::versions::ui_message(m));
     }
     // The turns the last reply's context had left out stay marked after a reopen.
     if let Some(r) = s.messages.iter().rev().find_map(|m| m.reply.as_ref()) {

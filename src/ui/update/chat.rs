@@ -18,7 +18,7 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
         Cmd::NewChat | Cmd::ChatNew => {
             let i = app.add_conversation();
             switch(app, i);
-            app.focus = Focus::Input;
+            app.chat.focus = Focus::Input;
         }
         Cmd::Regenerate => regenerate(app, fx),
         Cmd::EditLast => match app.conv().last_user() {
@@ -82,8 +82,8 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             });
         }
         Cmd::TokenView => {
-            app.token_view = !app.token_view;
-            if app.token_view {
+            app.chat.token_view = !app.chat.token_view;
+            if app.chat.token_view {
                 app.notify(
                     Level::Info,
                     "token view: colour = probability (red low, green high); tab to the transcript, ←/→ pick a token",
@@ -92,7 +92,7 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
         }
         Cmd::FocusNext | Cmd::FocusPrev => {
             let order = [Focus::Input, Focus::Transcript, Focus::Sidebar];
-            let i = order.iter().position(|f| *f == app.focus).unwrap_or(0);
+            let i = order.iter().position(|f| *f == app.chat.focus).unwrap_or(0);
             let next = if cmd == Cmd::FocusNext {
                 (i + 1) % 3
             } else {
@@ -101,20 +101,23 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             set_focus(app, order[next]);
         }
         Cmd::ScrollUp => {
-            let page = app.viewport.get().height.saturating_sub(2).max(1) as isize;
+            let page = app.chat.viewport.get().height.saturating_sub(2).max(1) as isize;
             transcript::scroll(app, -page);
         }
         Cmd::ScrollDown => {
-            let page = app.viewport.get().height.saturating_sub(2).max(1) as isize;
+            let page = app.chat.viewport.get().height.saturating_sub(2).max(1) as isize;
             transcript::scroll(app, page);
         }
         Cmd::ScrollTop => app.conv_mut().scroll = Scroll::At { msg: 0, line: 0 },
         Cmd::ScrollBottom => app.conv_mut().scroll = Scroll::Follow,
-        Cmd::ToggleSidebar => app.show_sidebar = !app.show_sidebar,
+        Cmd::ToggleSidebar => app.chat.show_sidebar = !app.chat.show_sidebar,
         Cmd::Send => send(app, fx),
-        Cmd::Newline => app.input.insert_newline(),
+        Cmd::Newline => app.chat.input.insert_newline(),
         Cmd::HistoryPrev | Cmd::HistoryNext => history(app, cmd == Cmd::HistoryPrev),
         Cmd::SelectPrev | Cmd::SelectNext => select(app, cmd == Cmd::SelectNext),
+        Cmd::TokenPrev | Cmd::TokenNext if !app.chat.token_view => {
+            super::versions::browse(app, if cmd == Cmd::TokenNext { 1 } else { -1 }, fx)
+        }
         Cmd::TokenPrev | Cmd::TokenNext => {
             let conv = app.conv_mut();
             let n = conv
@@ -130,11 +133,11 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             crate::ui::token_reveal::reveal_token(app);
         }
         Cmd::ChatPrev | Cmd::ChatNext => {
-            let n = app.convs.len();
+            let n = app.chat.convs.len();
             let i = if cmd == Cmd::ChatNext {
-                (app.current + 1) % n
+                (app.chat.current + 1) % n
             } else {
-                (app.current + n - 1) % n
+                (app.chat.current + n - 1) % n
             };
             switch(app, i);
         }
@@ -158,7 +161,7 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
 }
 
 fn set_focus(app: &mut App, f: Focus) {
-    app.focus = f;
+    app.chat.focus = f;
     if f == Focus::Transcript {
         let conv = app.conv_mut();
         if conv.selected.is_none() && !conv.messages.is_empty() {
@@ -170,12 +173,12 @@ fn set_focus(app: &mut App, f: Focus) {
 }
 
 fn stop(app: &mut App, fx: &mut Vec<Effect>) {
-    if let Some(g) = app.generation {
+    if let Some(g) = app.chat.generation {
         fx.push(Effect::Cancel { gen: g.gen });
-    } else if let Some((_, draft)) = app.editing.take() {
-        app.input = new_input(draft);
+    } else if let Some((_, draft)) = app.chat.editing.take() {
+        app.chat.input = new_input(draft);
         app.notify(Level::Info, "edit cancelled");
-    } else if app.focus != Focus::Input {
+    } else if app.chat.focus != Focus::Input {
         set_focus(app, Focus::Input);
     } else {
         app.notices.pop();
@@ -210,7 +213,7 @@ fn send(app: &mut App, fx: &mut Vec<Effect>) {
         app.notify(Level::Warn, why);
         return;
     }
-    let draft = match app.editing.take() {
+    let draft = match app.chat.editing.take() {
         Some((idx, draft)) => {
             let conv = app.conv_mut();
             conv.messages.truncate(idx);
@@ -218,14 +221,14 @@ fn send(app: &mut App, fx: &mut Vec<Effect>) {
         }
         None => Vec::new(),
     };
-    if app.history.last() != Some(&text) {
-        app.history.push(text.clone());
+    if app.chat.history.last() != Some(&text) {
+        app.chat.history.push(text.clone());
     }
-    app.history_pos = None;
+    app.chat.history_pos = None;
     let conv = app.conv_mut();
     conv.auto_title(&text);
     conv.messages.push(Message::new(Role::User, text));
-    app.input = new_input(draft);
+    app.chat.input = new_input(draft);
     start_reply(app, None, fx);
 }
 
@@ -237,8 +240,8 @@ pub(super) fn start_reply(
     setup: Option<crate::session::PromptSetup>,
     fx: &mut Vec<Effect>,
 ) {
-    let gen = app.next_gen;
-    app.next_gen += 1;
+    let gen = app.chat.next_gen;
+    app.chat.next_gen += 1;
     let conv = app.conv_mut();
     let prompt = conv.request();
     let sampling = conv.sampling.clone();
@@ -249,10 +252,10 @@ pub(super) fn start_reply(
     conv.selected = None;
     conv.token_cursor = 0;
     let (id, msg) = (conv.id, conv.messages.len() - 1);
-    app.generation = Some(Generation { gen, conv: id, msg });
+    app.chat.generation = Some(Generation { gen, conv: id, msg });
     app.engine = EngineState::Generating;
-    if app.focus == Focus::Transcript {
-        app.focus = Focus::Input;
+    if app.chat.focus == Focus::Transcript {
+        app.chat.focus = Focus::Input;
     }
     fx.push(Effect::Generate {
         gen,
@@ -285,18 +288,18 @@ fn begin_edit(app: &mut App, idx: usize) {
         return;
     }
     let content = app.conv().messages[idx].content.clone();
-    let draft = match app.editing.take() {
+    let draft = match app.chat.editing.take() {
         Some((_, d)) => d,
-        None => app.input.lines().to_vec(),
+        None => app.chat.input.lines().to_vec(),
     };
-    app.editing = Some((idx, draft));
-    app.input = new_input(content.lines().map(str::to_string).collect());
-    app.focus = Focus::Input;
+    app.chat.editing = Some((idx, draft));
+    app.chat.input = new_input(content.lines().map(str::to_string).collect());
+    app.chat.focus = Focus::Input;
     app.conv_mut().selected = None;
     app.notify(
         Level::Info,
         format!(
-            "editing: {} resends and replaces everything after it, {} cancels",
+            "editing: {} resends (what followed stays as an earlier version, ←/→ on the message), {} cancels",
             app.keymap.hint(Cmd::Send),
             app.keymap.hint(Cmd::Stop)
         ),
@@ -348,20 +351,20 @@ fn copy_code(app: &mut App, fx: &mut Vec<Effect>) {
 }
 
 fn history(app: &mut App, back: bool) {
-    if app.history.is_empty() {
+    if app.chat.history.is_empty() {
         return;
     }
-    let last = app.history.len() - 1;
-    let pos = match (app.history_pos, back) {
+    let last = app.chat.history.len() - 1;
+    let pos = match (app.chat.history_pos, back) {
         (None, true) => Some(last),
         (None, false) => None,
         (Some(p), true) => Some(p.saturating_sub(1)),
         (Some(p), false) if p >= last => None,
         (Some(p), false) => Some(p + 1),
     };
-    app.history_pos = pos;
-    let text = pos.map(|p| app.history[p].clone()).unwrap_or_default();
-    app.input = new_input(text.lines().map(str::to_string).collect());
+    app.chat.history_pos = pos;
+    let text = pos.map(|p| app.chat.history[p].clone()).unwrap_or_default();
+    app.chat.input = new_input(text.lines().map(str::to_string).collect());
 }
 
 fn select(app: &mut App, down: bool) {
@@ -382,18 +385,18 @@ fn select(app: &mut App, down: bool) {
 
 /// Shows conversation `i`, keeping the unsent input of the one left.
 pub fn switch(app: &mut App, i: usize) {
-    if i >= app.convs.len() || i == app.current {
-        app.current = i.min(app.convs.len().saturating_sub(1));
+    if i >= app.chat.convs.len() || i == app.chat.current {
+        app.chat.current = i.min(app.chat.convs.len().saturating_sub(1));
         return;
     }
-    let draft = match app.editing.take() {
+    let draft = match app.chat.editing.take() {
         Some((_, d)) => d,
-        None => app.input.lines().to_vec(),
+        None => app.chat.input.lines().to_vec(),
     };
     app.conv_mut().draft = draft;
     app.conv_mut().selected = None;
-    app.current = i;
+    app.chat.current = i;
     let next = std::mem::take(&mut app.conv_mut().draft);
-    app.input = new_input(next);
-    app.history_pos = None;
+    app.chat.input = new_input(next);
+    app.chat.history_pos = None;
 }

@@ -87,16 +87,8 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
 
 /// Keys no binding claimed, typed into the open dialog's text.
 pub fn text_key(app: &mut App, k: KeyEvent) {
-    let App {
-        modals,
-        convs,
-        current,
-        ..
-    } = app;
-    let Some(conv) = convs.get_mut(*current) else {
-        return;
-    };
-    match modals.last_mut() {
+    let conv = app.chat.conv_mut();
+    match app.modals.last_mut() {
         Some(Modal::Editor { text, .. }) => {
             text.input(k);
         }
@@ -129,15 +121,7 @@ pub fn text_key(app: &mut App, k: KeyEvent) {
 
 /// Pasted text goes to the dialog's text field, else to the message input.
 pub fn paste(app: &mut App, text: &str) {
-    let App {
-        modals,
-        convs,
-        current,
-        input,
-        focus,
-        ..
-    } = app;
-    match modals.last_mut() {
+    match app.modals.last_mut() {
         Some(Modal::Editor { text: t, .. }) => {
             t.insert_str(text);
         }
@@ -146,29 +130,19 @@ pub fn paste(app: &mut App, text: &str) {
         }
         Some(Modal::Settings(form)) if form.row != GRAMMAR => {
             form.values[form.row].push_str(text.trim());
-            if let Some(conv) = convs.get_mut(*current) {
-                form.check_row(&conv.sampling);
-            }
+            form.check_row(&app.chat.conv().sampling);
         }
         Some(_) => {}
         None => {
-            *focus = crate::ui::app::Focus::Input;
-            input.insert_str(text);
+            app.chat.focus = crate::ui::app::Focus::Input;
+            app.chat.input.insert_str(text);
         }
     }
 }
 
 fn settings_field(app: &mut App, cmd: Cmd) {
-    let App {
-        modals,
-        convs,
-        current,
-        ..
-    } = app;
-    let Some(conv) = convs.get_mut(*current) else {
-        return;
-    };
-    let Some(Modal::Settings(form)) = modals.last_mut() else {
+    let conv = app.chat.conv_mut();
+    let Some(Modal::Settings(form)) = app.modals.last_mut() else {
         return;
     };
     let n = form.values.len();
@@ -196,7 +170,7 @@ fn settings_field(app: &mut App, cmd: Cmd) {
                 .lines()
                 .map(str::to_string)
                 .collect();
-            modals.push(Modal::Editor {
+            app.modals.push(Modal::Editor {
                 target: EditTarget::Grammar,
                 text: new_input(lines),
             });
@@ -216,15 +190,8 @@ fn apply_typed(form: &mut crate::ui::settings::SettingsForm, conv: &mut Conversa
 
 /// Closing the panel applies the field being edited, and says when its text was not valid.
 fn settings_leave_row(app: &mut App) {
-    let App {
-        modals,
-        convs,
-        current,
-        notices,
-        ..
-    } = app;
-    let (Some(Modal::Settings(form)), Some(conv)) = (modals.last_mut(), convs.get_mut(*current))
-    else {
+    let conv = app.chat.conv_mut();
+    let Some(Modal::Settings(form)) = app.modals.last_mut() else {
         return;
     };
     if form.row == GRAMMAR || form.is_engine_row(form.row) {
@@ -232,7 +199,7 @@ fn settings_leave_row(app: &mut App) {
     }
     apply_typed(form, conv);
     if let Some(e) = form.errors[form.row].clone() {
-        notices.push(crate::ui::app::Notice {
+        app.notices.push(crate::ui::app::Notice {
             level: Level::Warn,
             text: format!("{e}: not applied"),
         });
@@ -256,7 +223,7 @@ fn reload_with_form(app: &mut App, fx: &mut Vec<Effect>) {
     let Some(settings) = form.engine.clone() else {
         return;
     };
-    app.engine_settings = settings.clone();
+    app.env.engine_settings = settings.clone();
     let Some(model) = app.model.as_ref() else {
         form.note = Some("saved: they apply when a model is loaded".into());
         return;
@@ -266,7 +233,7 @@ fn reload_with_form(app: &mut App, fx: &mut Vec<Effect>) {
         return;
     }
     let (path, name) = (model.path.clone(), crate::ui::model_label::of(model));
-    if let Some(g) = app.generation {
+    if let Some(g) = app.chat.generation {
         fx.push(Effect::Cancel { gen: g.gen });
     }
     app.engine = EngineState::Loading {
@@ -283,19 +250,11 @@ fn reload_with_form(app: &mut App, fx: &mut Vec<Effect>) {
 
 fn preset_step(app: &mut App, forward: bool) {
     let names = app.presets.names();
-    let App {
-        modals,
-        convs,
-        current,
-        presets,
-        ..
-    } = app;
-    let Some(conv) = convs.get_mut(*current) else {
+    let conv = app.chat.conv_mut();
+    let Some(Modal::Settings(form)) = app.modals.last_mut() else {
         return;
     };
-    let Some(Modal::Settings(form)) = modals.last_mut() else {
-        return;
-    };
+    let presets = &app.env.presets;
     let n = names.len();
     form.preset = if forward {
         (form.preset + 1) % n
@@ -324,11 +283,11 @@ fn preset_delete(app: &mut App, fx: &mut Vec<Effect>) {
     let Some(name) = names.get(form.preset).cloned() else {
         return;
     };
-    if !app.presets.is_user(&name) {
+    if !app.env.presets.is_user(&name) {
         form.note = Some(format!("'{name}' is built in and cannot be deleted"));
         return;
     }
-    app.presets.user.remove(&name);
+    app.env.presets.user.remove(&name);
     form.preset = form.preset.saturating_sub(1);
     form.note = Some(format!("deleted preset '{name}'"));
     fx.push(Effect::SavePresets {
@@ -371,7 +330,7 @@ fn model_load(app: &mut App, fx: &mut Vec<Effect>) {
         );
         return;
     }
-    if let Some(g) = app.generation {
+    if let Some(g) = app.chat.generation {
         fx.push(Effect::Cancel { gen: g.gen });
     }
     app.engine = EngineState::Loading {
@@ -460,7 +419,7 @@ fn ask_accept(app: &mut App, fx: &mut Vec<Effect>) {
             if name.is_empty() {
                 Err("a conversation needs a name".to_string())
             } else {
-                if let Some(c) = app.conv_index(id).map(|i| &mut app.convs[i]) {
+                if let Some(c) = app.conv_index(id).map(|i| &mut app.chat.convs[i]) {
                     c.title = name;
                     c.titled = true;
                 }
@@ -510,7 +469,7 @@ fn confirm(app: &mut App, fx: &mut Vec<Effect>) {
         Confirm::ClearChat(id) => {
             stop_if_in(app, id, fx);
             if let Some(i) = app.conv_index(id) {
-                let c = &mut app.convs[i];
+                let c = &mut app.chat.convs[i];
                 c.messages.clear();
                 // A cleared chat is a new one: it is named again by its next first message.
                 c.title = format!("Chat {}", c.id);
@@ -518,31 +477,31 @@ fn confirm(app: &mut App, fx: &mut Vec<Effect>) {
                 c.scroll = Scroll::Follow;
                 c.selected = None;
                 c.context_used = None;
-                if app.editing.is_some() && i == app.current {
-                    let (_, d) = app.editing.take().unwrap_or_default();
-                    app.input = new_input(d);
+                if app.chat.editing.is_some() && i == app.chat.current {
+                    let (_, d) = app.chat.editing.take().unwrap_or_default();
+                    app.chat.input = new_input(d);
                 }
             }
         }
         Confirm::DeleteChat(id) => {
             stop_if_in(app, id, fx);
             let Some(i) = app.conv_index(id) else { return };
-            if i == app.current {
+            if i == app.chat.current {
                 // The input belonged to the deleted conversation: it goes with it.
-                app.editing = None;
-                app.convs.remove(i);
-                if app.convs.is_empty() {
+                app.chat.editing = None;
+                app.chat.convs.remove(i);
+                if app.chat.convs.is_empty() {
                     app.add_conversation();
                 }
-                app.current = i.min(app.convs.len() - 1);
+                app.chat.current = i.min(app.chat.convs.len() - 1);
                 let d = std::mem::take(&mut app.conv_mut().draft);
-                app.input = new_input(d);
+                app.chat.input = new_input(d);
             } else {
-                app.convs.remove(i);
-                if i < app.current {
-                    app.current -= 1;
+                app.chat.convs.remove(i);
+                if i < app.chat.current {
+                    app.chat.current -= 1;
                 }
-                switch(app, app.current);
+                switch(app, app.chat.current);
             }
             app.notify(Level::Info, "conversation deleted");
         }
@@ -551,9 +510,9 @@ fn confirm(app: &mut App, fx: &mut Vec<Effect>) {
 
 /// Cancels the running reply when it belongs to conversation `id`.
 fn stop_if_in(app: &mut App, id: u64, fx: &mut Vec<Effect>) {
-    if let Some(g) = app.generation.filter(|g| g.conv == id) {
+    if let Some(g) = app.chat.generation.filter(|g| g.conv == id) {
         fx.push(Effect::Cancel { gen: g.gen });
-        app.generation = None;
+        app.chat.generation = None;
         if app.engine == EngineState::Generating {
             app.engine = EngineState::Ready;
         }

@@ -53,7 +53,7 @@ pub fn event(app: &mut App, tag: Tag, kind: EventKind, _fx: &mut Vec<Effect>) {
             }
         }
         Tag::Gen(g) => {
-            if app.generation.map(|x| x.gen) == Some(g) {
+            if app.chat.generation.map(|x| x.gen) == Some(g) {
                 gen_event(app, kind);
             }
         }
@@ -88,7 +88,7 @@ fn load_event(app: &mut App, kind: EventKind) {
             .then(|| format!("{name}: chat template: {}", format.label()));
             if app.model.as_ref().is_some_and(|m| m.path != info.path) {
                 // The speed of another model's last reply says nothing about this one.
-                app.last_stats = None;
+                app.chat.last_stats = None;
             }
             app.model = Some(info);
             app.engine = if app.generating() {
@@ -96,7 +96,7 @@ fn load_event(app: &mut App, kind: EventKind) {
             } else {
                 EngineState::Ready
             };
-            for c in app.convs.iter_mut() {
+            for c in app.chat.convs.iter_mut() {
                 // Token counts of another model say nothing about this one.
                 c.context_used = None;
             }
@@ -146,15 +146,15 @@ fn threads_changed(app: &mut App, c: crate::engine::ThreadChoice) {
 }
 
 fn gen_event(app: &mut App, kind: EventKind) {
-    let Some(g) = app.generation else { return };
+    let Some(g) = app.chat.generation else { return };
     let Some(ci) = app.conv_index(g.conv) else {
-        app.generation = None;
+        app.chat.generation = None;
         return;
     };
     let n_ctx = app.model.as_ref().map(|m| m.n_ctx).unwrap_or(0);
-    let conv = &mut app.convs[ci];
+    let conv = &mut app.chat.convs[ci];
     let Some(msg) = conv.messages.get_mut(g.msg) else {
-        app.generation = None;
+        app.chat.generation = None;
         return;
     };
     match kind {
@@ -190,8 +190,8 @@ fn gen_event(app: &mut App, kind: EventKind) {
             let stats = msg.stats;
             conv.context_used = Some(d.context_used);
             conv.mark_dropped(d.dropped_messages);
-            app.last_stats = stats;
-            app.generation = None;
+            app.chat.last_stats = stats;
+            app.chat.generation = None;
             app.engine = EngineState::Ready;
             if let Some(why) = &d.template_fallback {
                 // Said with every reply it concerns: this conversation is not formatted as
@@ -211,8 +211,8 @@ fn gen_event(app: &mut App, kind: EventKind) {
             }
             if d.dropped_messages > 0 {
                 // Said once, when the context first overflows; the transcript marks the rest.
-                if !app.convs[ci].overflowed {
-                    app.convs[ci].overflowed = true;
+                if !app.chat.convs[ci].overflowed {
+                    app.chat.convs[ci].overflowed = true;
                     app.notify(
                         Level::Info,
                         format!(
@@ -227,7 +227,7 @@ fn gen_event(app: &mut App, kind: EventKind) {
             msg.reading = None;
             msg.state = MsgState::Failed(error.to_string());
             msg.touch();
-            app.generation = None;
+            app.chat.generation = None;
             app.engine = EngineState::Ready;
             app.notify(Level::Error, format!("the reply failed: {error}"));
         }

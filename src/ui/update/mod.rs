@@ -11,17 +11,21 @@ mod session_events;
 mod sessions;
 mod template_send;
 mod templates;
+mod versions;
 
 pub use engine::init;
 pub use sessions::open_browser;
+// What `screen::of` dispatches to, screen by screen.
+pub(crate) use sessions::{on_key as sessions_key, scroll as sessions_scroll};
+pub(crate) use templates::{key as templates_key, paste as templates_paste};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
 
 use super::action::Action;
-use super::app::{App, Confirm, Focus, Level, Modal, Screen};
+use super::app::{App, Confirm, Focus, Level, Modal};
 use super::effect::Effect;
 use super::keymap::{Cmd, Ctx, KeySpec};
-use super::transcript;
+use super::screen;
 
 /// Applies one action; returns what the runtime must do.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
@@ -40,11 +44,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             MouseEventKind::ScrollDown => scroll_target(app, 3),
             _ => {}
         },
-        Action::Paste(text) if app.screen == Screen::Templates && app.modals.is_empty() => {
-            templates::paste(app, &clean_paste(&text), &mut fx)
-        }
-        Action::Paste(text) if app.screen == Screen::Compare && app.modals.is_empty() => {
-            crate::ui::compare::update::paste(app, &clean_paste(&text))
+        Action::Paste(text) if app.modals.is_empty() => {
+            screen::of(app.screen).paste(app, &clean_paste(&text), &mut fx)
         }
         Action::Paste(text) => dialogs::paste(app, &clean_paste(&text)),
         Action::Compare(m) => crate::ui::compare::update::msg(app, m, &mut fx),
@@ -53,7 +54,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Engine { tag, kind } => {
             let loaded = matches!(kind, crate::engine::EventKind::Loaded(_));
             // Autosave sees the event after the chat has taken it (a reply is then final).
-            let (before, seen) = (app.generation, autosave::seen(&kind));
+            let (before, seen) = (app.chat.generation, autosave::seen(&kind));
             engine::event(app, tag, kind, &mut fx);
             autosave::engine_event(app, tag, before, seen, &mut fx);
             if loaded {
@@ -78,19 +79,20 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Interrupt => interrupt(app, &mut fx),
     }
     // Only the focused input shows a cursor.
-    let focused = app.focus == Focus::Input && app.modals.is_empty();
+    let focused = app.chat.focus == Focus::Input && app.modals.is_empty();
     let cursor = if focused {
         ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)
     } else {
         ratatui::style::Style::default()
     };
-    if app.input.cursor_style() != cursor {
-        app.input.set_cursor_style(cursor);
+    if app.chat.input.cursor_style() != cursor {
+        app.chat.input.set_cursor_style(cursor);
     }
     // The message input (re-created on send, switch and history) always has its hint.
-    if app.input.placeholder_text().is_empty() {
-        app.input.set_placeholder_text("Ask anything…");
-        app.input
+    if app.chat.input.placeholder_text().is_empty() {
+        app.chat.input.set_placeholder_text("Ask anything…");
+        app.chat
+            .input
             .set_placeholder_style(ratatui::style::Style::default().fg(app.theme.dim));
     }
     autosave::after(app, &mut fx);
@@ -107,24 +109,19 @@ fn clean_paste(text: &str) -> String {
         .collect()
 }
 
-/// Mouse wheel: the help text when it is open, else the transcript.
+/// Mouse wheel: the help text when it is open, else the screen's.
 fn scroll_target(app: &mut App, delta: isize) {
     if let Some(Modal::Help { scroll, .. }) = app.modals.last_mut() {
         *scroll = scroll.saturating_add_signed(delta as i16);
         return;
     }
-    if app.modals.is_empty() && app.screen == Screen::Templates {
-        let s = &mut app.templates.scroll;
-        *s = s.saturating_add_signed(delta as i16);
-    } else if app.modals.is_empty() && matches!(app.screen, Screen::Sessions | Screen::Replay) {
-        sessions::scroll(app, delta);
-    } else if app.modals.is_empty() {
-        transcript::scroll(app, delta);
+    if app.modals.is_empty() {
+        screen::of(app.screen).scroll(app, delta);
     }
 }
 
 pub(crate) fn interrupt(app: &mut App, fx: &mut Vec<Effect>) {
-    if let Some(g) = app.generation {
+    if let Some(g) = app.chat.generation {
         fx.push(Effect::Cancel { gen: g.gen });
     } else if matches!(
         app.modals.last(),
@@ -149,7 +146,7 @@ fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         return crate::ui::compare::modal::key(app, k, fx);
     }
     if !app.modals.is_empty() {
-        let ctx = app.ctx();
+        let ctx = screen::ctx(app);
         if let Some(cmd) = app.keymap.get(ctx, &spec) {
             return dialogs::command(app, cmd, fx);
         }
@@ -172,49 +169,47 @@ fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     if app.keymap.get(Ctx::Global, &spec) == Some(Cmd::ThemeNext) {
         return super::theme_switch::step(app, true);
     }
-    if app.screen == Screen::Templates {
-        return templates::key(app, k, fx);
-    }
-    if matches!(app.screen, Screen::Sessions | Screen::Replay) {
-        return sessions::on_key(app, k, fx);
-    }
-    if app.screen == Screen::Compare {
-        return crate::ui::compare::update::key(app, k, fx);
-    }
-    match app.focus {
+    screen::of(app.screen).key(app, k, fx)
+}
+
+/// Keys on the chat screen: typing goes to the input; the focused part's bindings, then the
+/// global ones.
+pub(crate) fn chat_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
+    let spec = KeySpec::from_event(&k);
+    match app.chat.focus {
         Focus::Input => {
             let typing = spec.is_text() && !(spec.code == KeyCode::Char('?') && app.input_empty());
             if typing {
-                app.history_pos = None;
-                app.input.input(k);
+                app.chat.history_pos = None;
+                app.chat.input.input(k);
                 return;
             }
             match app.keymap.get(Ctx::Input, &spec) {
                 Some(Cmd::HistoryPrev | Cmd::HistoryNext)
-                    if !(app.input_empty() || app.history_pos.is_some()) =>
+                    if !(app.input_empty() || app.chat.history_pos.is_some()) =>
                 {
-                    app.input.input(k);
+                    app.chat.input.input(k);
                 }
                 Some(cmd) => chat::command(app, cmd, fx),
                 None => match app.keymap.get(Ctx::Global, &spec) {
                     Some(cmd) => global(app, cmd, fx),
                     None => {
-                        app.history_pos = None;
-                        app.input.input(k);
+                        app.chat.history_pos = None;
+                        app.chat.input.input(k);
                     }
                 },
             }
         }
         Focus::Transcript | Focus::Sidebar => {
-            if let Some(cmd) = app.keymap.get(app.ctx(), &spec) {
+            if let Some(cmd) = app.keymap.get(screen::ctx(app), &spec) {
                 chat::command(app, cmd, fx);
             } else if let Some(cmd) = app.keymap.get(Ctx::Global, &spec) {
                 global(app, cmd, fx);
             } else if spec.is_text() {
                 // Typing anywhere on the chat screen goes to the input.
-                app.focus = Focus::Input;
+                app.chat.focus = Focus::Input;
                 app.conv_mut().selected = None;
-                app.input.input(k);
+                app.chat.input.input(k);
             }
         }
     }

@@ -174,7 +174,7 @@ pub fn event(app: &mut App, ev: ReplayEvent, fx: &mut Vec<Effect>) {
                 .iter()
                 .filter(|t| t.outcome == crate::session::replay::Outcome::Identical)
                 .count();
-            let hint = app.keymap.hint(Cmd::ReplaySource);
+            let hint = app.env.keymap.hint(Cmd::ReplaySource);
             if let (Some(e), false, true) = (&mut error, v.current, v.turns.is_empty()) {
                 // Nothing ran on the recorded models: the loaded one may still do.
                 e.push_str(&format!(" ({hint}: replay on the loaded model instead)"));

@@ -33,7 +33,7 @@ pub fn event(app: &mut App, ev: SessionEvent, fx: &mut Vec<Effect>) {
                 let i = open_conversation(app, *f);
                 switch(app, i);
                 app.screen = Screen::Chat;
-                app.focus = Focus::Input;
+                app.chat.focus = Focus::Input;
                 app.notify(
                     Level::Info,
                     "session opened: what you send now is added to it",

@@ -168,7 +168,7 @@ fn row_command(app: &mut App, cmd: Cmd, row: Row, fx: &mut Vec<Effect>) {
             Some(i) => {
                 switch(app, i);
                 app.screen = Screen::Chat;
-                app.focus = Focus::Input;
+                app.chat.focus = Focus::Input;
             }
             None => fx.push(Effect::Session(SessionOp::Open {
                 path: row.path,
@@ -235,7 +235,7 @@ pub fn ask_accept(
                 .and_then(|id| app.conv_index(id))
             {
                 // An open conversation: its title is saved by autosave like any rename.
-                let conv = &mut app.convs[i];
+                let conv = &mut app.chat.convs[i];
                 match &title {
                     Some(t) => {
                         conv.title = t.clone();
@@ -288,17 +288,17 @@ pub fn confirm_delete(app: &mut App, fx: &mut Vec<Effect>) {
     if let Some(id) = app.sessions.conv_of(&row.path) {
         // The file goes, and the conversation showing it closes with it.
         app.sessions.links.remove(&id);
-        if let Some(g) = app.generation.filter(|g| g.conv == id) {
+        if let Some(g) = app.chat.generation.filter(|g| g.conv == id) {
             fx.push(Effect::Cancel { gen: g.gen });
-            app.generation = None;
+            app.chat.generation = None;
             app.engine = crate::ui::app::EngineState::Ready;
         }
         if let Some(i) = app.conv_index(id) {
-            app.convs.remove(i);
-            if app.convs.is_empty() {
+            app.chat.convs.remove(i);
+            if app.chat.convs.is_empty() {
                 app.add_conversation();
             }
-            app.current = app.current.min(app.convs.len() - 1);
+            app.chat.current = app.chat.current.min(app.chat.convs.len() - 1);
         }
     }
     fx.push(Effect::Session(SessionOp::Delete(row.path)));

@@ -118,7 +118,7 @@ pub fn send(app: &mut App, fx: &mut Vec<Effect>) {
     }
     chat::start_reply(app, Some(setup), fx);
     app.screen = Screen::Chat;
-    app.focus = Focus::Input;
+    app.chat.focus = Focus::Input;
     app.notify(
         Level::Info,
         format!(

@@ -193,9 +193,9 @@ pub fn token_panel(app: &App, frame: &mut Frame, area: Rect) {
 
 pub fn input(app: &App, frame: &mut Frame, area: Rect) {
     let th = &app.theme;
-    let focused = app.focus == Focus::Input && app.modals.is_empty();
+    let focused = app.chat.focus == Focus::Input && app.modals.is_empty();
     let k = &app.keymap;
-    let title = if app.editing.is_some() {
+    let title = if app.chat.editing.is_some() {
         " Editing message "
     } else {
         " Message "
@@ -230,5 +230,5 @@ pub fn input(app: &App, frame: &mut Frame, area: Rect) {
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    frame.render_widget(&app.input, inner);
+    frame.render_widget(&app.chat.input, inner);
 }

@@ -18,7 +18,7 @@ use ratatui::style::Style;
 use ratatui::widgets::{Block, Borders, Clear};
 use ratatui::Frame;
 
-use super::app::{App, Focus, Modal, Screen};
+use super::app::{App, Focus, Modal};
 
 /// Where each part of the chat screen goes at the current size.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,7 +38,7 @@ pub fn layout(app: &App, area: Rect) -> Areas {
         Some(n) if area.height >= 8 => {
             let width = area
                 .width
-                .saturating_sub(if app.show_sidebar { 28 } else { 0 })
+                .saturating_sub(if app.chat.show_sidebar { 28 } else { 0 })
                 .max(10) as usize;
             let rows = (super::wrap::str_width(&n.text) + 30).div_ceil(width);
             rows.clamp(1, if area.height >= 20 { 3 } else { 1 }) as u16
@@ -47,7 +47,8 @@ pub fn layout(app: &App, area: Rect) -> Areas {
     };
     let [main, status] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(status_h)]).areas(area);
-    let wants_sidebar = (app.show_sidebar && area.width >= 60) || app.focus == Focus::Sidebar;
+    let wants_sidebar =
+        (app.chat.show_sidebar && area.width >= 60) || app.chat.focus == Focus::Sidebar;
     let (sidebar, main) = if wants_sidebar && area.width >= 12 {
         let w = (area.width / 4).clamp(12, 28);
         let [s, m] = Layout::horizontal([Constraint::Length(w), Constraint::Min(0)]).areas(main);
@@ -59,6 +60,7 @@ pub fn layout(app: &App, area: Rect) -> Areas {
     // rows are measured, so a huge paste costs nothing here.
     let width = main.width.max(1) as usize;
     let rows: usize = app
+        .chat
         .input
         .lines()
         .iter()
@@ -75,7 +77,7 @@ pub fn layout(app: &App, area: Rect) -> Areas {
         Constraint::Length(input_h),
     ])
     .areas(main);
-    let (transcript, tokens) = if app.token_view && transcript.height >= 10 {
+    let (transcript, tokens) = if app.chat.token_view && transcript.height >= 10 {
         let [t, k] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(4)]).areas(transcript);
         (t, Some(k))
@@ -97,28 +99,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
     let bg = Style::default().fg(app.theme.fg).bg(app.theme.bg);
     frame.render_widget(Block::new().style(bg), area);
-    match app.screen {
-        Screen::Chat => {
-            let a = layout(app, area);
-            app.viewport.set(chat::transcript_rows(a.transcript));
-            if let Some(s) = a.sidebar {
-                sidebar::render(app, frame, s);
-            }
-            chat::transcript(app, frame, a.transcript);
-            if let Some(t) = a.tokens {
-                chat::token_panel(app, frame, t);
-            }
-            if let Some(n) = a.notice {
-                status::notice(app, frame, n);
-            }
-            chat::input(app, frame, a.input);
-            status::render(app, frame, a.status);
-        }
-        Screen::Templates => templates::render(app, frame, area),
-        Screen::Sessions => sessions::render(app, frame, area),
-        Screen::Replay => replay::render(app, frame, area),
-        Screen::Compare => crate::ui::compare::view::render(app, frame, area),
-    }
+    super::screen::of(app.screen).render(app, frame, area);
     for m in &app.modals {
         match m {
             Modal::Help { ctx, scroll, names } => help::render(app, frame, *ctx, *scroll, *names),
@@ -133,6 +114,29 @@ pub fn render(app: &App, frame: &mut Frame) {
         }
     }
 }
+
+/// The chat screen: sidebar, transcript, token panel, notice, input and status bar.
+pub(crate) fn chat_screen(app: &App, frame: &mut Frame, area: Rect) {
+    let a = layout(app, area);
+    app.chat.viewport.set(chat::transcript_rows(a.transcript));
+    if let Some(s) = a.sidebar {
+        sidebar::render(app, frame, s);
+    }
+    chat::transcript(app, frame, a.transcript);
+    if let Some(t) = a.tokens {
+        chat::token_panel(app, frame, t);
+    }
+    if let Some(n) = a.notice {
+        status::notice(app, frame, n);
+    }
+    chat::input(app, frame, a.input);
+    status::render(app, frame, a.status);
+}
+
+// What `screen::of` draws, screen by screen.
+pub(crate) use replay::render as replay_screen;
+pub(crate) use sessions::render as sessions_screen;
+pub(crate) use templates::render as templates_screen;
 
 /// A centred box of at most `w`×`h` inside `area`, cleared, with a titled border; returns the
 /// inside.

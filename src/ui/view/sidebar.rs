@@ -11,7 +11,7 @@ use crate::ui::keymap::Cmd;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let th = &app.theme;
-    let focused = app.focus == Focus::Sidebar;
+    let focused = app.chat.focus == Focus::Sidebar;
     let border = Style::default().fg(if focused {
         th.border_focused
     } else {
@@ -28,18 +28,20 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, area);
     let rows = inner.height as usize;
     let hint_rows = usize::from(focused && rows > 4) * 2;
-    let generating = app.generation.map(|g| g.conv);
+    let generating = app.chat.generation.map(|g| g.conv);
     let drafts = app
+        .chat
         .convs
         .iter()
         .enumerate()
-        .any(|(i, c)| !c.draft.is_empty() && i != app.current);
+        .any(|(i, c)| !c.draft.is_empty() && i != app.chat.current);
     // The marks explain themselves: a legend line whenever one is shown.
     let legend = (drafts || generating.is_some()) && rows > hint_rows + 2;
     let list_rows = rows.saturating_sub(hint_rows + usize::from(legend));
     // Keep the current conversation in view.
-    let start = app.current.saturating_sub(list_rows.saturating_sub(1));
+    let start = app.chat.current.saturating_sub(list_rows.saturating_sub(1));
     let mut lines: Vec<Line> = app
+        .chat
         .convs
         .iter()
         .enumerate()
@@ -48,12 +50,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .map(|(i, c)| {
             let mark = if generating == Some(c.id) {
                 "◌ "
-            } else if !c.draft.is_empty() && i != app.current {
+            } else if !c.draft.is_empty() && i != app.chat.current {
                 "✎ "
             } else {
                 "  "
             };
-            let style = if i == app.current {
+            let style = if i == app.chat.current {
                 Style::default()
                     .fg(th.fg)
                     .bg(th.selection_bg)

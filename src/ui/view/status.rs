@@ -22,9 +22,9 @@ pub fn bar(frac: f64, width: usize) -> String {
 
 /// Prompt-reading progress of the reply being generated, if its prompt is still being read.
 fn reading(app: &App) -> Option<(u32, u32)> {
-    let g = app.generation?;
+    let g = app.chat.generation?;
     let ci = app.conv_index(g.conv)?;
-    app.convs[ci].messages.get(g.msg)?.reading
+    app.chat.convs[ci].messages.get(g.msg)?.reading
 }
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -108,7 +108,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             base.fg(th.warning),
         ));
     }
-    if let Some(s) = &app.last_stats {
+    if let Some(s) = &app.chat.last_stats {
         spans.push(sep.clone());
         let text = if s.tokens > 1 {
             format!("{:.1} tok/s · ttft {:.0} ms", s.tps, s.ttft_ms)
@@ -117,7 +117,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         };
         spans.push(Span::styled(text, base));
     }
-    if app.token_view {
+    if app.chat.token_view {
         spans.push(sep.clone());
         spans.push(Span::styled("tokens", base.fg(th.accent)));
     }

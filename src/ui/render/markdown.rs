@@ -6,8 +6,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Span;
 
 use super::highlight;
-use super::theme::Theme;
 use super::wrap::{str_width, LogicalLine};
+use crate::ui::theme::Theme;
 
 /// A fenced code block found in a message, for copying.
 #[derive(Debug, Clone, PartialEq)]
@@ -512,7 +512,7 @@ impl Renderer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::wrap::wrap_line;
+    use crate::ui::render::wrap::wrap_line;
 
     fn lines(md: &str, width: usize) -> Vec<String> {
         let th = Theme::default();

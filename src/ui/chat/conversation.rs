@@ -69,6 +69,9 @@ pub struct Message {
     pub reading: Option<(u32, u32)>,
     /// Dropped from the model's context to make room (still shown and saved).
     pub outside_context: bool,
+    /// `(selected, total)` where the session keeps other versions of the conversation from
+    /// this message on (a regenerated reply, an edited message): the "‹ 2/3 ›" mark.
+    pub versions: Option<(usize, usize)>,
     /// Bumped on every change, so cached rows know they are stale.
     pub version: u64,
     pub cache: RefCell<Option<RenderCache>>,
@@ -84,6 +87,7 @@ impl Message {
             stats: None,
             reading: None,
             outside_context: false,
+            versions: None,
             version: 0,
             cache: RefCell::new(None),
         }

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use super::app::App;
-use super::conversation::{CacheKey, Conversation, Message, MsgState, RenderCache, Scroll};
 use super::markdown;
 use super::wrap::{wrap_line, LogicalLine};
 use crate::engine::Role;
+use crate::ui::app::App;
+use crate::ui::conversation::{CacheKey, Conversation, Message, MsgState, RenderCache, Scroll};
 
 /// The rows of message `idx` at `width` (cached in the message).
 pub fn message_lines(
@@ -25,11 +25,11 @@ pub fn message_lines(
     };
     let selected = conv.selected == Some(idx);
     let token_cursor =
-        (app.token_view && conv.focus_message() == Some(idx)).then_some(conv.token_cursor);
+        (app.chat.token_view && conv.focus_message() == Some(idx)).then_some(conv.token_cursor);
     let key = CacheKey {
         width,
         version: msg.version,
-        token_view: app.token_view,
+        token_view: app.chat.token_view,
         selected,
         token_cursor,
         theme: app.theme_id,
@@ -117,6 +117,13 @@ fn build(
             Style::default().fg(color).add_modifier(Modifier::BOLD),
         ),
     ];
+    if let Some((shown, total)) = msg.versions {
+        // As the llama.cpp web UI marks a reply with other versions; ←/→ browse them.
+        header.push(Span::styled(
+            format!(" ‹ {shown}/{total} ›"),
+            Style::default().fg(th.accent),
+        ));
+    }
     match &msg.state {
         MsgState::Streaming => header.push(Span::styled(" · generating…", dim)),
         MsgState::Stopped => {
@@ -147,7 +154,7 @@ fn build(
     );
     let base = Style::default().fg(th.fg);
     let mut body: Vec<LogicalLine> =
-        if app.token_view && msg.role == Role::Assistant && !msg.tokens.is_empty() {
+        if app.chat.token_view && msg.role == Role::Assistant && !msg.tokens.is_empty() {
             token_lines(app, msg, token_cursor)
         } else if msg.role == Role::Assistant {
             markdown::render(&msg.content, th, base)
@@ -276,7 +283,7 @@ pub fn has_above(app: &App, conv: &Conversation, width: u16, rows: usize) -> boo
 /// Scrolls by `delta` rows (negative = up). Leaving the end stops following; reaching it again
 /// resumes following.
 pub fn scroll(app: &mut App, delta: isize) {
-    let area = app.viewport.get();
+    let area = app.chat.viewport.get();
     let (width, rows) = (area.width, area.height as usize);
     let conv = app.conv();
     if conv.messages.is_empty() || rows == 0 {
@@ -316,7 +323,7 @@ pub fn scroll(app: &mut App, delta: isize) {
 
 /// Brings message `idx` into view (its start at the top unless it is already fully shown).
 pub fn reveal(app: &mut App, idx: usize) {
-    let area = app.viewport.get();
+    let area = app.chat.viewport.get();
     let (width, rows) = (area.width, area.height as usize);
     let conv = app.conv();
     let (m, l) = top(app, conv, width, rows);

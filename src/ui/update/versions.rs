@@ -1,0 +1,129 @@
+//! Versions of a conversation in the chat (bug 11): a regenerated reply or an edited message
+//! keeps what was there before as an earlier version, browsed with ←/→ on the selected message
+//! ("‹ 2/3 ›" in its header), as the llama.cpp web UI does. The versions live in the linked
+//! session (`session::alternatives`); the conversation shows its selected line, and autosave
+//! (`autosave::sync`) marks each message with where it stands among them.
+
+use crate::engine::{Role, StopReason};
+use crate::session::{Message as SMsg, Session};
+use crate::ui::app::{App, Level};
+use crate::ui::conversation::{Conversation, Message, MsgState, ReplyStats};
+use crate::ui::effect::Effect;
+use crate::ui::keymap::Cmd;
+use crate::ui::sessions::SessionOp;
+use crate::ui::transcript;
+
+/// A saved message as the conversation shows it, with its reply figures.
+pub fn ui_message(m: &SMsg) -> Message {
+    let mut msg = Message::new(m.role, m.content.clone());
+    if let Some(r) = &m.reply {
+        msg.stats = Some(ReplyStats {
+            tokens: r.stats.generated_tokens,
+            limit: (r.stats.stop == StopReason::MaxTokens).then_some(r.sampling.max_tokens),
+            tps: r.stats.gen_tps,
+            ttft_ms: r.stats.ttft_ms,
+        });
+    }
+    msg
+}
+
+/// The messages of a conversation that belong in its session: everything up to a reply still
+/// streaming, less failed or empty replies; with their indexes in the conversation.
+pub(super) fn finished(conv: &Conversation) -> Vec<(usize, &Message)> {
+    let mut out = Vec::new();
+    for (i, m) in conv.messages.iter().enumerate() {
+        match (&m.role, &m.state) {
+            (_, MsgState::Streaming) => break,
+            (Role::Assistant, MsgState::Failed(_)) => {}
+            (Role::Assistant, _) if m.content.is_empty() => {}
+            _ => out.push((i, m)),
+        }
+    }
+    out
+}
+
+/// The session index of each message of `conv` that is saved (autosave's `finished`), as
+/// `(conversation index, session index)`.
+fn saved_indexes(conv: &Conversation, session: &Session) -> Vec<(usize, usize)> {
+    let base = session
+        .messages
+        .iter()
+        .take_while(|m| m.role == Role::System)
+        .count();
+    finished(conv)
+        .iter()
+        .enumerate()
+        .map(|(k, (i, _))| (*i, base + k))
+        .collect()
+}
+
+/// Sets each message's "selected of total" from the session; a change redraws the message.
+pub fn mark(conv: &mut Conversation, session: &Session) {
+    for (i, s) in saved_indexes(conv, session) {
+        let v = session.versions_at(s);
+        let m = &mut conv.messages[i];
+        if m.versions != v {
+            m.versions = v;
+            m.touch();
+        }
+    }
+}
+
+/// Shows the previous (`step` < 0) or next version of the selected message: the conversation
+/// from that message on becomes the chosen version, and the session selects it too.
+pub fn browse(app: &mut App, step: isize, fx: &mut Vec<Effect>) {
+    let conv = app.conv();
+    let Some(i) = conv.selected.filter(|i| *i < conv.messages.len()) else {
+        app.notify(Level::Info, "select a message (↑/↓) to see its versions");
+        return;
+    };
+    if app.chat.generation.is_some_and(|g| g.conv == conv.id) {
+        app.notify(
+            Level::Warn,
+            format!("stop the reply first ({})", app.keymap.hint(Cmd::Stop)),
+        );
+        return;
+    }
+    let id = conv.id;
+    let Some(file) = app.sessions.links.get_mut(&id) else {
+        app.notify(Level::Info, NONE);
+        return;
+    };
+    // What a failed regeneration took out goes back first: the session is then the line the
+    // versions hang on (autosave takes the shown failure's place out again if it stays).
+    if let Some((p, v)) = app.sessions.pending.remove(&id) {
+        file.session.restore_at(p, v);
+    }
+    let Some(at) = saved_indexes(&app.chat.convs[app.chat.current], &file.session)
+        .into_iter()
+        .find(|(c, _)| *c == i)
+        .map(|(_, s)| s)
+    else {
+        app.notify(Level::Info, NONE);
+        return;
+    };
+    let Some((shown, total)) = file.session.versions_at(at) else {
+        app.notify(Level::Info, NONE);
+        return;
+    };
+    if !file.session.select_version(at, step) {
+        let end = if step < 0 { "first" } else { "last" };
+        app.notify(
+            Level::Info,
+            format!("this is the {end} version ({shown}/{total})"),
+        );
+        return;
+    }
+    let tail: Vec<Message> = file.session.messages[at..].iter().map(ui_message).collect();
+    fx.push(Effect::Session(SessionOp::Save(Box::new(file.clone()))));
+    let conv = app.conv_mut();
+    conv.messages.truncate(i);
+    conv.messages.extend(tail);
+    conv.selected = Some(i);
+    conv.token_cursor = 0;
+    // The context figure belonged to the line shown before.
+    conv.context_used = None;
+    transcript::reveal(app, i);
+}
+
+const NONE: &str = "this message has no other versions: regenerating a reply or editing a message keeps the earlier one as a version";
