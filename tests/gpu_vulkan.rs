@@ -118,6 +118,9 @@ fn the_vulkan_device_is_listed_and_auto_offloads_every_layer() {
     assert_eq!(o.backend, "Vulkan");
     assert_eq!(o.device, d.label());
     assert_eq!(o.note, None);
+    // The count came from llama.cpp's own fitting (a dry load measuring weights, KV cache and
+    // compute buffers), not howdah's estimate.
+    assert_eq!(o.placement.as_deref(), Some("fitted by llama.cpp"), "{o:?}");
     assert!(
         o.label().starts_with("gpu 31/31 layers · Vulkan0 "),
         "{}",
@@ -144,6 +147,8 @@ fn the_vulkan_device_is_listed_and_auto_offloads_every_layer() {
     assert_eq!(smol["device"], d.label().as_str());
     assert_eq!(smol["layers_offloaded"], 31);
     assert_eq!(smol["layers_total"], 31);
+    // Listing loads nothing, so it cannot ask llama.cpp to fit: the estimate answers.
+    assert_eq!(smol["placement"], "estimated");
 }
 
 #[test]
@@ -166,6 +171,11 @@ fn greedy_tokens_and_label_scores_agree_with_the_cpu_on_both_models() {
         let placed = gpu_info.offload.unwrap();
         assert_eq!(
             placed.layers_offloaded, placed.layers_total,
+            "{name}: {placed:?}"
+        );
+        assert_eq!(
+            placed.placement.as_deref(),
+            Some("fitted by llama.cpp"),
             "{name}: {placed:?}"
         );
         let gpu_ids = greedy_ids(&gpu);
@@ -221,6 +231,9 @@ fn a_gpu_budget_too_small_for_one_layer_falls_back_to_the_cpu_and_says_so() {
     assert_eq!(v["backend"], "CPU");
     assert_eq!(v["layers_offloaded"], 0);
     assert_eq!(v["layers_total"], 31);
+    // A forced budget is howdah's own estimate's to honour (llama.cpp's fit measures only the
+    // real free memory).
+    assert_eq!(v["placement"], "estimated", "{v}");
 }
 
 #[test]
@@ -246,4 +259,6 @@ fn a_load_the_device_cannot_hold_retries_with_fewer_layers_and_says_so() {
     assert_eq!(v["backend"], "Vulkan", "{v}");
     assert_eq!(v["layers_offloaded"], 15, "{v}");
     assert_eq!(v["layers_total"], 31, "{v}");
+    // A given count is obeyed, neither fitted nor estimated.
+    assert!(v.get("placement").is_none(), "{v}");
 }

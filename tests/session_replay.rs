@@ -119,6 +119,7 @@ fn a_chat_recorded_with_cache_reuse_replays_identically() {
         layers_offloaded: 31,
         layers_total: 31,
         note: None,
+        placement: None,
     });
     let report = replay(&engine, &on_gpu, &short, |_| {}).unwrap();
     let note = report.turns[0].device_note.as_deref().expect("explained");

@@ -333,12 +333,22 @@ pub(crate) fn context_params(info: &ModelInfo, threads: u32) -> LlamaContextPara
         .offload
         .as_ref()
         .is_some_and(|o| o.layers_offloaded > 0);
+    context_params_for(info.n_ctx, info.n_batch, threads, on_gpu)
+}
+
+/// The context a model is served with; llama.cpp's fitting (`offload::fit`) measures the same.
+pub(crate) fn context_params_for(
+    n_ctx: u32,
+    n_batch: u32,
+    threads: u32,
+    on_gpu: bool,
+) -> LlamaContextParams {
     LlamaContextParams::default()
         .with_op_offload(on_gpu)
         .with_offload_kqv(on_gpu)
-        .with_n_ctx(NonZeroU32::new(info.n_ctx))
-        .with_n_batch(info.n_batch)
-        .with_n_ubatch(info.n_batch)
+        .with_n_ctx(NonZeroU32::new(n_ctx))
+        .with_n_batch(n_batch)
+        .with_n_ubatch(n_batch)
         .with_n_seq_max(MAX_SEQS)
         // One KV pool shared by all sequences: a prefix copy is metadata only, and one long chat
         // may use the whole context.

@@ -2,11 +2,13 @@
 //! (`-ngl auto`: every layer that fits the free memory with its KV cache), and the record of
 //! where a loaded model runs (status bar, `models --json`, bench, sessions).
 
+mod fit;
 mod layers;
 mod plan;
 
+pub use fit::{fitted_layers, fitted_plan, FIT_MARGIN};
 pub use layers::GpuLayers;
-pub use plan::{plan, LayerSizes, OffloadPlan};
+pub use plan::{plan, LayerSizes, OffloadPlan, Placement};
 
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +27,10 @@ pub struct Offload {
     /// Why not every layer is on the GPU, when that was not asked for (budget, failed load).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// How `-ngl auto` chose the layers on a GPU build: "fitted by llama.cpp" or "estimated"
+    /// (from the GGUF's tensor sizes); absent for a given count and on a CPU build.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<String>,
 }
 
 impl Offload {
@@ -148,14 +154,30 @@ pub(crate) fn plan_for(
     } else {
         gpu_devices()
     };
-    Ok(plan(
+    let n_ctx = checked.n_ctx.unwrap_or(crate::gguf::kv::MIN_CTX);
+    let budget = forced_budget();
+    let estimate = plan(
         &sizes,
         asked.gpu_layers,
-        checked.n_ctx.unwrap_or(crate::gguf::kv::MIN_CTX),
+        n_ctx,
         checked.n_batch,
         &devices,
-        forced_budget(),
-    ))
+        budget,
+    );
+    // llama.cpp's fitting for `-ngl auto` on a GPU (a CPU build has no device and never calls
+    // it). A forced budget (HOWDAH_GPU_MEMORY) keeps the estimate: it is a size in bytes that
+    // may be larger than this device's free memory (planning for another card), which the fit,
+    // measuring only the real free memory less a margin, cannot be told.
+    match (asked.gpu_layers, devices.first(), budget) {
+        (GpuLayers::Auto, Some(dev), None) => {
+            let fitted = fit::llama_fit(path, dev, n_ctx, checked.n_batch, sizes.total());
+            if let Err(why) = &fitted {
+                tracing::warn!(%why, "llama.cpp's fitting failed: using the estimate");
+            }
+            Ok(fitted_plan(fitted, estimate, dev, n_ctx))
+        }
+        _ => Ok(estimate),
+    }
 }
 
 /// Where `howdah models` says a model would run with `-ngl auto` and its default context,
@@ -191,6 +213,7 @@ mod tests {
             layers_offloaded: n,
             layers_total: 31,
             note: None,
+            placement: None,
         }
     }
 

@@ -1,10 +1,10 @@
 //! How many layers go to the GPU. llama.cpp offloads the *last* N layers (and, once every
 //! repeating layer is there, the output layer), each with its share of the KV cache, plus one
 //! compute buffer per device. `-ngl auto` takes the largest N whose weights, KV cache and compute
-//! buffer fit the device's free memory, estimated from the GGUF's tensor sizes; llama-cpp-2's
-//! binding of llama.cpp's own fitting (`fit_params`, in llama.cpp's `common` library, which
-//! llama-cpp-2 always builds) is not used yet; this estimate is checked by a real load anyway (a
-//! failed load retries with fewer layers, see `worker`).
+//! buffer fit the device's free memory, estimated from the GGUF's tensor sizes. A load uses
+//! llama.cpp's own fitting instead (`fit`) and this estimate only when that fails or a budget is
+//! forced; `howdah models` uses it as is (the fit needs a dry load). Either is checked by a real
+//! load (a failed load retries with fewer layers, see `worker`).
 
 use crate::gguf::hparams::Hparams;
 use crate::gguf::GgufHeader;
@@ -99,6 +99,25 @@ impl LayerSizes {
     }
 }
 
+/// How `-ngl auto` chose its layer count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// By llama.cpp's own fitting (`fit`).
+    Fitted,
+    /// By howdah's estimate from the GGUF's tensor sizes (`plan`).
+    Estimated,
+}
+
+impl Placement {
+    /// The record's words (`placement` in JSON).
+    pub fn words(self) -> &'static str {
+        match self {
+            Placement::Fitted => "fitted by llama.cpp",
+            Placement::Estimated => "estimated",
+        }
+    }
+}
+
 /// What a load will ask llama.cpp for, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OffloadPlan {
@@ -108,6 +127,8 @@ pub struct OffloadPlan {
     pub device: Option<Device>,
     /// Said to the user when the plan is not simply "everything on the GPU" or "CPU build".
     pub note: Option<String>,
+    /// How `-ngl auto` chose the count on a GPU (`None`: a count was given, or no GPU).
+    pub placement: Option<Placement>,
 }
 
 impl OffloadPlan {
@@ -120,6 +141,7 @@ impl OffloadPlan {
                 layers_offloaded: n,
                 layers_total: self.total,
                 note: self.note.clone(),
+                placement: self.placement.map(|p| p.words().to_string()),
             },
             _ => Offload {
                 backend: "CPU".into(),
@@ -127,6 +149,7 @@ impl OffloadPlan {
                 layers_offloaded: 0,
                 layers_total: self.total,
                 note: self.note.clone(),
+                placement: self.placement.map(|p| p.words().to_string()),
             },
         }
     }
@@ -152,6 +175,7 @@ impl OffloadPlan {
                 "{} layers did not fit on {device} ({why}): {now}",
                 self.layers
             )),
+            placement: self.placement,
         })
     }
 }
@@ -172,6 +196,7 @@ pub fn plan(
         total,
         device: None,
         note,
+        placement: None,
     };
     let Some(dev) = devices.first() else {
         return match (asked, super::built_backend()) {
@@ -189,6 +214,11 @@ pub fn plan(
         total,
         device: Some(dev.clone()),
         note,
+        placement: None,
+    };
+    let estimated = |p: OffloadPlan| OffloadPlan {
+        placement: Some(Placement::Estimated),
+        ..p
     };
     match asked {
         GpuLayers::Count(0) => cpu(None),
@@ -211,7 +241,7 @@ pub fn plan(
                 human_bytes(free),
                 dev.label()
             );
-            if fits == total {
+            estimated(if fits == total {
                 on(total, None)
             } else if fits == 0 {
                 cpu(Some(format!(
@@ -226,7 +256,7 @@ pub fn plan(
                         total - fits
                     )),
                 )
-            }
+            })
         }
     }
 }
@@ -274,6 +304,7 @@ mod tests {
         let all = s.need(5, 100, 1);
         let p = plan(&s, GpuLayers::Auto, 100, 1, &[dev(0)], Some(all));
         assert_eq!((p.layers, p.note.as_deref()), (5, None));
+        assert_eq!(p.placement, Some(Placement::Estimated));
         let p = plan(&s, GpuLayers::Auto, 100, 1, &[dev(0)], Some(all - 1));
         assert_eq!(p.layers, 4);
         assert!(p.note.unwrap().contains("4 of 5 layers fit"));
@@ -286,7 +317,9 @@ mod tests {
     fn counts_are_obeyed_and_capped() {
         let s = sizes();
         let p = plan(&s, GpuLayers::Count(99), 100, 1, &[dev(10)], None);
-        assert_eq!(p.layers, 5);
+        assert_eq!((p.layers, p.placement), (5, None));
+        // A CPU build (no device) says nothing of placement, whatever was asked.
+        assert_eq!(plan(&s, GpuLayers::Auto, 100, 1, &[], None).placement, None);
         assert_eq!(plan(&s, GpuLayers::CPU, 100, 1, &[dev(10)], None).layers, 0);
         let fewer = p.fewer("out of memory").unwrap();
         assert_eq!(fewer.layers, 2);
