@@ -15,8 +15,11 @@ use super::keymap::Ctx;
 pub trait ScreenHandler: Sync {
     /// A key no dialog took.
     fn key(&self, app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>);
-    /// Pasted text (already cleaned) when no dialog is open.
-    fn paste(&self, app: &mut App, text: &str, fx: &mut Vec<Effect>);
+    /// Pasted text (already cleaned) when no dialog is open; by default it goes to the message
+    /// input (screens without a text field of their own).
+    fn paste(&self, app: &mut App, text: &str, _fx: &mut Vec<Effect>) {
+        paste_to_input(app, text)
+    }
     /// The mouse wheel, in rows (negative: up).
     fn scroll(&self, app: &mut App, delta: isize);
     /// The key context in charge when no dialog is open.
@@ -59,9 +62,6 @@ impl ScreenHandler for Chat {
     fn key(&self, app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         super::update::chat_key(app, k, fx)
     }
-    fn paste(&self, app: &mut App, text: &str, _fx: &mut Vec<Effect>) {
-        paste_to_input(app, text)
-    }
     fn scroll(&self, app: &mut App, delta: isize) {
         super::transcript::scroll(app, delta)
     }
@@ -100,9 +100,6 @@ impl ScreenHandler for Sessions {
     fn key(&self, app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         super::update::sessions_key(app, k, fx)
     }
-    fn paste(&self, app: &mut App, text: &str, _fx: &mut Vec<Effect>) {
-        paste_to_input(app, text)
-    }
     fn scroll(&self, app: &mut App, delta: isize) {
         super::update::sessions_scroll(app, delta)
     }
@@ -117,9 +114,6 @@ impl ScreenHandler for Sessions {
 impl ScreenHandler for Replay {
     fn key(&self, app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         super::update::sessions_key(app, k, fx)
-    }
-    fn paste(&self, app: &mut App, text: &str, _fx: &mut Vec<Effect>) {
-        paste_to_input(app, text)
     }
     fn scroll(&self, app: &mut App, delta: isize) {
         super::update::sessions_scroll(app, delta)
