@@ -44,7 +44,23 @@ fn ok(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-const PROMPT: &str = "The three primary colors are";
+/// A prompt whose every greedy choice is clear (each chosen token has p > 0.6 locally; the test
+/// checks it): two builds of llama.cpp (the server comes from another source package and CPU
+/// options) sum in another order, so greedy texts can only be expected equal where no choice is
+/// a near tie. "The three primary colors are" parted at " red, yellow" vs " red, blue" (p 0.17)
+/// on CI's machine.
+const PROMPT: &str = "1, 2, 3, 4, 5,";
+
+/// The smallest probability of a chosen token in `howdah run --json`'s output.
+fn least_sure(json: &str) -> f64 {
+    let v: Value = serde_json::from_str(json).expect("run --json prints JSON");
+    v["tokens"]
+        .as_array()
+        .expect("tokens")
+        .iter()
+        .map(|t| t["logprob"].as_f64().expect("logprob").exp())
+        .fold(1.0, f64::min)
+}
 
 #[test]
 fn greedy_run_on_the_server_equals_the_local_engine_and_replays_identically() {
@@ -62,6 +78,26 @@ fn greedy_run_on_the_server_equals_the_local_engine_and_replays_identically() {
     );
     let remote = ok(&remote_out);
     assert!(local.trim().len() > 20, "local reply: {local:?}");
+    let sure = least_sure(&ok(&howdah(
+        home.path(),
+        &[
+            &[
+                "run",
+                "-m",
+                g.to_str().unwrap(),
+                "-t",
+                "2",
+                "--json",
+                "--no-save",
+            ],
+            &common[..],
+        ]
+        .concat(),
+    )));
+    assert!(
+        sure > 0.6,
+        "a near tie in the local greedy run (p {sure:.2})"
+    );
     assert_eq!(
         remote, local,
         "greedy text differs between server and local engine"
@@ -216,14 +252,22 @@ fn label_scoring_on_the_server_agrees_with_local_scoring_and_uses_its_slots() {
         assert_eq!(g.errors, 0, "{}", g.name);
         for (a, b) in w.predictions.iter().zip(&g.predictions) {
             assert_eq!(a.line, b.line);
-            assert_eq!(a.predicted, b.predicted, "line {}", a.line);
             let (pa, pb) = (a.probs.as_ref().unwrap(), b.probs.as_ref().unwrap());
             // The same tolerance as local prefix reuse (other kernels, other summing order).
-            assert!(
-                (pa[0] - pb[0]).abs() < 0.05,
-                "line {}: {pa:?} vs {pb:?}",
-                a.line
-            );
+            for (x, y) in pa.iter().zip(pb) {
+                assert!((x - y).abs() < 0.05, "line {}: {pa:?} vs {pb:?}", a.line);
+            }
+            // The labels' order agrees wherever the local margin is more than twice that
+            // tolerance; nearer ties may fall either way in another build (CI saw one at line 11).
+            let mut sorted = pa.clone();
+            sorted.sort_by(|x, y| y.total_cmp(x));
+            if sorted.len() < 2 || sorted[0] - sorted[1] > 0.1 {
+                assert_eq!(
+                    a.predicted, b.predicted,
+                    "line {}: {pa:?} vs {pb:?}",
+                    a.line
+                );
+            }
         }
     }
     // The command line: the method is stated, rows/s reported, --parallel 1 and 4 agree.

@@ -7,9 +7,9 @@ mod session_support;
 mod support;
 
 use crossterm::event::{KeyCode, KeyModifiers};
-use howdah::engine::{EventKind, StopReason};
+use howdah::engine::{EventKind, StopReason, ThreadChoice};
 use howdah::ui::action::{Action, Tag};
-use howdah::ui::app::Screen;
+use howdah::ui::app::{Level, Screen};
 use howdah::ui::sessions::SessionEvent;
 use session_support::*;
 use support::{info, Harness};
@@ -267,4 +267,32 @@ fn themes_paint_the_background_and_switch_at_run_time() {
     h.key(KeyCode::Char('t'), KeyModifiers::ALT);
     assert_eq!(h.app.theme.name, "high-contrast");
     assert!(h.screen().contains("Theme   high-contrast"));
+}
+
+/// A warning (a bad key binding in config.toml) stays on show when an info note comes after
+/// it (the thread count moving with other programs' load): the info is counted, esc dismisses
+/// the warning and the info shows.
+#[test]
+fn a_warning_stays_in_sight_when_an_info_note_comes_after_it() {
+    let mut h = Harness::new(100, 30);
+    let g = h.send("hi");
+    h.stream(g, &[("hello", 0.9)]);
+    h.done(g, StopReason::Eos);
+    h.app
+        .notify(Level::Warn, "line 3: [keys.global] `fly`: no such action");
+    h.engine(
+        Tag::Gen(g),
+        EventKind::Threads(ThreadChoice {
+            threads: 1,
+            previous: 2,
+            reason: "2 → 1 thread: a core is busy".into(),
+        }),
+    );
+    let s = h.screen();
+    assert!(s.contains("`fly`: no such action (+1 more)"), "{s}");
+    assert!(!s.contains("a core is busy"), "{s}");
+    h.key(KeyCode::Esc, KeyModifiers::NONE);
+    let s = h.screen();
+    assert!(!s.contains("no such action"), "{s}");
+    assert!(s.contains("threads: 2 → 1 thread: a core is busy"), "{s}");
 }

@@ -338,6 +338,25 @@ impl App {
         }
     }
 
+    /// The notice on show: the newest of the most severe level, so a warning or error stays in
+    /// sight until it is dismissed even when an info note ("threads: 2 → 1", "copied") comes
+    /// after it; info notes go at the next key anyway.
+    pub fn shown_notice(&self) -> Option<&Notice> {
+        self.shown_notice_index().map(|i| &self.notices[i])
+    }
+
+    fn shown_notice_index(&self) -> Option<usize> {
+        let top = self.notices.iter().map(|n| n.level).max()?;
+        self.notices.iter().rposition(|n| n.level == top)
+    }
+
+    /// Dismisses the notice on show (esc), revealing the next one.
+    pub fn dismiss_notice(&mut self) {
+        if let Some(i) = self.shown_notice_index() {
+            self.notices.remove(i);
+        }
+    }
+
     pub fn model_name(&self) -> String {
         self.model
             .as_ref()

@@ -127,4 +127,5 @@ impl Drop for Server {
     }
 }
 
+pub mod greedy;
 pub mod ollama;

@@ -60,7 +60,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         columns(app, st, frame, body);
     }
     // The view's own error first, else the app's latest notice ("saved predictions to …").
-    let shown_note = match (&st.error, app.notices.last()) {
+    let shown_note = match (&st.error, app.shown_notice()) {
         (Some(e), _) => Some((e.as_str(), th.error)),
         (None, Some(n)) => Some((
             n.text.as_str(),

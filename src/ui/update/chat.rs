@@ -181,7 +181,7 @@ fn stop(app: &mut App, fx: &mut Vec<Effect>) {
     } else if app.chat.focus != Focus::Input {
         set_focus(app, Focus::Input);
     } else {
-        app.notices.pop();
+        app.dismiss_notice();
     }
 }
 

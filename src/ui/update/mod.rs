@@ -35,8 +35,11 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             if k.kind == KeyEventKind::Release {
                 return fx;
             }
-            // Info notes ("copied") last until the next key.
-            app.notices.retain(|n| n.level != Level::Info);
+            // Info notes ("copied") last until the next key once they are on show (one under
+            // a warning waits for the warning's dismissal).
+            if app.shown_notice().is_some_and(|n| n.level == Level::Info) {
+                app.notices.retain(|n| n.level != Level::Info);
+            }
             on_key(app, k, &mut fx);
         }
         Action::Mouse(m) => match m.kind {

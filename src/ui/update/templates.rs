@@ -57,6 +57,7 @@ pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
 }
 
 pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
+    let warning_shown = app.shown_notice().is_some_and(|n| n.level != Level::Info);
     let tp = &mut app.templates;
     match cmd {
         Cmd::TplPrev | Cmd::TplNext => {
@@ -129,8 +130,8 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
         Cmd::TplScrollUp => tp.scroll = tp.scroll.saturating_sub(10),
         Cmd::TplScrollDown => tp.scroll = tp.scroll.saturating_add(10),
         // Like esc on the chat screen: a warning or error on show is dismissed first.
-        Cmd::TplBack if app.notices.last().is_some_and(|n| n.level != Level::Info) => {
-            app.notices.pop();
+        Cmd::TplBack if warning_shown => {
+            app.dismiss_notice();
         }
         Cmd::TplBack => close(app),
         Cmd::TplVarPrev | Cmd::TplVarNext => {

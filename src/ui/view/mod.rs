@@ -34,7 +34,7 @@ pub struct Areas {
 pub fn layout(app: &App, area: Rect) -> Areas {
     let status_h = area.height.min(1);
     // A notice wraps onto up to three rows on roomy screens, one on small ones.
-    let notice_h = match app.notices.last() {
+    let notice_h = match app.shown_notice() {
         Some(n) if area.height >= 8 => {
             let width = area
                 .width

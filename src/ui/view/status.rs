@@ -130,7 +130,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 pub fn notice(app: &App, frame: &mut Frame, area: Rect) {
-    let Some(n) = app.notices.last() else { return };
+    let Some(n) = app.shown_notice() else { return };
     let th = &app.theme;
     let (icon, color) = match n.level {
         Level::Info => ("ℹ", th.accent),
