@@ -296,3 +296,19 @@ fn a_warning_stays_in_sight_when_an_info_note_comes_after_it() {
     assert!(!s.contains("no such action"), "{s}");
     assert!(s.contains("threads: 2 → 1 thread: a core is busy"), "{s}");
 }
+
+/// A thread count lowered at load for other programs' load is said as information (it goes at
+/// the next key), not as a warning about a setting the engine overrode.
+#[test]
+fn a_lower_thread_count_at_load_is_information_not_a_warning() {
+    let mut h = Harness::new(100, 30);
+    let mut m = info("Gemma 3 270m", "gemma-3-270m-q4_k_m.gguf", 2048);
+    m.threads = 1;
+    m.threads_reason = Some("2 → 1 thread: a core is busy".into());
+    h.engine(Tag::Load, EventKind::Loaded(m));
+    let n = h.app.shown_notice().expect("a notice");
+    assert_eq!(n.level, Level::Info, "{n:?}");
+    assert_eq!(n.text, "threads: 2 → 1 thread: a core is busy");
+    h.key(KeyCode::Char('a'), KeyModifiers::NONE);
+    assert!(h.app.notices.is_empty(), "{:?}", h.app.notices);
+}

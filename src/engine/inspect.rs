@@ -60,6 +60,7 @@ pub fn inspect_hparams(path: &Path) -> Result<(ModelInfo, hparams::Hparams), Str
         n_batch: 0,
         ctx_reason: String::new(),
         notes: Vec::new(),
+        threads_reason: None,
         backend: None,
         offload: None,
     };

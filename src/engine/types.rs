@@ -193,6 +193,10 @@ pub struct ModelInfo {
     /// Settings the engine changed on load, each with what it became and why.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Why the automatic thread count is below the default ("2 → 1 thread: a core is busy"):
+    /// information about the machine, not a setting the engine overrode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads_reason: Option<String>,
     /// The server the model runs on (remote backends); `None` for the in-process engine.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backend: Option<Box<super::remote::BackendRef>>,

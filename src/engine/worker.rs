@@ -434,9 +434,9 @@ fn serve(
             let mut info = loaded.info.clone();
             info.threads = session.threads;
             if session.threads < default_threads {
-                // Said where clamped settings are: the count is not what a plain run gets.
-                info.notes
-                    .push(format!("threads: {}", session.threads_reason));
+                // Said beside the load: the count is not what a plain run on a quiet machine
+                // gets.
+                info.threads_reason = Some(session.threads_reason.clone());
             }
             emit(&sink, id, EventKind::Loaded(info));
             match rx.recv() {

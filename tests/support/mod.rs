@@ -44,6 +44,7 @@ pub fn info(name: &str, file: &str, n_ctx: u32) -> ModelInfo {
         n_batch: 512,
         ctx_reason: String::new(),
         notes: Vec::new(),
+        threads_reason: None,
         backend: None,
         offload: None,
     }

@@ -212,6 +212,7 @@ impl Server {
                 ..Default::default()
             }),
             notes: Vec::new(),
+            threads_reason: None,
             pooling: None,
             backend: Some(Box::new(self.backend_ref(model))),
             offload: None,

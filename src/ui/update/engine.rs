@@ -82,6 +82,7 @@ fn load_event(app: &mut App, kind: EventKind) {
             let capped = info.context_trained > info.n_ctx && !info.ctx_reason.is_empty();
             let switched = app.model.is_some() || capped;
             let changed: Vec<String> = info.notes.clone();
+            let threads_reason = info.threads_reason.clone();
             let format = &info.chat_format;
             let fallback = (format.kind != crate::chat_template::FormatKind::Jinja
                 || format.fallback.is_some())
@@ -104,9 +105,13 @@ fn load_event(app: &mut App, kind: EventKind) {
             if switched {
                 app.notify(Level::Info, note);
             }
-            // Clamped settings are always said.
+            // Clamped settings are always said; a thread count lowered for other programs'
+            // load is information.
             for n in changed {
                 app.notify(Level::Warn, n);
+            }
+            if let Some(why) = threads_reason {
+                app.notify(Level::Info, format!("threads: {why}"));
             }
             if let Some(text) = fallback {
                 app.notify(Level::Warn, crate::text::sanitize(&text));
