@@ -8,13 +8,13 @@ use super::batch::Entry;
 use super::logprobs::log_sum_exp;
 use super::render::common_prefix;
 use super::types::{CandidateScore, Prompt, ScoreResult};
-use super::worker::{Session, MAX_SEQS};
+use super::worker::{ModelContext, MAX_SEQS};
 use super::EngineError;
 
 /// Tag of the prompt's last token, whose logits predict every candidate's first token.
 const SHARED: usize = usize::MAX;
 
-impl Session<'_> {
+impl ModelContext<'_> {
     pub fn score(
         &mut self,
         prompt: &Prompt,

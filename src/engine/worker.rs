@@ -33,8 +33,9 @@ pub(crate) struct Loaded {
     pub ctx_bytes: u64,
 }
 
-/// Per-context state: the context, and what its KV cache holds for sequence 0.
-pub(crate) struct Session<'m> {
+/// The loaded model's live llama.cpp context and what its KV cache holds for sequence 0: what
+/// every request is served with. (Not a chat session: those are `session::Session` files.)
+pub(crate) struct ModelContext<'m> {
     pub model: &'m LlamaModel,
     pub backend: &'m LlamaBackend,
     pub info: &'m ModelInfo,
@@ -404,7 +405,7 @@ fn serve(
             return End::NoContext(None);
         }
     };
-    let mut session = Session {
+    let mut context = ModelContext {
         model: &loaded.model,
         backend,
         info: &loaded.info,
@@ -427,16 +428,16 @@ fn serve(
         shift_noted: false,
         n_swa: super::shift::sliding_window(&loaded.model),
     };
-    tracing::info!(model = %loaded.info.path.display(), n_ctx = session.n_ctx, threads = session.threads, "context ready");
+    tracing::info!(model = %loaded.info.path.display(), n_ctx = context.n_ctx, threads = context.threads, "context ready");
     let mut job = match first {
         First::Announce(id, sink) => {
             emit(&sink, id, EventKind::LoadProgress(1.0));
             let mut info = loaded.info.clone();
-            info.threads = session.threads;
-            if session.threads < default_threads {
+            info.threads = context.threads;
+            if context.threads < default_threads {
                 // Said where clamped settings are: the count is not what a plain run gets.
                 info.notes
-                    .push(format!("threads: {}", session.threads_reason));
+                    .push(format!("threads: {}", context.threads_reason));
             }
             emit(&sink, id, EventKind::Loaded(info));
             match rx.recv() {
@@ -451,7 +452,7 @@ fn serve(
             return End::Load(job);
         }
         let sink: SharedSink = Arc::new(Mutex::new(job.sink));
-        session.handle(job.id, job.request, &sink, cancel);
+        context.handle(job.id, job.request, &sink, cancel);
         job = match rx.recv() {
             Ok(j) => j,
             Err(_) => return End::Closed,
@@ -459,7 +460,7 @@ fn serve(
     }
 }
 
-impl Session<'_> {
+impl ModelContext<'_> {
     fn handle(
         &mut self,
         id: RequestId,
