@@ -6,7 +6,7 @@ use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::token::LlamaToken;
 use llama_cpp_2::DecodeError;
 
-use super::worker::ModelContext;
+use super::model_context::ModelContext;
 use super::EngineError;
 
 /// One token to decode: where it sits, which sequences it belongs to, whether its logits are

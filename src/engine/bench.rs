@@ -9,9 +9,10 @@ use llama_cpp_2::token::LlamaToken;
 
 use super::batch::{decode_error, Entry};
 use super::gen::sample_at;
+use super::load::MAX_SEQS;
+use super::model_context::ModelContext;
 use super::sampler_chain::SamplerChain;
 use super::types::{BenchParams, BenchResult, Rate, RequestId};
-use super::worker::{ModelContext, MAX_SEQS};
 use super::{CancelState, EngineError, Sampling};
 
 fn rate(samples: &[f64]) -> Rate {

@@ -8,8 +8,8 @@ use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::token::LlamaToken;
 
+use super::model_context::ModelContext;
 use super::pooling::Pooling;
-use super::worker::ModelContext;
 use super::EngineError;
 
 /// Most texts one decode embeds.

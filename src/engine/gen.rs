@@ -11,12 +11,14 @@ use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::token::LlamaToken;
 
 use super::batch::decode_error;
+use super::load::MAX_SEQS;
 use super::logprobs::{log_sum_exp, top_n};
+use super::model_context::ModelContext;
 use super::prefill::Prefilled;
 use super::sampler_chain::SamplerChain;
 use super::stop::StopMatcher;
 use super::types::*;
-use super::worker::{emit, ModelContext, SharedSink, MAX_SEQS};
+use super::{emit, SharedSink};
 use super::{CancelState, EngineError};
 use crate::text::Sanitizer;
 

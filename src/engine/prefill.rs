@@ -8,11 +8,13 @@ use llama_cpp_2::token::LlamaToken;
 
 use super::batch::Entry;
 use super::gen::{sample_at, Sampled, Seq};
+use super::load::MAX_SEQS;
+use super::model_context::ModelContext;
 use super::render::common_prefix;
 use super::sampler_chain::SamplerChain;
 use super::shift::{ContextOverflow, OverflowReport, Shifted};
 use super::types::{EventKind, RequestId};
-use super::worker::{emit, ModelContext, SharedSink, MAX_SEQS};
+use super::{emit, SharedSink};
 use super::{CancelState, EngineError};
 
 /// How a prefill ended.

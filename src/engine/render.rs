@@ -4,9 +4,9 @@
 use llama_cpp_2::token::LlamaToken;
 
 use super::chat_format::{template_messages, Rendered};
+use super::model_context::ModelContext;
 use super::shift::ContextOverflow;
 use super::types::{ChatMessage, Prompt, Role};
-use super::worker::ModelContext;
 use super::EngineError;
 
 /// A prompt ready to decode.

@@ -5,10 +5,11 @@
 use std::time::Instant;
 
 use super::batch::Entry;
+use super::load::MAX_SEQS;
 use super::logprobs::log_sum_exp;
+use super::model_context::ModelContext;
 use super::render::common_prefix;
 use super::types::{CandidateScore, Prompt, ScoreResult};
-use super::worker::{ModelContext, MAX_SEQS};
 use super::EngineError;
 
 /// Tag of the prompt's last token, whose logits predict every candidate's first token.

@@ -8,8 +8,8 @@ use llama_cpp_2::model::RopeType;
 use llama_cpp_2::token::LlamaToken;
 use serde::{Deserialize, Serialize};
 
+use super::model_context::ModelContext;
 use super::render::common_prefix;
-use super::worker::ModelContext;
 
 /// Fewer matching tokens than this after the dropped turns is no shift worth making.
 const MIN_KEPT: usize = 4;

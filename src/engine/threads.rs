@@ -10,8 +10,10 @@ use llama_cpp_2::context::session::LlamaStateSeqFlags;
 use serde::{Deserialize, Serialize};
 
 use super::cpu_load::{load_between, others_now, Probe, Sample};
+use super::load::context_params;
+use super::model_context::ModelContext;
 use super::types::{EventKind, RequestId};
-use super::worker::{context_params, emit, ModelContext, SharedSink};
+use super::{emit, SharedSink};
 
 /// A window shorter than this (seconds) says too little: the last choice stands.
 const MIN_WINDOW_SECS: f64 = 0.2;
