@@ -18,8 +18,8 @@ use cli_support::{data, ok, output_in, write_config};
 use common::{model, SMOLLM2};
 use howdah::engine::remote::{list_models, Backend, Kind};
 use howdah::engine::{
-    ChatMessage, DoneStats, Engine, EngineSettings, EventKind, Prompt, Request, Sampling,
-    StopReason, TokenEvent, Variant,
+    ChatMessage, DoneStats, Engine, EngineSettings, Prompt, Request, Sampling, StopReason,
+    TokenEvent, Variant,
 };
 use remote_support::ollama::{self, Ollama};
 use remote_support::Server;
@@ -45,21 +45,11 @@ fn stream_chat(
         },
         tx,
     );
-    let mut tokens = Vec::new();
-    let done = loop {
-        let ev = rx.recv_timeout(Duration::from_secs(120)).expect("events");
-        match ev.kind {
-            EventKind::Token(t) => {
-                tokens.push(t);
-                if Some(tokens.len()) == cancel_after {
-                    engine.cancel(id);
-                }
-            }
-            EventKind::Done(d) => break d,
-            other => panic!("unexpected {other:?}"),
+    remote_support::collect_reply(&rx, Duration::from_secs(120), |n| {
+        if Some(n) == cancel_after {
+            engine.cancel(id);
         }
-    };
-    (tokens, done)
+    })
 }
 
 #[test]

@@ -141,15 +141,7 @@ fn a_chat_streams_with_token_probabilities_through_the_engine_interface() {
         },
         tx,
     );
-    let mut tokens = Vec::new();
-    let done = loop {
-        let ev = rx.recv_timeout(Duration::from_secs(60)).expect("events");
-        match ev.kind {
-            EventKind::Token(t) => tokens.push(t),
-            EventKind::Done(d) => break d,
-            other => panic!("unexpected {other:?}"),
-        }
-    };
+    let (tokens, done) = remote_support::collect_reply(&rx, Duration::from_secs(60), |_| {});
     assert!(tokens.len() >= 3, "a streamed reply comes token by token");
     let joined: String = tokens.iter().map(|t| t.text.as_str()).collect();
     assert_eq!(joined, done.text);
