@@ -43,10 +43,7 @@ pub(crate) fn load_model(
     sink: &SharedSink,
     cancel: &Arc<CancelState>,
 ) -> Result<Loaded, EngineError> {
-    let file_err = |reason: String| EngineError::ModelFile {
-        path: path.to_path_buf(),
-        reason,
-    };
+    let file_err = |reason: String| file_error(path, reason);
     // Our own checks first: llama.cpp's GGUF loader must never see a malformed file, and no
     // value it would assert on (or allocate without limit for) reaches it.
     let (mut info, hparams) = crate::engine::inspect_hparams(path).map_err(|e| {
@@ -110,10 +107,7 @@ fn load_weights(
     sink: &SharedSink,
     cancel: &Arc<CancelState>,
 ) -> Result<LlamaModel, EngineError> {
-    let file_err = |reason: String| EngineError::ModelFile {
-        path: path.to_path_buf(),
-        reason,
-    };
+    let file_err = |reason: String| file_error(path, reason);
     let progress_sink = sink.clone();
     let progress_cancel = cancel.clone();
     let mut last = 0.0f32;
@@ -177,4 +171,12 @@ pub(crate) fn context_params_for(
         .with_swa_full(true)
         .with_n_threads(threads as i32)
         .with_n_threads_batch(threads as i32)
+}
+
+/// The error for a model file that cannot be loaded, naming the file and why.
+fn file_error(path: &std::path::Path, reason: String) -> EngineError {
+    EngineError::ModelFile {
+        path: path.to_path_buf(),
+        reason,
+    }
 }
