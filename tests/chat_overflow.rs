@@ -2,41 +2,19 @@
 //! SmolLM2 with -c 512), `replay --check` of a session that overflowed under each policy, and
 //! how often a shifted greedy reply equals the re-decoded one.
 
+mod cli_support;
 mod common;
 
-use std::process::{Command, Output};
-
+use cli_support::{data_with_models, output_at, text};
 use howdah::engine::{ChatMessage, ContextOverflow, Engine, EngineSettings, Role, Sampling};
 use howdah::session::record::{model_ref, reply_record, ReplyInput};
 use howdah::session::replay::prompt_for;
 use howdah::session::{Message, PromptMode, SessionKind, Store};
 
-fn data_dir() -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    let models = d.path().join("models");
-    std::fs::create_dir_all(&models).unwrap();
-    for m in [common::smollm2(), common::gemma()] {
-        std::os::unix::fs::symlink(&m, models.join(m.file_name().unwrap())).unwrap();
-    }
-    d
-}
-
-fn howdah(data: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_howdah"))
-        .args(args)
-        .env("HOWDAH_DATA_DIR", data)
-        .output()
-        .expect("binary runs")
-}
-
-fn text(o: &[u8]) -> String {
-    String::from_utf8_lossy(o).into_owned()
-}
-
 #[test]
 fn bench_chat_json_has_one_row_per_turn_and_decodes_only_new_tokens_after_overflow() {
-    let data = data_dir();
-    let o = howdah(
+    let data = data_with_models();
+    let o = output_at(
         data.path(),
         &[
             "bench",
@@ -74,7 +52,7 @@ fn bench_chat_json_has_one_row_per_turn_and_decodes_only_new_tokens_after_overfl
         assert_eq!(t["overflow"], "shift", "{t}");
     }
     // The text table says the same in rows.
-    let o = howdah(
+    let o = output_at(
         data.path(),
         &[
             "bench",
@@ -166,7 +144,7 @@ fn record(store: &Store, policy: ContextOverflow) -> String {
 
 #[test]
 fn replay_check_reproduces_an_overflowed_chat_under_each_policy() {
-    let data = data_dir();
+    let data = data_with_models();
     let store = Store::new(data.path().join("sessions"));
     for policy in [
         ContextOverflow::Shift,
@@ -186,7 +164,7 @@ fn replay_check_reproduces_an_overflowed_chat_under_each_policy() {
         if policy != ContextOverflow::Stop {
             assert!(replies.last().unwrap().stats.dropped_messages > 0);
         }
-        let o = howdah(data.path(), &["replay", &id, "--check", "-t", "2"]);
+        let o = output_at(data.path(), &["replay", &id, "--check", "-t", "2"]);
         assert!(
             o.status.success(),
             "{policy:?}: {}\n{}",

@@ -2,29 +2,16 @@
 //! a template that does not work, and generation ending on an end-of-generation token that is
 //! not the vocabulary's EOS.
 
+mod cli_support;
 mod common;
 mod gguf_support;
 mod support;
 
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use cli_support::{output_at, text};
 use howdah::engine::{ChatMessage, Prompt, Sampling, StopReason};
-
-fn howdah(args: &[&str], data: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_howdah"))
-        .args(args)
-        .env("HOWDAH_DATA_DIR", data)
-        .env("XDG_CONFIG_HOME", data.join("config"))
-        .env("HOWDAH_CONFIG_DIR", data.join("config"))
-        .output()
-        .expect("binary runs")
-}
-
-fn text(o: &[u8]) -> String {
-    String::from_utf8_lossy(o).into_owned()
-}
 
 fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
     let p = dir.join(name);
@@ -41,9 +28,9 @@ fn chat_template_prints_the_models_own_rendering() {
     let msgs = write(d.path(), "m.json", MESSAGES);
     let model = common::smollm2();
     let m = model.to_string_lossy();
-    let o = howdah(
-        &["chat-template", "-m", &m, &msgs.to_string_lossy()],
+    let o = output_at(
         d.path(),
+        &["chat-template", "-m", &m, &msgs.to_string_lossy()],
     );
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(
@@ -55,7 +42,8 @@ fn chat_template_prints_the_models_own_rendering() {
         "{}",
         text(&o.stderr)
     );
-    let o = howdah(
+    let o = output_at(
+        d.path(),
         &[
             "chat-template",
             "-m",
@@ -63,7 +51,6 @@ fn chat_template_prints_the_models_own_rendering() {
             "--no-generation-prompt",
             &msgs.to_string_lossy(),
         ],
-        d.path(),
     );
     assert_eq!(
         text(&o.stdout),
@@ -75,7 +62,8 @@ fn chat_template_prints_the_models_own_rendering() {
         "mine.jinja",
         "{% for m in messages %}[{{ m.role | upper }}] {{ m.content.strip() }}\n{% endfor %}{% if add_generation_prompt %}[ASSISTANT]{% endif %}",
     );
-    let o = howdah(
+    let o = output_at(
+        d.path(),
         &[
             "chat-template",
             "-m",
@@ -84,7 +72,6 @@ fn chat_template_prints_the_models_own_rendering() {
             &file.to_string_lossy(),
             &msgs.to_string_lossy(),
         ],
-        d.path(),
     );
     assert_eq!(
         text(&o.stdout),
@@ -95,7 +82,8 @@ fn chat_template_prints_the_models_own_rendering() {
         "{}",
         text(&o.stderr)
     );
-    let o = howdah(
+    let o = output_at(
+        d.path(),
         &[
             "chat-template",
             "-m",
@@ -104,7 +92,6 @@ fn chat_template_prints_the_models_own_rendering() {
             "llama3",
             &msgs.to_string_lossy(),
         ],
-        d.path(),
     );
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"));
@@ -113,7 +100,8 @@ fn chat_template_prints_the_models_own_rendering() {
         "{}",
         text(&o.stderr)
     );
-    let o = howdah(
+    let o = output_at(
+        d.path(),
         &[
             "chat-template",
             "-m",
@@ -122,7 +110,6 @@ fn chat_template_prints_the_models_own_rendering() {
             "nosuch",
             &msgs.to_string_lossy(),
         ],
-        d.path(),
     );
     assert!(!o.status.success());
     assert!(
@@ -144,7 +131,8 @@ fn a_broken_template_falls_back_and_says_so() {
         "broken-chatml.jinja",
         "{% for m in messages %}<|im_start|>{{ m.role | nosuchfilter }}\n{{ m.content }}<|im_end|>\n{% endfor %}",
     );
-    let o = howdah(
+    let o = output_at(
+        d.path(),
         &[
             "chat-template",
             "-m",
@@ -153,7 +141,6 @@ fn a_broken_template_falls_back_and_says_so() {
             &chatml.to_string_lossy(),
             &msgs.to_string_lossy(),
         ],
-        d.path(),
     );
     assert!(o.status.success(), "{}", text(&o.stderr));
     let err = text(&o.stderr);
@@ -165,7 +152,8 @@ fn a_broken_template_falls_back_and_says_so() {
     assert!(text(&o.stdout).ends_with("<|im_start|>assistant\n"));
     // Nothing recognisable at all: the plain layout, and `run --json` says it too.
     let junk = write(d.path(), "junk.jinja", "{% if %}");
-    let o = howdah(
+    let o = output_at(
+        d.path(),
         &[
             "run",
             "-m",
@@ -181,7 +169,6 @@ fn a_broken_template_falls_back_and_says_so() {
             "-p",
             "Hi",
         ],
-        d.path(),
     );
     assert!(o.status.success(), "{}", text(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -218,7 +205,8 @@ fn a_config_override_applies_per_model_and_models_lists_the_layout() {
             model.file_name().unwrap().to_string_lossy()
         ),
     );
-    let o = howdah(
+    let o = output_at(
+        d.path(),
         &[
             "--config",
             &cfg.to_string_lossy(),
@@ -227,7 +215,6 @@ fn a_config_override_applies_per_model_and_models_lists_the_layout() {
             &model.to_string_lossy(),
             &msgs.to_string_lossy(),
         ],
-        d.path(),
     );
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(text(&o.stdout), "<system>Be brief.<user>Hi");
@@ -236,14 +223,14 @@ fn a_config_override_applies_per_model_and_models_lists_the_layout() {
     std::fs::create_dir_all(&models).unwrap();
     std::os::unix::fs::symlink(&model, models.join(model.file_name().unwrap())).unwrap();
     std::os::unix::fs::symlink(common::gemma(), models.join("gemma.gguf")).unwrap();
-    let o = howdah(
+    let o = output_at(
+        d.path(),
         &[
             "models",
             "--models-dir",
             &models.to_string_lossy(),
             "--json",
         ],
-        d.path(),
     );
     let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let kind_of = |name: &str| {
@@ -387,7 +374,7 @@ fn a_template_that_fails_for_one_conversation_says_so_with_the_reply() {
         if json {
             args.push("--json");
         }
-        let o = howdah(&args, d.path());
+        let o = output_at(d.path(), &args);
         assert!(o.status.success(), "{}", text(&o.stderr));
         o
     };
@@ -438,7 +425,7 @@ fn a_gguf_whose_own_template_is_broken_or_unknown_says_which_layout_it_gets() {
         Some("{% for m in messages %}### {{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}### assistant:{% endif %}"),
     );
     let dir = models.to_string_lossy();
-    let o = howdah(&["models", "--models-dir", &dir, "--json"], d.path());
+    let o = output_at(d.path(), &["models", "--models-dir", &dir, "--json"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let format_of = |name: &str| {
@@ -462,7 +449,7 @@ fn a_gguf_whose_own_template_is_broken_or_unknown_says_which_layout_it_gets() {
     let c = format_of("smol-custom.gguf");
     assert_eq!(c["kind"], "jinja", "{c}");
     assert!(c.get("fallback").is_none(), "{c}");
-    let o = howdah(&["models", "--models-dir", &dir], d.path());
+    let o = output_at(d.path(), &["models", "--models-dir", &dir]);
     let table = text(&o.stdout);
     let row = |name: &str| {
         table
@@ -479,7 +466,8 @@ fn a_gguf_whose_own_template_is_broken_or_unknown_says_which_layout_it_gets() {
     assert!(row("smol-custom.gguf").ends_with("jinja"), "{table}");
 
     // `run --json` says the fallback, and the reply still comes.
-    let o = howdah(
+    let o = output_at(
+        d.path(),
         &[
             "run",
             "-m",
@@ -495,7 +483,6 @@ fn a_gguf_whose_own_template_is_broken_or_unknown_says_which_layout_it_gets() {
             "-p",
             "Hi",
         ],
-        d.path(),
     );
     assert!(o.status.success(), "{}", text(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -513,14 +500,14 @@ fn a_gguf_whose_own_template_is_broken_or_unknown_says_which_layout_it_gets() {
 
     // The unknown template is the model's own, rendered byte for byte.
     let msgs = write(d.path(), "m.json", MESSAGES);
-    let o = howdah(
+    let o = output_at(
+        d.path(),
         &[
             "chat-template",
             "-m",
             &custom.to_string_lossy(),
             &msgs.to_string_lossy(),
         ],
-        d.path(),
     );
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(

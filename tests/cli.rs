@@ -1,36 +1,21 @@
 //! The real binary from the outside: run, models, bench, and bad arguments.
 
+mod cli_support;
 mod common;
 
 use std::process::{Command, Output};
 
+use cli_support::{data_with_models, output_at, text};
+
+/// Runs howdah with the shared data folder of these tests (see `data_dir`).
 fn howdah(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_howdah"))
-        .args(args)
-        .env("HOWDAH_DATA_DIR", data_dir())
-        .output()
-        .expect("binary runs")
+    output_at(data_dir(), args)
 }
 
-/// A data folder whose models/ holds links to the real test models, so logs and sessions of
-/// these tests stay out of the user's folder.
-fn data_dir() -> std::path::PathBuf {
+/// One data folder for all of this file's tests, holding links to the real test models.
+fn data_dir() -> &'static std::path::Path {
     static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        let d = tempfile::tempdir().unwrap();
-        let models = d.path().join("models");
-        std::fs::create_dir_all(&models).unwrap();
-        for m in [common::smollm2(), common::gemma()] {
-            std::os::unix::fs::symlink(&m, models.join(m.file_name().unwrap())).unwrap();
-        }
-        d
-    })
-    .path()
-    .to_path_buf()
-}
-
-fn text(o: &[u8]) -> String {
-    String::from_utf8_lossy(o).into_owned()
+    DIR.get_or_init(data_with_models).path()
 }
 
 #[test]

@@ -1,21 +1,20 @@
 //! `howdah run` details from issue 12: no prompt is an error with a usage hint (and no session),
 //! every sampling flag is described in --help, and JSON shows sampling values as given.
 
+mod cli_support;
 mod common;
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
+use cli_support::{command_at, text};
+
+/// howdah with private folders under `data`, its stdin closed (a missing prompt must not wait
+/// for one).
 fn howdah(data: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_howdah"))
-        .args(args)
-        .env("HOWDAH_DATA_DIR", data)
+    command_at(data, args)
         .stdin(Stdio::null())
         .output()
         .expect("binary runs")
-}
-
-fn text(o: &[u8]) -> String {
-    String::from_utf8_lossy(o).into_owned()
 }
 
 #[test]

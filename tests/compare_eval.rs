@@ -2,10 +2,13 @@
 //! shipped 12-row set, prefix reuse changing speed but not results, failures isolated per
 //! variant, cancellation keeping partial results, and the data error paths.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use common::{model, GEMMA, SMOLLM2 as SMOL};
 use howdah::compare::{
     run_compare, run_eval, variants_for, CompareEvent, Dataset, EvalData, EvalOptions, EvalResult,
     Method, VariantSpec,
@@ -13,28 +16,14 @@ use howdah::compare::{
 use howdah::engine::{Engine, EngineSettings, ModelInfo};
 use howdah::prompt::{Library, Mode, Selection, Template};
 
-const GEMMA: &str = "gemma-3-270m-q4_k_m.gguf";
-const SMOL: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
-
-fn model(name: &str) -> PathBuf {
-    let p = howdah::paths::models_dir().join(name);
-    assert!(
-        p.exists(),
-        "{} is missing: run `make models` to fetch the test models",
-        p.display()
-    );
-    p
-}
-
+/// `name` loaded on one thread with context `n_ctx`.
 fn engine(name: &str, n_ctx: Option<u32>) -> (Engine, ModelInfo) {
-    let e = Engine::spawn().expect("engine starts");
     let settings = EngineSettings {
         threads: Some(1),
         n_ctx,
         ..EngineSettings::default()
     };
-    let info = e.load(model(name), settings).expect("model loads");
-    (e, info)
+    common::loaded(model(name), settings)
 }
 
 fn data_path(name: &str) -> PathBuf {

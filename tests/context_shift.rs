@@ -31,19 +31,15 @@ fn user_text(turn: usize) -> String {
 }
 
 fn load(path: PathBuf, n_ctx: u32, policy: ContextOverflow) -> (Engine, ModelInfo) {
-    let engine = Engine::spawn().expect("engine starts");
-    let info = engine
-        .load(
-            path,
-            EngineSettings {
-                threads: Some(2),
-                n_ctx: Some(n_ctx),
-                context_overflow: policy,
-                ..EngineSettings::default()
-            },
-        )
-        .expect("model loads");
-    (engine, info)
+    common::loaded(
+        path,
+        EngineSettings {
+            threads: Some(2),
+            n_ctx: Some(n_ctx),
+            context_overflow: policy,
+            ..EngineSettings::default()
+        },
+    )
 }
 
 struct Turn {

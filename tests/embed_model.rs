@@ -3,11 +3,13 @@
 //! original safetensors weights, pooling as the GGUF says, batching and normalisation in the
 //! engine, `howdah embed`, and `eval --method embed` on the shipped 120-row set.
 
+mod cli_support;
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use cli_support::{json, stderr};
 use howdah::engine::{EngineError, Pooling, Prompt, Sampling};
 use serde_json::Value;
 
@@ -32,25 +34,9 @@ fn script(name: &str, args: &[&str]) -> String {
     stdout.lines().last().unwrap_or_default().trim().to_string()
 }
 
-/// Runs howdah with private data and config folders (nothing of the user's is read or written).
+/// Runs howdah in a fresh private home (nothing of the user's is read or written).
 fn howdah(args: &[&str]) -> Output {
-    let home = tempfile::tempdir().unwrap();
-    Command::new(env!("CARGO_BIN_EXE_howdah"))
-        .args(args)
-        .env("HOWDAH_DATA_DIR", home.path().join("data"))
-        .env("HOWDAH_CONFIG_DIR", home.path().join("config"))
-        .output()
-        .expect("howdah runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> Value {
-    assert!(o.status.success(), "howdah failed: {}", stderr(o));
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
+    cli_support::howdah(args).0
 }
 
 fn vectors(v: &Value) -> Vec<Vec<f64>> {

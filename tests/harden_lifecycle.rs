@@ -2,33 +2,20 @@
 //! `run` at once; ctrl+c in `eval` and `compare` reports and saves the partial work and a
 //! second ctrl+c exits at once; a rename while `run --session` generates is kept.
 
+mod cli_support;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use cli_support::{command_in, gemma, smol, text};
 use howdah::session::{read_file, Store};
 
-fn model(name: &str) -> String {
-    let p = howdah::paths::models_dir().join(name);
-    assert!(p.is_file(), "{} is missing: run `make models`", p.display());
-    p.display().to_string()
-}
-
-fn smol() -> String {
-    model("SmolLM2-135M-Instruct.Q4_1.gguf")
-}
-
-fn gemma() -> String {
-    model("gemma-3-270m-q4_k_m.gguf")
-}
-
+/// howdah with private folders under `home`, its stdin closed and its output piped to the test.
 fn cmd(home: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_howdah"));
-    c.args(args)
-        .env("HOWDAH_DATA_DIR", home.join("data"))
-        .env("HOWDAH_CONFIG_DIR", home.join("config"))
-        .stdin(Stdio::null())
+    let mut c = command_in(home, args);
+    c.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     c
@@ -69,10 +56,6 @@ fn finish(child: Child) -> Output {
             panic!("howdah did not end");
         }
     }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 #[test]
@@ -264,9 +247,7 @@ fn a_rename_while_run_session_generates_is_kept() {
     wait_for("the second user turn is saved", || {
         store.open(&id).is_ok_and(|f| f.session.messages.len() >= 3)
     });
-    let r = Command::new(env!("CARGO_BIN_EXE_howdah"))
-        .args(["session", "rename", &id, "Renamed mid-run"])
-        .env("HOWDAH_DATA_DIR", home.path().join("data"))
+    let r = command_in(home.path(), &["session", "rename", &id, "Renamed mid-run"])
         .output()
         .unwrap();
     assert!(r.status.success(), "{}", text(&r.stderr));

@@ -3,9 +3,15 @@
 //! program quietly; stale temp files are cleaned; the data folder and log are private;
 //! `prompt check` explains a non-UTF-8 file.
 
+mod cli_support;
+mod common;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+use cli_support::{command_in, output_in};
+use common::smollm2 as smol;
 
 /// Bytes that would act on a terminal: ESC, C1 controls (U+0080..U+009F, as UTF-8 C2 80..C2 9F),
 /// BEL and a lone CR.
@@ -23,24 +29,6 @@ fn assert_clean(what: &str, bytes: &[u8]) {
 
 fn home() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
-}
-
-fn cmd(home: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_howdah"));
-    c.args(args)
-        .env("HOWDAH_DATA_DIR", home.join("data"))
-        .env("HOWDAH_CONFIG_DIR", home.join("config"));
-    c
-}
-
-fn howdah(home: &Path, args: &[&str]) -> Output {
-    cmd(home, args).output().unwrap()
-}
-
-fn smol() -> PathBuf {
-    let p = howdah::paths::models_dir().join("SmolLM2-135M-Instruct.Q4_1.gguf");
-    assert!(p.is_file(), "{} is missing: run `make models`", p.display());
-    p
 }
 
 const EVIL: &str = "evil\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\r";
@@ -69,14 +57,14 @@ fn model_file_names_are_sanitized_in_models_and_unusable_lines() {
     )
     .unwrap();
     for args in [&["models"][..], &["models", "--json"]] {
-        let o = howdah(h.path(), args);
+        let o = output_in(h.path(), args);
         assert!(o.status.success(), "{args:?}: {o:?}");
         let out = String::from_utf8_lossy(&o.stdout);
         assert!(out.contains("evilpwned") || out.contains("evil"), "{out}");
         assert_clean("models stdout", &o.stdout);
         assert_clean("models stderr", &o.stderr);
     }
-    let o = howdah(h.path(), &["models"]);
+    let o = output_in(h.path(), &["models"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("unusable"));
 }
 
@@ -87,7 +75,7 @@ fn run_with_an_escape_named_model_keeps_the_terminal_clean() {
     std::fs::create_dir_all(&dir).unwrap();
     let link = dir.join(format!("{EVIL}.gguf"));
     std::os::unix::fs::symlink(smol(), &link).unwrap();
-    let o = howdah(
+    let o = output_in(
         h.path(),
         &[
             "run",
@@ -124,7 +112,7 @@ fn session_ids_and_file_names_are_sanitized_in_list_search_and_show() {
         &["session", "search", "hello"],
         &["session", "show", evil.to_str().unwrap()],
     ] {
-        let o = howdah(h.path(), args);
+        let o = output_in(h.path(), args);
         assert!(o.status.success(), "{args:?}: {o:?}");
         assert!(!o.stdout.is_empty(), "{args:?} printed nothing");
         assert_clean(&format!("{args:?} stdout"), &o.stdout);
@@ -135,7 +123,7 @@ fn session_ids_and_file_names_are_sanitized_in_list_search_and_show() {
 #[test]
 fn clap_errors_drop_c1_controls() {
     let h = home();
-    let o = howdah(h.path(), &["run", "--bogus\u{9b}31mX"]);
+    let o = output_in(h.path(), &["run", "--bogus\u{9b}31mX"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -147,7 +135,7 @@ fn clap_errors_drop_c1_controls() {
 
 /// stdout closed before howdah writes: it ends quietly, status 0, no panic.
 fn closed_stdout(home: &Path, args: &[&str]) -> Output {
-    let mut c = cmd(home, args);
+    let mut c = command_in(home, args);
     c.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
     drop(child.stdout.take());
@@ -192,7 +180,7 @@ fn stale_temp_files_of_dead_processes_are_cleaned_or_listed_as_recoverable() {
     // One of a live process (this test) is a save in progress: left alone.
     let live = dir.join(format!(".{name}.{}.2.tmp", std::process::id()));
     std::fs::write(&live, b"partial").unwrap();
-    let o = howdah(h.path(), &["session", "list"]);
+    let o = output_in(h.path(), &["session", "list"]);
     assert!(o.status.success(), "{o:?}");
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(!garbage.exists(), "a stale unreadable temp file is removed");
@@ -215,7 +203,7 @@ fn data_folder_and_log_are_private() {
         std::fs::Permissions::from_mode(0o644),
     )
     .unwrap();
-    let o = howdah(h.path(), &["session", "list"]);
+    let o = output_in(h.path(), &["session", "list"]);
     assert!(o.status.success(), "{o:?}");
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&data), 0o700);
@@ -228,7 +216,7 @@ fn prompt_check_names_the_byte_of_invalid_utf8() {
     let h = home();
     let f = h.path().join("bad.toml");
     std::fs::write(&f, b"name = \"x\"\ntask = \"gen\xfferic\"\n").unwrap();
-    let o = howdah(h.path(), &["prompt", "check", f.to_str().unwrap()]);
+    let o = output_in(h.path(), &["prompt", "check", f.to_str().unwrap()]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -289,7 +277,7 @@ fn llama_cpp_messages_about_a_bad_grammar_are_sanitized() {
     // llama.cpp quotes an unparsable grammar whole on stderr.
     let g = h.path().join("bad.gbnf");
     std::fs::write(&g, "root ::= \"a\" \u{1b}]0;pwned\u{7} ( \u{9b}31m\n").unwrap();
-    let o = howdah(
+    let o = output_in(
         h.path(),
         &[
             "run",

@@ -2,33 +2,24 @@
 //! scoring of the built-in `sentiment` template with Gemma 3 270M in completion mode, and the
 //! entity template's grammar producing JSON.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+mod common;
 
+use std::collections::BTreeMap;
+
+use common::model;
 use howdah::engine::{Engine, EngineSettings, Sampling};
 use howdah::prompt::{
     count_sections, Embedder, EmbeddingCache, Library, Mode, RenderOptions, Selection, Source,
     Template,
 };
 
-fn model(file: &str) -> PathBuf {
-    let p = howdah::paths::models_dir().join(file);
-    assert!(
-        p.exists(),
-        "{} is missing: run `make models` to download the test models",
-        p.display()
-    );
-    p
-}
-
+/// `file` loaded with a 2048-token context (and the default thread count).
 fn engine(file: &str) -> (Engine, howdah::engine::ModelInfo) {
-    let e = Engine::spawn().expect("engine");
     let settings = EngineSettings {
         n_ctx: Some(2048),
         ..EngineSettings::default()
     };
-    let info = e.load(model(file), settings).expect("load model");
-    (e, info)
+    common::loaded(model(file), settings)
 }
 
 const TOPICS: &str = r#"name = "topics"

@@ -5,46 +5,25 @@
 //! (tests/remote_support/ollama.rs) passing generations through to the same server
 //! (detection, model list, chat streaming, cancel, errors).
 
+mod cli_support;
 mod common;
 mod remote_support;
 
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use cli_support::{data, ok, output_in, write_config};
 use common::{model, SMOLLM2};
 use howdah::engine::remote::{list_models, Backend, Kind};
 use howdah::engine::{
-    ChatMessage, DoneStats, Engine, EngineSettings, EventKind, Prompt, Request, Sampling,
-    StopReason, TokenEvent, Variant,
+    ChatMessage, DoneStats, Engine, EngineSettings, Prompt, Request, Sampling, StopReason,
+    TokenEvent, Variant,
 };
 use remote_support::ollama::{self, Ollama};
 use remote_support::Server;
 use serde_json::Value;
-
-/// howdah with private data and config folders; `config` is written as config.toml.
-fn howdah(home: &Path, config: &str, args: &[&str]) -> Output {
-    let dir = home.join("config");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.toml"), config).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_howdah"))
-        .args(args)
-        .env("HOWDAH_DATA_DIR", home.join("data"))
-        .env("HOWDAH_CONFIG_DIR", &dir)
-        .output()
-        .expect("howdah runs")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "howdah failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 /// Streams one chat reply; `cancel_after` tokens, if given, cancels it.
 fn stream_chat(
@@ -66,21 +45,11 @@ fn stream_chat(
         },
         tx,
     );
-    let mut tokens = Vec::new();
-    let done = loop {
-        let ev = rx.recv_timeout(Duration::from_secs(120)).expect("events");
-        match ev.kind {
-            EventKind::Token(t) => {
-                tokens.push(t);
-                if Some(tokens.len()) == cancel_after {
-                    engine.cancel(id);
-                }
-            }
-            EventKind::Done(d) => break d,
-            other => panic!("unexpected {other:?}"),
+    remote_support::collect_reply(&rx, Duration::from_secs(120), |n| {
+        if Some(n) == cancel_after {
+            engine.cancel(id);
         }
-    };
-    (tokens, done)
+    })
 }
 
 #[test]
@@ -131,7 +100,10 @@ fn openai_kind_on_llama_server(server: &Server) {
         "[backends.oai]\nurl = \"{}/v1\"\nkind = \"openai\"\n",
         server.url
     );
-    let h = |args: &[&str]| howdah(home.path(), &config, args);
+    let h = |args: &[&str]| {
+        write_config(home.path(), &config);
+        output_in(home.path(), args)
+    };
     // "1, 2, 3, 4, 5,": every greedy choice is clear (checked below), so the two llama.cpp
     // builds must agree on all of it; "The three primary colors are" parted at a near tie
     // ("* Red (R): the" vs "The").
@@ -170,7 +142,7 @@ fn openai_kind_on_llama_server(server: &Server) {
     assert_eq!(remote, local, "greedy /v1/completions text vs local engine");
 
     // eval by generation works and predicts what the local engine predicts.
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sentiment/sentiment-12.csv");
+    let data = data("sentiment-12.csv");
     let eval = |extra: &[&str], method: &str, preds: &Path| {
         let p = preds.to_str().unwrap().to_string();
         h(&[

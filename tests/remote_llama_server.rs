@@ -4,15 +4,15 @@
 //! with token probabilities, label scoring agreeing with local scoring, concurrency, a server
 //! killed mid-reply, a wrong API key, and replay --check.
 
+mod cli_support;
 mod common;
 mod remote_support;
 
-use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use cli_support::{command_in, data, ok, output_in, write_config};
 use common::{model, GEMMA, SMOLLM2 as SMOL};
 use howdah::compare::{
     run_eval, variants_for, Dataset, EvalData, EvalOptions, EvalResult, Method, VariantSpec,
@@ -24,25 +24,6 @@ use howdah::engine::{
 use howdah::prompt::{Library, Mode, Selection, Template};
 use remote_support::Server;
 use serde_json::Value;
-
-/// Runs howdah with private data and config folders (nothing of the user's is touched).
-fn howdah(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_howdah"))
-        .args(args)
-        .env("HOWDAH_DATA_DIR", home.join("data"))
-        .env("HOWDAH_CONFIG_DIR", home.join("config"))
-        .output()
-        .expect("howdah runs")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "howdah failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 /// A prompt whose every greedy choice is clear (each chosen token has p > 0.6 locally; the test
 /// checks it): two builds of llama.cpp (the server comes from another source package and CPU
@@ -68,17 +49,17 @@ fn greedy_run_on_the_server_equals_the_local_engine_and_replays_identically() {
     let home = tempfile::tempdir().unwrap();
     let g = model(GEMMA);
     let common = ["--raw", "-p", PROMPT, "--temp", "0", "-n", "32"];
-    let local = ok(&howdah(
+    let local = ok(&output_in(
         home.path(),
         &[&["run", "-m", g.to_str().unwrap(), "-t", "2"], &common[..]].concat(),
     ));
-    let remote_out = howdah(
+    let remote_out = output_in(
         home.path(),
         &[&["run", "--backend", &server.url], &common[..]].concat(),
     );
     let remote = ok(&remote_out);
     assert!(local.trim().len() > 20, "local reply: {local:?}");
-    let sure = least_sure(&ok(&howdah(
+    let sure = least_sure(&ok(&output_in(
         home.path(),
         &[
             &[
@@ -126,7 +107,7 @@ fn greedy_run_on_the_server_equals_the_local_engine_and_replays_identically() {
     assert!(session.to_string().contains("\"seed\""));
 
     // replay --check finds the recorded server by itself and reports the reply identical.
-    let r = howdah(home.path(), &["replay", &path, "--check"]);
+    let r = output_in(home.path(), &["replay", &path, "--check"]);
     let out = ok(&r);
     assert!(out.contains("1 of 1 replies identical"), "{out}");
 }
@@ -160,15 +141,7 @@ fn a_chat_streams_with_token_probabilities_through_the_engine_interface() {
         },
         tx,
     );
-    let mut tokens = Vec::new();
-    let done = loop {
-        let ev = rx.recv_timeout(Duration::from_secs(60)).expect("events");
-        match ev.kind {
-            EventKind::Token(t) => tokens.push(t),
-            EventKind::Done(d) => break d,
-            other => panic!("unexpected {other:?}"),
-        }
-    };
+    let (tokens, done) = remote_support::collect_reply(&rx, Duration::from_secs(60), |_| {});
     assert!(tokens.len() >= 3, "a streamed reply comes token by token");
     let joined: String = tokens.iter().map(|t| t.text.as_str()).collect();
     assert_eq!(joined, done.text);
@@ -188,10 +161,14 @@ fn sentiment() -> Template {
 }
 
 fn set(t: &Template, file: &str) -> EvalData {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/sentiment")
-        .join(file);
-    EvalData::prepare(&Dataset::load(&p).unwrap(), t, "text", "label", None).unwrap()
+    EvalData::prepare(
+        &Dataset::load(&data(file)).unwrap(),
+        t,
+        "text",
+        "label",
+        None,
+    )
+    .unwrap()
 }
 
 fn variants(t: &Template) -> Vec<VariantSpec> {
@@ -272,11 +249,11 @@ fn label_scoring_on_the_server_agrees_with_local_scoring_and_uses_its_slots() {
     }
     // The command line: the method is stated, rows/s reported, --parallel 1 and 4 agree.
     let home = tempfile::tempdir().unwrap();
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sentiment/sentiment-12.csv");
+    let data = data("sentiment-12.csv");
     let mut rates = Vec::new();
     let mut accs = Vec::new();
     for p in ["1", "4"] {
-        let o = howdah(
+        let o = output_in(
             home.path(),
             &[
                 "eval",
@@ -333,7 +310,7 @@ fn label_scoring_on_the_server_agrees_with_local_scoring_and_uses_its_slots() {
             extra,
         ]
         .concat();
-        serde_json::from_str(&ok(&howdah(home.path(), &args))).unwrap()
+        serde_json::from_str(&ok(&output_in(home.path(), &args))).unwrap()
     };
     let l = cmp(&["-m", g.to_str().unwrap(), "-t", "2"]);
     let r = cmp(&["--backend", &server.url]);
@@ -421,7 +398,7 @@ fn a_wrong_api_key_or_a_dead_address_gives_a_clear_error() {
     let server = Server::start(&model(SMOL), 1, &["--api-key", "right-key"]);
     let home = tempfile::tempdir().unwrap();
     let run = |extra: &[&str]| {
-        howdah(
+        output_in(
             home.path(),
             &[
                 &[
@@ -452,14 +429,13 @@ fn a_wrong_api_key_or_a_dead_address_gives_a_clear_error() {
     ok(&run(&["--api-key", "right-key"]));
 
     // A key from config.toml's api_key_env, by backend name.
-    std::fs::create_dir_all(home.path().join("config")).unwrap();
-    std::fs::write(
-        home.path().join("config/config.toml"),
-        format!("[backends.box]\nurl = \"{}\"\nkind = \"llama-server\"\napi_key_env = \"HOWDAH_TEST_KEY\"\n", server.url),
-    )
-    .unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_howdah"))
-        .args([
+    write_config(
+        home.path(),
+        &format!("[backends.box]\nurl = \"{}\"\nkind = \"llama-server\"\napi_key_env = \"HOWDAH_TEST_KEY\"\n", server.url),
+    );
+    let o = command_in(
+        home.path(),
+        &[
             "run",
             "--raw",
             "-p",
@@ -469,18 +445,17 @@ fn a_wrong_api_key_or_a_dead_address_gives_a_clear_error() {
             "--no-save",
             "--backend",
             "box",
-        ])
-        .env("HOWDAH_DATA_DIR", home.path().join("data"))
-        .env("HOWDAH_CONFIG_DIR", home.path().join("config"))
-        .env("HOWDAH_TEST_KEY", "right-key")
-        .output()
-        .unwrap();
+        ],
+    )
+    .env("HOWDAH_TEST_KEY", "right-key")
+    .output()
+    .unwrap();
     ok(&o);
 
     // Nothing listening: the address is named and the advice given.
     let port = remote_support::free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let o = howdah(
+    let o = output_in(
         home.path(),
         &["run", "-p", "Hi", "--no-save", "--backend", &url],
     );

@@ -2,40 +2,15 @@
 //! unchanged greedy or seeded session and fails when the model or the seed differs, and
 //! `session export/import/list` work end to end. Uses the real SmolLM2 and Gemma models.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod cli_support;
+mod common;
 
+use std::path::PathBuf;
+use std::process::Output;
+
+use cli_support::{ok, output_at, text};
+use common::{gemma, smollm2 as smol};
 use howdah::session::{read_file, Store};
-
-fn model(name: &str) -> PathBuf {
-    let p = howdah::paths::models_dir().join(name);
-    assert!(
-        p.is_file(),
-        "{} is missing: run `make models` to fetch the test models",
-        p.display()
-    );
-    p
-}
-
-fn smol() -> PathBuf {
-    model("SmolLM2-135M-Instruct.Q4_1.gguf")
-}
-
-fn gemma() -> PathBuf {
-    model("gemma-3-270m-q4_k_m.gguf")
-}
-
-fn howdah(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_howdah"))
-        .args(args)
-        .env("HOWDAH_DATA_DIR", data)
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// The session path `run` announces on stderr.
 fn saved_path(out: &Output) -> PathBuf {
@@ -47,16 +22,6 @@ fn saved_path(out: &Output) -> PathBuf {
     PathBuf::from(line.trim())
 }
 
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-}
-
 #[test]
 fn greedy_session_replays_identically_and_another_model_is_caught() {
     let smol = smol();
@@ -64,7 +29,7 @@ fn greedy_session_replays_identically_and_another_model_is_caught() {
     let data = tempfile::tempdir().unwrap();
     let d = data.path();
     let s = smol.to_str().unwrap();
-    let first = howdah(
+    let first = output_at(
         d,
         &[
             "run",
@@ -83,7 +48,7 @@ fn greedy_session_replays_identically_and_another_model_is_caught() {
     assert!(path.starts_with(d.join("sessions")), "{}", path.display());
     let p = path.to_str().unwrap();
     // Continue it: the recorded model and greedy sampling are reused.
-    let second = howdah(d, &["run", "--session", p, "-p", "Now name three animals."]);
+    let second = output_at(d, &["run", "--session", p, "-p", "Now name three animals."]);
     ok(&second);
     assert_eq!(saved_path(&second), path);
     let session = read_file(&path).unwrap().session;
@@ -107,14 +72,14 @@ fn greedy_session_replays_identically_and_another_model_is_caught() {
         text(&second.stdout).trim()
     );
 
-    let same = howdah(d, &["replay", p, "--check"]);
+    let same = output_at(d, &["replay", p, "--check"]);
     ok(&same);
     let out = text(&same.stdout);
     assert!(out.contains("2 of 2 replies identical"), "{out}");
 
     // The id works as well as the path; another model diverges and --check exits 1.
     let id = session.id.as_str();
-    let other = howdah(
+    let other = output_at(
         d,
         &[
             "replay",
@@ -145,7 +110,7 @@ fn seeded_session_replays_and_another_seed_diverges() {
     let smol = smol();
     let data = tempfile::tempdir().unwrap();
     let d = data.path();
-    let run = howdah(
+    let run = output_at(
         d,
         &[
             "run",
@@ -170,9 +135,9 @@ fn seeded_session_replays_and_another_seed_diverges() {
     ok(&run);
     let path = saved_path(&run);
     let p = path.to_str().unwrap();
-    let same = howdah(d, &["replay", p, "--check"]);
+    let same = output_at(d, &["replay", p, "--check"]);
     ok(&same);
-    let reseeded = howdah(d, &["replay", p, "--check", "--seed", "2"]);
+    let reseeded = output_at(d, &["replay", p, "--check", "--seed", "2"]);
     assert_eq!(reseeded.status.code(), Some(1));
     let out = text(&reseeded.stdout);
     assert!(out.contains("turn 1: differs at token "), "{out}");
@@ -187,7 +152,7 @@ fn seeded_session_replays_and_another_seed_diverges() {
 fn no_save_writes_no_session() {
     let smol = smol();
     let data = tempfile::tempdir().unwrap();
-    let out = howdah(
+    let out = output_at(
         data.path(),
         &[
             "run",
@@ -228,7 +193,7 @@ fn export_and_import_round_trip_through_the_cli() {
     let id = f.session.id.clone();
 
     let json_out = d.join("out.json");
-    ok(&howdah(
+    ok(&output_at(
         d,
         &[
             "session",
@@ -240,7 +205,7 @@ fn export_and_import_round_trip_through_the_cli() {
             json_out.to_str().unwrap(),
         ],
     ));
-    let imported = howdah(d, &["session", "import", json_out.to_str().unwrap()]);
+    let imported = output_at(d, &["session", "import", json_out.to_str().unwrap()]);
     ok(&imported);
     let new_path = PathBuf::from(text(&imported.stdout).trim());
     let back = read_file(&new_path).unwrap().session;
@@ -253,7 +218,7 @@ fn export_and_import_round_trip_through_the_cli() {
     };
     assert_eq!(pairs(&back), pairs(&f.session));
 
-    let md = howdah(d, &["session", "export", &back.id, "--format", "md"]);
+    let md = output_at(d, &["session", "export", &back.id, "--format", "md"]);
     ok(&md);
     let md = text(&md.stdout);
     assert!(md.contains("# Write hello world in Rust"), "{md}");
@@ -272,13 +237,16 @@ fn export_and_import_round_trip_through_the_cli() {
                          {"id":"b","convId":"c","type":"text","timestamp":3,"role":"assistant","content":"4","parent":"a","children":[]}]}]"#,
     )
     .unwrap();
-    ok(&howdah(d, &["session", "import", webui.to_str().unwrap()]));
+    ok(&output_at(
+        d,
+        &["session", "import", webui.to_str().unwrap()],
+    ));
     std::fs::write(
         d.join("sessions/broken.json"),
         b"{\"schema_version\": 1, \"id\"",
     )
     .unwrap();
-    let list = howdah(d, &["session", "list"]);
+    let list = output_at(d, &["session", "list"]);
     ok(&list);
     let out = text(&list.stdout);
     assert!(out.contains("From the web UI"), "{out}");
@@ -287,7 +255,7 @@ fn export_and_import_round_trip_through_the_cli() {
         "{out}"
     );
     assert_eq!(out.lines().count(), 4, "{out}");
-    let unknown = howdah(d, &["session", "show", "nope"]);
+    let unknown = output_at(d, &["session", "show", "nope"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(text(&unknown.stderr).contains("no session 'nope'"));
 }

@@ -1,6 +1,8 @@
 //! The library path the TUI takes: a chat recorded in one engine process (the second turn
 //! reusing the KV cache), saved message by message, then replayed with `replay::replay`.
 
+mod common;
+
 use howdah::engine::{Engine, EngineSettings, Role, Sampling};
 use howdah::session::diff::SpanKind;
 use howdah::session::record::{model_ref, reply_record, ReplyInput};
@@ -9,12 +11,7 @@ use howdah::session::{Message, PromptMode, SessionKind, Store};
 
 #[test]
 fn a_chat_recorded_with_cache_reuse_replays_identically() {
-    let model = howdah::paths::models_dir().join("SmolLM2-135M-Instruct.Q4_1.gguf");
-    assert!(
-        model.is_file(),
-        "{} is missing: run `make models`",
-        model.display()
-    );
+    let model = common::smollm2();
     let tmp = tempfile::tempdir().unwrap();
     let store = Store::new(tmp.path().join("sessions"));
     let engine = Engine::spawn().unwrap();

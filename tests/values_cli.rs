@@ -2,25 +2,20 @@
 //! the repros that used to end in SIGABRT, heap corruption or a 22 GB allocation now end with a
 //! clear error naming the flag or the session field, or with a clamp that is said.
 
-mod common;
+mod cli_support;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use cli_support::{command_at, gemma, smol, text};
+
+/// howdah with private folders under `dir`, and `env` set for this run.
 fn howdah_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_howdah"));
-    c.args(args)
-        .env("HOWDAH_DATA_DIR", dir)
-        .env("HOWDAH_CONFIG_DIR", dir.join("config"));
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("binary runs")
-}
-
-fn text(o: &[u8]) -> String {
-    String::from_utf8_lossy(o).into_owned()
+    command_at(dir, args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("binary runs")
 }
 
 /// Ran to an exit, not to a signal; returns stderr.
@@ -31,14 +26,10 @@ fn exited(o: &Output, code: i32) -> String {
     err
 }
 
-fn smollm2() -> String {
-    common::smollm2().display().to_string()
-}
-
 #[test]
 fn batch_below_16_is_a_clear_error_not_an_abort() {
     let d = tempfile::tempdir().unwrap();
-    let m = smollm2();
+    let m = smol();
     let o = howdah_in(
         d.path(),
         &["run", "-m", &m, "-p", "hi", "-n", "4", "-b", "8"],
@@ -53,7 +44,7 @@ fn batch_below_16_is_a_clear_error_not_an_abort() {
 #[test]
 fn absurd_threads_are_refused_with_the_range() {
     let d = tempfile::tempdir().unwrap();
-    let m = smollm2();
+    let m = smol();
     for t in ["100000", "5000", "0"] {
         let o = howdah_in(
             d.path(),
@@ -69,7 +60,7 @@ fn absurd_threads_are_refused_with_the_range() {
 #[test]
 fn a_context_that_cannot_fit_is_refused_before_allocation() {
     let d = tempfile::tempdir().unwrap();
-    let m = smollm2();
+    let m = smol();
     for c in ["4000000000", "1000000"] {
         let o = howdah_in(
             d.path(),
@@ -88,7 +79,7 @@ fn a_context_that_cannot_fit_is_refused_before_allocation() {
 #[test]
 fn a_tiny_context_is_clamped_and_said() {
     let d = tempfile::tempdir().unwrap();
-    let m = smollm2();
+    let m = smol();
     let o = howdah_in(
         d.path(),
         &[
@@ -108,7 +99,7 @@ fn a_tiny_context_is_clamped_and_said() {
 #[test]
 fn minus_one_means_no_limit_and_a_random_seed_like_llama_cpp() {
     let d = tempfile::tempdir().unwrap();
-    let m = smollm2();
+    let m = smol();
     let o = howdah_in(
         d.path(),
         &[
@@ -134,7 +125,7 @@ fn minus_one_means_no_limit_and_a_random_seed_like_llama_cpp() {
 #[test]
 fn the_default_context_comes_from_the_model_and_is_said() {
     let d = tempfile::tempdir().unwrap();
-    let m = smollm2();
+    let m = smol();
     let o = howdah_in(
         d.path(),
         &[
@@ -160,7 +151,7 @@ fn the_default_context_comes_from_the_model_and_is_said() {
         .unwrap()
         .contains("trained context (8192"));
     // Gemma 3 was trained on 32k; a small memory budget caps it, and says so.
-    let g = common::gemma().display().to_string();
+    let g = gemma();
     let o = howdah_in(
         d.path(),
         &[
@@ -195,7 +186,7 @@ fn an_invalid_grammar_file_names_file_line_and_column() {
     let d = tempfile::tempdir().unwrap();
     let g = d.path().join("bad.gbnf");
     std::fs::write(&g, "root ::= item+\nitem ::= [a-z\n").unwrap();
-    let m = smollm2();
+    let m = smol();
     let o = howdah_in(
         d.path(),
         &[
@@ -238,7 +229,7 @@ fn an_invalid_grammar_file_names_file_line_and_column() {
 
 /// Runs one saved exchange and returns the session file's path.
 fn saved_session(dir: &Path) -> PathBuf {
-    let m = smollm2();
+    let m = smol();
     let o = howdah_in(
         dir,
         &[

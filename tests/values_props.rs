@@ -2,23 +2,23 @@
 //! ranges, always end by exiting (0, or 1 with an error naming the setting), never by a signal.
 //! Bounded case counts keep this well under a minute on 2 cores.
 
-mod common;
+mod cli_support;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use cli_support::{command_at, smol};
 use proptest::prelude::*;
 
 static CASES: AtomicUsize = AtomicUsize::new(0);
 static SIGNALS: AtomicUsize = AtomicUsize::new(0);
 
+/// howdah with private folders under `dir`.
 fn howdah(dir: &Path, args: &[String]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_howdah"))
-        .args(args)
-        .env("HOWDAH_DATA_DIR", dir)
-        .env("HOWDAH_CONFIG_DIR", dir.join("config"))
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    command_at(dir, &args)
         // Valid-but-large contexts must not eat the shared machine: 2 GB is the budget here.
         .env("HOWDAH_MEMORY_LIMIT", "2G")
         .output()
@@ -106,7 +106,7 @@ proptest! {
         let d = tempfile::tempdir().unwrap();
         let mut args: Vec<String> = ["run", "--no-save", "-p", "hi", "-n", "2", "--temp", "0", "-m"]
             .iter().map(|s| s.to_string()).collect();
-        args.push(common::smollm2().display().to_string());
+        args.push(smol());
         args.extend(flags(t, b, c));
         let o = howdah(d.path(), &args);
         judge(&o, &format!("run {args:?}"))?;
@@ -115,7 +115,7 @@ proptest! {
 
 /// A saved one-turn session to replay with edited settings.
 fn session(dir: &Path) -> PathBuf {
-    let m = common::smollm2().display().to_string();
+    let m = smol();
     let args: Vec<String> = [
         "run", "-m", &m, "-p", "hi", "-n", "2", "--temp", "0", "-t", "2",
     ]

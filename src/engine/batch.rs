@@ -6,7 +6,7 @@ use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::token::LlamaToken;
 use llama_cpp_2::DecodeError;
 
-use super::worker::Session;
+use super::model_context::ModelContext;
 use super::EngineError;
 
 /// One token to decode: where it sits, which sequences it belongs to, whether its logits are
@@ -27,7 +27,7 @@ pub(crate) fn decode_error(e: DecodeError, n_ctx: u32) -> EngineError {
     }
 }
 
-impl Session<'_> {
+impl ModelContext<'_> {
     /// Decodes `entries` in order, in batches of at most n_batch tokens. After each batch,
     /// `on_logits(ctx, tag, index)` runs for every entry of that batch that asked for logits.
     pub fn feed(

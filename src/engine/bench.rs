@@ -9,9 +9,10 @@ use llama_cpp_2::token::LlamaToken;
 
 use super::batch::{decode_error, Entry};
 use super::gen::sample_at;
-use super::picker::Picker;
+use super::load::MAX_SEQS;
+use super::model_context::ModelContext;
+use super::sampler_chain::SamplerChain;
 use super::types::{BenchParams, BenchResult, Rate, RequestId};
-use super::worker::{Session, MAX_SEQS};
 use super::{CancelState, EngineError, Sampling};
 
 fn rate(samples: &[f64]) -> Rate {
@@ -25,7 +26,7 @@ fn rate(samples: &[f64]) -> Rate {
     Rate { mean, sd }
 }
 
-impl Session<'_> {
+impl ModelContext<'_> {
     pub fn bench(
         &mut self,
         p: &BenchParams,
@@ -115,7 +116,7 @@ impl Session<'_> {
     fn tg_once(&mut self, n: u32, seqs: u32) -> Result<f64, EngineError> {
         self.clear_all();
         let mut samplers = (0..seqs)
-            .map(|_| Picker::new(self.model, &Sampling::greedy()))
+            .map(|_| SamplerChain::new(self.model, &Sampling::greedy()))
             .collect::<Result<Vec<_>, _>>()?;
         let all: Vec<i32> = (0..seqs as i32).collect();
         let mut batch = LlamaBatch::new(seqs as usize, seqs as i32);

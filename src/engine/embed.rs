@@ -8,8 +8,8 @@ use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::token::LlamaToken;
 
+use super::model_context::ModelContext;
 use super::pooling::Pooling;
-use super::worker::Session;
 use super::EngineError;
 
 /// Most texts one decode embeds.
@@ -18,8 +18,8 @@ const EMBED_SEQS: u32 = 64;
 /// is also the longest text (longer ones are cut).
 const EMBED_TOKENS: u32 = 2048;
 
-impl Session<'_> {
-    /// The pooling this session's embeddings use.
+impl ModelContext<'_> {
+    /// The pooling this context's embeddings use.
     pub(crate) fn embed_pooling(&self) -> Pooling {
         self.pooling.unwrap_or(Pooling::Mean)
     }

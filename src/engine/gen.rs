@@ -11,12 +11,14 @@ use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::token::LlamaToken;
 
 use super::batch::decode_error;
+use super::load::MAX_SEQS;
 use super::logprobs::{log_sum_exp, top_n};
-use super::picker::Picker;
+use super::model_context::ModelContext;
 use super::prefill::Prefilled;
+use super::sampler_chain::SamplerChain;
 use super::stop::StopMatcher;
 use super::types::*;
-use super::worker::{emit, Session, SharedSink, MAX_SEQS};
+use super::{emit, SharedSink};
 use super::{CancelState, EngineError};
 use crate::text::Sanitizer;
 
@@ -31,13 +33,13 @@ pub(crate) struct Sampled {
 }
 
 /// Samples from batch row `idx` and measures the pick against the raw distribution.
-pub(crate) fn sample_at(ctx: &LlamaContext, picker: &mut Picker, idx: i32) -> Sampled {
+pub(crate) fn sample_at(ctx: &LlamaContext, sampler: &mut SamplerChain, idx: i32) -> Sampled {
     let logits = ctx.get_logits_ith(idx);
     let top = top_n(logits, TOP_ALTS);
     // Plain greedy needs no sampler pass over the vocabulary: the top token is the pick.
     let token = match top.first() {
-        Some(&(t, _)) if picker.is_plain_greedy() => LlamaToken(t),
-        _ => picker.pick(ctx, idx),
+        Some(&(t, _)) if sampler.is_plain_greedy() => LlamaToken(t),
+        _ => sampler.pick(ctx, idx),
     };
     let lse = log_sum_exp(logits);
     let logprob = logits
@@ -55,7 +57,7 @@ pub(crate) fn sample_at(ctx: &LlamaContext, picker: &mut Picker, idx: i32) -> Sa
 pub(super) struct Seq {
     pub(super) index: usize,
     pub(super) seq_id: i32,
-    pub(super) sampler: Picker,
+    pub(super) sampler: SamplerChain,
     pub(super) prompt: Vec<LlamaToken>,
     pub(super) prompt_decoded: u32,
     pub(super) dropped: u32,
@@ -76,7 +78,7 @@ pub(super) struct Seq {
     pub(super) template_fallback: Option<String>,
 }
 
-impl Session<'_> {
+impl ModelContext<'_> {
     pub(crate) fn generate(
         &mut self,
         id: RequestId,
@@ -220,7 +222,7 @@ impl Session<'_> {
     }
 
     fn prepare(&self, index: usize, seq_id: i32, v: Variant) -> Result<Seq, EngineError> {
-        let sampler = Picker::new(self.model, &v.sampling)?;
+        let sampler = SamplerChain::new(self.model, &v.sampling)?;
         let fitted = self.fit(&v.prompt, v.sampling.max_tokens)?;
         let mut stops = v.sampling.stop.clone();
         stops.extend(fitted.extra_stops);

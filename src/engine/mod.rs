@@ -11,13 +11,15 @@ pub mod gbnf;
 mod gen;
 mod inspect;
 mod limits;
+mod load;
 mod logprobs;
+mod model_context;
 pub mod offload;
-mod picker;
 mod pooling;
 mod prefill;
 pub mod remote;
 mod render;
+mod sampler_chain;
 pub mod sampling;
 mod score;
 pub mod settings;
@@ -30,7 +32,7 @@ mod worker;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 pub use chat_format::{builtin_names, format_of_source};
@@ -66,6 +68,18 @@ impl Sink for tokio::sync::mpsc::UnboundedSender<Event> {
 impl<F: FnMut(Event) -> bool + Send> Sink for F {
     fn send(&mut self, event: Event) -> bool {
         self(event)
+    }
+}
+
+/// A request's sink shared between the serving code and callbacks that outlive a borrow (the
+/// load-progress callback llama.cpp holds).
+pub(crate) type SharedSink = Arc<Mutex<Box<dyn Sink>>>;
+
+/// Sends one event of request `id`; returns false when nobody listens.
+pub(crate) fn emit(sink: &SharedSink, id: RequestId, kind: EventKind) -> bool {
+    match sink.lock() {
+        Ok(mut s) => s.send(Event { id, kind }),
+        Err(_) => false,
     }
 }
 

@@ -8,11 +8,13 @@ use llama_cpp_2::token::LlamaToken;
 
 use super::batch::Entry;
 use super::gen::{sample_at, Sampled, Seq};
-use super::picker::Picker;
+use super::load::MAX_SEQS;
+use super::model_context::ModelContext;
 use super::render::common_prefix;
+use super::sampler_chain::SamplerChain;
 use super::shift::{ContextOverflow, OverflowReport, Shifted};
 use super::types::{EventKind, RequestId};
-use super::worker::{emit, Session, SharedSink, MAX_SEQS};
+use super::{emit, SharedSink};
 use super::{CancelState, EngineError};
 
 /// How a prefill ended.
@@ -23,7 +25,7 @@ pub(super) enum Prefilled {
     Cancelled,
 }
 
-impl Session<'_> {
+impl ModelContext<'_> {
     /// Decodes every sequence's prompt: the part cached from the last request is kept, the
     /// shared prefix is decoded once for all sequences, then each sequence's own suffix. A chat
     /// that lost its oldest turns shifts the cache first (policy permitting); progress is
@@ -108,7 +110,8 @@ impl Session<'_> {
         let mut sampled: Vec<Option<Sampled>> = (0..k).map(|_| None).collect();
         let total = entries.len() as u32;
         let decoded = {
-            let mut samplers: Vec<&mut Picker> = seqs.iter_mut().map(|s| &mut s.sampler).collect();
+            let mut samplers: Vec<&mut SamplerChain> =
+                seqs.iter_mut().map(|s| &mut s.sampler).collect();
             // A prompt of one batch needs no progress line: it is over before it could show.
             let report = entries.len() > self.n_batch as usize;
             if report {

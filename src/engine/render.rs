@@ -4,9 +4,9 @@
 use llama_cpp_2::token::LlamaToken;
 
 use super::chat_format::{template_messages, Rendered};
+use super::model_context::ModelContext;
 use super::shift::ContextOverflow;
 use super::types::{ChatMessage, Prompt, Role};
-use super::worker::Session;
 use super::EngineError;
 
 /// A prompt ready to decode.
@@ -20,7 +20,7 @@ pub(crate) struct Fitted {
     pub dropped: u32,
 }
 
-impl Session<'_> {
+impl ModelContext<'_> {
     pub fn tokenize(&self, text: &str, add_special: bool, parse_special: bool) -> Vec<LlamaToken> {
         let clean;
         // NUL bytes end C strings early inside llama.cpp: drop them.

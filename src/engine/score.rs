@@ -5,16 +5,17 @@
 use std::time::Instant;
 
 use super::batch::Entry;
+use super::load::MAX_SEQS;
 use super::logprobs::log_sum_exp;
+use super::model_context::ModelContext;
 use super::render::common_prefix;
 use super::types::{CandidateScore, Prompt, ScoreResult};
-use super::worker::{Session, MAX_SEQS};
 use super::EngineError;
 
 /// Tag of the prompt's last token, whose logits predict every candidate's first token.
 const SHARED: usize = usize::MAX;
 
-impl Session<'_> {
+impl ModelContext<'_> {
     pub fn score(
         &mut self,
         prompt: &Prompt,
@@ -31,23 +32,12 @@ impl Session<'_> {
         let (text, _) = self.render(prompt)?;
         let special = matches!(prompt, Prompt::Chat(_));
         let p = self.tokenize(&text, true, special);
-        // Tokenize prompt+candidate whole, as the model would see it: a candidate's first token
-        // may merge with the prompt's end, so the split point is the common prefix of all.
+        // Tokenize prompt+candidate whole, as the model would see it (see `split_point`).
         let fulls: Vec<_> = candidates
             .iter()
             .map(|c| self.tokenize(&format!("{text}{c}"), true, special))
             .collect();
-        let s = fulls
-            .iter()
-            .map(|f| common_prefix(&p, f))
-            .min()
-            .unwrap_or(0)
-            .min(p.len());
-        if s == 0 {
-            return Err(EngineError::Input(
-                "cannot score after an empty prompt".into(),
-            ));
-        }
+        let s = split_point(&p, &fulls)?;
         let conts: Vec<_> = fulls.iter().map(|f| f[s..].to_vec()).collect();
         if let Some(i) = conts.iter().position(|c| c.is_empty()) {
             return Err(EngineError::Input(format!(
@@ -141,6 +131,28 @@ impl Session<'_> {
             elapsed_ms: start.elapsed().as_secs_f64() * 1000.0,
         })
     }
+}
+
+/// Where the prompt ends and the candidates begin, given the prompt's tokens and each
+/// prompt+candidate tokenized whole, as the model sees them: a candidate's first token may merge
+/// with the prompt's end, so the split is the shortest common prefix (at most the prompt).
+/// Shared with llama-server scoring, so a server splits rows as the local engine does.
+pub(crate) fn split_point<T: PartialEq>(
+    prompt: &[T],
+    fulls: &[Vec<T>],
+) -> Result<usize, EngineError> {
+    let s = fulls
+        .iter()
+        .map(|f| prompt.iter().zip(f).take_while(|(a, b)| a == b).count())
+        .min()
+        .unwrap_or(0)
+        .min(prompt.len());
+    if s == 0 {
+        return Err(EngineError::Input(
+            "cannot score after an empty prompt".into(),
+        ));
+    }
+    Ok(s)
 }
 
 /// Candidates with their summed token log-probabilities and the softmax over them (shared with

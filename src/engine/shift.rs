@@ -8,8 +8,8 @@ use llama_cpp_2::model::RopeType;
 use llama_cpp_2::token::LlamaToken;
 use serde::{Deserialize, Serialize};
 
+use super::model_context::ModelContext;
 use super::render::common_prefix;
-use super::worker::Session;
 
 /// Fewer matching tokens than this after the dropped turns is no shift worth making.
 const MIN_KEPT: usize = 4;
@@ -108,7 +108,7 @@ pub(crate) fn sliding_window(model: &llama_cpp_2::model::LlamaModel) -> u32 {
         .unwrap_or(0)
 }
 
-impl Session<'_> {
+impl ModelContext<'_> {
     pub(super) fn context_state(&self) -> ContextState {
         let swa_state_bytes = if self.n_swa > 0 {
             self.ctx

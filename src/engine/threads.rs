@@ -10,8 +10,10 @@ use llama_cpp_2::context::session::LlamaStateSeqFlags;
 use serde::{Deserialize, Serialize};
 
 use super::cpu_load::{load_between, others_now, Probe, Sample};
+use super::load::context_params;
+use super::model_context::ModelContext;
 use super::types::{EventKind, RequestId};
-use super::worker::{context_params, emit, Session, SharedSink};
+use super::{emit, SharedSink};
 
 /// A window shorter than this (seconds) says too little: the last choice stands.
 const MIN_WINDOW_SECS: f64 = 0.2;
@@ -131,7 +133,7 @@ impl Tuner {
     }
 }
 
-impl Session<'_> {
+impl ModelContext<'_> {
     /// Before a generation, score or bench: re-checks an automatic thread count and moves the
     /// context to the new one when it changed (said with a `Threads` event).
     pub(super) fn retune(&mut self, id: RequestId, sink: &SharedSink) {

@@ -312,3 +312,23 @@ fn check_vocab(h: &GgufHeader) -> Result<u64, String> {
     }
     Ok(n_vocab)
 }
+
+/// SmolLM2-135M's hyper-parameters (30 layers, 9 heads and 3 KV heads of 64), the one fixture
+/// for unit tests that size a KV cache (`gguf::kv`, `engine::settings`). Last in the file, so
+/// nothing after it is test-only by mistake.
+#[cfg(test)]
+pub(crate) fn smollm2_fixture() -> Hparams {
+    Hparams {
+        arch: "llama".into(),
+        n_layer: 30,
+        n_embd: 576,
+        n_head: vec![9; 30],
+        n_head_kv: vec![3; 30],
+        head_k: 64,
+        head_v: 64,
+        kv_lora_rank: None,
+        n_rot: 64,
+        n_ctx_train: 8192,
+        n_vocab: 49152,
+    }
+}

@@ -147,22 +147,7 @@ pub fn parse_size(s: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn smollm2() -> Hparams {
-        Hparams {
-            arch: "llama".into(),
-            n_layer: 30,
-            n_embd: 576,
-            n_head: vec![9; 30],
-            n_head_kv: vec![3; 30],
-            head_k: 64,
-            head_v: 64,
-            kv_lora_rank: None,
-            n_rot: 64,
-            n_ctx_train: 8192,
-            n_vocab: 49152,
-        }
-    }
+    use crate::gguf::hparams::smollm2_fixture as smollm2;
 
     #[test]
     fn kv_bytes_follow_layers_heads_and_head_size() {

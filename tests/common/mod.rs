@@ -27,20 +27,23 @@ pub fn gemma() -> PathBuf {
     model(GEMMA)
 }
 
+/// A new engine with `path` loaded with `settings`; a failure fails the test.
+pub fn loaded(path: PathBuf, settings: EngineSettings) -> (Engine, ModelInfo) {
+    let engine = Engine::spawn().expect("engine starts");
+    let info = engine.load(path, settings).expect("model loads");
+    (engine, info)
+}
+
 /// An engine with `path` loaded on 2 threads (what CI has), with the given context size.
 pub fn engine_with(path: PathBuf, n_ctx: Option<u32>) -> (Engine, ModelInfo) {
-    let engine = Engine::spawn().expect("engine starts");
-    let info = engine
-        .load(
-            path,
-            EngineSettings {
-                threads: Some(2),
-                n_ctx,
-                ..EngineSettings::default()
-            },
-        )
-        .expect("model loads");
-    (engine, info)
+    loaded(
+        path,
+        EngineSettings {
+            threads: Some(2),
+            n_ctx,
+            ..EngineSettings::default()
+        },
+    )
 }
 
 pub fn engine(path: PathBuf) -> (Engine, ModelInfo) {

@@ -5,7 +5,10 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
+
+use howdah::engine::{DoneStats, Event, EventKind, TokenEvent};
 
 /// The llama-server binary (the script builds it on first use, then reuses the cache).
 pub fn llama_server_bin() -> PathBuf {
@@ -125,6 +128,29 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// The tokens and the final figures of one streamed reply, each event awaited at most `wait`;
+/// `on_token` is told how many tokens have come after each (a test cancels at a count). Any
+/// other event fails the test.
+pub fn collect_reply(
+    rx: &Receiver<Event>,
+    wait: Duration,
+    mut on_token: impl FnMut(usize),
+) -> (Vec<TokenEvent>, DoneStats) {
+    let mut tokens = Vec::new();
+    let done = loop {
+        let ev = rx.recv_timeout(wait).expect("events");
+        match ev.kind {
+            EventKind::Token(t) => {
+                tokens.push(t);
+                on_token(tokens.len());
+            }
+            EventKind::Done(d) => break d,
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    (tokens, done)
 }
 
 pub mod greedy;

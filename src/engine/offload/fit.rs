@@ -110,7 +110,7 @@ pub fn llama_fit(
         .with_devices(&[dev.index])
         .map_err(|e| e.to_string())?;
     let mut params = pin!(params);
-    let mut cparams = crate::engine::worker::context_params_for(n_ctx, n_batch, 1, true);
+    let mut cparams = crate::engine::load::context_params_for(n_ctx, n_batch, 1, true);
     let margin = usize::try_from(FIT_MARGIN).unwrap_or(usize::MAX);
     let mut margins = vec![margin; llama_cpp_2::max_devices().max(1)];
     let _only_one = FIT_LOCK.lock().unwrap_or_else(|e| e.into_inner());

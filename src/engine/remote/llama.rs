@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use super::http::{Next, Pump, Sse};
+use super::sse::{Next, Pump, Sse};
 use super::worker::Call;
 use crate::engine::gen::TOP_ALTS;
 use crate::engine::types::*;
@@ -310,17 +310,7 @@ pub(super) fn score(
         .iter()
         .map(|c| tokenize(call, &format!("{text}{c}"), true, special))
         .collect::<Result<Vec<_>, _>>()?;
-    let s = fulls
-        .iter()
-        .map(|f| p.iter().zip(f).take_while(|(a, b)| a == b).count())
-        .min()
-        .unwrap_or(0)
-        .min(p.len());
-    if s == 0 {
-        return Err(EngineError::Input(
-            "cannot score after an empty prompt".into(),
-        ));
-    }
+    let s = crate::engine::score::split_point(&p, &fulls)?;
     let mut decoded = 0u32;
     let mut next = |ctx: &[i64]| -> Result<Vec<(i64, f32)>, EngineError> {
         let body = json!({

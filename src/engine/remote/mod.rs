@@ -6,6 +6,7 @@ mod detect;
 mod http;
 mod llama;
 mod openai;
+mod sse;
 mod worker;
 
 use std::sync::atomic::AtomicU64;

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use super::http::{Next, Pump, Sse};
+use super::sse::{Next, Pump, Sse};
 use super::worker::Call;
 use crate::engine::gen::TOP_ALTS;
 use crate::engine::types::*;

@@ -1,22 +1,9 @@
 use super::*;
-use crate::gguf::hparams::Hparams;
+use crate::gguf::hparams::smollm2_fixture;
 
 fn limits(available: u64) -> ModelLimits {
-    let h = Hparams {
-        arch: "llama".into(),
-        n_layer: 30,
-        n_embd: 576,
-        n_head: vec![9; 30],
-        n_head_kv: vec![3; 30],
-        head_k: 64,
-        head_v: 64,
-        kv_lora_rank: None,
-        n_rot: 64,
-        n_ctx_train: 8192,
-        n_vocab: 49152,
-    };
     ModelLimits {
-        estimate: KvEstimate::new(&h, 100 << 20, 512),
+        estimate: KvEstimate::new(&smollm2_fixture(), 100 << 20, 512),
         trained: 8192,
         available: Some(available),
     }

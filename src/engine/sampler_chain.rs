@@ -12,17 +12,20 @@ use llama_cpp_2::token::LlamaToken;
 
 use super::{EngineError, Sampling};
 
-pub(crate) struct Picker {
+/// One sequence's samplers: llama.cpp's chain (`LlamaSampler::chain_simple`) and, kept apart
+/// from it, the grammar, which is applied only when the chain's pick breaks it. Not a
+/// `LlamaSampler` itself; named apart from the UI's model picker.
+pub(crate) struct SamplerChain {
     chain: LlamaSampler,
     grammar: Option<LlamaSampler>,
     /// Greedy with no penalties and no grammar: the argmax, with no state to keep.
     plain_greedy: bool,
 }
 
-impl Picker {
+impl SamplerChain {
     /// Builds llama.cpp's sampler chain in llama.cpp's own order: penalties, top-k, typical,
     /// top-p, min-p, temperature, then the pick (greedy or seeded).
-    pub fn new(model: &LlamaModel, s: &Sampling) -> Result<Picker, EngineError> {
+    pub fn new(model: &LlamaModel, s: &Sampling) -> Result<SamplerChain, EngineError> {
         s.validate().map_err(EngineError::Sampling)?;
         if let Some(g) = &s.grammar {
             one_token_each(model, g)?;
@@ -66,7 +69,7 @@ impl Picker {
             chain.push(LlamaSampler::temp(s.temperature));
             chain.push(LlamaSampler::dist(s.seed));
         }
-        Ok(Picker {
+        Ok(SamplerChain {
             chain: LlamaSampler::chain_simple(chain),
             plain_greedy: s.is_greedy() && !penalties_on && grammar.is_none(),
             grammar,
