@@ -3,7 +3,7 @@
 
 use crate::engine::Role;
 use crate::ui::app::{
-    new_input, App, Ask, Confirm, EditTarget, EngineState, Focus, Generation, Level, Modal, Picker,
+    new_input, App, Ask, Confirm, EditTarget, EngineState, Focus, Generation, Level, Modal,
 };
 use crate::ui::conversation::{Message, MsgState, Scroll};
 use crate::ui::effect::Effect;
@@ -72,15 +72,7 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
                 text: new_input(lines),
             });
         }
-        Cmd::Models => {
-            app.modals.push(Modal::Models(Picker {
-                models: None,
-                selected: 0,
-            }));
-            fx.push(Effect::DiscoverModels {
-                extra: app.models_dirs.clone(),
-            });
-        }
+        Cmd::Models => super::model_picker::open(app, fx),
         Cmd::TokenView => {
             app.chat.token_view = !app.chat.token_view;
             if app.chat.token_view {

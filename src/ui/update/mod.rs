@@ -5,10 +5,12 @@ pub mod autosave;
 mod chat;
 mod dialogs;
 mod engine;
+mod model_picker;
 mod pull;
 mod replay;
 mod session_events;
 mod sessions;
+mod settings;
 mod template_send;
 mod templates;
 mod versions;
@@ -72,7 +74,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::TemplatePreview { id, result } => templates::preview_done(app, id, result, &mut fx),
         Action::Session(ev) => session_events::event(app, ev, &mut fx),
         Action::Replay(ev) => replay::event(app, ev, &mut fx),
-        Action::ModelsFound(found) => dialogs::models_found(app, found),
+        Action::ModelsFound(found) => model_picker::found(app, found),
         Action::Pull(ev) => pull::event(app, ev, &mut fx),
         Action::Saved(r) => match r {
             Ok(what) => app.notify(Level::Info, format!("saved {what}")),
