@@ -27,7 +27,7 @@ pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     if cmd.is_none() {
         match app.keymap.get(Ctx::Global, &spec) {
             Some(Cmd::Quit) => return app.quit = true,
-            Some(Cmd::Interrupt) => return crate::ui::update::interrupt(app, fx),
+            Some(Cmd::Interrupt) => return crate::ui::update::global::interrupt(app, fx),
             Some(Cmd::Help) if !spec.is_text() => {
                 app.modals.push(Modal::Help {
                     ctx: Some(ctx),

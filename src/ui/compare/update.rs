@@ -60,7 +60,7 @@ pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         match cmd {
             Cmd::Quit => return app.quit = true,
             Cmd::Interrupt if running => return stop(app, fx),
-            Cmd::Interrupt => return crate::ui::update::interrupt(app, fx),
+            Cmd::Interrupt => return crate::ui::update::global::interrupt(app, fx),
             // `?` types itself into a non-empty input.
             Cmd::Help if own.is_none() && (!spec.is_text() || input_empty) => {
                 app.modals.push(Modal::Help {

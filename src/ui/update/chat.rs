@@ -72,7 +72,6 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
                 text: new_input(lines),
             });
         }
-        Cmd::Models => super::model_picker::open(app, fx),
         Cmd::TokenView => {
             app.chat.token_view = !app.chat.token_view;
             if app.chat.token_view {

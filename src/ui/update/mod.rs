@@ -5,6 +5,7 @@ pub mod autosave;
 mod chat;
 mod dialogs;
 mod engine;
+pub(crate) mod global;
 mod model_picker;
 mod pull;
 mod replay;
@@ -24,7 +25,7 @@ pub(crate) use templates::{key as templates_key, paste as templates_paste};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
 
 use super::action::Action;
-use super::app::{App, Confirm, Focus, Level, Modal};
+use super::app::{App, Focus, Level, Modal};
 use super::effect::Effect;
 use super::keymap::{Cmd, Ctx, KeySpec};
 use super::screen;
@@ -81,7 +82,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             Err(e) => app.notify(Level::Error, e),
         },
         Action::Terminate => app.quit = true,
-        Action::Interrupt => interrupt(app, &mut fx),
+        Action::Interrupt => global::interrupt(app, &mut fx),
     }
     // Only the focused input shows a cursor.
     let focused = app.chat.focus == Focus::Input && app.modals.is_empty();
@@ -125,26 +126,6 @@ fn scroll_target(app: &mut App, delta: isize) {
     }
 }
 
-pub(crate) fn interrupt(app: &mut App, fx: &mut Vec<Effect>) {
-    if let Some(g) = app.chat.generation {
-        fx.push(Effect::Cancel { gen: g.gen });
-    } else if matches!(
-        app.modals.last(),
-        Some(Modal::Confirm {
-            what: Confirm::Quit,
-            ..
-        })
-    ) {
-        // A second ctrl+c at the question means it.
-        app.quit = true;
-    } else {
-        app.modals.push(Modal::Confirm {
-            what: Confirm::Quit,
-            question: "Quit howdah?".into(),
-        });
-    }
-}
-
 fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     let spec = KeySpec::from_event(&k);
     if let Some(Modal::Compare(_)) = app.modals.last() {
@@ -158,7 +139,7 @@ fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         // Leaving and help work from every dialog.
         match app.keymap.get(Ctx::Global, &spec) {
             Some(Cmd::Quit) => app.quit = true,
-            Some(Cmd::Interrupt) => interrupt(app, fx),
+            Some(Cmd::Interrupt) => global::interrupt(app, fx),
             Some(Cmd::Help) if !spec.is_text() && ctx != Ctx::Help => {
                 app.modals.push(Modal::Help {
                     ctx: Some(ctx),
@@ -197,7 +178,11 @@ pub(crate) fn chat_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
                 }
                 Some(cmd) => chat::command(app, cmd, fx),
                 None => match app.keymap.get(Ctx::Global, &spec) {
-                    Some(cmd) => global(app, cmd, fx),
+                    Some(cmd) => {
+                        if !global::command(app, cmd, fx) {
+                            chat::command(app, cmd, fx)
+                        }
+                    }
                     None => {
                         app.chat.history_pos = None;
                         app.chat.input.input(k);
@@ -209,7 +194,9 @@ pub(crate) fn chat_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
             if let Some(cmd) = app.keymap.get(screen::ctx(app), &spec) {
                 chat::command(app, cmd, fx);
             } else if let Some(cmd) = app.keymap.get(Ctx::Global, &spec) {
-                global(app, cmd, fx);
+                if !global::command(app, cmd, fx) {
+                    chat::command(app, cmd, fx);
+                }
             } else if spec.is_text() {
                 // Typing anywhere on the chat screen goes to the input.
                 app.chat.focus = Focus::Input;
@@ -217,22 +204,5 @@ pub(crate) fn chat_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
                 app.chat.input.input(k);
             }
         }
-    }
-}
-
-/// Commands of the global context.
-pub(crate) fn global(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
-    match cmd {
-        Cmd::Quit => app.quit = true,
-        Cmd::Interrupt => interrupt(app, fx),
-        Cmd::Help => app.modals.push(Modal::Help {
-            ctx: None,
-            scroll: 0,
-            names: false,
-        }),
-        Cmd::Templates => templates::open(app, fx),
-        Cmd::Sessions => sessions::open_browser(app, fx),
-        Cmd::CompareOpen => crate::ui::compare::open::open(app, fx),
-        other => chat::command(app, other, fx),
     }
 }

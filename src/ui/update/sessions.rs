@@ -64,7 +64,7 @@ pub fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         }),
         // The other screens' keys work from the browser too.
         Some(cmd @ (Cmd::Templates | Cmd::CompareOpen)) if ctx == Ctx::Sessions => {
-            super::global(app, cmd, fx)
+            super::global::command(app, cmd, fx);
         }
         _ => {}
     }

@@ -44,12 +44,14 @@ pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
             scroll: 0,
             names: false,
         }),
-        Some(cmd @ (Cmd::Quit | Cmd::Interrupt | Cmd::Models)) => super::global(app, cmd, fx),
+        Some(cmd @ (Cmd::Quit | Cmd::Interrupt | Cmd::Models)) => {
+            super::global::command(app, cmd, fx);
+        }
         Some(Cmd::Templates) => close(app),
         // The other screens' keys work from here too (they keep what was typed).
         Some(cmd @ (Cmd::Sessions | Cmd::CompareOpen)) => {
             close(app);
-            super::global(app, cmd, fx);
+            super::global::command(app, cmd, fx);
         }
         _ if ctx == Ctx::TemplateVars => type_into(app, k, fx),
         _ => {}
