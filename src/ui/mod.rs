@@ -17,7 +17,6 @@ pub mod chat;
 pub mod compare;
 pub mod effect;
 pub mod engine_rows;
-pub mod input_size;
 pub mod keymap;
 pub mod model_label;
 pub mod picker_backends;
@@ -36,7 +35,6 @@ pub mod terminal;
 pub mod text_input;
 pub mod theme;
 pub mod theme_switch;
-pub mod token_reveal;
 pub mod update;
 pub mod view;
 // Kept under their old paths: every screen (and compare's code) names them so.

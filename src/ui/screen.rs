@@ -60,7 +60,7 @@ fn paste_to_input(app: &mut App, text: &str) {
 
 impl ScreenHandler for Chat {
     fn key(&self, app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
-        super::update::chat_key(app, k, fx)
+        super::chat::update::key(app, k, fx)
     }
     fn scroll(&self, app: &mut App, delta: isize) {
         super::transcript::scroll(app, delta)
@@ -73,7 +73,7 @@ impl ScreenHandler for Chat {
         }
     }
     fn render(&self, app: &App, frame: &mut Frame, area: Rect) {
-        super::view::chat_screen(app, frame, area)
+        super::chat::view::render(app, frame, area)
     }
 }
 

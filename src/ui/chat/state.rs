@@ -33,7 +33,7 @@ pub struct ChatState {
     pub next_conv_id: u64,
     pub input: TextArea<'static>,
     /// Token count of a large input, from the engine.
-    pub input_size: crate::ui::input_size::InputSize,
+    pub input_size: super::input_size::InputSize,
     /// The message being edited (resend branches there: what followed stays as a version) and
     /// the draft it hid.
     pub editing: Option<(usize, Vec<String>)>,

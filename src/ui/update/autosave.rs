@@ -164,7 +164,7 @@ pub fn sync(app: &mut App, fx: &mut Vec<Effect>) {
         sessions.pending.remove(&id);
     }
     for conv in convs.iter() {
-        let want = super::versions::finished(conv);
+        let want = crate::ui::chat::versions::finished(conv);
         let title = wanted_title(conv);
         let Some(file) = sessions.links.get_mut(&conv.id) else {
             if want.is_empty() {
@@ -235,7 +235,7 @@ pub fn sync(app: &mut App, fx: &mut Vec<Effect>) {
     }
     for conv in convs.iter_mut() {
         if let Some(file) = sessions.links.get(&conv.id) {
-            super::versions::mark(conv, &file.session);
+            crate::ui::chat::versions::mark(conv, &file.session);
         }
     }
 }
@@ -286,7 +286,7 @@ pub fn open_conversation(app: &mut App, file: SessionFile) -> usize {
         .collect::<Vec<_>>()
         .join("\n\n");
     for m in &s.messages[base..] {
-        conv.messages.push(super::versions::ui_message(m));
+        conv.messages.push(crate::ui::chat::versions::ui_message(m));
     }
     // The turns the last reply's context had left out stay marked after a reopen.
     if let Some(r) = s.messages.iter().rev().find_map(|m| m.reply.as_ref()) {

@@ -4,9 +4,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::chat::switch;
-use crate::ui::app::{new_input, App, Ask, Confirm, EditTarget, EngineState, Level, Modal};
-use crate::ui::conversation::Scroll;
+use crate::ui::app::{new_input, App, Ask, Confirm, EditTarget, Level, Modal};
+use crate::ui::chat::conversation_list;
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
 use crate::ui::presets::check_name;
@@ -158,18 +157,7 @@ fn ask_accept(app: &mut App, fx: &mut Vec<Effect>) {
         Ask::ComparePath(purpose) => {
             crate::ui::compare::modal::path_accept(app, purpose, &value, fx)
         }
-        Ask::RenameChat(id) => {
-            let name = crate::text::sanitize::sanitize_line(value.trim());
-            if name.is_empty() {
-                Err("a conversation needs a name".to_string())
-            } else {
-                if let Some(c) = app.conv_index(id).map(|i| &mut app.chat.convs[i]) {
-                    c.title = name;
-                    c.titled = true;
-                }
-                Ok(())
-            }
-        }
+        Ask::RenameChat(id) => conversation_list::rename(app, id, &value),
         Ask::PresetName => check_name(&value).map(|name| {
             let s = app.conv().sampling.clone();
             app.presets.user.insert(name.clone(), s);
@@ -210,55 +198,7 @@ fn confirm(app: &mut App, fx: &mut Vec<Effect>) {
         Confirm::Quit => app.quit = true,
         Confirm::DeleteSession => super::sessions::confirm_delete(app, fx),
         Confirm::CancelPull => super::pull::cancel(app, fx),
-        Confirm::ClearChat(id) => {
-            stop_if_in(app, id, fx);
-            if let Some(i) = app.conv_index(id) {
-                let c = &mut app.chat.convs[i];
-                c.messages.clear();
-                // A cleared chat is a new one: it is named again by its next first message.
-                c.title = format!("Chat {}", c.id);
-                c.titled = false;
-                c.scroll = Scroll::Follow;
-                c.selected = None;
-                c.context_used = None;
-                if app.chat.editing.is_some() && i == app.chat.current {
-                    let (_, d) = app.chat.editing.take().unwrap_or_default();
-                    app.chat.input = new_input(d);
-                }
-            }
-        }
-        Confirm::DeleteChat(id) => {
-            stop_if_in(app, id, fx);
-            let Some(i) = app.conv_index(id) else { return };
-            if i == app.chat.current {
-                // The input belonged to the deleted conversation: it goes with it.
-                app.chat.editing = None;
-                app.chat.convs.remove(i);
-                if app.chat.convs.is_empty() {
-                    app.add_conversation();
-                }
-                app.chat.current = i.min(app.chat.convs.len() - 1);
-                let d = std::mem::take(&mut app.conv_mut().draft);
-                app.chat.input = new_input(d);
-            } else {
-                app.chat.convs.remove(i);
-                if i < app.chat.current {
-                    app.chat.current -= 1;
-                }
-                switch(app, app.chat.current);
-            }
-            app.notify(Level::Info, "conversation deleted");
-        }
-    }
-}
-
-/// Cancels the running reply when it belongs to conversation `id`.
-fn stop_if_in(app: &mut App, id: u64, fx: &mut Vec<Effect>) {
-    if let Some(g) = app.chat.generation.filter(|g| g.conv == id) {
-        fx.push(Effect::Cancel { gen: g.gen });
-        app.chat.generation = None;
-        if app.engine == EngineState::Generating {
-            app.engine = EngineState::Ready;
-        }
+        Confirm::ClearChat(id) => conversation_list::clear(app, id, fx),
+        Confirm::DeleteChat(id) => conversation_list::delete(app, id, fx),
     }
 }

@@ -2,7 +2,6 @@
 //! list of `Effect`s for the runtime; it never does I/O itself, so tests drive it directly.
 
 pub mod autosave;
-mod chat;
 mod dialogs;
 mod engine;
 pub(crate) mod global;
@@ -14,7 +13,6 @@ mod sessions;
 mod settings;
 mod template_send;
 mod templates;
-mod versions;
 
 pub use engine::init;
 pub use sessions::open_browser;
@@ -22,10 +20,11 @@ pub use sessions::open_browser;
 pub(crate) use sessions::{on_key as sessions_key, scroll as sessions_scroll};
 pub(crate) use templates::{key as templates_key, paste as templates_paste};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
+use crossterm::event::{KeyEvent, KeyEventKind, MouseEventKind};
 
 use super::action::Action;
-use super::app::{App, Focus, Level, Modal};
+use super::app::{App, Level, Modal};
+use super::chat::state::Focus;
 use super::effect::Effect;
 use super::keymap::{Cmd, Ctx, KeySpec};
 use super::screen;
@@ -102,7 +101,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             .set_placeholder_style(ratatui::style::Style::default().fg(app.theme.dim));
     }
     autosave::after(app, &mut fx);
-    super::input_size::after(app, &mut fx);
+    super::chat::input_size::after(app, &mut fx);
     fx
 }
 
@@ -156,53 +155,4 @@ fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         return super::theme_switch::step(app, true);
     }
     screen::of(app.screen).key(app, k, fx)
-}
-
-/// Keys on the chat screen: typing goes to the input; the focused part's bindings, then the
-/// global ones.
-pub(crate) fn chat_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
-    let spec = KeySpec::from_event(&k);
-    match app.chat.focus {
-        Focus::Input => {
-            let typing = spec.is_text() && !(spec.code == KeyCode::Char('?') && app.input_empty());
-            if typing {
-                app.chat.history_pos = None;
-                app.chat.input.input(k);
-                return;
-            }
-            match app.keymap.get(Ctx::Input, &spec) {
-                Some(Cmd::HistoryPrev | Cmd::HistoryNext)
-                    if !(app.input_empty() || app.chat.history_pos.is_some()) =>
-                {
-                    app.chat.input.input(k);
-                }
-                Some(cmd) => chat::command(app, cmd, fx),
-                None => match app.keymap.get(Ctx::Global, &spec) {
-                    Some(cmd) => {
-                        if !global::command(app, cmd, fx) {
-                            chat::command(app, cmd, fx)
-                        }
-                    }
-                    None => {
-                        app.chat.history_pos = None;
-                        app.chat.input.input(k);
-                    }
-                },
-            }
-        }
-        Focus::Transcript | Focus::Sidebar => {
-            if let Some(cmd) = app.keymap.get(screen::ctx(app), &spec) {
-                chat::command(app, cmd, fx);
-            } else if let Some(cmd) = app.keymap.get(Ctx::Global, &spec) {
-                if !global::command(app, cmd, fx) {
-                    chat::command(app, cmd, fx);
-                }
-            } else if spec.is_text() {
-                // Typing anywhere on the chat screen goes to the input.
-                app.chat.focus = Focus::Input;
-                app.conv_mut().selected = None;
-                app.chat.input.input(k);
-            }
-        }
-    }
 }

@@ -3,8 +3,8 @@
 //! the model's hash, and save errors.
 
 use super::autosave::open_conversation;
-use super::chat::switch;
 use crate::ui::app::{App, Focus, Level, Screen};
+use crate::ui::chat::conversation_list::switch;
 use crate::ui::effect::Effect;
 use crate::ui::sessions::{SessionEvent, SessionOp};
 

@@ -3,9 +3,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::chat::switch;
 use crate::session::SessionKind;
 use crate::ui::app::{new_input, App, Ask, Confirm, Focus, Level, Modal, Screen};
+use crate::ui::chat::conversation_list::switch;
 use crate::ui::effect::Effect;
 use crate::ui::keymap::{Cmd, Ctx, KeySpec};
 use crate::ui::sessions::{ExportFormat, Row, SessionOp};

@@ -2,10 +2,10 @@
 //! completion), refusing with a clear note while a variable is blank, and handing a template to
 //! the comparison view.
 
-use super::chat;
 use crate::engine::{Prompt, Role};
 use crate::prompt::Rendered;
 use crate::ui::app::{App, Focus, Level, Screen};
+use crate::ui::chat::{conversation_list, reply};
 use crate::ui::conversation::Message;
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
@@ -61,7 +61,7 @@ fn ready_to_send(app: &mut App) -> Option<(crate::prompt::Template, Rendered)> {
 /// completion of the text. A conversation that already has messages is left as it is and a new
 /// one takes the prompt.
 pub fn send(app: &mut App, fx: &mut Vec<Effect>) {
-    if let Some(why) = chat::not_ready(app) {
+    if let Some(why) = reply::not_ready(app) {
         app.notify(Level::Warn, why);
         return;
     }
@@ -79,7 +79,7 @@ pub fn send(app: &mut App, fx: &mut Vec<Effect>) {
         .unwrap_or_default();
     if !app.conv().messages.is_empty() {
         let i = app.add_conversation();
-        chat::switch(app, i);
+        conversation_list::switch(app, i);
     }
     let tp = &app.templates;
     let setup = crate::compare::save::setup(
@@ -116,7 +116,7 @@ pub fn send(app: &mut App, fx: &mut Vec<Effect>) {
         // The whole prompt is one text the model continues.
         Prompt::Raw(text) => conv.messages.push(Message::new(Role::User, text)),
     }
-    chat::start_reply(app, Some(setup), fx);
+    reply::start_reply(app, Some(setup), fx);
     app.screen = Screen::Chat;
     app.chat.focus = Focus::Input;
     app.notify(

@@ -57,7 +57,7 @@ pub fn render(app: &App, frame: &mut Frame, p: &Picker) {
                 }
                 let line = match &f.info {
                     Ok(m) => {
-                        let name = super::sessions::fit(&crate::ui::model_label::of(m), 34);
+                        let name = crate::ui::render::wrap::fit(&crate::ui::model_label::of(m), 34);
                         let ctx = if m.context_trained > 0 {
                             m.context_trained.to_string()
                         } else {

@@ -10,30 +10,8 @@ use ratatui::Frame;
 
 use crate::ui::app::App;
 use crate::ui::keymap::Cmd;
+use crate::ui::render::wrap::fit;
 use crate::ui::sessions::Row;
-use crate::ui::wrap::str_width;
-
-/// Cuts `s` to `w` columns, with an ellipsis when it was longer; pads it to `w`.
-pub fn fit(s: &str, w: usize) -> String {
-    let mut out = String::new();
-    let mut used = 0;
-    let total = str_width(s);
-    for c in s.chars() {
-        let cw = crate::ui::wrap::char_width(c);
-        if total > w && used + cw + 1 > w {
-            out.push('…');
-            used += 1;
-            break;
-        }
-        if used + cw > w {
-            break;
-        }
-        out.push(c);
-        used += cw;
-    }
-    out.push_str(&" ".repeat(w.saturating_sub(used)));
-    out
-}
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let th = &app.theme;

@@ -29,7 +29,7 @@ pub fn ui_message(m: &SMsg) -> Message {
 
 /// The messages of a conversation that belong in its session: everything up to a reply still
 /// streaming, less failed or empty replies; with their indexes in the conversation.
-pub(super) fn finished(conv: &Conversation) -> Vec<(usize, &Message)> {
+pub fn finished(conv: &Conversation) -> Vec<(usize, &Message)> {
     let mut out = Vec::new();
     for (i, m) in conv.messages.iter().enumerate() {
         match (&m.role, &m.state) {
