@@ -17,7 +17,7 @@ use howdah::ui::app::{new_input, App, Screen, Setup};
 use howdah::ui::effect::Effect;
 use howdah::ui::replay_task::{control, Control, ReplayEvent};
 use howdah::ui::session_io::run_op;
-use howdah::ui::templates::Reloaded;
+use howdah::ui::templates::state::Reloaded;
 use howdah::ui::update::update;
 use howdah::ui::view::render;
 use ratatui::backend::TestBackend;
@@ -89,7 +89,7 @@ impl Driver {
                 }]
             }
             Effect::LoadTemplates { dir } => vec![Action::TemplatesLoaded(Box::new(Reloaded {
-                lib: howdah::ui::template_jobs::load(&dir),
+                lib: howdah::ui::templates::jobs::load(&dir),
                 edited: None,
                 error: None,
             }))],
@@ -97,7 +97,7 @@ impl Driver {
                 let info = self.app.model.clone().expect("a model for the preview");
                 let id = req.id;
                 let result =
-                    howdah::ui::template_jobs::preview(&self.engine, &info, *req).map(Box::new);
+                    howdah::ui::templates::jobs::preview(&self.engine, &info, *req).map(Box::new);
                 vec![Action::TemplatePreview { id, result }]
             }
             Effect::Replay(ctl) => {

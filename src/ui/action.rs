@@ -7,7 +7,7 @@ use crate::engine::EventKind;
 use crate::model::discover::Found;
 use crate::prompt::Rendered;
 
-use super::templates::{Exact, Reloaded};
+use super::templates::state::{Exact, Reloaded};
 
 /// Which request an engine event answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

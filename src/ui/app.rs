@@ -16,7 +16,7 @@ use super::conversation::Conversation;
 use super::keymap::{Ctx, Keymap};
 use super::presets::Presets;
 use super::settings::SettingsForm;
-use super::templates::Templates;
+use super::templates::state::Templates;
 use super::theme::Theme;
 use crate::config::Config;
 use crate::engine::{EngineSettings, ModelInfo};
@@ -27,7 +27,7 @@ use crate::model::discover::Found;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Chat,
-    /// The prompt template browser (`templates::Templates`).
+    /// The prompt template browser (`templates::state::Templates`).
     Templates,
     /// The saved sessions (`view::sessions`).
     Sessions,

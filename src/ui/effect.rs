@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use crate::engine::{EngineSettings, Prompt, Sampling};
 
 use super::presets::Presets;
-use super::template_jobs::EditSource;
-use super::templates::PreviewRequest;
+use super::templates::jobs::EditSource;
+use super::templates::state::PreviewRequest;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {

@@ -29,7 +29,6 @@ pub mod screen;
 pub mod session_io;
 pub mod sessions;
 pub mod settings;
-pub mod template_jobs;
 pub mod templates;
 pub mod terminal;
 pub mod text_input;

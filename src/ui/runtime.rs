@@ -47,7 +47,7 @@ struct Runner {
     internal_tx: UnboundedSender<Internal>,
     mouse: bool,
     /// A template to edit: the loop hands the terminal to `$EDITOR` between events.
-    edit: Option<(super::template_jobs::EditSource, std::path::PathBuf)>,
+    edit: Option<(super::templates::jobs::EditSource, std::path::PathBuf)>,
     /// The session thread, started with the first session effect.
     sessions: Option<super::session_io::Worker>,
     /// The running replay's step channel and cancel flag.
@@ -145,7 +145,7 @@ pub async fn run(
         if let Some((source, dir)) = r.edit.take() {
             // The key reader must stop first, or it would take the editor's keystrokes.
             drop(term_events);
-            let reloaded = super::template_jobs::edit(terminal, source, &dir, r.mouse);
+            let reloaded = super::templates::jobs::edit(terminal, source, &dir, r.mouse);
             term_events = EventStream::new();
             r.apply(&mut app, Action::TemplatesLoaded(Box::new(reloaded)));
             dirty = true;
@@ -280,8 +280,8 @@ impl Runner {
             Effect::LoadTemplates { dir } => {
                 let tx = self.internal_tx.clone();
                 tokio::task::spawn_blocking(move || {
-                    let lib = super::template_jobs::load(&dir);
-                    let r = super::templates::Reloaded {
+                    let lib = super::templates::jobs::load(&dir);
+                    let r = super::templates::state::Reloaded {
                         lib,
                         edited: None,
                         error: None,
@@ -296,7 +296,7 @@ impl Runner {
                         let (e, info, tx) = (e.clone(), info.clone(), self.internal_tx.clone());
                         tokio::task::spawn_blocking(move || {
                             let result =
-                                super::template_jobs::preview(&e, &info, *req).map(Box::new);
+                                super::templates::jobs::preview(&e, &info, *req).map(Box::new);
                             let _ =
                                 tx.send(Internal::action(Action::TemplatePreview { id, result }));
                         });

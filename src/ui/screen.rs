@@ -79,10 +79,10 @@ impl ScreenHandler for Chat {
 
 impl ScreenHandler for Templates {
     fn key(&self, app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
-        super::update::templates_key(app, k, fx)
+        super::templates::update::key(app, k, fx)
     }
     fn paste(&self, app: &mut App, text: &str, fx: &mut Vec<Effect>) {
-        super::update::templates_paste(app, text, fx)
+        super::templates::update::paste(app, text, fx)
     }
     fn scroll(&self, app: &mut App, delta: isize) {
         let s = &mut app.templates.scroll;
@@ -92,7 +92,7 @@ impl ScreenHandler for Templates {
         app.templates.ctx()
     }
     fn render(&self, app: &App, frame: &mut Frame, area: Rect) {
-        super::view::templates_screen(app, frame, area)
+        super::templates::view::render(app, frame, area)
     }
 }
 

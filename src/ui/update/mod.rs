@@ -11,14 +11,11 @@ mod replay;
 mod session_events;
 mod sessions;
 mod settings;
-mod template_send;
-mod templates;
 
 pub use engine::init;
 pub use sessions::open_browser;
 // What `screen::of` dispatches to, screen by screen.
 pub(crate) use sessions::{on_key as sessions_key, scroll as sessions_scroll};
-pub(crate) use templates::{key as templates_key, paste as templates_paste};
 
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEventKind};
 
@@ -63,15 +60,17 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             engine::event(app, tag, kind, &mut fx);
             autosave::engine_event(app, tag, before, seen, &mut fx);
             if loaded {
-                templates::model_changed(app, &mut fx);
+                crate::ui::templates::update::model_changed(app, &mut fx);
                 crate::ui::compare::open::model_changed(app);
             }
         }
         Action::TemplatesLoaded(r) => {
-            templates::loaded(app, *r, &mut fx);
+            crate::ui::templates::update::loaded(app, *r, &mut fx);
             crate::ui::compare::open::library_loaded(app);
         }
-        Action::TemplatePreview { id, result } => templates::preview_done(app, id, result, &mut fx),
+        Action::TemplatePreview { id, result } => {
+            crate::ui::templates::update::preview_done(app, id, result, &mut fx)
+        }
         Action::Session(ev) => session_events::event(app, ev, &mut fx),
         Action::Replay(ev) => replay::event(app, ev, &mut fx),
         Action::ModelsFound(found) => model_picker::found(app, found),

@@ -8,8 +8,6 @@ mod replay;
 mod sessions;
 mod settings;
 pub mod status;
-mod template_preview;
-mod templates;
 
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -42,7 +40,6 @@ pub fn render(app: &App, frame: &mut Frame) {
 // What `screen::of` draws, screen by screen.
 pub(crate) use replay::render as replay_screen;
 pub(crate) use sessions::render as sessions_screen;
-pub(crate) use templates::render as templates_screen;
 
 /// A centred box of at most `w`×`h` inside `area`, cleared, with a titled border; returns the
 /// inside.

@@ -2,6 +2,7 @@
 //! completion), refusing with a clear note while a variable is blank, and handing a template to
 //! the comparison view.
 
+use super::state::{CompareRequest, Preview, TplFocus};
 use crate::engine::{Prompt, Role};
 use crate::prompt::Rendered;
 use crate::ui::app::{App, Focus, Level, Screen};
@@ -9,7 +10,6 @@ use crate::ui::chat::{conversation_list, reply};
 use crate::ui::conversation::Message;
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
-use crate::ui::templates::{CompareRequest, Preview, TplFocus};
 
 /// The rendering to send, or why there is none (already told to the user).
 fn ready_to_send(app: &mut App) -> Option<(crate::prompt::Template, Rendered)> {
@@ -168,7 +168,7 @@ mod tests {
     use super::*;
     use crate::ui::app::Setup;
     use crate::ui::keymap::Keymap;
-    use crate::ui::templates::Reloaded;
+    use crate::ui::templates::state::Reloaded;
 
     fn app_on(template: &str, text: &str) -> App {
         let dir = std::env::temp_dir().join("howdah-no-such-config-dir");
@@ -182,16 +182,16 @@ mod tests {
             model: Err("no model in this test".into()),
         });
         let mut fx = Vec::new();
-        super::super::templates::open(&mut app, &mut fx);
+        crate::ui::templates::update::open(&mut app, &mut fx);
         let lib = crate::prompt::Library::load_from(None);
         let r = Reloaded {
             lib,
             edited: None,
             error: None,
         };
-        super::super::templates::loaded(&mut app, r, &mut fx);
+        crate::ui::templates::update::loaded(&mut app, r, &mut fx);
         while app.templates.template().map(|t| t.name.as_str()) != Some(template) {
-            super::super::templates::command(&mut app, Cmd::TplNext, &mut fx);
+            crate::ui::templates::update::command(&mut app, Cmd::TplNext, &mut fx);
         }
         if let Some((_, field)) = app.templates.fields.first_mut() {
             field.insert_str(text);
@@ -230,7 +230,7 @@ mod tests {
         let mut app = app_on("sentiment", "What a lovely film");
         app.templates.shots = 2;
         let mut fx = Vec::new();
-        super::super::templates::command(&mut app, Cmd::TplCompare, &mut fx);
+        crate::ui::templates::update::command(&mut app, Cmd::TplCompare, &mut fx);
         assert_eq!(app.screen, crate::ui::app::Screen::Compare);
         let st = app.compare.as_ref().unwrap();
         assert_eq!(st.template.as_ref().unwrap().name, "sentiment");

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use ratatui_textarea::TextArea;
 
-use super::keymap::Ctx;
-use super::text_input::new_input;
 use crate::engine::ModelInfo;
 use crate::prompt::{Library, Mode, Rendered, SectionTokens, Selection, Template, TemplateError};
+use crate::ui::keymap::Ctx;
+use crate::ui::text_input::new_input;
 
 /// Which part of the browser takes keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

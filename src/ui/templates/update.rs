@@ -4,13 +4,13 @@
 
 use crossterm::event::KeyEvent;
 
-use super::template_send;
+use super::jobs::EditSource;
+use super::send;
+use super::state::{Exact, Preview, PreviewRequest, Reloaded, Row, Templates, TplFocus};
 use crate::prompt::{RenderOptions, Rendered, Selection};
 use crate::ui::app::{new_input, App, EngineState, Level, Modal, Screen};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::{Cmd, Ctx, KeySpec};
-use crate::ui::template_jobs::EditSource;
-use crate::ui::templates::{Exact, Preview, PreviewRequest, Reloaded, Row, Templates, TplFocus};
 
 /// Shows the browser; the library loads the first time.
 pub fn open(app: &mut App, fx: &mut Vec<Effect>) {
@@ -45,13 +45,13 @@ pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
             names: false,
         }),
         Some(cmd @ (Cmd::Quit | Cmd::Interrupt | Cmd::Models)) => {
-            super::global::command(app, cmd, fx);
+            crate::ui::update::global::command(app, cmd, fx);
         }
         Some(Cmd::Templates) => close(app),
         // The other screens' keys work from here too (they keep what was typed).
         Some(cmd @ (Cmd::Sessions | Cmd::CompareOpen)) => {
             close(app);
-            super::global::command(app, cmd, fx);
+            crate::ui::update::global::command(app, cmd, fx);
         }
         _ if ctx == Ctx::TemplateVars => type_into(app, k, fx),
         _ => {}
@@ -124,7 +124,7 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             });
             refresh(app, fx);
         }
-        Cmd::TplSend | Cmd::TplVarSend => template_send::send(app, fx),
+        Cmd::TplSend | Cmd::TplVarSend => send::send(app, fx),
         Cmd::TplEdit => edit(app, fx),
         Cmd::TplReload => fx.push(Effect::LoadTemplates {
             dir: tp.dir.clone(),
@@ -157,7 +157,7 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             }
         }
         Cmd::TplVarDone => tp.focus = TplFocus::List,
-        Cmd::TplCompare => template_send::compare(app, fx),
+        Cmd::TplCompare => send::compare(app, fx),
         _ => {}
     }
 }
