@@ -182,14 +182,14 @@ mod tests {
             model: Err("no model in this test".into()),
         });
         let mut fx = Vec::new();
-        crate::ui::templates::update::open(&mut app, &mut fx);
+        crate::ui::templates::library::open(&mut app, &mut fx);
         let lib = crate::prompt::Library::load_from(None);
         let r = Reloaded {
             lib,
             edited: None,
             error: None,
         };
-        crate::ui::templates::update::loaded(&mut app, r, &mut fx);
+        crate::ui::templates::library::loaded(&mut app, r, &mut fx);
         while app.templates.template().map(|t| t.name.as_str()) != Some(template) {
             crate::ui::templates::update::command(&mut app, Cmd::TplNext, &mut fx);
         }

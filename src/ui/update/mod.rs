@@ -60,16 +60,16 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             engine::event(app, tag, kind, &mut fx);
             autosave::engine_event(app, tag, before, seen, &mut fx);
             if loaded {
-                crate::ui::templates::update::model_changed(app, &mut fx);
+                crate::ui::templates::library::model_changed(app, &mut fx);
                 crate::ui::compare::open::model_changed(app);
             }
         }
         Action::TemplatesLoaded(r) => {
-            crate::ui::templates::update::loaded(app, *r, &mut fx);
+            crate::ui::templates::library::loaded(app, *r, &mut fx);
             crate::ui::compare::open::library_loaded(app);
         }
         Action::TemplatePreview { id, result } => {
-            crate::ui::templates::update::preview_done(app, id, result, &mut fx)
+            crate::ui::templates::library::preview_done(app, id, result, &mut fx)
         }
         Action::Session(ev) => session_events::event(app, ev, &mut fx),
         Action::Replay(ev) => replay::event(app, ev, &mut fx),
