@@ -16,7 +16,7 @@ use howdah::ui::action::{Action, Tag};
 use howdah::ui::app::{new_input, App, Screen, Setup};
 use howdah::ui::effect::Effect;
 use howdah::ui::replay_task::{control, Control, ReplayEvent};
-use howdah::ui::session_io::run_op;
+use howdah::ui::sessions::io::run_op;
 use howdah::ui::templates::state::Reloaded;
 use howdah::ui::update::update;
 use howdah::ui::view::render;

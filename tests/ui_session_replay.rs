@@ -10,7 +10,7 @@ use howdah::ui::action::Action;
 use howdah::ui::app::Screen;
 use howdah::ui::effect::Effect;
 use howdah::ui::replay_task::{ReplayCtl, ReplayEvent};
-use howdah::ui::sessions::SessionEvent;
+use howdah::ui::sessions::state::SessionEvent;
 use session_support::*;
 use std::path::PathBuf;
 

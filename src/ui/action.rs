@@ -42,7 +42,7 @@ pub enum Action {
         result: Result<Box<(Rendered, Exact)>, String>,
     },
     /// A session file operation finished (`Effect::Session`).
-    Session(super::sessions::SessionEvent),
+    Session(super::sessions::state::SessionEvent),
     /// Progress of a replay (`Effect::Replay`).
     Replay(super::replay_task::ReplayEvent),
     /// Progress and results of the compare view's background work.

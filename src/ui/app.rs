@@ -29,7 +29,7 @@ pub enum Screen {
     Chat,
     /// The prompt template browser (`templates::state::Templates`).
     Templates,
-    /// The saved sessions (`view::sessions`).
+    /// The saved sessions (`sessions::view`).
     Sessions,
     /// A session replayed beside its recording (`view::replay`).
     Replay,
@@ -62,7 +62,7 @@ pub enum Ask {
     /// Title of the browser's `sessions.browser.target`.
     SessionTitle,
     /// Where to export the browser's `sessions.browser.target`.
-    SessionExport(super::sessions::ExportFormat),
+    SessionExport(crate::session::ExportFormat),
     /// `OWNER/NAME[:QUANT]` to pull from Hugging Face.
     PullModel,
     /// A file for the compare view: data to evaluate on, or where its predictions go.
@@ -189,7 +189,7 @@ pub struct App {
     pub chat: ChatState,
     pub templates: Templates,
     /// Autosave links, the session browser and the replay view.
-    pub sessions: super::sessions::Sessions,
+    pub sessions: super::sessions::state::Sessions,
     /// The compare view's state, kept while the chat is shown so returning resumes it.
     pub compare: Option<super::compare::CompareState>,
     /// A model download from Hugging Face (the picker's "pull" row).
@@ -282,7 +282,7 @@ impl App {
             startup_model,
             chat,
             templates,
-            sessions: super::sessions::Sessions::new(crate::session::Store::user()),
+            sessions: super::sessions::state::Sessions::new(crate::session::Store::user()),
             compare: None,
             pull: Default::default(),
         };

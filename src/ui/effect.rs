@@ -53,7 +53,7 @@ pub enum Effect {
     /// Suspend the UI, edit a template file in `$EDITOR`, reload (`Action::TemplatesLoaded`).
     EditTemplate { source: EditSource, dir: PathBuf },
     /// Session file work, done in order on the session thread (`Action::Session`).
-    Session(super::sessions::SessionOp),
+    Session(super::sessions::state::SessionOp),
     /// Start, step or cancel a replay on the engine (`Action::Replay`).
     Replay(super::replay_task::ReplayCtl),
     /// The compare view's background work (`compare::run::control`; `Action::Compare`).

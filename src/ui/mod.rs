@@ -26,7 +26,6 @@ pub mod render;
 pub mod replay_task;
 pub mod runtime;
 pub mod screen;
-pub mod session_io;
 pub mod sessions;
 pub mod settings;
 pub mod templates;

@@ -49,7 +49,7 @@ struct Runner {
     /// A template to edit: the loop hands the terminal to `$EDITOR` between events.
     edit: Option<(super::templates::jobs::EditSource, std::path::PathBuf)>,
     /// The session thread, started with the first session effect.
-    sessions: Option<super::session_io::Worker>,
+    sessions: Option<super::sessions::io::Worker>,
     /// The running replay's step channel and cancel flag.
     replay: Option<super::replay_task::Control>,
     /// The running model download's cancel flag.
@@ -318,13 +318,13 @@ impl Runner {
         }
     }
 
-    fn session(&mut self, op: super::sessions::SessionOp, app: &App) {
+    fn session(&mut self, op: super::sessions::state::SessionOp, app: &App) {
         let tx = self.internal_tx.clone();
-        if let super::sessions::SessionOp::HashModel(_) = &op {
+        if let super::sessions::state::SessionOp::HashModel(_) = &op {
             // Hashing a large model takes seconds: never in the way of the ordered saves.
             let store = app.sessions.store.clone();
             tokio::task::spawn_blocking(move || {
-                if let Some(ev) = super::session_io::run_op(&store, op) {
+                if let Some(ev) = super::sessions::io::run_op(&store, op) {
                     let _ = tx.send(Internal::action(Action::Session(ev)));
                 }
             });
@@ -332,7 +332,7 @@ impl Runner {
         }
         self.sessions
             .get_or_insert_with(|| {
-                super::session_io::Worker::spawn(app.sessions.store.clone(), move |a| {
+                super::sessions::io::Worker::spawn(app.sessions.store.clone(), move |a| {
                     let _ = tx.send(Internal::action(a));
                 })
             })

@@ -98,25 +98,25 @@ impl ScreenHandler for Templates {
 
 impl ScreenHandler for Sessions {
     fn key(&self, app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
-        super::update::sessions_key(app, k, fx)
+        super::sessions::update::on_key(app, k, fx)
     }
     fn scroll(&self, app: &mut App, delta: isize) {
-        super::update::sessions_scroll(app, delta)
+        super::sessions::update::scroll(app, delta)
     }
     fn ctx(&self, _app: &App) -> Ctx {
         Ctx::Sessions
     }
     fn render(&self, app: &App, frame: &mut Frame, area: Rect) {
-        super::view::sessions_screen(app, frame, area)
+        super::sessions::view::render(app, frame, area)
     }
 }
 
 impl ScreenHandler for Replay {
     fn key(&self, app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
-        super::update::sessions_key(app, k, fx)
+        super::sessions::update::on_key(app, k, fx)
     }
     fn scroll(&self, app: &mut App, delta: isize) {
-        super::update::sessions_scroll(app, delta)
+        super::sessions::update::scroll(app, delta)
     }
     fn ctx(&self, _app: &App) -> Ctx {
         Ctx::Replay

@@ -10,7 +10,7 @@ use crate::ui::app::{App, Level};
 use crate::ui::conversation::{Conversation, Message, MsgState, ReplyStats};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
-use crate::ui::sessions::SessionOp;
+use crate::ui::sessions::state::SessionOp;
 use crate::ui::transcript;
 
 /// A saved message as the conversation shows it, with its reply figures.

@@ -17,7 +17,7 @@ use crate::ui::action::Tag;
 use crate::ui::app::{App, Generation};
 use crate::ui::conversation::{Conversation, Message};
 use crate::ui::effect::Effect;
-use crate::ui::sessions::{Sent, SessionOp};
+use crate::ui::sessions::state::{Sent, SessionOp};
 
 /// What an engine event carries that autosave needs after `update` consumed it.
 pub enum Seen {

@@ -151,7 +151,7 @@ fn ask_accept(app: &mut App, fx: &mut Vec<Effect>) {
     let ask = *ask;
     let result = match ask {
         Ask::SessionTitle | Ask::SessionExport(_) => {
-            super::sessions::ask_accept(app, ask, &value, fx)
+            crate::ui::sessions::update::ask_accept(app, ask, &value, fx)
         }
         Ask::PullModel => super::pull::accept(app, &value, fx),
         Ask::ComparePath(purpose) => {
@@ -196,7 +196,7 @@ fn confirm(app: &mut App, fx: &mut Vec<Effect>) {
     };
     match what {
         Confirm::Quit => app.quit = true,
-        Confirm::DeleteSession => super::sessions::confirm_delete(app, fx),
+        Confirm::DeleteSession => crate::ui::sessions::update::confirm_delete(app, fx),
         Confirm::CancelPull => super::pull::cancel(app, fx),
         Confirm::ClearChat(id) => conversation_list::clear(app, id, fx),
         Confirm::DeleteChat(id) => conversation_list::delete(app, id, fx),

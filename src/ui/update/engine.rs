@@ -11,7 +11,7 @@ use crate::ui::keymap::Cmd;
 /// The effects to run once the first frame is on screen: the engine starts in the background.
 pub fn init(app: &App) -> Vec<Effect> {
     let _ = app;
-    vec![Effect::StartEngine, super::sessions::init()]
+    vec![Effect::StartEngine, crate::ui::sessions::update::init()]
 }
 
 pub fn started(app: &mut App, r: Result<(), String>, fx: &mut Vec<Effect>) {

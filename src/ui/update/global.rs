@@ -19,7 +19,7 @@ pub(crate) fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) -> bool {
         }),
         Cmd::Models => super::model_picker::open(app, fx),
         Cmd::Templates => crate::ui::templates::library::open(app, fx),
-        Cmd::Sessions => super::sessions::open_browser(app, fx),
+        Cmd::Sessions => crate::ui::sessions::update::open_browser(app, fx),
         Cmd::CompareOpen => crate::ui::compare::open::open(app, fx),
         _ => return false,
     }

@@ -7,15 +7,11 @@ mod engine;
 pub(crate) mod global;
 mod model_picker;
 mod pull;
-mod replay;
-mod session_events;
-mod sessions;
+pub(crate) mod replay;
 mod settings;
 
 pub use engine::init;
-pub use sessions::open_browser;
 // What `screen::of` dispatches to, screen by screen.
-pub(crate) use sessions::{on_key as sessions_key, scroll as sessions_scroll};
 
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEventKind};
 
@@ -71,7 +67,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         Action::TemplatePreview { id, result } => {
             crate::ui::templates::library::preview_done(app, id, result, &mut fx)
         }
-        Action::Session(ev) => session_events::event(app, ev, &mut fx),
+        Action::Session(ev) => crate::ui::sessions::events::event(app, ev, &mut fx),
         Action::Replay(ev) => replay::event(app, ev, &mut fx),
         Action::ModelsFound(found) => model_picker::found(app, found),
         Action::Pull(ev) => pull::event(app, ev, &mut fx),

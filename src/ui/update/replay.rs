@@ -8,7 +8,7 @@ use crate::ui::app::{App, EngineState, Level, Screen};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
 use crate::ui::replay_task::{ReplayCtl, ReplayEvent, ReplayJob, Step};
-use crate::ui::sessions::ReplayView;
+use crate::ui::sessions::state::ReplayView;
 
 /// Shows the replay view of `session`, not started yet.
 pub fn open(app: &mut App, session: Session) {

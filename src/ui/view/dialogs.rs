@@ -51,12 +51,8 @@ pub fn ask(app: &App, frame: &mut Frame, ask: Ask, text: &TextArea, error: Optio
         Ask::ComparePath(crate::ui::compare::PathFor::Predictions) => {
             ("Save per-row predictions as CSV to", None)
         }
-        Ask::SessionExport(super::super::sessions::ExportFormat::Md) => {
-            ("Export as Markdown to", None)
-        }
-        Ask::SessionExport(super::super::sessions::ExportFormat::Json) => {
-            ("Export as JSON to", None)
-        }
+        Ask::SessionExport(crate::session::ExportFormat::Md) => ("Export as Markdown to", None),
+        Ask::SessionExport(crate::session::ExportFormat::Json) => ("Export as JSON to", None),
     };
     let keys = format!(
         "{} ok · {} clear · {} cancel",

@@ -5,7 +5,6 @@ mod dialogs;
 mod help;
 mod models;
 mod replay;
-mod sessions;
 mod settings;
 pub mod status;
 
@@ -39,7 +38,6 @@ pub fn render(app: &App, frame: &mut Frame) {
 
 // What `screen::of` draws, screen by screen.
 pub(crate) use replay::render as replay_screen;
-pub(crate) use sessions::render as sessions_screen;
 
 /// A centred box of at most `w`×`h` inside `area`, cleared, with a titled border; returns the
 /// inside.

@@ -12,7 +12,7 @@ use crate::session::diff::{Span as DSpan, SpanKind};
 use crate::session::replay::{Outcome, TurnReplay};
 use crate::ui::app::App;
 use crate::ui::keymap::Cmd;
-use crate::ui::sessions::ReplayView;
+use crate::ui::sessions::state::ReplayView;
 use crate::ui::wrap::{str_width, wrap_line, LogicalLine};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {

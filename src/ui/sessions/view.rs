@@ -8,10 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
+use super::state::Row;
 use crate::ui::app::App;
 use crate::ui::keymap::Cmd;
 use crate::ui::render::wrap::fit;
-use crate::ui::sessions::Row;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let th = &app.theme;
@@ -118,7 +118,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), detail);
     }
     if notice.height > 0 {
-        super::status::notice(app, frame, notice);
+        crate::ui::view::status::notice(app, frame, notice);
     }
     let k = &app.keymap;
     let hint = format!(
@@ -134,7 +134,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         k.hint(Cmd::Help),
     );
     frame.render_widget(Paragraph::new(Line::styled(hint, dim)), hints);
-    super::status::render(app, frame, status);
+    crate::ui::view::status::render(app, frame, status);
 }
 
 fn row_line(

@@ -4,9 +4,10 @@
 use std::path::Path;
 use std::sync::mpsc;
 
-use super::action::Action;
-use super::sessions::{ExportFormat, Row, SessionEvent, SessionOp, RESTORE};
+use super::state::{Row, SessionEvent, SessionOp, RESTORE};
+use crate::session::ExportFormat;
 use crate::session::{record, SessionFile, SessionKind, Store};
+use crate::ui::action::Action;
 
 /// A handle on the session thread; dropping it ends the thread once its queue is empty.
 pub struct Worker {

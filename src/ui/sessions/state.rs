@@ -212,9 +212,6 @@ impl Sessions {
     }
 }
 
-/// The one export format type, shared with the CLI.
-pub use crate::session::ExportFormat;
-
 /// File work the runtime does on its session thread, in order (so saves never overtake each
 /// other).
 #[derive(Debug, Clone, PartialEq)]
@@ -237,7 +234,7 @@ pub enum SessionOp {
     },
     Export {
         path: PathBuf,
-        format: ExportFormat,
+        format: crate::session::ExportFormat,
         dest: PathBuf,
     },
     /// Hash the loaded model file for reply records (cached by the session module).

@@ -3,12 +3,13 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::state::{Row, SessionOp};
+use crate::session::ExportFormat;
 use crate::session::SessionKind;
 use crate::ui::app::{new_input, App, Ask, Confirm, Focus, Level, Modal, Screen};
 use crate::ui::chat::conversation_list::switch;
 use crate::ui::effect::Effect;
 use crate::ui::keymap::{Cmd, Ctx, KeySpec};
-use crate::ui::sessions::{ExportFormat, Row, SessionOp};
 
 /// The startup effect: read the sessions folder and bring the recent chats back.
 pub fn init() -> Effect {
@@ -40,7 +41,7 @@ pub fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     };
     if let Some(cmd) = app.keymap.get(ctx, &spec) {
         return if ctx == Ctx::Replay {
-            super::replay::command(app, cmd, fx)
+            crate::ui::update::replay::command(app, cmd, fx)
         } else {
             command(app, cmd, fx)
         };
@@ -49,7 +50,7 @@ pub fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         Some(Cmd::Quit) => app.quit = true,
         Some(Cmd::Interrupt) => {
             if ctx == Ctx::Replay {
-                super::replay::command(app, Cmd::ReplayClose, fx);
+                crate::ui::update::replay::command(app, Cmd::ReplayClose, fx);
             } else {
                 app.modals.push(Modal::Confirm {
                     what: Confirm::Quit,
@@ -64,7 +65,7 @@ pub fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         }),
         // The other screens' keys work from the browser too.
         Some(cmd @ (Cmd::Templates | Cmd::CompareOpen)) if ctx == Ctx::Sessions => {
-            super::global::command(app, cmd, fx);
+            crate::ui::update::global::command(app, cmd, fx);
         }
         _ => {}
     }
@@ -313,7 +314,7 @@ pub fn scroll(app: &mut App, delta: isize) {
             Cmd::ReplayDown
         };
         for _ in 0..delta.unsigned_abs() {
-            super::replay::command(app, cmd, &mut Vec::new());
+            crate::ui::update::replay::command(app, cmd, &mut Vec::new());
         }
     } else {
         let b = &mut app.sessions.browser;
