@@ -1,6 +1,6 @@
 //! The TUI's session path end to end with the real SmolLM2 model: a greedy two-turn chat driven
 //! through `update` is autosaved with real reply records, then opened from the browser and
-//! replayed by the replay worker the runtime uses (`replay_task::control`); every turn must be
+//! replayed by the replay worker the runtime uses (`replay::task::control`); every turn must be
 //! identical, and the chat's model is loaded again afterwards.
 
 mod common;
@@ -15,7 +15,7 @@ use howdah::session::Store;
 use howdah::ui::action::{Action, Tag};
 use howdah::ui::app::{new_input, App, Screen, Setup};
 use howdah::ui::effect::Effect;
-use howdah::ui::replay_task::{control, Control, ReplayEvent};
+use howdah::ui::replay::task::{control, Control, ReplayEvent};
 use howdah::ui::sessions::io::run_op;
 use howdah::ui::templates::state::Reloaded;
 use howdah::ui::update::update;

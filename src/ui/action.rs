@@ -44,7 +44,7 @@ pub enum Action {
     /// A session file operation finished (`Effect::Session`).
     Session(super::sessions::state::SessionEvent),
     /// Progress of a replay (`Effect::Replay`).
-    Replay(super::replay_task::ReplayEvent),
+    Replay(super::replay::task::ReplayEvent),
     /// Progress and results of the compare view's background work.
     Compare(super::compare::CompareMsg),
     /// Progress and outcome of a model download (`Effect::Pull`).

@@ -31,7 +31,7 @@ pub enum Screen {
     Templates,
     /// The saved sessions (`sessions::view`).
     Sessions,
-    /// A session replayed beside its recording (`view::replay`).
+    /// A session replayed beside its recording (`replay::view`).
     Replay,
     /// Prompt variants side by side (`App::compare`).
     Compare,

@@ -55,7 +55,7 @@ pub enum Effect {
     /// Session file work, done in order on the session thread (`Action::Session`).
     Session(super::sessions::state::SessionOp),
     /// Start, step or cancel a replay on the engine (`Action::Replay`).
-    Replay(super::replay_task::ReplayCtl),
+    Replay(super::replay::task::ReplayCtl),
     /// The compare view's background work (`compare::run::control`; `Action::Compare`).
     Compare(super::compare::CompareJob),
     /// Start or stop a download from Hugging Face (`Action::Pull`).

@@ -23,7 +23,7 @@ pub mod picker_backends;
 pub mod presets;
 pub mod pull_task;
 pub mod render;
-pub mod replay_task;
+pub mod replay;
 pub mod runtime;
 pub mod screen;
 pub mod sessions;

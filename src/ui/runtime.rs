@@ -51,7 +51,7 @@ struct Runner {
     /// The session thread, started with the first session effect.
     sessions: Option<super::sessions::io::Worker>,
     /// The running replay's step channel and cancel flag.
-    replay: Option<super::replay_task::Control>,
+    replay: Option<super::replay::task::Control>,
     /// The running model download's cancel flag.
     pull: Option<Arc<std::sync::atomic::AtomicBool>>,
     /// The running compare run or evaluation.
@@ -339,13 +339,13 @@ impl Runner {
             .submit(op);
     }
 
-    fn replay(&mut self, ctl: super::replay_task::ReplayCtl) {
+    fn replay(&mut self, ctl: super::replay::task::ReplayCtl) {
         let tx = self.internal_tx.clone();
         let send = move |ev| {
             let _ = tx.send(Internal::action(Action::Replay(ev)));
         };
         if let Err(ev) =
-            super::replay_task::control(&mut self.replay, self.engine.clone(), ctl, send)
+            super::replay::task::control(&mut self.replay, self.engine.clone(), ctl, send)
         {
             self.queue(Action::Replay(ev));
         }

@@ -98,7 +98,7 @@ impl ScreenHandler for Templates {
 
 impl ScreenHandler for Sessions {
     fn key(&self, app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
-        super::sessions::update::on_key(app, k, fx)
+        super::sessions::update::key(app, k, fx)
     }
     fn scroll(&self, app: &mut App, delta: isize) {
         super::sessions::update::scroll(app, delta)
@@ -113,16 +113,16 @@ impl ScreenHandler for Sessions {
 
 impl ScreenHandler for Replay {
     fn key(&self, app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
-        super::sessions::update::on_key(app, k, fx)
+        super::replay::update::key(app, k, fx)
     }
     fn scroll(&self, app: &mut App, delta: isize) {
-        super::sessions::update::scroll(app, delta)
+        super::replay::update::scroll(app, delta)
     }
     fn ctx(&self, _app: &App) -> Ctx {
         Ctx::Replay
     }
     fn render(&self, app: &App, frame: &mut Frame, area: Rect) {
-        super::view::replay_screen(app, frame, area)
+        super::replay::view::render(app, frame, area)
     }
 }
 

@@ -28,7 +28,7 @@ pub fn event(app: &mut App, ev: SessionEvent, fx: &mut Vec<Effect>) {
             }
         }
         SessionEvent::Opened { file, replay } => match file {
-            Ok(f) if replay => crate::ui::update::replay::open(app, f.session),
+            Ok(f) if replay => crate::ui::replay::update::open(app, f.session),
             Ok(f) => {
                 let i = open_conversation(app, *f);
                 switch(app, i);

@@ -1,13 +1,13 @@
 //! The UI's session state: which conversation is saved in which session file (autosave), the
-//! session browser's list and search, and the replay view; plus the operations the runtime runs
-//! for them off the UI thread (`SessionOp`) and what comes back (`SessionEvent`).
+//! session browser's list and search, and the open replay view (`replay::state`); plus the
+//! operations the runtime runs for them off the UI thread (`SessionOp`) and what comes back
+//! (`SessionEvent`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::engine::Sampling;
-use crate::session::replay::TurnReplay;
-use crate::session::{ModelRef, ReplyRecord, Session, SessionFile, Store, Summary};
+use crate::session::{ModelRef, ReplyRecord, SessionFile, Store, Summary};
 
 /// How many recent chat sessions come back as conversations at start.
 pub const RESTORE: usize = 8;
@@ -112,58 +112,6 @@ impl Browser {
     }
 }
 
-/// The replay view of one session.
-#[derive(Debug, Clone)]
-pub struct ReplayView {
-    /// Tells this replay's events from those of an earlier one.
-    pub id: u64,
-    pub session: Session,
-    /// Replay against the current model and sampling instead of the recorded ones.
-    pub current: bool,
-    /// Turns that will be replayed, once planned.
-    pub total: Option<usize>,
-    pub turns: Vec<TurnReplay>,
-    /// The reply being generated, as it streams.
-    pub streaming: String,
-    pub started: bool,
-    pub running: bool,
-    /// Waiting for the next `n` (turn by turn) rather than running on.
-    pub step: bool,
-    pub cancelled: bool,
-    pub finished: bool,
-    pub error: Option<String>,
-    pub warnings: Vec<String>,
-    /// The top row asked for when not following the end.
-    pub scroll: u16,
-    /// Keep the newest turn in view (until the user scrolls up).
-    pub follow: bool,
-    /// The top row shown and the largest top row, at the last frame (scrolling starts there).
-    pub shown: std::cell::Cell<(u16, u16)>,
-}
-
-impl ReplayView {
-    pub fn new(id: u64, session: Session) -> ReplayView {
-        ReplayView {
-            id,
-            session,
-            current: false,
-            total: None,
-            turns: Vec::new(),
-            streaming: String::new(),
-            started: false,
-            running: false,
-            step: true,
-            cancelled: false,
-            finished: false,
-            error: None,
-            warnings: Vec::new(),
-            scroll: 0,
-            follow: true,
-            shown: std::cell::Cell::new((0, 0)),
-        }
-    }
-}
-
 /// Everything the UI keeps about sessions.
 #[derive(Debug, Clone)]
 pub struct Sessions {
@@ -181,7 +129,8 @@ pub struct Sessions {
     /// beside it as the newer version: conv id → (session message index, versions).
     pub pending: HashMap<u64, (usize, crate::session::alternatives::Versions)>,
     pub browser: Browser,
-    pub replay: Option<ReplayView>,
+    /// The replay view, while it is open.
+    pub replay: Option<crate::ui::replay::state::ReplayView>,
     pub next_replay: u64,
     /// What an `Open` brings the session in for.
     pub open_for_replay: bool,

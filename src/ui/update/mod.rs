@@ -7,7 +7,6 @@ mod engine;
 pub(crate) mod global;
 mod model_picker;
 mod pull;
-pub(crate) mod replay;
 mod settings;
 
 pub use engine::init;
@@ -68,7 +67,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             crate::ui::templates::library::preview_done(app, id, result, &mut fx)
         }
         Action::Session(ev) => crate::ui::sessions::events::event(app, ev, &mut fx),
-        Action::Replay(ev) => replay::event(app, ev, &mut fx),
+        Action::Replay(ev) => crate::ui::replay::update::event(app, ev, &mut fx),
         Action::ModelsFound(found) => model_picker::found(app, found),
         Action::Pull(ev) => pull::event(app, ev, &mut fx),
         Action::Saved(r) => match r {

@@ -4,7 +4,6 @@
 mod dialogs;
 mod help;
 mod models;
-mod replay;
 mod settings;
 pub mod status;
 
@@ -37,7 +36,6 @@ pub fn render(app: &App, frame: &mut Frame) {
 }
 
 // What `screen::of` draws, screen by screen.
-pub(crate) use replay::render as replay_screen;
 
 /// A centred box of at most `w`×`h` inside `area`, cleared, with a titled border; returns the
 /// inside.
