@@ -13,7 +13,8 @@ pub use super::text_input::new_input;
 
 pub use super::chat::state::{ChatState, Focus, Generation};
 use super::conversation::Conversation;
-use super::keymap::{Ctx, Keymap};
+use super::keymap::bindings::Keymap;
+use super::keymap::Ctx;
 use super::presets::Presets;
 use super::settings::SettingsForm;
 use super::templates::state::Templates;

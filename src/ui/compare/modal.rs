@@ -14,7 +14,8 @@ use super::state::{CompareModal, Field, PathFor};
 use crate::prompt::{Mode, Selection, Template};
 use crate::ui::app::{App, Modal, Screen};
 use crate::ui::effect::Effect;
-use crate::ui::keymap::{Cmd, Ctx, KeySpec};
+use crate::ui::keymap::key_spec::KeySpec;
+use crate::ui::keymap::{Cmd, Ctx};
 
 /// A key while one of the view's dialogs is on top.
 pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {

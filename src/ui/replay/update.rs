@@ -10,7 +10,8 @@ use crate::session::replay::{ReplayOptions, SamplingFrom};
 use crate::session::Session;
 use crate::ui::app::{App, EngineState, Level, Modal, Screen};
 use crate::ui::effect::Effect;
-use crate::ui::keymap::{Cmd, Ctx, KeySpec};
+use crate::ui::keymap::key_spec::KeySpec;
+use crate::ui::keymap::{Cmd, Ctx};
 
 /// Shows the replay view of `session`, not started yet.
 pub fn open(app: &mut App, session: Session) {

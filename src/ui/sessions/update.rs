@@ -9,7 +9,8 @@ use crate::session::SessionKind;
 use crate::ui::app::{new_input, App, Ask, Confirm, Focus, Level, Modal, Screen};
 use crate::ui::chat::conversation_list::switch;
 use crate::ui::effect::Effect;
-use crate::ui::keymap::{Cmd, Ctx, KeySpec};
+use crate::ui::keymap::key_spec::KeySpec;
+use crate::ui::keymap::{Cmd, Ctx};
 
 /// The startup effect: read the sessions folder and bring the recent chats back.
 pub fn init() -> Effect {

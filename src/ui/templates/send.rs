@@ -167,7 +167,7 @@ pub fn compare(app: &mut App, fx: &mut Vec<Effect>) {
 mod tests {
     use super::*;
     use crate::ui::app::Setup;
-    use crate::ui::keymap::Keymap;
+    use crate::ui::keymap::bindings::Keymap;
     use crate::ui::templates::state::Reloaded;
 
     fn app_on(template: &str, text: &str) -> App {

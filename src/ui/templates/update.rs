@@ -11,7 +11,8 @@ use super::state::TplFocus;
 use crate::prompt::Selection;
 use crate::ui::app::{new_input, App, Level, Modal, Screen};
 use crate::ui::effect::Effect;
-use crate::ui::keymap::{Cmd, Ctx, KeySpec};
+use crate::ui::keymap::key_spec::KeySpec;
+use crate::ui::keymap::{Cmd, Ctx};
 
 fn close(app: &mut App) {
     app.templates.remember();

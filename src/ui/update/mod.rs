@@ -18,7 +18,8 @@ use super::action::Action;
 use super::app::{App, Level, Modal};
 use super::chat::state::Focus;
 use super::effect::Effect;
-use super::keymap::{Cmd, Ctx, KeySpec};
+use super::keymap::key_spec::KeySpec;
+use super::keymap::{Cmd, Ctx};
 use super::screen;
 
 /// Applies one action; returns what the runtime must do.
