@@ -1,13 +1,19 @@
 //! Markdown to styled logical lines (pulldown-cmark): headings, lists, emphasis, quotes, tables,
-//! rules, links shown as text, and fenced code highlighted by syntect.
+//! rules, links shown as text, and fenced code highlighted by syntect. Here: the two entry points
+//! (`render`, `code_blocks` for copying) and the renderer's line assembly (styles, the prefixes
+//! of open quotes and list items, blank rows between blocks); the events are read in `events`,
+//! code blocks and tables laid out in `blocks`.
 
-use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
-use ratatui::style::{Modifier, Style};
+mod blocks;
+mod events;
+
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use ratatui::style::Style;
 use ratatui::text::Span;
 
-use super::highlight;
 use super::wrap::{str_width, LogicalLine};
 use crate::ui::theme::Theme;
+use blocks::Table;
 
 /// A fenced code block found in a message, for copying.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,12 +58,6 @@ enum Container {
     Quote,
     List(Option<u64>),
     Item { marker: String, shown: bool },
-}
-
-struct Table {
-    aligns: Vec<Alignment>,
-    rows: Vec<Vec<Vec<Span<'static>>>>,
-    header_rows: usize,
 }
 
 struct Renderer<'t> {
@@ -212,299 +212,6 @@ impl Renderer<'_> {
             if parts.peek().is_some() {
                 self.flush();
             }
-        }
-    }
-
-    fn end_code(&mut self) {
-        let Some((lang, code)) = self.code.take() else {
-            return;
-        };
-        self.flush();
-        let th = self.theme;
-        let bg = Style::default().bg(th.code_bg);
-        let plain = bg.fg(th.fg);
-        let (first, cont) = self.prefixes_no_mark();
-        let label = if lang.is_empty() {
-            "code".to_string()
-        } else {
-            lang.clone()
-        };
-        self.out.push(LogicalLine {
-            first: first.clone(),
-            cont: cont.clone(),
-            spans: vec![Span::styled(format!(" {label} "), bg.fg(th.dim))],
-            hard: true,
-            fill: Some(bg),
-            rule: None,
-        });
-        let body = code.strip_suffix('\n').unwrap_or(&code);
-        for spans in highlight::highlight(body, &lang, &th.syntect_theme, plain) {
-            let mut row = vec![Span::styled(" ", bg)];
-            row.extend(spans);
-            self.out.push(LogicalLine {
-                first: cont.clone(),
-                cont: cont.clone(),
-                spans: row,
-                hard: true,
-                fill: Some(bg),
-                rule: None,
-            });
-        }
-        self.blank();
-    }
-
-    fn end_table(&mut self) {
-        let Some(t) = self.table.take() else { return };
-        let ncols = t.rows.iter().map(Vec::len).max().unwrap_or(0);
-        let mut widths = vec![0usize; ncols];
-        for row in &t.rows {
-            for (i, cell) in row.iter().enumerate() {
-                let w: usize = cell.iter().map(|s| str_width(&s.content)).sum();
-                widths[i] = widths[i].max(w);
-            }
-        }
-        let border = Style::default().fg(self.theme.border);
-        let (first, cont) = self.prefixes_no_mark();
-        for (ri, row) in t.rows.iter().enumerate() {
-            let mut spans = Vec::new();
-            for (ci, w) in widths.iter().enumerate() {
-                if ci > 0 {
-                    spans.push(Span::styled(" │ ", border));
-                }
-                let cell = row.get(ci).cloned().unwrap_or_default();
-                let cw: usize = cell.iter().map(|s| str_width(&s.content)).sum();
-                let pad = w.saturating_sub(cw);
-                let (left, right) = match t.aligns.get(ci) {
-                    Some(Alignment::Right) => (pad, 0),
-                    Some(Alignment::Center) => (pad / 2, pad - pad / 2),
-                    _ => (0, pad),
-                };
-                spans.push(Span::raw(" ".repeat(left)));
-                for s in cell {
-                    let st = if ri < t.header_rows {
-                        s.style.add_modifier(Modifier::BOLD)
-                    } else {
-                        s.style
-                    };
-                    spans.push(Span::styled(s.content, st));
-                }
-                spans.push(Span::raw(" ".repeat(right)));
-            }
-            self.out.push(LogicalLine {
-                first: first.clone(),
-                cont: cont.clone(),
-                spans,
-                hard: true,
-                ..Default::default()
-            });
-            if ri + 1 == t.header_rows {
-                let sep: Vec<String> = widths.iter().map(|w| "─".repeat(*w)).collect();
-                self.out.push(LogicalLine {
-                    first: first.clone(),
-                    cont: cont.clone(),
-                    spans: vec![Span::styled(sep.join("─┼─"), border)],
-                    hard: true,
-                    ..Default::default()
-                });
-            }
-        }
-        self.blank();
-    }
-
-    fn event(&mut self, ev: Event) {
-        let th = self.theme;
-        match ev {
-            Event::Start(tag) => match tag {
-                Tag::Paragraph => {}
-                Tag::Heading { level, .. } => {
-                    self.flush();
-                    let color = th.heading;
-                    self.push_style(|s| {
-                        let s = s.fg(color).add_modifier(Modifier::BOLD);
-                        if level == HeadingLevel::H1 {
-                            s.add_modifier(Modifier::UNDERLINED)
-                        } else {
-                            s
-                        }
-                    });
-                }
-                Tag::BlockQuote(_) => {
-                    self.flush();
-                    self.containers.push(Container::Quote);
-                    let q = th.quote;
-                    self.push_style(|s| s.fg(q).add_modifier(Modifier::ITALIC));
-                }
-                Tag::CodeBlock(kind) => {
-                    self.flush();
-                    self.code = Some((lang_of(&kind), String::new()));
-                }
-                Tag::List(start) => {
-                    self.flush();
-                    self.containers.push(Container::List(start));
-                }
-                Tag::Item => {
-                    self.flush();
-                    let marker = match self.containers.iter_mut().rev().find_map(|c| match c {
-                        Container::List(n) => Some(n),
-                        _ => None,
-                    }) {
-                        Some(Some(n)) => {
-                            let m = format!("{n}. ");
-                            *n += 1;
-                            m
-                        }
-                        _ => "• ".to_string(),
-                    };
-                    self.containers.push(Container::Item {
-                        marker,
-                        shown: false,
-                    });
-                }
-                Tag::Emphasis => self.push_style(|s| s.add_modifier(Modifier::ITALIC)),
-                Tag::Strong => self.push_style(|s| s.add_modifier(Modifier::BOLD)),
-                Tag::Strikethrough => self.push_style(|s| s.add_modifier(Modifier::CROSSED_OUT)),
-                Tag::Link { dest_url, .. } => {
-                    self.links.push(dest_url.to_string());
-                    let c = th.link;
-                    self.push_style(|s| s.fg(c).add_modifier(Modifier::UNDERLINED));
-                }
-                Tag::Image { dest_url, .. } => {
-                    self.links.push(dest_url.to_string());
-                    let c = th.link;
-                    self.push_style(|s| s.fg(c));
-                    self.text("[image: ");
-                }
-                Tag::Table(aligns) => {
-                    self.flush();
-                    self.table = Some(Table {
-                        aligns,
-                        rows: Vec::new(),
-                        header_rows: 0,
-                    });
-                }
-                Tag::TableHead => {
-                    if let Some(t) = self.table.as_mut() {
-                        t.rows.push(Vec::new());
-                        t.header_rows = t.rows.len();
-                    }
-                }
-                Tag::TableRow => {
-                    if let Some(t) = self.table.as_mut() {
-                        t.rows.push(Vec::new());
-                    }
-                }
-                Tag::TableCell => {
-                    if let Some(r) = self.table.as_mut().and_then(|t| t.rows.last_mut()) {
-                        r.push(Vec::new());
-                    }
-                }
-                _ => {}
-            },
-            Event::End(tag) => match tag {
-                TagEnd::Paragraph => {
-                    self.flush();
-                    if !matches!(self.containers.last(), Some(Container::Item { .. })) {
-                        self.blank();
-                    }
-                }
-                TagEnd::Heading(_) => {
-                    self.pop_style();
-                    self.flush();
-                    self.blank();
-                }
-                TagEnd::BlockQuote(_) => {
-                    self.flush();
-                    // The quote's last paragraph left a barred blank row: end the quote without it.
-                    if self
-                        .out
-                        .last()
-                        .is_some_and(|l| l.spans.is_empty() && l.rule.is_none())
-                    {
-                        self.out.pop();
-                    }
-                    self.pop_style();
-                    self.containers.pop();
-                    self.blank();
-                }
-                TagEnd::CodeBlock => self.end_code(),
-                TagEnd::List(_) => {
-                    self.flush();
-                    self.containers.pop();
-                    if !self
-                        .containers
-                        .iter()
-                        .any(|c| matches!(c, Container::Item { .. }))
-                    {
-                        self.blank();
-                    }
-                }
-                TagEnd::Item => {
-                    self.flush();
-                    self.containers.pop();
-                }
-                TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough => self.pop_style(),
-                TagEnd::Link => {
-                    self.pop_style();
-                    let url = self.links.pop().unwrap_or_default();
-                    let shown: String = self.spans.iter().map(|s| s.content.as_ref()).collect();
-                    if !url.is_empty() && !shown.ends_with(&url) {
-                        let dim = Style::default().fg(th.dim);
-                        self.spans.push(Span::styled(format!(" ({url})"), dim));
-                    }
-                }
-                TagEnd::Image => {
-                    let url = self.links.pop().unwrap_or_default();
-                    self.text(&format!(" {url}]"));
-                    self.pop_style();
-                }
-                TagEnd::Table => self.end_table(),
-                _ => {}
-            },
-            Event::Text(t) => match self.code.as_mut() {
-                Some((_, code)) => code.push_str(&t),
-                None => self.text(&t),
-            },
-            Event::Code(t) => {
-                let st = self.style().fg(th.accent).bg(th.code_bg);
-                match self.table.as_mut() {
-                    Some(_) => {
-                        let base = self.style();
-                        self.styles.push(st);
-                        self.text(&t);
-                        self.styles.pop();
-                        let _ = base;
-                    }
-                    None => self.spans.push(Span::styled(t.to_string(), st)),
-                }
-            }
-            // A chat keeps the model's single line breaks (as llama.cpp's web UI does):
-            // poems, addresses and step lists would otherwise run together.
-            Event::SoftBreak if self.table.is_none() => self.flush(),
-            Event::SoftBreak => self.text(" "),
-            Event::HardBreak => self.flush(),
-            Event::Rule => {
-                self.flush();
-                let (first, cont) = self.prefixes_no_mark();
-                self.out.push(LogicalLine {
-                    first,
-                    cont,
-                    rule: Some(Style::default().fg(th.border)),
-                    ..Default::default()
-                });
-                self.blank();
-            }
-            Event::TaskListMarker(done) => self.text(if done { "[x] " } else { "[ ] " }),
-            Event::Html(t) | Event::InlineHtml(t) => {
-                let dim = th.dim;
-                self.push_style(|s| s.fg(dim));
-                self.text(t.trim_end_matches('\n'));
-                self.pop_style();
-                if t.ends_with('\n') {
-                    self.flush();
-                }
-            }
-            Event::InlineMath(t) | Event::DisplayMath(t) => self.text(&t),
-            Event::FootnoteReference(t) => self.text(&format!("[{t}]")),
         }
     }
 }
