@@ -22,7 +22,7 @@ pub fn editor(app: &App, frame: &mut Frame, target: EditTarget, text: &TextArea)
         k.hint(Cmd::EditorCancel)
     );
     let area = frame.area();
-    let inner = super::popup(
+    let inner = crate::ui::render::popup::popup(
         app,
         frame,
         area.width.saturating_sub(8).max(20),
@@ -81,7 +81,7 @@ pub fn ask(app: &App, frame: &mut Frame, ask: Ask, text: &TextArea, error: Optio
         &mut hint_lines,
     );
     let hint_rows = hint_lines.len().clamp(1, 5) as u16;
-    let inner = super::popup(app, frame, w, 5 + hint_rows, what);
+    let inner = crate::ui::render::popup::popup(app, frame, w, 5 + hint_rows, what);
     let [field, err, help] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
@@ -115,6 +115,6 @@ pub fn confirm(app: &App, frame: &mut Frame, question: &str) {
         ),
     ];
     let w = (question.chars().count() as u16 + 6).clamp(30, 70);
-    let inner = super::popup(app, frame, w, 6, "Confirm");
+    let inner = crate::ui::render::popup::popup(app, frame, w, 6, "Confirm");
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
 }

@@ -1,15 +1,16 @@
-//! `render`: draws the whole UI from `&App`. Pure apart from memoized message rows and
-//! remembering the transcript's size for scrolling. Each screen part is its own module.
+//! `render`: draws the whole UI from `&App`: the shown screen (each screen's folder draws it,
+//! `screen::of` picks it), then the open dialogs over it. Pure apart from memoized message rows
+//! and remembering the transcript's size for scrolling. The dialogs that open over any screen
+//! and the status bar are here, one module each.
 
 mod dialogs;
 mod help;
-mod models;
+mod model_picker;
 mod settings;
 pub mod status;
 
-use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::widgets::{Block, Borders, Clear};
+use ratatui::widgets::Block;
 use ratatui::Frame;
 
 use super::app::{App, Modal};
@@ -24,7 +25,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         match m {
             Modal::Help { ctx, scroll, names } => help::render(app, frame, *ctx, *scroll, *names),
             Modal::Settings(form) => settings::render(app, frame, form),
-            Modal::Models(p) => models::render(app, frame, p),
+            Modal::Models(p) => model_picker::render(app, frame, p),
             Modal::Editor { target, text } => dialogs::editor(app, frame, *target, text),
             Modal::Ask { ask, text, error } => {
                 dialogs::ask(app, frame, *ask, text, error.as_deref())
@@ -33,32 +34,4 @@ pub fn render(app: &App, frame: &mut Frame) {
             Modal::Compare(m) => crate::ui::compare::modal_view::render(app, frame, m),
         }
     }
-}
-
-// What `screen::of` draws, screen by screen.
-
-/// A centred box of at most `w`×`h` inside `area`, cleared, with a titled border; returns the
-/// inside.
-pub fn popup(app: &App, frame: &mut Frame, w: u16, h: u16, title: &str) -> Rect {
-    let area = frame.area();
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    let r = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
-    frame.render_widget(Clear, r);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(Style::default().fg(app.theme.border_focused))
-        .style(Style::default().fg(app.theme.fg).bg(app.theme.bg))
-        .title(format!(
-            " {} ",
-            super::render::wrap::fit(title, w.saturating_sub(4) as usize).trim_end()
-        ));
-    let inner = block.inner(r);
-    frame.render_widget(block, r);
-    inner
 }

@@ -117,7 +117,7 @@ pub fn render(app: &App, frame: &mut Frame, p: &Picker) {
         dim,
     ));
     let h = lines.len() as u16 + 2;
-    let inner = super::popup(app, frame, 100, h, "Models");
+    let inner = crate::ui::render::popup::popup(app, frame, 100, h, "Models");
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
