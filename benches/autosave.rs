@@ -8,8 +8,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use howdah::engine::{EventKind, Role, TokenEvent};
 use howdah::session::Store;
 use howdah::ui::action::{Action, Tag};
-use howdah::ui::app::{App, Generation, Setup};
-use howdah::ui::conversation::{Message, MsgState};
+use howdah::ui::app::{App, Setup};
+use howdah::ui::chat::conversation::{Message, MsgState};
+use howdah::ui::chat::state::Generation;
 use howdah::ui::update::update;
 
 fn app_with(n: usize) -> (App, tempfile::TempDir) {

@@ -7,7 +7,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion};
 use howdah::engine::Role;
 use howdah::ui::app::{App, Setup};
-use howdah::ui::conversation::{Message, MsgState, Scroll};
+use howdah::ui::chat::conversation::{Message, MsgState, Scroll};
 use howdah::ui::view::render;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;

@@ -15,7 +15,7 @@ use howdah::prompt::{Mode, Selection};
 use howdah::session::SessionKind;
 use howdah::ui::action::Action;
 use howdah::ui::app::Screen;
-use howdah::ui::compare::{CompareJob, CompareMsg};
+use howdah::ui::compare::job::{CompareJob, CompareMsg};
 use howdah::ui::effect::Effect;
 use howdah::ui::sessions::state::KindFilter;
 use session_support::{harness, run_sessions, saved_chat};

@@ -46,7 +46,7 @@ pub enum Action {
     /// Progress of a replay (`Effect::Replay`).
     Replay(super::replay::task::ReplayEvent),
     /// Progress and results of the compare view's background work.
-    Compare(super::compare::CompareMsg),
+    Compare(super::compare::job::CompareMsg),
     /// Progress and outcome of a model download (`Effect::Pull`).
     Pull(super::pull_task::PullEvent),
     /// SIGTERM or SIGHUP: leave now, restoring the terminal.

@@ -8,16 +8,14 @@ use std::path::PathBuf;
 use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
-// Kept here under its old name: every screen builds its text fields with it.
-pub use super::text_input::new_input;
-
-pub use super::chat::state::{ChatState, Focus, Generation};
-use super::conversation::Conversation;
+use super::chat::conversation::Conversation;
+use super::chat::state::{ChatState, Focus};
 use super::keymap::bindings::Keymap;
 use super::keymap::Ctx;
 use super::presets::Presets;
 use super::settings::SettingsForm;
 use super::templates::state::Templates;
+use super::text_input::new_input;
 use super::theme::Theme;
 use crate::config::Config;
 use crate::engine::{EngineSettings, ModelInfo};
@@ -67,7 +65,7 @@ pub enum Ask {
     /// `OWNER/NAME[:QUANT]` to pull from Hugging Face.
     PullModel,
     /// A file for the compare view: data to evaluate on, or where its predictions go.
-    ComparePath(super::compare::PathFor),
+    ComparePath(super::compare::state::PathFor),
 }
 
 /// The model picker's state; `models` is None while discovery runs.
@@ -102,7 +100,7 @@ pub enum Modal {
         question: String,
     },
     /// One of the compare view's dialogs (template picker, prompt, variant editor).
-    Compare(super::compare::CompareModal),
+    Compare(super::compare::state::CompareModal),
 }
 
 impl Modal {
@@ -192,7 +190,7 @@ pub struct App {
     /// Autosave links, the session browser and the replay view.
     pub sessions: super::sessions::state::Sessions,
     /// The compare view's state, kept while the chat is shown so returning resumes it.
-    pub compare: Option<super::compare::CompareState>,
+    pub compare: Option<super::compare::state::CompareState>,
     /// A model download from Hugging Face (the picker's "pull" row).
     pub pull: super::pull_task::PullState,
 }

@@ -57,7 +57,7 @@ pub enum Effect {
     /// Start, step or cancel a replay on the engine (`Action::Replay`).
     Replay(super::replay::task::ReplayCtl),
     /// The compare view's background work (`compare::run::control`; `Action::Compare`).
-    Compare(super::compare::CompareJob),
+    Compare(super::compare::job::CompareJob),
     /// Start or stop a download from Hugging Face (`Action::Pull`).
     Pull(super::pull_task::PullCtl),
 }

@@ -35,9 +35,6 @@ pub mod theme;
 pub mod theme_switch;
 pub mod update;
 pub mod view;
-// Kept under their old paths: every screen (and compare's code) names them so.
-pub use chat::conversation;
-pub use render::{highlight, markdown, transcript, wrap};
 
 use anyhow::Result;
 

@@ -6,7 +6,9 @@ use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
-use super::app::{App, Focus, Screen};
+use super::app::{App, Screen};
+
+use super::chat::state::Focus;
 use super::effect::Effect;
 use super::keymap::Ctx;
 
@@ -63,7 +65,7 @@ impl ScreenHandler for Chat {
         super::chat::update::key(app, k, fx)
     }
     fn scroll(&self, app: &mut App, delta: isize) {
-        super::transcript::scroll(app, delta)
+        super::render::transcript::scroll(app, delta)
     }
     fn ctx(&self, app: &App) -> Ctx {
         match app.chat.focus {
@@ -134,7 +136,7 @@ impl ScreenHandler for Compare {
         super::compare::update::paste(app, text)
     }
     fn scroll(&self, app: &mut App, delta: isize) {
-        super::transcript::scroll(app, delta)
+        super::render::transcript::scroll(app, delta)
     }
     fn ctx(&self, _app: &App) -> Ctx {
         Ctx::Compare

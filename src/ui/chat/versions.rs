@@ -7,11 +7,11 @@
 use crate::engine::{Role, StopReason};
 use crate::session::{Message as SMsg, Session};
 use crate::ui::app::{App, Level};
-use crate::ui::conversation::{Conversation, Message, MsgState, ReplyStats};
+use crate::ui::chat::conversation::{Conversation, Message, MsgState, ReplyStats};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
+use crate::ui::render::transcript;
 use crate::ui::sessions::state::SessionOp;
-use crate::ui::transcript;
 
 /// A saved message as the conversation shows it, with its reply figures.
 pub fn ui_message(m: &SMsg) -> Message {

@@ -11,10 +11,11 @@ use super::job::CompareMsg;
 use super::state::{Column, CompareModal, PathFor};
 use crate::compare::MAX_VARIANTS;
 use crate::prompt::Task;
-use crate::ui::app::{new_input, App, Ask, Level, Modal, Screen};
+use crate::ui::app::{App, Ask, Level, Modal, Screen};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::key_spec::KeySpec;
 use crate::ui::keymap::{Cmd, Ctx};
+use crate::ui::text_input::new_input;
 
 /// A worker message: applied to the view; a run or evaluation that ended is saved as a session.
 pub fn msg(app: &mut App, m: CompareMsg, fx: &mut Vec<Effect>) {

@@ -11,7 +11,9 @@ use super::markdown;
 use super::wrap::{wrap_line, LogicalLine};
 use crate::engine::Role;
 use crate::ui::app::App;
-use crate::ui::conversation::{CacheKey, Conversation, Message, MsgState, RenderCache, Scroll};
+use crate::ui::chat::conversation::{
+    CacheKey, Conversation, Message, MsgState, RenderCache, Scroll,
+};
 
 /// The rows of message `idx` at `width` (cached in the message).
 pub fn message_lines(

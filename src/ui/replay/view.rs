@@ -13,7 +13,7 @@ use crate::session::diff::{Span as DSpan, SpanKind};
 use crate::session::replay::{Outcome, TurnReplay};
 use crate::ui::app::App;
 use crate::ui::keymap::Cmd;
-use crate::ui::wrap::{str_width, wrap_line, LogicalLine};
+use crate::ui::render::wrap::{str_width, wrap_line, LogicalLine};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let th = &app.theme;

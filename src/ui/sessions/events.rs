@@ -3,8 +3,9 @@
 //! the model's hash, and save errors.
 
 use super::state::{SessionEvent, SessionOp};
-use crate::ui::app::{App, Focus, Level, Screen};
+use crate::ui::app::{App, Level, Screen};
 use crate::ui::chat::conversation_list::switch;
+use crate::ui::chat::state::Focus;
 use crate::ui::effect::Effect;
 use crate::ui::update::autosave::open_conversation;
 

@@ -6,11 +6,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::state::{Row, SessionOp};
 use crate::session::ExportFormat;
 use crate::session::SessionKind;
-use crate::ui::app::{new_input, App, Ask, Confirm, Focus, Level, Modal, Screen};
+use crate::ui::app::{App, Ask, Confirm, Level, Modal, Screen};
 use crate::ui::chat::conversation_list::switch;
+use crate::ui::chat::state::Focus;
 use crate::ui::effect::Effect;
 use crate::ui::keymap::key_spec::KeySpec;
 use crate::ui::keymap::{Cmd, Ctx};
+use crate::ui::text_input::new_input;
 
 /// The startup effect: read the sessions folder and bring the recent chats back.
 pub fn init() -> Effect {

@@ -5,9 +5,10 @@
 use super::state::{CompareRequest, Preview, TplFocus};
 use crate::engine::{Prompt, Role};
 use crate::prompt::Rendered;
-use crate::ui::app::{App, Focus, Level, Screen};
+use crate::ui::app::{App, Level, Screen};
+use crate::ui::chat::conversation::Message;
+use crate::ui::chat::state::Focus;
 use crate::ui::chat::{conversation_list, reply};
-use crate::ui::conversation::Message;
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
 

@@ -9,10 +9,11 @@ use super::library::refresh;
 use super::send;
 use super::state::TplFocus;
 use crate::prompt::Selection;
-use crate::ui::app::{new_input, App, Level, Modal, Screen};
+use crate::ui::app::{App, Level, Modal, Screen};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::key_spec::KeySpec;
 use crate::ui::keymap::{Cmd, Ctx};
+use crate::ui::text_input::new_input;
 
 fn close(app: &mut App) {
     app.templates.remember();

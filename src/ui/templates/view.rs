@@ -13,7 +13,7 @@ use crate::prompt::Source;
 use crate::text::sanitize;
 use crate::ui::app::App;
 use crate::ui::keymap::Cmd;
-use crate::ui::wrap::str_width;
+use crate::ui::render::wrap::str_width;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let notice_h = u16::from(!app.notices.is_empty() && area.height >= 8);

@@ -14,8 +14,9 @@ use crate::session::replay::prompt_for;
 use crate::session::{Message as SMsg, ModelRef, PromptMode, Session, SessionFile, SessionKind};
 use crate::text::sanitize;
 use crate::ui::action::Tag;
-use crate::ui::app::{App, Generation};
-use crate::ui::conversation::{Conversation, Message};
+use crate::ui::app::App;
+use crate::ui::chat::conversation::{Conversation, Message};
+use crate::ui::chat::state::Generation;
 use crate::ui::effect::Effect;
 use crate::ui::sessions::state::{Sent, SessionOp};
 

@@ -4,12 +4,14 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::ui::app::{new_input, App, Ask, Confirm, EditTarget, Level, Modal};
+use crate::ui::app::{App, Ask, Confirm, EditTarget, Level, Modal};
+
 use crate::ui::chat::conversation_list;
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
 use crate::ui::presets::check_name;
 use crate::ui::settings::{show, GRAMMAR};
+use crate::ui::text_input::new_input;
 
 /// A binding of the open dialog's context; the settings panel's and the model picker's have
 /// their own modules.
@@ -112,7 +114,7 @@ pub fn paste(app: &mut App, text: &str) {
         }
         Some(_) => {}
         None => {
-            app.chat.focus = crate::ui::app::Focus::Input;
+            app.chat.focus = crate::ui::chat::state::Focus::Input;
             app.chat.input.insert_str(text);
         }
     }

@@ -8,12 +8,6 @@ use crate::ui::app::{App, EngineState, Level};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
 
-/// The effects to run once the first frame is on screen: the engine starts in the background.
-pub fn init(app: &App) -> Vec<Effect> {
-    let _ = app;
-    vec![Effect::StartEngine, crate::ui::sessions::update::init()]
-}
-
 pub fn started(app: &mut App, r: Result<(), String>, fx: &mut Vec<Effect>) {
     match r {
         Ok(()) => {

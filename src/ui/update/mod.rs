@@ -1,5 +1,9 @@
 //! `update`: the one place the UI state changes. It turns an `Action` into state changes and a
 //! list of `Effect`s for the runtime; it never does I/O itself, so tests drive it directly.
+//! Here: the dispatch of every action (keys go to the open dialog, else to the shown screen
+//! through `screen::of`; results of background work to the feature that asked), and what is
+//! shared by all screens: the app-wide commands (`global`), the dialogs (`dialogs`, `settings`,
+//! `model_picker`, `pull`), engine start-up and loading (`engine`) and autosave (`autosave`).
 
 pub mod autosave;
 mod dialogs;
@@ -8,9 +12,6 @@ pub(crate) mod global;
 mod model_picker;
 mod pull;
 mod settings;
-
-pub use engine::init;
-// What `screen::of` dispatches to, screen by screen.
 
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEventKind};
 
@@ -21,6 +22,13 @@ use super::effect::Effect;
 use super::keymap::key_spec::KeySpec;
 use super::keymap::{Cmd, Ctx};
 use super::screen;
+
+/// The effects to run once the first frame is on screen: the engine starts in the background,
+/// and the sessions folder is read (the recent chats come back).
+pub fn init(app: &App) -> Vec<Effect> {
+    let _ = app;
+    vec![Effect::StartEngine, crate::ui::sessions::update::init()]
+}
 
 /// Applies one action; returns what the runtime must do.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {

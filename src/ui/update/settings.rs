@@ -2,11 +2,13 @@
 //! its error), presets (step, save, delete), the grammar editor, and reloading the model when an
 //! engine row (context size, threads, overflow) is applied.
 
-use crate::ui::app::{new_input, App, Ask, EditTarget, EngineState, Level, Modal};
-use crate::ui::conversation::Conversation;
+use crate::ui::app::{App, Ask, EditTarget, EngineState, Level, Modal};
+
+use crate::ui::chat::conversation::Conversation;
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
 use crate::ui::settings::{show, SettingsForm, GRAMMAR};
+use crate::ui::text_input::new_input;
 
 pub(super) fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
     match cmd {

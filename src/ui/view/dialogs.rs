@@ -44,11 +44,11 @@ pub fn ask(app: &App, frame: &mut Frame, ask: Ask, text: &TextArea, error: Optio
             Some("OWNER/NAME[:QUANT], e.g. bartowski/Qwen2.5-1.5B-Instruct-GGUF:Q4_K_M"),
         ),
         Ask::SessionTitle => ("Session title", Some("empty: the first user line")),
-        Ask::ComparePath(crate::ui::compare::PathFor::EvalData) => (
+        Ask::ComparePath(crate::ui::compare::state::PathFor::EvalData) => (
             "Evaluate on data",
             Some("CSV with header or JSONL; text, label"),
         ),
-        Ask::ComparePath(crate::ui::compare::PathFor::Predictions) => {
+        Ask::ComparePath(crate::ui::compare::state::PathFor::Predictions) => {
             ("Save per-row predictions as CSV to", None)
         }
         Ask::SessionExport(crate::session::ExportFormat::Md) => ("Export as Markdown to", None),
@@ -69,8 +69,8 @@ pub fn ask(app: &App, frame: &mut Frame, ask: Ask, text: &TextArea, error: Optio
         .min(frame.area().width);
     // On a narrow screen the hint wraps rather than being cut.
     let mut hint_lines = Vec::new();
-    crate::ui::wrap::wrap_line(
-        &crate::ui::wrap::LogicalLine {
+    crate::ui::render::wrap::wrap_line(
+        &crate::ui::render::wrap::LogicalLine {
             spans: vec![ratatui::text::Span::styled(
                 hint,
                 Style::default().fg(app.theme.dim),

@@ -8,7 +8,7 @@ use ratatui::Frame;
 
 use crate::ui::app::App;
 use crate::ui::keymap::{Cmd, Ctx};
-use crate::ui::wrap::str_width;
+use crate::ui::render::wrap::str_width;
 
 pub fn render(app: &App, frame: &mut Frame, ctx: Option<Ctx>, scroll: u16, names: bool) {
     let th = &app.theme;
