@@ -70,7 +70,7 @@ pub enum Ask {
 
 /// The model picker's state; `models` is None while discovery runs.
 #[derive(Debug, Clone)]
-pub struct Picker {
+pub struct ModelPicker {
     pub models: Option<Vec<Found>>,
     pub selected: usize,
 }
@@ -85,7 +85,7 @@ pub enum Modal {
         names: bool,
     },
     Settings(SettingsForm),
-    Models(Picker),
+    Models(ModelPicker),
     Editor {
         target: EditTarget,
         text: TextArea<'static>,

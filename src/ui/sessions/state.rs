@@ -24,7 +24,7 @@ pub struct Sent {
 
 /// One line of the browser: a readable session's summary, or why the file cannot be read.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Row {
+pub struct SessionRow {
     pub id: String,
     pub path: PathBuf,
     pub entry: Result<Summary, String>,
@@ -34,7 +34,7 @@ pub struct Row {
 #[derive(Debug, Clone, Default)]
 pub struct Browser {
     /// `None` while the folder is being read.
-    pub rows: Option<Vec<Row>>,
+    pub rows: Option<Vec<SessionRow>>,
     pub selected: usize,
     /// The search text; typing goes there while `searching`.
     pub query: String,
@@ -42,7 +42,7 @@ pub struct Browser {
     /// Ids of sessions matching `query` (full text), once the search has run.
     pub hits: Option<Vec<String>>,
     /// The session a rename, export or delete question is about.
-    pub target: Option<Row>,
+    pub target: Option<SessionRow>,
     /// Which kinds of session are listed.
     pub filter: KindFilter,
 }
@@ -77,7 +77,7 @@ impl KindFilter {
     }
 
     /// Whether `row` is listed (an unreadable file only when nothing is filtered out).
-    pub fn admits(self, row: &Row) -> bool {
+    pub fn admits(self, row: &SessionRow) -> bool {
         let chat = match &row.entry {
             Ok(s) => Some(s.kind == crate::session::SessionKind::Chat),
             Err(_) => None,
@@ -92,11 +92,11 @@ impl KindFilter {
 
 impl Browser {
     /// The rows shown: all of them, or those the search found (broken files never match).
-    pub fn visible(&self) -> Vec<&Row> {
+    pub fn visible(&self) -> Vec<&SessionRow> {
         let Some(rows) = &self.rows else {
             return Vec::new();
         };
-        let kind = |r: &&Row| self.filter.admits(r);
+        let kind = |r: &&SessionRow| self.filter.admits(r);
         match (&self.hits, self.query.trim().is_empty()) {
             (Some(hits), false) => rows
                 .iter()
@@ -107,7 +107,7 @@ impl Browser {
         }
     }
 
-    pub fn current(&self) -> Option<Row> {
+    pub fn current(&self) -> Option<SessionRow> {
         self.visible().get(self.selected).map(|r| (*r).clone())
     }
 }
@@ -194,7 +194,7 @@ pub enum SessionOp {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SessionEvent {
     Listed {
-        rows: Vec<Row>,
+        rows: Vec<SessionRow>,
         /// With `List { restore: true }`: the most recent chat sessions, newest first.
         restore: Option<Vec<SessionFile>>,
     },

@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::state::{Row, SessionOp};
+use super::state::{SessionOp, SessionRow};
 use crate::session::ExportFormat;
 use crate::session::SessionKind;
 use crate::ui::app::{App, Ask, Confirm, Level, Modal, Screen};
@@ -116,7 +116,7 @@ fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
     }
 }
 
-fn row_command(app: &mut App, cmd: Cmd, row: Row, fx: &mut Vec<Effect>) {
+fn row_command(app: &mut App, cmd: Cmd, row: SessionRow, fx: &mut Vec<Effect>) {
     if cmd == Cmd::SessDelete {
         let question = match &row.entry {
             Ok(s) => format!("Delete the session '{}'? Its file is removed.", s.title),

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::state::Row;
+use super::state::SessionRow;
 use crate::ui::app::App;
 use crate::ui::keymap::Cmd;
 use crate::ui::render::wrap::fit;
@@ -139,7 +139,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 
 fn row_line(
     app: &App,
-    r: &Row,
+    r: &SessionRow,
     selected: bool,
     title_w: usize,
     model_w: usize,

@@ -3,7 +3,7 @@
 //! the picked template with the current settings at once, the exact text and token counts coming
 //! back from the engine (`preview_done`), one request at a time.
 
-use super::state::{Exact, Preview, PreviewRequest, Reloaded, Row, Templates};
+use super::state::{Exact, Preview, PreviewRequest, Reloaded, TemplateRow, Templates};
 use crate::prompt::{RenderOptions, Rendered, Selection};
 use crate::ui::app::{App, EngineState, Level, Screen};
 use crate::ui::effect::Effect;
@@ -32,7 +32,7 @@ pub fn loaded(app: &mut App, r: Reloaded, fx: &mut Vec<Effect>) {
     let find_template = |tp: &Templates, name: &str| {
         let lib = tp.lib.as_ref()?;
         let i = lib.templates.iter().position(|t| t.name == name)?;
-        rows.iter().position(|r| *r == Row::Template(i))
+        rows.iter().position(|r| *r == TemplateRow::Template(i))
     };
     tp.selected = keep
         .and_then(|name| find_template(tp, &name))
@@ -58,7 +58,7 @@ pub fn loaded(app: &mut App, r: Reloaded, fx: &mut Vec<Effect>) {
         if let Some((i, _)) = errors.first() {
             tp.selected = rows
                 .iter()
-                .position(|r| *r == Row::Broken(*i))
+                .position(|r| *r == TemplateRow::Broken(*i))
                 .unwrap_or(tp.selected);
             for (_, e) in errors {
                 notes.push((Level::Error, format!("{e} (e opens it again)")));
@@ -71,7 +71,7 @@ pub fn loaded(app: &mut App, r: Reloaded, fx: &mut Vec<Effect>) {
             let name = lib.map(|l| l.templates[i].name.clone()).unwrap_or_default();
             tp.selected = rows
                 .iter()
-                .position(|r| *r == Row::Template(i))
+                .position(|r| *r == TemplateRow::Template(i))
                 .unwrap_or(tp.selected);
             notes.push((Level::Info, format!("{file} is valid: '{name}' reloaded")));
         }

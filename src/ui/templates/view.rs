@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::state::{Row, TplFocus};
+use super::state::{TemplateRow, TplFocus};
 use crate::prompt::Source;
 use crate::text::sanitize;
 use crate::ui::app::App;
@@ -78,7 +78,7 @@ fn list(app: &App, frame: &mut Frame, area: Rect) {
         };
         let marker = if sel { "▸ " } else { "  " };
         match row {
-            Row::Template(t) => {
+            TemplateRow::Template(t) => {
                 let t = &lib.templates[t];
                 let user = if matches!(t.source, Source::User(_)) {
                     " ✎"
@@ -98,7 +98,7 @@ fn list(app: &App, frame: &mut Frame, area: Rect) {
                     bg.fg(th.dim),
                 ));
             }
-            Row::Broken(e) => {
+            TemplateRow::Broken(e) => {
                 let e = &lib.errors[e];
                 let file = std::path::Path::new(&e.file)
                     .file_name()

@@ -3,13 +3,13 @@
 //! replacing the engine first when another model server serves it.
 
 use crate::model::discover::Found;
-use crate::ui::app::{App, EngineState, Level, Modal, Picker};
+use crate::ui::app::{App, EngineState, Level, Modal, ModelPicker};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
 
 /// Opens the picker; the models found come back as `Action::ModelsFound`.
 pub fn open(app: &mut App, fx: &mut Vec<Effect>) {
-    app.modals.push(Modal::Models(Picker {
+    app.modals.push(Modal::Models(ModelPicker {
         models: None,
         selected: 0,
     }));

@@ -8,10 +8,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::text::{human_bytes, human_params};
-use crate::ui::app::{App, Picker};
+use crate::ui::app::{App, ModelPicker};
 use crate::ui::keymap::Cmd;
 
-pub fn render(app: &App, frame: &mut Frame, p: &Picker) {
+pub fn render(app: &App, frame: &mut Frame, p: &ModelPicker) {
     let th = &app.theme;
     let k = &app.keymap;
     let dim = Style::default().fg(th.dim);
