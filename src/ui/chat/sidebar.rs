@@ -96,13 +96,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled(
             format!(
                 "{} new · {} rename",
-                k.hint(Cmd::ChatNew),
-                k.hint(Cmd::ChatRename)
+                k.hint(Cmd::SidebarNew),
+                k.hint(Cmd::SidebarRename)
             ),
             dim,
         ));
         lines.push(Line::styled(
-            format!("{} delete", k.hint(Cmd::ChatDelete)),
+            format!("{} delete", k.hint(Cmd::SidebarDelete)),
             dim,
         ));
     }

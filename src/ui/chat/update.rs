@@ -22,7 +22,7 @@ use crate::ui::update::global;
 pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
     match cmd {
         Cmd::Stop => stop(app, fx),
-        Cmd::NewChat | Cmd::ChatNew => conversation_list::new(app),
+        Cmd::NewChat | Cmd::SidebarNew => conversation_list::new(app),
         Cmd::Regenerate => regenerate(app, fx),
         Cmd::EditLast => match app.conv().last_user() {
             Some(i) => begin_edit(app, i),
@@ -116,9 +116,11 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             };
             super::token_reveal::reveal_token(app);
         }
-        Cmd::ChatPrev | Cmd::ChatNext => conversation_list::step(app, cmd == Cmd::ChatNext),
-        Cmd::ChatRename => conversation_list::ask_rename(app),
-        Cmd::ChatDelete => conversation_list::ask_delete(app),
+        Cmd::SidebarPrev | Cmd::SidebarNext => {
+            conversation_list::step(app, cmd == Cmd::SidebarNext)
+        }
+        Cmd::SidebarRename => conversation_list::ask_rename(app),
+        Cmd::SidebarDelete => conversation_list::ask_delete(app),
         _ => {}
     }
 }

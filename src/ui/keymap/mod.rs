@@ -133,11 +133,13 @@ pub enum Cmd {
     TokenNext,
     ScrollTop,
     ScrollBottom,
-    ChatPrev,
-    ChatNext,
-    ChatNew,
-    ChatRename,
-    ChatDelete,
+    SidebarPrev,
+    SidebarNext,
+    /// The conversation list's `n`: the same action as the global `NewChat` (ctrl+n), a command
+    /// of its own because each command has one key list and one context.
+    SidebarNew,
+    SidebarRename,
+    SidebarDelete,
     FieldPrev,
     FieldNext,
     FieldClear,
