@@ -2,7 +2,7 @@
 //! probabilities for the token view), the context overflowing, and the end (figures, stop
 //! reason, notes) or the failure.
 
-use super::conversation::{Message, MsgState, ReplyStats, TokInfo};
+use super::conversation::{ChatEntry, MsgState, ReplyFigures, TokInfo};
 use crate::engine::{DoneStats, EventKind, StopReason};
 use crate::ui::app::{App, EngineState, Level};
 
@@ -97,7 +97,7 @@ pub fn event(app: &mut App, kind: EventKind) {
     }
 }
 
-fn finish(msg: &mut Message, d: &DoneStats) {
+fn finish(msg: &mut ChatEntry, d: &DoneStats) {
     msg.content = d.final_text(&msg.content);
     msg.state = if d.stop == StopReason::Cancelled {
         MsgState::Stopped
@@ -105,7 +105,7 @@ fn finish(msg: &mut Message, d: &DoneStats) {
         MsgState::Done
     };
     msg.reading = None;
-    msg.stats = Some(ReplyStats {
+    msg.stats = Some(ReplyFigures {
         tokens: d.generated_tokens,
         limit: (d.stop == StopReason::MaxTokens).then_some(d.generated_tokens),
         tps: d.gen_tps,

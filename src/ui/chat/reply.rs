@@ -2,7 +2,7 @@
 //! and editing a message to resend from there (what followed stays as an earlier version). Every
 //! reply starts in `start_reply`, the template browser's sends included.
 
-use super::conversation::{Message, MsgState, Scroll};
+use super::conversation::{ChatEntry, MsgState, Scroll};
 use super::state::{Focus, Generation};
 use crate::engine::Role;
 use crate::ui::app::{App, EngineState, Level};
@@ -52,7 +52,7 @@ pub(super) fn send(app: &mut App, fx: &mut Vec<Effect>) {
     app.chat.history_pos = None;
     let conv = app.conv_mut();
     conv.auto_title(&text);
-    conv.messages.push(Message::new(Role::User, text));
+    conv.messages.push(ChatEntry::new(Role::User, text));
     app.chat.input = new_input(draft);
     start_reply(app, None, fx);
 }
@@ -70,7 +70,7 @@ pub fn start_reply(
     let conv = app.conv_mut();
     let prompt = conv.request();
     let sampling = conv.sampling.clone();
-    let mut reply = Message::new(Role::Assistant, "");
+    let mut reply = ChatEntry::new(Role::Assistant, "");
     reply.state = MsgState::Streaming;
     conv.messages.push(reply);
     conv.scroll = Scroll::Follow;

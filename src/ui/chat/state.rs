@@ -6,7 +6,7 @@ use std::cell::Cell;
 use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
-use super::conversation::{Conversation, ReplyStats};
+use super::conversation::{Conversation, ReplyFigures};
 
 /// Which part of the chat screen takes keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub struct ChatState {
     pub history_pos: Option<usize>,
     pub generation: Option<Generation>,
     pub next_gen: u64,
-    pub last_stats: Option<ReplyStats>,
+    pub last_stats: Option<ReplyFigures>,
     pub token_view: bool,
     pub show_sidebar: bool,
     /// The transcript's area at the last frame: scrolling needs its size.

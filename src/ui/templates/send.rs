@@ -6,7 +6,7 @@ use super::state::{CompareRequest, Preview, TplFocus};
 use crate::engine::{Prompt, Role};
 use crate::prompt::Rendered;
 use crate::ui::app::{App, Level, Screen};
-use crate::ui::chat::conversation::Message;
+use crate::ui::chat::conversation::ChatEntry;
 use crate::ui::chat::state::Focus;
 use crate::ui::chat::{conversation_list, reply};
 use crate::ui::effect::Effect;
@@ -110,12 +110,12 @@ pub fn send(app: &mut App, fx: &mut Vec<Effect>) {
                 if m.role == Role::System {
                     conv.system_prompt = m.content;
                 } else {
-                    conv.messages.push(Message::new(m.role, m.content));
+                    conv.messages.push(ChatEntry::new(m.role, m.content));
                 }
             }
         }
         // The whole prompt is one text the model continues.
-        Prompt::Raw(text) => conv.messages.push(Message::new(Role::User, text)),
+        Prompt::Raw(text) => conv.messages.push(ChatEntry::new(Role::User, text)),
     }
     reply::start_reply(app, Some(setup), fx);
     app.screen = Screen::Chat;

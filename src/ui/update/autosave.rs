@@ -15,7 +15,7 @@ use crate::session::{Message as SMsg, ModelRef, PromptMode, Session, SessionFile
 use crate::text::sanitize;
 use crate::ui::action::Tag;
 use crate::ui::app::App;
-use crate::ui::chat::conversation::{Conversation, Message};
+use crate::ui::chat::conversation::{ChatEntry, Conversation};
 use crate::ui::chat::state::Generation;
 use crate::ui::effect::Effect;
 use crate::ui::sessions::state::{Sent, SessionOp};
@@ -132,7 +132,7 @@ pub fn after(app: &mut App, fx: &mut Vec<Effect>) {
     fx.splice(at..at, saves);
 }
 
-fn same(s: &SMsg, m: &Message) -> bool {
+fn same(s: &SMsg, m: &ChatEntry) -> bool {
     s.role == m.role && (s.content == m.content || s.content == sanitize(&m.content))
 }
 
@@ -244,7 +244,7 @@ pub fn sync(app: &mut App, fx: &mut Vec<Effect>) {
 /// The session messages for `want`, a finished reply with its record.
 fn messages(
     conv: u64,
-    want: &[(usize, &Message)],
+    want: &[(usize, &ChatEntry)],
     records: &mut HashMap<u64, (usize, crate::session::ReplyRecord)>,
 ) -> Vec<SMsg> {
     let mut out = Vec::new();
@@ -287,7 +287,7 @@ pub fn open_conversation(app: &mut App, file: SessionFile) -> usize {
         .collect::<Vec<_>>()
         .join("\n\n");
     for m in &s.messages[base..] {
-        conv.messages.push(crate::ui::chat::versions::ui_message(m));
+        conv.messages.push(crate::ui::chat::versions::chat_entry(m));
     }
     // The turns the last reply's context had left out stay marked after a reopen.
     if let Some(r) = s.messages.iter().rev().find_map(|m| m.reply.as_ref()) {
