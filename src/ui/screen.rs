@@ -68,11 +68,7 @@ impl ScreenHandler for Chat {
         super::render::transcript::scroll(app, delta)
     }
     fn ctx(&self, app: &App) -> Ctx {
-        match app.chat.focus {
-            Focus::Input => Ctx::Input,
-            Focus::Transcript => Ctx::Transcript,
-            Focus::Sidebar => Ctx::Sidebar,
-        }
+        app.chat.ctx()
     }
     fn render(&self, app: &App, frame: &mut Frame, area: Rect) {
         super::chat::view::render(app, frame, area)

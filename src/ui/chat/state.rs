@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
 use super::conversation::{Conversation, ReplyFigures};
+use crate::ui::keymap::Ctx;
 
 /// Which part of the chat screen takes keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,15 @@ pub struct ChatState {
 }
 
 impl ChatState {
+    /// The key context of the focused part.
+    pub fn ctx(&self) -> Ctx {
+        match self.focus {
+            Focus::Input => Ctx::Input,
+            Focus::Transcript => Ctx::Transcript,
+            Focus::Sidebar => Ctx::Sidebar,
+        }
+    }
+
     pub fn conv(&self) -> &Conversation {
         // `convs` is never empty: deleting the last conversation makes a new one.
         &self.convs[self.current.min(self.convs.len().saturating_sub(1))]

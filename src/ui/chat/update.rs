@@ -259,7 +259,7 @@ pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         Focus::Transcript | Focus::Sidebar => {
-            if let Some(cmd) = app.keymap.get(crate::ui::screen::ctx(app), &spec) {
+            if let Some(cmd) = app.keymap.get(app.chat.ctx(), &spec) {
                 command(app, cmd, fx);
             } else if let Some(cmd) = app.keymap.get(Ctx::Global, &spec) {
                 if !global::command(app, cmd, fx) {
