@@ -1,6 +1,6 @@
 //! What `update` asks the outside world to do. The runtime executes effects; tests inspect them.
 //! New kinds of background work (session autosave, template loading) are added here and in
-//! `runtime::execute`.
+//! `runtime::Runner::execute`.
 
 use std::path::PathBuf;
 
