@@ -8,8 +8,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use howdah::engine::{EventKind, Role, TokenEvent};
 use howdah::session::Store;
 use howdah::ui::action::{Action, Tag};
-use howdah::ui::app::{App, Generation, Setup};
-use howdah::ui::conversation::{Message, MsgState};
+use howdah::ui::app::{App, Setup};
+use howdah::ui::chat::conversation::{ChatEntry, MsgState};
+use howdah::ui::chat::state::Generation;
 use howdah::ui::update::update;
 
 fn app_with(n: usize) -> (App, tempfile::TempDir) {
@@ -37,7 +38,7 @@ fn app_with(n: usize) -> (App, tempfile::TempDir) {
                 format!("Use iterators: `xs.iter().sum()` ({i}). ").repeat(8),
             )
         };
-        conv.messages.push(Message::new(role, text));
+        conv.messages.push(ChatEntry::new(role, text));
     }
     // The first action links and "saves" the conversation (effects are not run here).
     update(&mut app, Action::Resize(80, 24));
@@ -49,7 +50,7 @@ fn bench(c: &mut Criterion) {
     c.bench_function("autosave check, 2000 saved messages, nothing new", |b| {
         b.iter(|| black_box(update(&mut app, Action::Resize(80, 24))))
     });
-    let mut reply = Message::new(Role::Assistant, "");
+    let mut reply = ChatEntry::new(Role::Assistant, "");
     reply.state = MsgState::Streaming;
     app.chat.convs[0].messages.push(reply);
     let msg = app.chat.convs[0].messages.len() - 1;

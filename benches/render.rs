@@ -7,7 +7,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion};
 use howdah::engine::Role;
 use howdah::ui::app::{App, Setup};
-use howdah::ui::conversation::{Message, MsgState, Scroll};
+use howdah::ui::chat::conversation::{ChatEntry, MsgState, Scroll};
 use howdah::ui::view::render;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -27,12 +27,12 @@ fn app_with(n: usize) -> (App, tempfile::TempDir) {
     let conv = &mut app.chat.convs[0];
     for i in 0..n {
         let m = if i % 2 == 0 {
-            Message::new(
+            ChatEntry::new(
                 Role::User,
                 format!("Question {i}: how do I sum a list in Rust?"),
             )
         } else {
-            Message::new(
+            ChatEntry::new(
                 Role::Assistant,
                 format!(
                     "## Answer {i}\n\nUse **iterators**:\n\n```rust\nfn total(xs: &[i64]) -> i64 {{\n    xs.iter().sum()\n}}\n```\n\n- short\n- *fast*\n\n| n | sum |\n|---|---:|\n| {i} | {} |\n",

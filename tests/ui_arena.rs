@@ -14,9 +14,9 @@ use howdah::compare::{Confusion, EvalData, EvalResult, Method, RowPrediction, Va
 use howdah::engine::{Role, StopReason};
 use howdah::prompt::{Mode, Selection};
 use howdah::ui::action::Action;
-use howdah::ui::compare::{CompareJob, CompareMsg};
+use howdah::ui::compare::job::{CompareJob, CompareMsg};
 use howdah::ui::effect::Effect;
-use howdah::ui::sessions::SessionOp;
+use howdah::ui::sessions::state::SessionOp;
 use session_support::{harness, only_session, run_sessions};
 use support::Harness;
 

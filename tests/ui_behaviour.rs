@@ -164,7 +164,7 @@ fn scrolling_up_stops_following_and_end_resumes() {
     h.key(KeyCode::PageUp, KeyModifiers::NONE);
     assert_ne!(
         h.app.chat.convs[0].scroll,
-        howdah::ui::conversation::Scroll::Follow
+        howdah::ui::chat::conversation::Scroll::Follow
     );
     // Everything above the status bar, whose context gauge moves with each token.
     let transcript = |h: &mut Harness| {
@@ -186,7 +186,7 @@ fn scrolling_up_stops_following_and_end_resumes() {
     }
     assert_eq!(
         h.app.chat.convs[0].scroll,
-        howdah::ui::conversation::Scroll::Follow
+        howdah::ui::chat::conversation::Scroll::Follow
     );
     assert!(h.screen().contains("more text arrives"));
 }
@@ -297,14 +297,14 @@ fn mouse_wheel_scrolls_the_transcript() {
     h.act(wheel(MouseEventKind::ScrollUp));
     assert_ne!(
         h.app.chat.convs[0].scroll,
-        howdah::ui::conversation::Scroll::Follow
+        howdah::ui::chat::conversation::Scroll::Follow
     );
     for _ in 0..40 {
         h.act(wheel(MouseEventKind::ScrollDown));
     }
     assert_eq!(
         h.app.chat.convs[0].scroll,
-        howdah::ui::conversation::Scroll::Follow
+        howdah::ui::chat::conversation::Scroll::Follow
     );
 }
 

@@ -15,7 +15,8 @@ use howdah::engine::{DoneStats, Prompt, StopReason, TokenEvent};
 use howdah::prompt::{Mode, Rendered, Selection};
 use howdah::ui::action::Action;
 use howdah::ui::app::{Modal, Screen};
-use howdah::ui::compare::{CompareJob, CompareModal, CompareMsg};
+use howdah::ui::compare::job::{CompareJob, CompareMsg};
+use howdah::ui::compare::state::CompareModal;
 use howdah::ui::effect::Effect;
 use support::Harness;
 

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use howdah::engine::{Engine, EngineSettings, ModelInfo};
 use howdah::prompt::{Library, Mode};
 use howdah::ui::action::Action;
+use howdah::ui::compare::job::CompareJob;
 use howdah::ui::compare::run::run_blocking;
-use howdah::ui::compare::{CompareJob, CompareState};
+use howdah::ui::compare::state::CompareState;
 use std::sync::atomic::AtomicBool;
 
 const GEMMA: &str = "gemma-3-270m-q4_k_m.gguf";

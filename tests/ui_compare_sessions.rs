@@ -15,9 +15,9 @@ use howdah::prompt::{Mode, Selection};
 use howdah::session::SessionKind;
 use howdah::ui::action::Action;
 use howdah::ui::app::Screen;
-use howdah::ui::compare::{CompareJob, CompareMsg};
+use howdah::ui::compare::job::{CompareJob, CompareMsg};
 use howdah::ui::effect::Effect;
-use howdah::ui::sessions::KindFilter;
+use howdah::ui::sessions::state::KindFilter;
 use session_support::{harness, run_sessions, saved_chat};
 use support::Harness;
 
@@ -65,9 +65,10 @@ fn a_tui_compare_run_is_saved_as_a_session_and_the_browser_filters_it() {
         support::compare::done(&mut h, run, v, " positive");
     }
     assert!(
-        !h.effects
-            .iter()
-            .any(|e| matches!(e, Effect::Session(howdah::ui::sessions::SessionOp::Save(_)))),
+        !h.effects.iter().any(|e| matches!(
+            e,
+            Effect::Session(howdah::ui::sessions::state::SessionOp::Save(_))
+        )),
         "saved once the run ends, not per column"
     );
     h.act(Action::Compare(CompareMsg::Finished { run, error: None }));

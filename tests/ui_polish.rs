@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyModifiers};
 use howdah::engine::{EventKind, StopReason, ThreadChoice};
 use howdah::ui::action::{Action, Tag};
 use howdah::ui::app::{Level, Screen};
-use howdah::ui::sessions::SessionEvent;
+use howdah::ui::sessions::state::SessionEvent;
 use session_support::*;
 use support::{info, Harness};
 

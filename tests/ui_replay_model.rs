@@ -1,6 +1,6 @@
 //! The TUI's session path end to end with the real SmolLM2 model: a greedy two-turn chat driven
 //! through `update` is autosaved with real reply records, then opened from the browser and
-//! replayed by the replay worker the runtime uses (`replay_task::control`); every turn must be
+//! replayed by the replay worker the runtime uses (`replay::task::control`); every turn must be
 //! identical, and the chat's model is loaded again afterwards.
 
 mod common;
@@ -13,11 +13,12 @@ use howdah::engine::{Engine, EngineSettings, EventKind, Sampling};
 use howdah::session::replay::Outcome;
 use howdah::session::Store;
 use howdah::ui::action::{Action, Tag};
-use howdah::ui::app::{new_input, App, Screen, Setup};
+use howdah::ui::app::{App, Screen, Setup};
 use howdah::ui::effect::Effect;
-use howdah::ui::replay_task::{control, Control, ReplayEvent};
-use howdah::ui::session_io::run_op;
-use howdah::ui::templates::Reloaded;
+use howdah::ui::replay::task::{control, Control, ReplayEvent};
+use howdah::ui::sessions::io::run_op;
+use howdah::ui::templates::state::Reloaded;
+use howdah::ui::text_input::new_input;
 use howdah::ui::update::update;
 use howdah::ui::view::render;
 use ratatui::backend::TestBackend;
@@ -89,7 +90,7 @@ impl Driver {
                 }]
             }
             Effect::LoadTemplates { dir } => vec![Action::TemplatesLoaded(Box::new(Reloaded {
-                lib: howdah::ui::template_jobs::load(&dir),
+                lib: howdah::ui::templates::jobs::load(&dir),
                 edited: None,
                 error: None,
             }))],
@@ -97,7 +98,7 @@ impl Driver {
                 let info = self.app.model.clone().expect("a model for the preview");
                 let id = req.id;
                 let result =
-                    howdah::ui::template_jobs::preview(&self.engine, &info, *req).map(Box::new);
+                    howdah::ui::templates::jobs::preview(&self.engine, &info, *req).map(Box::new);
                 vec![Action::TemplatePreview { id, result }]
             }
             Effect::Replay(ctl) => {

@@ -9,8 +9,8 @@ use crossterm::event::{KeyCode, KeyModifiers};
 use howdah::ui::action::Action;
 use howdah::ui::app::Screen;
 use howdah::ui::effect::Effect;
-use howdah::ui::replay_task::{ReplayCtl, ReplayEvent};
-use howdah::ui::sessions::SessionEvent;
+use howdah::ui::replay::task::{ReplayCtl, ReplayEvent};
+use howdah::ui::sessions::state::SessionEvent;
 use session_support::*;
 use std::path::PathBuf;
 
@@ -212,7 +212,7 @@ fn replay_against_the_current_model_and_sampling() {
         job.opts.sampling,
         howdah::session::replay::SamplingFrom::Current(h.app.chat.convs[0].sampling.clone())
     );
-    assert_eq!(job.first, howdah::ui::replay_task::Step::Next);
+    assert_eq!(job.first, howdah::ui::replay::task::Step::Next);
     // Once started, the settings stay.
     h.key(KeyCode::Char('s'), KeyModifiers::NONE);
     assert!(h.app.sessions.replay.as_ref().unwrap().current);

@@ -12,7 +12,7 @@ use howdah::engine::{Role, StopReason};
 use howdah::ui::action::Action;
 use howdah::ui::app::Screen;
 use howdah::ui::effect::Effect;
-use howdah::ui::sessions::{SessionEvent, SessionOp};
+use howdah::ui::sessions::state::{SessionEvent, SessionOp};
 use session_support::*;
 
 /// Nothing in these tests may touch the user's data folder.

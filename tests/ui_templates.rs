@@ -11,7 +11,7 @@ use crossterm::event::{KeyCode, KeyModifiers};
 use howdah::prompt::{Library, Mode, RenderOptions};
 use howdah::ui::app::Screen;
 use howdah::ui::effect::Effect;
-use howdah::ui::templates::Preview;
+use howdah::ui::templates::state::Preview;
 use support::Harness;
 use template_support::{answer, fill, last_request, open, pick, rendered, REVIEW};
 

@@ -30,7 +30,7 @@ fn section_counts_on_screen_match_count_sections() {
     let rendered = req.rendered.clone().expect("rendered in update");
     let want = count_sections(&engine, &info, &rendered).expect("counts");
     let id = req.id;
-    let (r, exact) = howdah::ui::template_jobs::preview(&engine, &info, req).expect("preview");
+    let (r, exact) = howdah::ui::templates::jobs::preview(&engine, &info, req).expect("preview");
     assert_eq!(r, rendered);
     assert_eq!(exact.tokens, want);
     assert!(want.examples > want.input && want.input > 0, "{want:?}");
@@ -72,7 +72,7 @@ fn similar_selection_renders_with_the_models_embeddings() {
     assert_eq!(req.selection, Selection::Similar);
     assert!(req.rendered.is_none());
     let (id, shots) = (req.id, req.shots);
-    let (r, exact) = howdah::ui::template_jobs::preview(&engine, &info, req).expect("similar");
+    let (r, exact) = howdah::ui::templates::jobs::preview(&engine, &info, req).expect("similar");
     assert_eq!(r.examples.len(), shots);
     assert_eq!(exact.tokens, count_sections(&engine, &info, &r).unwrap());
     h.act(Action::TemplatePreview {

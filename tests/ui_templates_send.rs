@@ -11,7 +11,7 @@ use howdah::prompt::{Library, Mode};
 use howdah::ui::action::Action;
 use howdah::ui::app::{Level, Screen};
 use howdah::ui::effect::Effect;
-use howdah::ui::templates::{Reloaded, TplFocus};
+use howdah::ui::templates::state::{Reloaded, TplFocus};
 use support::Harness;
 use template_support::{fill, open, pick, rendered, REVIEW};
 
@@ -162,7 +162,7 @@ fn broken_user_template_is_listed_with_file_line_and_field() {
     h.effects.clear();
     h.key(KeyCode::Char('e'), KeyModifiers::NONE);
     assert!(h.effects.iter().any(|fx| matches!(fx,
-        Effect::EditTemplate { source: howdah::ui::template_jobs::EditSource::File(p), .. } if *p == bad)));
+        Effect::EditTemplate { source: howdah::ui::templates::jobs::EditSource::File(p), .. } if *p == bad)));
     // Fixed in the editor: the reload says so and picks the template.
     std::fs::write(
         &bad,
@@ -172,7 +172,7 @@ fn broken_user_template_is_listed_with_file_line_and_field() {
     )
     .unwrap();
     h.act(Action::TemplatesLoaded(Box::new(Reloaded {
-        lib: howdah::ui::template_jobs::load(&dir),
+        lib: howdah::ui::templates::jobs::load(&dir),
         edited: Some(bad.clone()),
         error: None,
     })));
@@ -194,7 +194,7 @@ fn edited_file_with_errors_shows_them() {
     let Some(Effect::EditTemplate { source, dir }) = h.effects.last().cloned() else {
         panic!("e asks for the editor: {:?}", h.effects)
     };
-    let howdah::ui::template_jobs::EditSource::Template(t) = source else {
+    let howdah::ui::templates::jobs::EditSource::Template(t) = source else {
         panic!("a template")
     };
     // What the runtime does before the editor runs: copy the built-in to the user folder.
@@ -202,7 +202,7 @@ fn edited_file_with_errors_shows_them() {
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replacen("shots = 4", "shots = 99", 1)).unwrap();
     h.act(Action::TemplatesLoaded(Box::new(Reloaded {
-        lib: howdah::ui::template_jobs::load(&dir),
+        lib: howdah::ui::templates::jobs::load(&dir),
         edited: Some(path.clone()),
         error: None,
     })));

@@ -12,7 +12,7 @@ use howdah::engine::{Role, StopReason};
 use howdah::session::SessionFile;
 use howdah::ui::action::Action;
 use howdah::ui::effect::Effect;
-use howdah::ui::sessions::{SessionEvent, SessionOp};
+use howdah::ui::sessions::state::{SessionEvent, SessionOp};
 use session_support::*;
 use support::Harness;
 

@@ -7,7 +7,7 @@ use crate::engine::EventKind;
 use crate::model::discover::Found;
 use crate::prompt::Rendered;
 
-use super::templates::{Exact, Reloaded};
+use super::templates::state::{Exact, Reloaded};
 
 /// Which request an engine event answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,11 +42,11 @@ pub enum Action {
         result: Result<Box<(Rendered, Exact)>, String>,
     },
     /// A session file operation finished (`Effect::Session`).
-    Session(super::sessions::SessionEvent),
+    Session(super::sessions::state::SessionEvent),
     /// Progress of a replay (`Effect::Replay`).
-    Replay(super::replay_task::ReplayEvent),
+    Replay(super::replay::task::ReplayEvent),
     /// Progress and results of the compare view's background work.
-    Compare(super::compare::CompareMsg),
+    Compare(super::compare::job::CompareMsg),
     /// Progress and outcome of a model download (`Effect::Pull`).
     Pull(super::pull_task::PullEvent),
     /// SIGTERM or SIGHUP: leave now, restoring the terminal.

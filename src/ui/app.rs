@@ -8,15 +8,14 @@ use std::path::PathBuf;
 use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
-// Kept here under its old name: every screen builds its text fields with it.
-pub use super::text_input::new_input;
-
-pub use super::chat::state::{ChatState, Focus, Generation};
-use super::conversation::Conversation;
-use super::keymap::{Ctx, Keymap};
+use super::chat::conversation::Conversation;
+use super::chat::state::{ChatState, Focus};
+use super::keymap::bindings::Keymap;
+use super::keymap::Ctx;
 use super::presets::Presets;
 use super::settings::SettingsForm;
-use super::templates::Templates;
+use super::templates::state::Templates;
+use super::text_input::new_input;
 use super::theme::Theme;
 use crate::config::Config;
 use crate::engine::{EngineSettings, ModelInfo};
@@ -27,11 +26,11 @@ use crate::model::discover::Found;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Chat,
-    /// The prompt template browser (`templates::Templates`).
+    /// The prompt template browser (`templates::state::Templates`).
     Templates,
-    /// The saved sessions (`view::sessions`).
+    /// The saved sessions (`sessions::view`).
     Sessions,
-    /// A session replayed beside its recording (`view::replay`).
+    /// A session replayed beside its recording (`replay::view`).
     Replay,
     /// Prompt variants side by side (`App::compare`).
     Compare,
@@ -62,16 +61,16 @@ pub enum Ask {
     /// Title of the browser's `sessions.browser.target`.
     SessionTitle,
     /// Where to export the browser's `sessions.browser.target`.
-    SessionExport(super::sessions::ExportFormat),
+    SessionExport(crate::session::ExportFormat),
     /// `OWNER/NAME[:QUANT]` to pull from Hugging Face.
     PullModel,
     /// A file for the compare view: data to evaluate on, or where its predictions go.
-    ComparePath(super::compare::PathFor),
+    ComparePath(super::compare::state::PathFor),
 }
 
 /// The model picker's state; `models` is None while discovery runs.
 #[derive(Debug, Clone)]
-pub struct Picker {
+pub struct ModelPicker {
     pub models: Option<Vec<Found>>,
     pub selected: usize,
 }
@@ -86,7 +85,7 @@ pub enum Modal {
         names: bool,
     },
     Settings(SettingsForm),
-    Models(Picker),
+    Models(ModelPicker),
     Editor {
         target: EditTarget,
         text: TextArea<'static>,
@@ -101,7 +100,7 @@ pub enum Modal {
         question: String,
     },
     /// One of the compare view's dialogs (template picker, prompt, variant editor).
-    Compare(super::compare::CompareModal),
+    Compare(super::compare::state::CompareModal),
 }
 
 impl Modal {
@@ -189,9 +188,9 @@ pub struct App {
     pub chat: ChatState,
     pub templates: Templates,
     /// Autosave links, the session browser and the replay view.
-    pub sessions: super::sessions::Sessions,
+    pub sessions: super::sessions::state::Sessions,
     /// The compare view's state, kept while the chat is shown so returning resumes it.
-    pub compare: Option<super::compare::CompareState>,
+    pub compare: Option<super::compare::state::CompareState>,
     /// A model download from Hugging Face (the picker's "pull" row).
     pub pull: super::pull_task::PullState,
 }
@@ -282,7 +281,7 @@ impl App {
             startup_model,
             chat,
             templates,
-            sessions: super::sessions::Sessions::new(crate::session::Store::user()),
+            sessions: super::sessions::state::Sessions::new(crate::session::Store::user()),
             compare: None,
             pull: Default::default(),
         };

@@ -1,14 +1,14 @@
 //! What `update` asks the outside world to do. The runtime executes effects; tests inspect them.
 //! New kinds of background work (session autosave, template loading) are added here and in
-//! `runtime::execute`.
+//! `runtime::Runner::execute`.
 
 use std::path::PathBuf;
 
 use crate::engine::{EngineSettings, Prompt, Sampling};
 
 use super::presets::Presets;
-use super::template_jobs::EditSource;
-use super::templates::PreviewRequest;
+use super::templates::jobs::EditSource;
+use super::templates::state::PreviewRequest;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -53,11 +53,11 @@ pub enum Effect {
     /// Suspend the UI, edit a template file in `$EDITOR`, reload (`Action::TemplatesLoaded`).
     EditTemplate { source: EditSource, dir: PathBuf },
     /// Session file work, done in order on the session thread (`Action::Session`).
-    Session(super::sessions::SessionOp),
+    Session(super::sessions::state::SessionOp),
     /// Start, step or cancel a replay on the engine (`Action::Replay`).
-    Replay(super::replay_task::ReplayCtl),
+    Replay(super::replay::task::ReplayCtl),
     /// The compare view's background work (`compare::run::control`; `Action::Compare`).
-    Compare(super::compare::CompareJob),
+    Compare(super::compare::job::CompareJob),
     /// Start or stop a download from Hugging Face (`Action::Pull`).
     Pull(super::pull_task::PullCtl),
 }

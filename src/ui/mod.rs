@@ -3,12 +3,14 @@
 //! runs the loop and executes effects.
 //!
 //! Adding a screen (template browser, compare view, session browser): add a variant to
-//! `app::Screen` and its state to `App`; a `keymap::Ctx` with its rows in the keymap table (help
-//! and config then know them); a `view/<screen>.rs` drawn from the `match app.screen` in
-//! `view::render`; an `update/<screen>.rs` that `update::on_key` routes to when that screen is
-//! shown. Background work is a new `Effect` variant executed in `runtime::Runner::execute`,
-//! whose result comes back as an `Action` (see `DiscoverModels` → `ModelsFound`). Dialogs that
-//! can open over any screen are `app::Modal`s.
+//! `app::Screen` and its state to `App`; a `keymap::Ctx` with its rows in `keymap::defaults`
+//! (help and config then know them); a folder `ui/<screen>/` with the screen's files (`state`,
+//! `update` for its keys, `view` for its drawing, and whatever else is its own), and a
+//! `screen::ScreenHandler` for it that `screen::of` returns: `update` and `view::render`
+//! dispatch through that. Background work is a new `Effect` variant executed in
+//! `runtime::Runner::execute`, whose result comes back as an `Action` (see `DiscoverModels` →
+//! `ModelsFound`). Dialogs that can open over any screen are `app::Modal`s, with their keys in
+//! `update/` and their drawing in `view/`; drawing pieces every screen shares are in `render/`.
 
 pub mod abort_guard;
 pub mod action;
@@ -17,31 +19,24 @@ pub mod chat;
 pub mod compare;
 pub mod effect;
 pub mod engine_rows;
-pub mod input_size;
 pub mod keymap;
 pub mod model_label;
 pub mod picker_backends;
 pub mod presets;
 pub mod pull_task;
 pub mod render;
-pub mod replay_task;
+pub mod replay;
 pub mod runtime;
 pub mod screen;
-pub mod session_io;
 pub mod sessions;
 pub mod settings;
-pub mod template_jobs;
 pub mod templates;
 pub mod terminal;
 pub mod text_input;
 pub mod theme;
 pub mod theme_switch;
-pub mod token_reveal;
 pub mod update;
 pub mod view;
-// Kept under their old paths: every screen (and compare's code) names them so.
-pub use chat::conversation;
-pub use render::{highlight, markdown, transcript, wrap};
 
 use anyhow::Result;
 

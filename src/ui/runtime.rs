@@ -47,11 +47,11 @@ struct Runner {
     internal_tx: UnboundedSender<Internal>,
     mouse: bool,
     /// A template to edit: the loop hands the terminal to `$EDITOR` between events.
-    edit: Option<(super::template_jobs::EditSource, std::path::PathBuf)>,
+    edit: Option<(super::templates::jobs::EditSource, std::path::PathBuf)>,
     /// The session thread, started with the first session effect.
-    sessions: Option<super::session_io::Worker>,
+    sessions: Option<super::sessions::io::Worker>,
     /// The running replay's step channel and cancel flag.
-    replay: Option<super::replay_task::Control>,
+    replay: Option<super::replay::task::Control>,
     /// The running model download's cancel flag.
     pull: Option<Arc<std::sync::atomic::AtomicBool>>,
     /// The running compare run or evaluation.
@@ -145,7 +145,7 @@ pub async fn run(
         if let Some((source, dir)) = r.edit.take() {
             // The key reader must stop first, or it would take the editor's keystrokes.
             drop(term_events);
-            let reloaded = super::template_jobs::edit(terminal, source, &dir, r.mouse);
+            let reloaded = super::templates::jobs::edit(terminal, source, &dir, r.mouse);
             term_events = EventStream::new();
             r.apply(&mut app, Action::TemplatesLoaded(Box::new(reloaded)));
             dirty = true;
@@ -280,8 +280,8 @@ impl Runner {
             Effect::LoadTemplates { dir } => {
                 let tx = self.internal_tx.clone();
                 tokio::task::spawn_blocking(move || {
-                    let lib = super::template_jobs::load(&dir);
-                    let r = super::templates::Reloaded {
+                    let lib = super::templates::jobs::load(&dir);
+                    let r = super::templates::state::Reloaded {
                         lib,
                         edited: None,
                         error: None,
@@ -296,7 +296,7 @@ impl Runner {
                         let (e, info, tx) = (e.clone(), info.clone(), self.internal_tx.clone());
                         tokio::task::spawn_blocking(move || {
                             let result =
-                                super::template_jobs::preview(&e, &info, *req).map(Box::new);
+                                super::templates::jobs::preview(&e, &info, *req).map(Box::new);
                             let _ =
                                 tx.send(Internal::action(Action::TemplatePreview { id, result }));
                         });
@@ -318,13 +318,13 @@ impl Runner {
         }
     }
 
-    fn session(&mut self, op: super::sessions::SessionOp, app: &App) {
+    fn session(&mut self, op: super::sessions::state::SessionOp, app: &App) {
         let tx = self.internal_tx.clone();
-        if let super::sessions::SessionOp::HashModel(_) = &op {
+        if let super::sessions::state::SessionOp::HashModel(_) = &op {
             // Hashing a large model takes seconds: never in the way of the ordered saves.
             let store = app.sessions.store.clone();
             tokio::task::spawn_blocking(move || {
-                if let Some(ev) = super::session_io::run_op(&store, op) {
+                if let Some(ev) = super::sessions::io::run_op(&store, op) {
                     let _ = tx.send(Internal::action(Action::Session(ev)));
                 }
             });
@@ -332,20 +332,20 @@ impl Runner {
         }
         self.sessions
             .get_or_insert_with(|| {
-                super::session_io::Worker::spawn(app.sessions.store.clone(), move |a| {
+                super::sessions::io::Worker::spawn(app.sessions.store.clone(), move |a| {
                     let _ = tx.send(Internal::action(a));
                 })
             })
             .submit(op);
     }
 
-    fn replay(&mut self, ctl: super::replay_task::ReplayCtl) {
+    fn replay(&mut self, ctl: super::replay::task::ReplayCtl) {
         let tx = self.internal_tx.clone();
         let send = move |ev| {
             let _ = tx.send(Internal::action(Action::Replay(ev)));
         };
         if let Err(ev) =
-            super::replay_task::control(&mut self.replay, self.engine.clone(), ctl, send)
+            super::replay::task::control(&mut self.replay, self.engine.clone(), ctl, send)
         {
             self.queue(Action::Replay(ev));
         }

@@ -6,7 +6,9 @@ use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
-use super::app::{App, Focus, Screen};
+use super::app::{App, Screen};
+
+use super::chat::state::Focus;
 use super::effect::Effect;
 use super::keymap::Ctx;
 
@@ -60,29 +62,25 @@ fn paste_to_input(app: &mut App, text: &str) {
 
 impl ScreenHandler for Chat {
     fn key(&self, app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
-        super::update::chat_key(app, k, fx)
+        super::chat::update::key(app, k, fx)
     }
     fn scroll(&self, app: &mut App, delta: isize) {
-        super::transcript::scroll(app, delta)
+        super::render::transcript::scroll(app, delta)
     }
     fn ctx(&self, app: &App) -> Ctx {
-        match app.chat.focus {
-            Focus::Input => Ctx::Input,
-            Focus::Transcript => Ctx::Transcript,
-            Focus::Sidebar => Ctx::Sidebar,
-        }
+        app.chat.ctx()
     }
     fn render(&self, app: &App, frame: &mut Frame, area: Rect) {
-        super::view::chat_screen(app, frame, area)
+        super::chat::view::render(app, frame, area)
     }
 }
 
 impl ScreenHandler for Templates {
     fn key(&self, app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
-        super::update::templates_key(app, k, fx)
+        super::templates::update::key(app, k, fx)
     }
     fn paste(&self, app: &mut App, text: &str, fx: &mut Vec<Effect>) {
-        super::update::templates_paste(app, text, fx)
+        super::templates::update::paste(app, text, fx)
     }
     fn scroll(&self, app: &mut App, delta: isize) {
         let s = &mut app.templates.scroll;
@@ -92,37 +90,37 @@ impl ScreenHandler for Templates {
         app.templates.ctx()
     }
     fn render(&self, app: &App, frame: &mut Frame, area: Rect) {
-        super::view::templates_screen(app, frame, area)
+        super::templates::view::render(app, frame, area)
     }
 }
 
 impl ScreenHandler for Sessions {
     fn key(&self, app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
-        super::update::sessions_key(app, k, fx)
+        super::sessions::update::key(app, k, fx)
     }
     fn scroll(&self, app: &mut App, delta: isize) {
-        super::update::sessions_scroll(app, delta)
+        super::sessions::update::scroll(app, delta)
     }
     fn ctx(&self, _app: &App) -> Ctx {
         Ctx::Sessions
     }
     fn render(&self, app: &App, frame: &mut Frame, area: Rect) {
-        super::view::sessions_screen(app, frame, area)
+        super::sessions::view::render(app, frame, area)
     }
 }
 
 impl ScreenHandler for Replay {
     fn key(&self, app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
-        super::update::sessions_key(app, k, fx)
+        super::replay::update::key(app, k, fx)
     }
     fn scroll(&self, app: &mut App, delta: isize) {
-        super::update::sessions_scroll(app, delta)
+        super::replay::update::scroll(app, delta)
     }
     fn ctx(&self, _app: &App) -> Ctx {
         Ctx::Replay
     }
     fn render(&self, app: &App, frame: &mut Frame, area: Rect) {
-        super::view::replay_screen(app, frame, area)
+        super::replay::view::render(app, frame, area)
     }
 }
 
@@ -134,7 +132,7 @@ impl ScreenHandler for Compare {
         super::compare::update::paste(app, text)
     }
     fn scroll(&self, app: &mut App, delta: isize) {
-        super::transcript::scroll(app, delta)
+        super::render::transcript::scroll(app, delta)
     }
     fn ctx(&self, _app: &App) -> Ctx {
         Ctx::Compare

@@ -218,11 +218,11 @@ pub fn parse(name: &str, text: &str) -> Result<Theme, String> {
             format!("{line}colour `{key}` = '{v}' is not a colour (use \"#rrggbb\", a name like \"red\", or \"reset\")")
         })
     };
-    if !super::highlight::has_theme(&f.syntect_theme) {
+    if !super::render::highlight::has_theme(&f.syntect_theme) {
         return Err(format!(
             "syntect_theme '{}' is unknown (known: {})",
             f.syntect_theme,
-            super::highlight::theme_names().join(", ")
+            super::render::highlight::theme_names().join(", ")
         ));
     }
     Ok(Theme {

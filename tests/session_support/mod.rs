@@ -11,8 +11,8 @@ use howdah::session::replay::{compare, TurnReplay};
 use howdah::session::{diff, Message, ReplyStats, Session, SessionKind, Store};
 use howdah::ui::action::Action;
 use howdah::ui::effect::Effect;
-use howdah::ui::session_io::run_op;
-use howdah::ui::sessions::SessionOp;
+use howdah::ui::sessions::io::run_op;
+use howdah::ui::sessions::state::SessionOp;
 
 use crate::support::Harness;
 

@@ -6,7 +6,8 @@ use howdah::compare::CompareEvent;
 use howdah::engine::{DoneStats, StopReason};
 use howdah::ui::action::Action;
 use howdah::ui::app::{Modal, Screen};
-use howdah::ui::compare::{CompareModal, CompareMsg};
+use howdah::ui::compare::job::CompareMsg;
+use howdah::ui::compare::state::CompareModal;
 
 use super::Harness;
 

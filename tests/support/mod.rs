@@ -111,9 +111,9 @@ impl Harness {
             _ => None,
         });
         if let Some(dir) = dir {
-            let lib = howdah::ui::template_jobs::load(&dir);
+            let lib = howdah::ui::templates::jobs::load(&dir);
             self.act(Action::TemplatesLoaded(Box::new(
-                howdah::ui::templates::Reloaded {
+                howdah::ui::templates::state::Reloaded {
                     lib,
                     edited: None,
                     error: None,

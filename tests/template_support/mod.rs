@@ -7,7 +7,7 @@ use howdah::engine::Prompt;
 use howdah::prompt::{Rendered, SectionTokens};
 use howdah::ui::action::Action;
 use howdah::ui::effect::Effect;
-use howdah::ui::templates::{Exact, Preview, PreviewRequest, Reloaded, TplFocus};
+use howdah::ui::templates::state::{Exact, Preview, PreviewRequest, Reloaded, TplFocus};
 
 use crate::support::Harness;
 
@@ -23,7 +23,7 @@ pub fn open(h: &mut Harness) {
             _ => None,
         })
         .expect("opening the browser loads the library");
-    let lib = howdah::ui::template_jobs::load(&dir);
+    let lib = howdah::ui::templates::jobs::load(&dir);
     h.act(Action::TemplatesLoaded(Box::new(Reloaded {
         lib,
         edited: None,

@@ -31,9 +31,10 @@ pub enum MsgState {
     Failed(String),
 }
 
-/// Figures of a finished reply.
+/// Figures of a finished reply, as its header and the status bar show them (the full record a
+/// session keeps is `session::ReplyStats`).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ReplyStats {
+pub struct ReplyFigures {
     pub tokens: u32,
     /// Set when the reply ended on the token limit (the limit).
     pub limit: Option<u32>,
@@ -58,13 +59,16 @@ pub struct CacheKey {
     pub theme: u64,
 }
 
+/// One message of a conversation as the chat keeps it: its text, a reply's tokens (for the
+/// token view), how it stands (streaming, stopped, failed), its figures, its versions mark and
+/// its cached rows. Autosave writes it as a `session::Message`.
 #[derive(Debug, Clone)]
-pub struct Message {
+pub struct ChatEntry {
     pub role: Role,
     pub content: String,
     pub tokens: Vec<TokInfo>,
     pub state: MsgState,
-    pub stats: Option<ReplyStats>,
+    pub stats: Option<ReplyFigures>,
     /// While the prompt before this reply is decoded: tokens done and to do.
     pub reading: Option<(u32, u32)>,
     /// Dropped from the model's context to make room (still shown and saved).
@@ -77,9 +81,9 @@ pub struct Message {
     pub cache: RefCell<Option<RenderCache>>,
 }
 
-impl Message {
-    pub fn new(role: Role, content: impl Into<String>) -> Message {
-        Message {
+impl ChatEntry {
+    pub fn new(role: Role, content: impl Into<String>) -> ChatEntry {
+        ChatEntry {
             role,
             content: content.into(),
             tokens: Vec::new(),
@@ -113,7 +117,7 @@ pub struct Conversation {
     pub title: String,
     /// False until the user names it; the first message then gives the title.
     pub titled: bool,
-    pub messages: Vec<Message>,
+    pub messages: Vec<ChatEntry>,
     pub system_prompt: String,
     pub sampling: Sampling,
     /// The preset last applied ("custom" after an edit).
@@ -241,8 +245,8 @@ mod tests {
     #[test]
     fn prompt_has_system_then_messages_without_empty_replies() {
         let mut c = Conversation::new(1, "be brief", Sampling::default(), "balanced");
-        c.messages.push(Message::new(Role::User, "hi"));
-        c.messages.push(Message::new(Role::Assistant, ""));
+        c.messages.push(ChatEntry::new(Role::User, "hi"));
+        c.messages.push(ChatEntry::new(Role::Assistant, ""));
         let p = c.prompt();
         assert_eq!(
             p,

@@ -6,7 +6,8 @@ use std::cell::Cell;
 use ratatui::layout::Rect;
 use ratatui_textarea::TextArea;
 
-use super::conversation::{Conversation, ReplyStats};
+use super::conversation::{Conversation, ReplyFigures};
+use crate::ui::keymap::Ctx;
 
 /// Which part of the chat screen takes keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +34,7 @@ pub struct ChatState {
     pub next_conv_id: u64,
     pub input: TextArea<'static>,
     /// Token count of a large input, from the engine.
-    pub input_size: crate::ui::input_size::InputSize,
+    pub input_size: super::input_size::InputSize,
     /// The message being edited (resend branches there: what followed stays as a version) and
     /// the draft it hid.
     pub editing: Option<(usize, Vec<String>)>,
@@ -41,7 +42,7 @@ pub struct ChatState {
     pub history_pos: Option<usize>,
     pub generation: Option<Generation>,
     pub next_gen: u64,
-    pub last_stats: Option<ReplyStats>,
+    pub last_stats: Option<ReplyFigures>,
     pub token_view: bool,
     pub show_sidebar: bool,
     /// The transcript's area at the last frame: scrolling needs its size.
@@ -49,6 +50,15 @@ pub struct ChatState {
 }
 
 impl ChatState {
+    /// The key context of the focused part.
+    pub fn ctx(&self) -> Ctx {
+        match self.focus {
+            Focus::Input => Ctx::Input,
+            Focus::Transcript => Ctx::Transcript,
+            Focus::Sidebar => Ctx::Sidebar,
+        }
+    }
+
     pub fn conv(&self) -> &Conversation {
         // `convs` is never empty: deleting the last conversation makes a new one.
         &self.convs[self.current.min(self.convs.len().saturating_sub(1))]

@@ -9,7 +9,7 @@ use crate::compare::save::prompt_mode;
 use crate::session::{ModelRef, ReplyStats, Run, SessionFile};
 use crate::ui::app::{App, Level};
 use crate::ui::effect::Effect;
-use crate::ui::sessions::SessionOp;
+use crate::ui::sessions::state::SessionOp;
 
 /// The arena toggle: on needs exactly two variants (the first two columns are kept out of the
 /// way otherwise, so the user chooses).

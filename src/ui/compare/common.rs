@@ -60,7 +60,7 @@ pub(crate) fn leave_for(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) -> bool {
     }
     app.screen = Screen::Chat;
     if cmd != Cmd::CompareOpen {
-        crate::ui::update::global(app, cmd, fx);
+        crate::ui::update::global::command(app, cmd, fx);
     }
     true
 }

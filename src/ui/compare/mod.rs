@@ -18,6 +18,3 @@ pub mod run;
 pub mod state;
 pub mod update;
 pub mod view;
-
-pub use job::{CompareJob, CompareMsg};
-pub use state::*;

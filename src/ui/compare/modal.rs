@@ -14,7 +14,8 @@ use super::state::{CompareModal, Field, PathFor};
 use crate::prompt::{Mode, Selection, Template};
 use crate::ui::app::{App, Modal, Screen};
 use crate::ui::effect::Effect;
-use crate::ui::keymap::{Cmd, Ctx, KeySpec};
+use crate::ui::keymap::key_spec::KeySpec;
+use crate::ui::keymap::{Cmd, Ctx};
 
 /// A key while one of the view's dialogs is on top.
 pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
@@ -27,7 +28,7 @@ pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     if cmd.is_none() {
         match app.keymap.get(Ctx::Global, &spec) {
             Some(Cmd::Quit) => return app.quit = true,
-            Some(Cmd::Interrupt) => return crate::ui::update::interrupt(app, fx),
+            Some(Cmd::Interrupt) => return crate::ui::update::global::interrupt(app, fx),
             Some(Cmd::Help) if !spec.is_text() => {
                 app.modals.push(Modal::Help {
                     ctx: Some(ctx),

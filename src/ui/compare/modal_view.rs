@@ -10,7 +10,7 @@ use ratatui::Frame;
 use super::state::{CompareModal, Field};
 use crate::ui::app::App;
 use crate::ui::keymap::Cmd;
-use crate::ui::view::popup;
+use crate::ui::render::popup::popup;
 
 pub fn render(app: &App, frame: &mut Frame, m: &CompareModal) {
     let th = &app.theme;

@@ -85,7 +85,11 @@ pub fn model_changed(app: &mut App) {
 
 /// Opens the compare view on the template the browser hands over: its default variants (zero-,
 /// one- and k-shot) plus the browser's own shots and selection when they differ, and its input.
-pub fn open_with(app: &mut App, req: crate::ui::templates::CompareRequest, fx: &mut Vec<Effect>) {
+pub fn open_with(
+    app: &mut App,
+    req: crate::ui::templates::state::CompareRequest,
+    fx: &mut Vec<Effect>,
+) {
     open(app, fx);
     let found = app
         .templates

@@ -11,7 +11,7 @@ use crate::session::format::resolved_settings;
 use crate::session::{ModelRef, Session, SessionFile};
 use crate::ui::app::App;
 use crate::ui::effect::Effect;
-use crate::ui::sessions::SessionOp;
+use crate::ui::sessions::state::SessionOp;
 
 use super::models::ColumnModel;
 use super::state::{Column, CompareState};

@@ -11,9 +11,11 @@ use super::job::CompareMsg;
 use super::state::{Column, CompareModal, PathFor};
 use crate::compare::MAX_VARIANTS;
 use crate::prompt::Task;
-use crate::ui::app::{new_input, App, Ask, Level, Modal, Screen};
+use crate::ui::app::{App, Ask, Level, Modal, Screen};
 use crate::ui::effect::Effect;
-use crate::ui::keymap::{Cmd, Ctx, KeySpec};
+use crate::ui::keymap::key_spec::KeySpec;
+use crate::ui::keymap::{Cmd, Ctx};
+use crate::ui::text_input::new_input;
 
 /// A worker message: applied to the view; a run or evaluation that ended is saved as a session.
 pub fn msg(app: &mut App, m: CompareMsg, fx: &mut Vec<Effect>) {
@@ -60,7 +62,7 @@ pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         match cmd {
             Cmd::Quit => return app.quit = true,
             Cmd::Interrupt if running => return stop(app, fx),
-            Cmd::Interrupt => return crate::ui::update::interrupt(app, fx),
+            Cmd::Interrupt => return crate::ui::update::global::interrupt(app, fx),
             // `?` types itself into a non-empty input.
             Cmd::Help if own.is_none() && (!spec.is_text() || input_empty) => {
                 app.modals.push(Modal::Help {

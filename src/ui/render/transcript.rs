@@ -11,7 +11,9 @@ use super::markdown;
 use super::wrap::{wrap_line, LogicalLine};
 use crate::engine::Role;
 use crate::ui::app::App;
-use crate::ui::conversation::{CacheKey, Conversation, Message, MsgState, RenderCache, Scroll};
+use crate::ui::chat::conversation::{
+    CacheKey, ChatEntry, Conversation, MsgState, RenderCache, Scroll,
+};
 
 /// The rows of message `idx` at `width` (cached in the message).
 pub fn message_lines(
@@ -49,7 +51,7 @@ pub fn message_lines(
     lines
 }
 
-fn fmt_stats(m: &Message) -> String {
+fn fmt_stats(m: &ChatEntry) -> String {
     let Some(s) = &m.stats else {
         return String::new();
     };
@@ -98,7 +100,7 @@ pub fn thousands(n: u32) -> String {
 
 fn build(
     app: &App,
-    msg: &Message,
+    msg: &ChatEntry,
     width: u16,
     selected: bool,
     token_cursor: Option<usize>,
@@ -192,7 +194,7 @@ fn build(
 }
 
 /// A reply as its tokens, each coloured by probability; the cursor token is reversed.
-fn token_lines(app: &App, msg: &Message, cursor: Option<usize>) -> Vec<LogicalLine> {
+fn token_lines(app: &App, msg: &ChatEntry, cursor: Option<usize>) -> Vec<LogicalLine> {
     let mut lines = vec![LogicalLine::default()];
     for (i, t) in msg.tokens.iter().enumerate() {
         let mut style = Style::default()

@@ -1,6 +1,7 @@
 //! Wrapping styled logical lines to a width, with prefixes repeated on continuation lines
-//! (quotes, list indents). Done here rather than by `Paragraph` so that the transcript knows each
-//! message's exact height and can render only the visible window.
+//! (quotes, list indents), and cutting one line of text to a column (`fit`). Done here rather
+//! than by `Paragraph` so that the transcript knows each message's exact height and can render
+//! only the visible window.
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -177,6 +178,28 @@ fn split_words(s: &str) -> Vec<&str> {
     if start < s.len() {
         out.push(&s[start..]);
     }
+    out
+}
+
+/// Cuts `s` to `w` columns, with an ellipsis when it was longer; pads it to `w`.
+pub fn fit(s: &str, w: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    let total = str_width(s);
+    for c in s.chars() {
+        let cw = char_width(c);
+        if total > w && used + cw + 1 > w {
+            out.push('…');
+            used += 1;
+            break;
+        }
+        if used + cw > w {
+            break;
+        }
+        out.push(c);
+        used += cw;
+    }
+    out.push_str(&" ".repeat(w.saturating_sub(used)));
     out
 }
 

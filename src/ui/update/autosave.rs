@@ -14,10 +14,11 @@ use crate::session::replay::prompt_for;
 use crate::session::{Message as SMsg, ModelRef, PromptMode, Session, SessionFile, SessionKind};
 use crate::text::sanitize;
 use crate::ui::action::Tag;
-use crate::ui::app::{App, Generation};
-use crate::ui::conversation::{Conversation, Message};
+use crate::ui::app::App;
+use crate::ui::chat::conversation::{ChatEntry, Conversation};
+use crate::ui::chat::state::Generation;
 use crate::ui::effect::Effect;
-use crate::ui::sessions::{Sent, SessionOp};
+use crate::ui::sessions::state::{Sent, SessionOp};
 
 /// What an engine event carries that autosave needs after `update` consumed it.
 pub enum Seen {
@@ -131,7 +132,7 @@ pub fn after(app: &mut App, fx: &mut Vec<Effect>) {
     fx.splice(at..at, saves);
 }
 
-fn same(s: &SMsg, m: &Message) -> bool {
+fn same(s: &SMsg, m: &ChatEntry) -> bool {
     s.role == m.role && (s.content == m.content || s.content == sanitize(&m.content))
 }
 
@@ -164,7 +165,7 @@ pub fn sync(app: &mut App, fx: &mut Vec<Effect>) {
         sessions.pending.remove(&id);
     }
     for conv in convs.iter() {
-        let want = super::versions::finished(conv);
+        let want = crate::ui::chat::versions::finished(conv);
         let title = wanted_title(conv);
         let Some(file) = sessions.links.get_mut(&conv.id) else {
             if want.is_empty() {
@@ -235,7 +236,7 @@ pub fn sync(app: &mut App, fx: &mut Vec<Effect>) {
     }
     for conv in convs.iter_mut() {
         if let Some(file) = sessions.links.get(&conv.id) {
-            super::versions::mark(conv, &file.session);
+            crate::ui::chat::versions::mark(conv, &file.session);
         }
     }
 }
@@ -243,7 +244,7 @@ pub fn sync(app: &mut App, fx: &mut Vec<Effect>) {
 /// The session messages for `want`, a finished reply with its record.
 fn messages(
     conv: u64,
-    want: &[(usize, &Message)],
+    want: &[(usize, &ChatEntry)],
     records: &mut HashMap<u64, (usize, crate::session::ReplyRecord)>,
 ) -> Vec<SMsg> {
     let mut out = Vec::new();
@@ -286,7 +287,7 @@ pub fn open_conversation(app: &mut App, file: SessionFile) -> usize {
         .collect::<Vec<_>>()
         .join("\n\n");
     for m in &s.messages[base..] {
-        conv.messages.push(super::versions::ui_message(m));
+        conv.messages.push(crate::ui::chat::versions::chat_entry(m));
     }
     // The turns the last reply's context had left out stay marked after a reopen.
     if let Some(r) = s.messages.iter().rev().find_map(|m| m.reply.as_ref()) {

@@ -1,31 +1,34 @@
 //! `update`: the one place the UI state changes. It turns an `Action` into state changes and a
 //! list of `Effect`s for the runtime; it never does I/O itself, so tests drive it directly.
+//! Here: the dispatch of every action (keys go to the open dialog, else to the shown screen
+//! through `screen::of`; results of background work to the feature that asked), and what is
+//! shared by all screens: the app-wide commands (`global`), the dialogs (`dialogs`, `settings`,
+//! `model_picker`, `pull`), engine start-up and loading (`engine`) and autosave (`autosave`).
 
 pub mod autosave;
-mod chat;
 mod dialogs;
 mod engine;
+pub(crate) mod global;
+mod model_picker;
 mod pull;
-mod replay;
-mod session_events;
-mod sessions;
-mod template_send;
-mod templates;
-mod versions;
+mod settings;
 
-pub use engine::init;
-pub use sessions::open_browser;
-// What `screen::of` dispatches to, screen by screen.
-pub(crate) use sessions::{on_key as sessions_key, scroll as sessions_scroll};
-pub(crate) use templates::{key as templates_key, paste as templates_paste};
-
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
+use crossterm::event::{KeyEvent, KeyEventKind, MouseEventKind};
 
 use super::action::Action;
-use super::app::{App, Confirm, Focus, Level, Modal};
+use super::app::{App, Level, Modal};
+use super::chat::state::Focus;
 use super::effect::Effect;
-use super::keymap::{Cmd, Ctx, KeySpec};
+use super::keymap::key_spec::KeySpec;
+use super::keymap::{Cmd, Ctx};
 use super::screen;
+
+/// The effects to run once the first frame is on screen: the engine starts in the background,
+/// and the sessions folder is read (the recent chats come back).
+pub fn init(app: &App) -> Vec<Effect> {
+    let _ = app;
+    vec![Effect::StartEngine, crate::ui::sessions::update::init()]
+}
 
 /// Applies one action; returns what the runtime must do.
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
@@ -61,25 +64,27 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             engine::event(app, tag, kind, &mut fx);
             autosave::engine_event(app, tag, before, seen, &mut fx);
             if loaded {
-                templates::model_changed(app, &mut fx);
+                crate::ui::templates::library::model_changed(app, &mut fx);
                 crate::ui::compare::open::model_changed(app);
             }
         }
         Action::TemplatesLoaded(r) => {
-            templates::loaded(app, *r, &mut fx);
+            crate::ui::templates::library::loaded(app, *r, &mut fx);
             crate::ui::compare::open::library_loaded(app);
         }
-        Action::TemplatePreview { id, result } => templates::preview_done(app, id, result, &mut fx),
-        Action::Session(ev) => session_events::event(app, ev, &mut fx),
-        Action::Replay(ev) => replay::event(app, ev, &mut fx),
-        Action::ModelsFound(found) => dialogs::models_found(app, found),
+        Action::TemplatePreview { id, result } => {
+            crate::ui::templates::library::preview_done(app, id, result, &mut fx)
+        }
+        Action::Session(ev) => crate::ui::sessions::events::event(app, ev, &mut fx),
+        Action::Replay(ev) => crate::ui::replay::update::event(app, ev, &mut fx),
+        Action::ModelsFound(found) => model_picker::found(app, found),
         Action::Pull(ev) => pull::event(app, ev, &mut fx),
         Action::Saved(r) => match r {
             Ok(what) => app.notify(Level::Info, format!("saved {what}")),
             Err(e) => app.notify(Level::Error, e),
         },
         Action::Terminate => app.quit = true,
-        Action::Interrupt => interrupt(app, &mut fx),
+        Action::Interrupt => global::interrupt(app, &mut fx),
     }
     // Only the focused input shows a cursor.
     let focused = app.chat.focus == Focus::Input && app.modals.is_empty();
@@ -99,7 +104,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             .set_placeholder_style(ratatui::style::Style::default().fg(app.theme.dim));
     }
     autosave::after(app, &mut fx);
-    super::input_size::after(app, &mut fx);
+    super::chat::input_size::after(app, &mut fx);
     fx
 }
 
@@ -123,26 +128,6 @@ fn scroll_target(app: &mut App, delta: isize) {
     }
 }
 
-pub(crate) fn interrupt(app: &mut App, fx: &mut Vec<Effect>) {
-    if let Some(g) = app.chat.generation {
-        fx.push(Effect::Cancel { gen: g.gen });
-    } else if matches!(
-        app.modals.last(),
-        Some(Modal::Confirm {
-            what: Confirm::Quit,
-            ..
-        })
-    ) {
-        // A second ctrl+c at the question means it.
-        app.quit = true;
-    } else {
-        app.modals.push(Modal::Confirm {
-            what: Confirm::Quit,
-            question: "Quit howdah?".into(),
-        });
-    }
-}
-
 fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     let spec = KeySpec::from_event(&k);
     if let Some(Modal::Compare(_)) = app.modals.last() {
@@ -156,7 +141,7 @@ fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         // Leaving and help work from every dialog.
         match app.keymap.get(Ctx::Global, &spec) {
             Some(Cmd::Quit) => app.quit = true,
-            Some(Cmd::Interrupt) => interrupt(app, fx),
+            Some(Cmd::Interrupt) => global::interrupt(app, fx),
             Some(Cmd::Help) if !spec.is_text() && ctx != Ctx::Help => {
                 app.modals.push(Modal::Help {
                     ctx: Some(ctx),
@@ -173,64 +158,4 @@ fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
         return super::theme_switch::step(app, true);
     }
     screen::of(app.screen).key(app, k, fx)
-}
-
-/// Keys on the chat screen: typing goes to the input; the focused part's bindings, then the
-/// global ones.
-pub(crate) fn chat_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
-    let spec = KeySpec::from_event(&k);
-    match app.chat.focus {
-        Focus::Input => {
-            let typing = spec.is_text() && !(spec.code == KeyCode::Char('?') && app.input_empty());
-            if typing {
-                app.chat.history_pos = None;
-                app.chat.input.input(k);
-                return;
-            }
-            match app.keymap.get(Ctx::Input, &spec) {
-                Some(Cmd::HistoryPrev | Cmd::HistoryNext)
-                    if !(app.input_empty() || app.chat.history_pos.is_some()) =>
-                {
-                    app.chat.input.input(k);
-                }
-                Some(cmd) => chat::command(app, cmd, fx),
-                None => match app.keymap.get(Ctx::Global, &spec) {
-                    Some(cmd) => global(app, cmd, fx),
-                    None => {
-                        app.chat.history_pos = None;
-                        app.chat.input.input(k);
-                    }
-                },
-            }
-        }
-        Focus::Transcript | Focus::Sidebar => {
-            if let Some(cmd) = app.keymap.get(screen::ctx(app), &spec) {
-                chat::command(app, cmd, fx);
-            } else if let Some(cmd) = app.keymap.get(Ctx::Global, &spec) {
-                global(app, cmd, fx);
-            } else if spec.is_text() {
-                // Typing anywhere on the chat screen goes to the input.
-                app.chat.focus = Focus::Input;
-                app.conv_mut().selected = None;
-                app.chat.input.input(k);
-            }
-        }
-    }
-}
-
-/// Commands of the global context.
-pub(crate) fn global(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
-    match cmd {
-        Cmd::Quit => app.quit = true,
-        Cmd::Interrupt => interrupt(app, fx),
-        Cmd::Help => app.modals.push(Modal::Help {
-            ctx: None,
-            scroll: 0,
-            names: false,
-        }),
-        Cmd::Templates => templates::open(app, fx),
-        Cmd::Sessions => sessions::open_browser(app, fx),
-        Cmd::CompareOpen => crate::ui::compare::open::open(app, fx),
-        other => chat::command(app, other, fx),
-    }
 }

@@ -1,9 +1,11 @@
 //! The model picker's "pull from Hugging Face…" row: asking for `OWNER/NAME[:QUANT]`, starting
 //! and stopping the download, following its progress and offering the model when it is here.
 
-use crate::ui::app::{new_input, App, Ask, Confirm, Level, Modal};
+use crate::ui::app::{App, Ask, Confirm, Level, Modal};
+
 use crate::ui::effect::Effect;
 use crate::ui::pull_task::{PullCtl, PullEvent};
+use crate::ui::text_input::new_input;
 
 /// Enter on the pull row: ask what to pull, or offer to stop the running download.
 pub fn row(app: &mut App) {

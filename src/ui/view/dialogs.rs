@@ -22,7 +22,7 @@ pub fn editor(app: &App, frame: &mut Frame, target: EditTarget, text: &TextArea)
         k.hint(Cmd::EditorCancel)
     );
     let area = frame.area();
-    let inner = super::popup(
+    let inner = crate::ui::render::popup::popup(
         app,
         frame,
         area.width.saturating_sub(8).max(20),
@@ -44,19 +44,15 @@ pub fn ask(app: &App, frame: &mut Frame, ask: Ask, text: &TextArea, error: Optio
             Some("OWNER/NAME[:QUANT], e.g. bartowski/Qwen2.5-1.5B-Instruct-GGUF:Q4_K_M"),
         ),
         Ask::SessionTitle => ("Session title", Some("empty: the first user line")),
-        Ask::ComparePath(crate::ui::compare::PathFor::EvalData) => (
+        Ask::ComparePath(crate::ui::compare::state::PathFor::EvalData) => (
             "Evaluate on data",
             Some("CSV with header or JSONL; text, label"),
         ),
-        Ask::ComparePath(crate::ui::compare::PathFor::Predictions) => {
+        Ask::ComparePath(crate::ui::compare::state::PathFor::Predictions) => {
             ("Save per-row predictions as CSV to", None)
         }
-        Ask::SessionExport(super::super::sessions::ExportFormat::Md) => {
-            ("Export as Markdown to", None)
-        }
-        Ask::SessionExport(super::super::sessions::ExportFormat::Json) => {
-            ("Export as JSON to", None)
-        }
+        Ask::SessionExport(crate::session::ExportFormat::Md) => ("Export as Markdown to", None),
+        Ask::SessionExport(crate::session::ExportFormat::Json) => ("Export as JSON to", None),
     };
     let keys = format!(
         "{} ok · {} clear · {} cancel",
@@ -73,8 +69,8 @@ pub fn ask(app: &App, frame: &mut Frame, ask: Ask, text: &TextArea, error: Optio
         .min(frame.area().width);
     // On a narrow screen the hint wraps rather than being cut.
     let mut hint_lines = Vec::new();
-    crate::ui::wrap::wrap_line(
-        &crate::ui::wrap::LogicalLine {
+    crate::ui::render::wrap::wrap_line(
+        &crate::ui::render::wrap::LogicalLine {
             spans: vec![ratatui::text::Span::styled(
                 hint,
                 Style::default().fg(app.theme.dim),
@@ -85,7 +81,7 @@ pub fn ask(app: &App, frame: &mut Frame, ask: Ask, text: &TextArea, error: Optio
         &mut hint_lines,
     );
     let hint_rows = hint_lines.len().clamp(1, 5) as u16;
-    let inner = super::popup(app, frame, w, 5 + hint_rows, what);
+    let inner = crate::ui::render::popup::popup(app, frame, w, 5 + hint_rows, what);
     let [field, err, help] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
@@ -119,6 +115,6 @@ pub fn confirm(app: &App, frame: &mut Frame, question: &str) {
         ),
     ];
     let w = (question.chars().count() as u16 + 6).clamp(30, 70);
-    let inner = super::popup(app, frame, w, 6, "Confirm");
+    let inner = crate::ui::render::popup::popup(app, frame, w, 6, "Confirm");
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
 }

@@ -8,7 +8,7 @@ use ratatui::Frame;
 
 use crate::ui::app::App;
 use crate::ui::keymap::{Cmd, Ctx};
-use crate::ui::wrap::str_width;
+use crate::ui::render::wrap::str_width;
 
 pub fn render(app: &App, frame: &mut Frame, ctx: Option<Ctx>, scroll: u16, names: bool) {
     let th = &app.theme;
@@ -110,6 +110,6 @@ pub fn render(app: &App, frame: &mut Frame, ctx: Option<Ctx>, scroll: u16, names
             app.keymap.hint(Cmd::HelpDown)
         )
     };
-    let inner = super::popup(app, frame, 88, h, &title);
+    let inner = crate::ui::render::popup::popup(app, frame, 88, h, &title);
     frame.render_widget(Paragraph::new(lines).scroll((top, 0)), inner);
 }

@@ -103,6 +103,6 @@ pub fn render(app: &App, frame: &mut Frame, form: &SettingsForm) {
         dim,
     ));
     let h = lines.len() as u16 + 4;
-    let inner = super::popup(app, frame, 76, h, "Sampling settings");
+    let inner = crate::ui::render::popup::popup(app, frame, 76, h, "Sampling settings");
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }

@@ -48,7 +48,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         EngineState::Ready => Span::styled("● ready", base.fg(th.success)),
         EngineState::Generating => match reading(app) {
             Some((done, total)) => Span::styled(
-                format!("◌ {}", crate::ui::transcript::reading_line(done, total)),
+                format!(
+                    "◌ {}",
+                    crate::ui::render::transcript::reading_line(done, total)
+                ),
                 base.fg(th.accent),
             ),
             None => Span::styled("◌ generating", base.fg(th.accent)),

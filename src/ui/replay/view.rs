@@ -8,12 +8,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
+use super::state::ReplayView;
 use crate::session::diff::{Span as DSpan, SpanKind};
 use crate::session::replay::{Outcome, TurnReplay};
 use crate::ui::app::App;
 use crate::ui::keymap::Cmd;
-use crate::ui::sessions::ReplayView;
-use crate::ui::wrap::{str_width, wrap_line, LogicalLine};
+use crate::ui::render::wrap::{str_width, wrap_line, LogicalLine};
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let th = &app.theme;
@@ -42,7 +42,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     v.shown.set((top, max));
     frame.render_widget(Paragraph::new(lines).scroll((top, 0)), body);
     if notice.height > 0 {
-        super::status::notice(app, frame, notice);
+        crate::ui::view::status::notice(app, frame, notice);
     }
     let close = if v.started && !v.finished {
         "cancel"
@@ -58,7 +58,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         k.hint(Cmd::Help)
     );
     frame.render_widget(Paragraph::new(Line::styled(hint, dim)), hints);
-    super::status::render(app, frame, status);
+    crate::ui::view::status::render(app, frame, status);
 }
 
 /// The title and what a replay runs against, wrapped to `width`.

@@ -2,11 +2,12 @@
 //! chats brought back at start), search hits, an opened session, renames, deletions, exports,
 //! the model's hash, and save errors.
 
-use super::autosave::open_conversation;
-use super::chat::switch;
-use crate::ui::app::{App, Focus, Level, Screen};
+use super::state::{SessionEvent, SessionOp};
+use crate::ui::app::{App, Level, Screen};
+use crate::ui::chat::conversation_list::switch;
+use crate::ui::chat::state::Focus;
 use crate::ui::effect::Effect;
-use crate::ui::sessions::{SessionEvent, SessionOp};
+use crate::ui::update::autosave::open_conversation;
 
 pub fn event(app: &mut App, ev: SessionEvent, fx: &mut Vec<Effect>) {
     match ev {
@@ -28,7 +29,7 @@ pub fn event(app: &mut App, ev: SessionEvent, fx: &mut Vec<Effect>) {
             }
         }
         SessionEvent::Opened { file, replay } => match file {
-            Ok(f) if replay => super::replay::open(app, f.session),
+            Ok(f) if replay => crate::ui::replay::update::open(app, f.session),
             Ok(f) => {
                 let i = open_conversation(app, *f);
                 switch(app, i);

@@ -7,11 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
+use super::state::Preview;
 use crate::prompt::{Mode, Sections};
 use crate::text::sanitize;
 use crate::ui::app::App;
 use crate::ui::keymap::Cmd;
-use crate::ui::templates::Preview;
 
 pub fn tokens(app: &App, frame: &mut Frame, area: Rect) {
     let th = &app.theme;
@@ -67,7 +67,10 @@ pub fn tokens(app: &App, frame: &mut Frame, area: Rect) {
                         Style::default().fg(th.fg).add_modifier(Modifier::BOLD),
                     ),
                     Span::raw("  "),
-                    Span::styled(super::status::bar(share, 10), Style::default().fg(color)),
+                    Span::styled(
+                        crate::ui::view::status::bar(share, 10),
+                        Style::default().fg(color),
+                    ),
                     Span::styled(
                         format!(" {:.1}% of the {}-token context", 100.0 * share, t.n_ctx),
                         dim,

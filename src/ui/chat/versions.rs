@@ -7,17 +7,17 @@
 use crate::engine::{Role, StopReason};
 use crate::session::{Message as SMsg, Session};
 use crate::ui::app::{App, Level};
-use crate::ui::conversation::{Conversation, Message, MsgState, ReplyStats};
+use crate::ui::chat::conversation::{ChatEntry, Conversation, MsgState, ReplyFigures};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
-use crate::ui::sessions::SessionOp;
-use crate::ui::transcript;
+use crate::ui::render::transcript;
+use crate::ui::sessions::state::SessionOp;
 
 /// A saved message as the conversation shows it, with its reply figures.
-pub fn ui_message(m: &SMsg) -> Message {
-    let mut msg = Message::new(m.role, m.content.clone());
+pub fn chat_entry(m: &SMsg) -> ChatEntry {
+    let mut msg = ChatEntry::new(m.role, m.content.clone());
     if let Some(r) = &m.reply {
-        msg.stats = Some(ReplyStats {
+        msg.stats = Some(ReplyFigures {
             tokens: r.stats.generated_tokens,
             limit: (r.stats.stop == StopReason::MaxTokens).then_some(r.sampling.max_tokens),
             tps: r.stats.gen_tps,
@@ -29,7 +29,7 @@ pub fn ui_message(m: &SMsg) -> Message {
 
 /// The messages of a conversation that belong in its session: everything up to a reply still
 /// streaming, less failed or empty replies; with their indexes in the conversation.
-pub(super) fn finished(conv: &Conversation) -> Vec<(usize, &Message)> {
+pub fn finished(conv: &Conversation) -> Vec<(usize, &ChatEntry)> {
     let mut out = Vec::new();
     for (i, m) in conv.messages.iter().enumerate() {
         match (&m.role, &m.state) {
@@ -114,7 +114,7 @@ pub fn browse(app: &mut App, step: isize, fx: &mut Vec<Effect>) {
         );
         return;
     }
-    let tail: Vec<Message> = file.session.messages[at..].iter().map(ui_message).collect();
+    let tail: Vec<ChatEntry> = file.session.messages[at..].iter().map(chat_entry).collect();
     fx.push(Effect::Session(SessionOp::Save(Box::new(file.clone()))));
     let conv = app.conv_mut();
     conv.messages.truncate(i);

@@ -1,25 +1,28 @@
-//! Chat-screen commands: sending, regenerating, editing and resending, copying, conversations,
-//! input history, focus and scrolling.
+//! The chat screen's keys: typing into the input, the focused part's bindings and the chat's
+//! global ones, routed to sending and editing (`reply`) and the conversation list
+//! (`conversation_list`); copying, input history, focus, selection and scrolling are here.
 
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::conversation::Scroll;
+use super::conversation_list;
+use super::reply::{begin_edit, regenerate, send};
+use super::state::Focus;
 use crate::engine::Role;
-use crate::ui::app::{
-    new_input, App, Ask, Confirm, EditTarget, EngineState, Focus, Generation, Level, Modal, Picker,
-};
-use crate::ui::conversation::{Message, MsgState, Scroll};
+use crate::ui::app::{App, EditTarget, Level, Modal};
 use crate::ui::effect::Effect;
-use crate::ui::keymap::Cmd;
-use crate::ui::markdown::code_blocks;
+use crate::ui::keymap::key_spec::KeySpec;
+use crate::ui::keymap::{Cmd, Ctx};
+use crate::ui::render::markdown::code_blocks;
+use crate::ui::render::transcript;
 use crate::ui::settings::SettingsForm;
-use crate::ui::transcript;
+use crate::ui::text_input::new_input;
+use crate::ui::update::global;
 
 pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
     match cmd {
         Cmd::Stop => stop(app, fx),
-        Cmd::NewChat | Cmd::ChatNew => {
-            let i = app.add_conversation();
-            switch(app, i);
-            app.chat.focus = Focus::Input;
-        }
+        Cmd::NewChat | Cmd::SidebarNew => conversation_list::new(app),
         Cmd::Regenerate => regenerate(app, fx),
         Cmd::EditLast => match app.conv().last_user() {
             Some(i) => begin_edit(app, i),
@@ -39,17 +42,7 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
         },
         Cmd::CopyMessage => copy_message(app, fx),
         Cmd::CopyCode => copy_code(app, fx),
-        Cmd::ClearChat => {
-            if app.conv().messages.is_empty() {
-                app.notify(Level::Info, "this conversation is already empty");
-            } else {
-                let id = app.conv().id;
-                app.modals.push(Modal::Confirm {
-                    what: Confirm::ClearChat(id),
-                    question: format!("Clear all messages of '{}'?", app.conv().title),
-                });
-            }
-        }
+        Cmd::ClearChat => conversation_list::ask_clear(app),
         Cmd::Settings => {
             let names = app.presets.names();
             let idx = names
@@ -70,15 +63,6 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             app.modals.push(Modal::Editor {
                 target: EditTarget::SystemPrompt,
                 text: new_input(lines),
-            });
-        }
-        Cmd::Models => {
-            app.modals.push(Modal::Models(Picker {
-                models: None,
-                selected: 0,
-            }));
-            fx.push(Effect::DiscoverModels {
-                extra: app.models_dirs.clone(),
             });
         }
         Cmd::TokenView => {
@@ -130,32 +114,13 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             } else {
                 conv.token_cursor.saturating_sub(1).min(n.saturating_sub(1))
             };
-            crate::ui::token_reveal::reveal_token(app);
+            super::token_reveal::reveal_token(app);
         }
-        Cmd::ChatPrev | Cmd::ChatNext => {
-            let n = app.chat.convs.len();
-            let i = if cmd == Cmd::ChatNext {
-                (app.chat.current + 1) % n
-            } else {
-                (app.chat.current + n - 1) % n
-            };
-            switch(app, i);
+        Cmd::SidebarPrev | Cmd::SidebarNext => {
+            conversation_list::step(app, cmd == Cmd::SidebarNext)
         }
-        Cmd::ChatRename => {
-            let c = app.conv();
-            app.modals.push(Modal::Ask {
-                ask: Ask::RenameChat(c.id),
-                text: new_input(vec![c.title.clone()]),
-                error: None,
-            });
-        }
-        Cmd::ChatDelete => {
-            let c = app.conv();
-            app.modals.push(Modal::Confirm {
-                what: Confirm::DeleteChat(c.id),
-                question: format!("Delete the conversation '{}'?", c.title),
-            });
-        }
+        Cmd::SidebarRename => conversation_list::ask_rename(app),
+        Cmd::SidebarDelete => conversation_list::ask_delete(app),
         _ => {}
     }
 }
@@ -183,127 +148,6 @@ fn stop(app: &mut App, fx: &mut Vec<Effect>) {
     } else {
         app.dismiss_notice();
     }
-}
-
-/// Why a reply cannot start now, if it cannot.
-pub(super) fn not_ready(app: &App) -> Option<String> {
-    if app.generating() {
-        return Some(format!(
-            "a reply is being generated: {} stops it",
-            app.keymap.hint(Cmd::Stop)
-        ));
-    }
-    match &app.engine {
-        EngineState::Ready if app.model.is_some() => None,
-        EngineState::Loading { name, .. } => Some(format!("{name} is still loading")),
-        EngineState::Starting => Some("the engine is starting".into()),
-        _ => Some(format!(
-            "no model is loaded: {} picks one",
-            app.keymap.hint(Cmd::Models)
-        )),
-    }
-}
-
-fn send(app: &mut App, fx: &mut Vec<Effect>) {
-    let text = app.input_text();
-    if text.trim().is_empty() {
-        return;
-    }
-    if let Some(why) = not_ready(app) {
-        app.notify(Level::Warn, why);
-        return;
-    }
-    let draft = match app.chat.editing.take() {
-        Some((idx, draft)) => {
-            let conv = app.conv_mut();
-            conv.messages.truncate(idx);
-            draft
-        }
-        None => Vec::new(),
-    };
-    if app.chat.history.last() != Some(&text) {
-        app.chat.history.push(text.clone());
-    }
-    app.chat.history_pos = None;
-    let conv = app.conv_mut();
-    conv.auto_title(&text);
-    conv.messages.push(Message::new(Role::User, text));
-    app.chat.input = new_input(draft);
-    start_reply(app, None, fx);
-}
-
-/// Appends an empty streaming reply to the current conversation and asks the engine for it:
-/// the one way every reply of the chat screen starts (sent, regenerated, resent after an edit,
-/// sent from the template browser in either layout). `setup` names the template it came from.
-pub(super) fn start_reply(
-    app: &mut App,
-    setup: Option<crate::session::PromptSetup>,
-    fx: &mut Vec<Effect>,
-) {
-    let gen = app.chat.next_gen;
-    app.chat.next_gen += 1;
-    let conv = app.conv_mut();
-    let prompt = conv.request();
-    let sampling = conv.sampling.clone();
-    let mut reply = Message::new(Role::Assistant, "");
-    reply.state = MsgState::Streaming;
-    conv.messages.push(reply);
-    conv.scroll = Scroll::Follow;
-    conv.selected = None;
-    conv.token_cursor = 0;
-    let (id, msg) = (conv.id, conv.messages.len() - 1);
-    app.chat.generation = Some(Generation { gen, conv: id, msg });
-    app.engine = EngineState::Generating;
-    if app.chat.focus == Focus::Transcript {
-        app.chat.focus = Focus::Input;
-    }
-    fx.push(Effect::Generate {
-        gen,
-        prompt,
-        sampling,
-        setup: setup.map(Box::new),
-    });
-}
-
-fn regenerate(app: &mut App, fx: &mut Vec<Effect>) {
-    if let Some(why) = not_ready(app) {
-        app.notify(Level::Warn, why);
-        return;
-    }
-    let conv = app.conv_mut();
-    let Some(u) = conv.last_user() else {
-        app.notify(Level::Info, "nothing to regenerate yet");
-        return;
-    };
-    conv.messages.truncate(u + 1);
-    start_reply(app, None, fx);
-}
-
-fn begin_edit(app: &mut App, idx: usize) {
-    if app.generating() {
-        app.notify(
-            Level::Warn,
-            format!("stop the reply first ({})", app.keymap.hint(Cmd::Stop)),
-        );
-        return;
-    }
-    let content = app.conv().messages[idx].content.clone();
-    let draft = match app.chat.editing.take() {
-        Some((_, d)) => d,
-        None => app.chat.input.lines().to_vec(),
-    };
-    app.chat.editing = Some((idx, draft));
-    app.chat.input = new_input(content.lines().map(str::to_string).collect());
-    app.chat.focus = Focus::Input;
-    app.conv_mut().selected = None;
-    app.notify(
-        Level::Info,
-        format!(
-            "editing: {} resends (what followed stays as an earlier version, ←/→ on the message), {} cancels",
-            app.keymap.hint(Cmd::Send),
-            app.keymap.hint(Cmd::Stop)
-        ),
-    );
 }
 
 fn copy_message(app: &mut App, fx: &mut Vec<Effect>) {
@@ -382,21 +226,51 @@ fn select(app: &mut App, down: bool) {
     conv.token_cursor = 0;
     transcript::reveal(app, next);
 }
-
-/// Shows conversation `i`, keeping the unsent input of the one left.
-pub fn switch(app: &mut App, i: usize) {
-    if i >= app.chat.convs.len() || i == app.chat.current {
-        app.chat.current = i.min(app.chat.convs.len().saturating_sub(1));
-        return;
+/// Keys on the chat screen: typing goes to the input; the focused part's bindings, then the
+/// global ones (the app-wide ones through `update::global`).
+pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
+    let spec = KeySpec::from_event(&k);
+    match app.chat.focus {
+        Focus::Input => {
+            let typing = spec.is_text() && !(spec.code == KeyCode::Char('?') && app.input_empty());
+            if typing {
+                app.chat.history_pos = None;
+                app.chat.input.input(k);
+                return;
+            }
+            match app.keymap.get(Ctx::Input, &spec) {
+                Some(Cmd::HistoryPrev | Cmd::HistoryNext)
+                    if !(app.input_empty() || app.chat.history_pos.is_some()) =>
+                {
+                    app.chat.input.input(k);
+                }
+                Some(cmd) => command(app, cmd, fx),
+                None => match app.keymap.get(Ctx::Global, &spec) {
+                    Some(cmd) => {
+                        if !global::command(app, cmd, fx) {
+                            command(app, cmd, fx)
+                        }
+                    }
+                    None => {
+                        app.chat.history_pos = None;
+                        app.chat.input.input(k);
+                    }
+                },
+            }
+        }
+        Focus::Transcript | Focus::Sidebar => {
+            if let Some(cmd) = app.keymap.get(app.chat.ctx(), &spec) {
+                command(app, cmd, fx);
+            } else if let Some(cmd) = app.keymap.get(Ctx::Global, &spec) {
+                if !global::command(app, cmd, fx) {
+                    command(app, cmd, fx);
+                }
+            } else if spec.is_text() {
+                // Typing anywhere on the chat screen goes to the input.
+                app.chat.focus = Focus::Input;
+                app.conv_mut().selected = None;
+                app.chat.input.input(k);
+            }
+        }
     }
-    let draft = match app.chat.editing.take() {
-        Some((_, d)) => d,
-        None => app.chat.input.lines().to_vec(),
-    };
-    app.conv_mut().draft = draft;
-    app.conv_mut().selected = None;
-    app.chat.current = i;
-    let next = std::mem::take(&mut app.conv_mut().draft);
-    app.chat.input = new_input(next);
-    app.chat.history_pos = None;
 }

@@ -3,9 +3,9 @@
 
 use ratatui::style::Modifier;
 
-use super::app::App;
 use super::conversation::Scroll;
-use super::transcript::{follow_top, message_lines, top};
+use crate::ui::app::App;
+use crate::ui::render::transcript::{follow_top, message_lines, top};
 
 /// Scrolls so the row of the token under the cursor is visible; nothing when it already is.
 pub fn reveal_token(app: &mut App) {

@@ -4,9 +4,10 @@
 use std::path::Path;
 use std::sync::mpsc;
 
-use super::action::Action;
-use super::sessions::{ExportFormat, Row, SessionEvent, SessionOp, RESTORE};
+use super::state::{SessionEvent, SessionOp, SessionRow, RESTORE};
+use crate::session::ExportFormat;
 use crate::session::{record, SessionFile, SessionKind, Store};
+use crate::ui::action::Action;
 
 /// A handle on the session thread; dropping it ends the thread once its queue is empty.
 pub struct Worker {
@@ -81,7 +82,7 @@ fn list(store: &Store, restore: bool) -> SessionEvent {
         Ok(l) => l,
         Err(e) => {
             return SessionEvent::Listed {
-                rows: vec![Row {
+                rows: vec![SessionRow {
                     id: store.dir().display().to_string(),
                     path: store.dir().to_path_buf(),
                     entry: Err(e.to_string()),
@@ -90,9 +91,9 @@ fn list(store: &Store, restore: bool) -> SessionEvent {
             }
         }
     };
-    let rows: Vec<Row> = listed
+    let rows: Vec<SessionRow> = listed
         .into_iter()
-        .map(|l| Row {
+        .map(|l| SessionRow {
             id: l.id,
             path: l.path,
             entry: l.entry.map_err(|e| e.to_string()),

@@ -8,32 +8,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
+use super::state::SessionRow;
 use crate::ui::app::App;
 use crate::ui::keymap::Cmd;
-use crate::ui::sessions::Row;
-use crate::ui::wrap::str_width;
-
-/// Cuts `s` to `w` columns, with an ellipsis when it was longer; pads it to `w`.
-pub fn fit(s: &str, w: usize) -> String {
-    let mut out = String::new();
-    let mut used = 0;
-    let total = str_width(s);
-    for c in s.chars() {
-        let cw = crate::ui::wrap::char_width(c);
-        if total > w && used + cw + 1 > w {
-            out.push('…');
-            used += 1;
-            break;
-        }
-        if used + cw > w {
-            break;
-        }
-        out.push(c);
-        used += cw;
-    }
-    out.push_str(&" ".repeat(w.saturating_sub(used)));
-    out
-}
+use crate::ui::render::wrap::fit;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let th = &app.theme;
@@ -140,7 +118,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), detail);
     }
     if notice.height > 0 {
-        super::status::notice(app, frame, notice);
+        crate::ui::view::status::notice(app, frame, notice);
     }
     let k = &app.keymap;
     let hint = format!(
@@ -156,12 +134,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         k.hint(Cmd::Help),
     );
     frame.render_widget(Paragraph::new(Line::styled(hint, dim)), hints);
-    super::status::render(app, frame, status);
+    crate::ui::view::status::render(app, frame, status);
 }
 
 fn row_line(
     app: &App,
-    r: &Row,
+    r: &SessionRow,
     selected: bool,
     title_w: usize,
     model_w: usize,

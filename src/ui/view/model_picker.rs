@@ -8,10 +8,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::text::{human_bytes, human_params};
-use crate::ui::app::{App, Picker};
+use crate::ui::app::{App, ModelPicker};
 use crate::ui::keymap::Cmd;
 
-pub fn render(app: &App, frame: &mut Frame, p: &Picker) {
+pub fn render(app: &App, frame: &mut Frame, p: &ModelPicker) {
     let th = &app.theme;
     let k = &app.keymap;
     let dim = Style::default().fg(th.dim);
@@ -57,7 +57,7 @@ pub fn render(app: &App, frame: &mut Frame, p: &Picker) {
                 }
                 let line = match &f.info {
                     Ok(m) => {
-                        let name = super::sessions::fit(&crate::ui::model_label::of(m), 34);
+                        let name = crate::ui::render::wrap::fit(&crate::ui::model_label::of(m), 34);
                         let ctx = if m.context_trained > 0 {
                             m.context_trained.to_string()
                         } else {
@@ -117,7 +117,7 @@ pub fn render(app: &App, frame: &mut Frame, p: &Picker) {
         dim,
     ));
     let h = lines.len() as u16 + 2;
-    let inner = super::popup(app, frame, 100, h, "Models");
+    let inner = crate::ui::render::popup::popup(app, frame, 100, h, "Models");
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use ratatui::DefaultTerminal;
 
-use super::templates::{Exact, PreviewRequest, Reloaded};
+use super::state::{Exact, PreviewRequest, Reloaded};
 use crate::engine::{Engine, ModelInfo, Prompt};
 use crate::prompt::{count_sections, Embedder, Library, RenderOptions, Rendered, Template};
 
@@ -106,9 +106,9 @@ pub fn edit(
 
 fn run_editor(terminal: &mut DefaultTerminal, path: &Path, mouse: bool) -> Result<(), String> {
     let cmd = editor_command();
-    super::terminal::suspend().map_err(|e| format!("cannot hand the terminal over: {e}"))?;
+    crate::ui::terminal::suspend().map_err(|e| format!("cannot hand the terminal over: {e}"))?;
     let status = Command::new(&cmd[0]).args(&cmd[1..]).arg(path).status();
-    let restored = super::terminal::resume(mouse);
+    let restored = crate::ui::terminal::resume(mouse);
     restored.map_err(|e| format!("cannot take the terminal back: {e}"))?;
     // The editor drew over the screen: the next frame must repaint every cell. (`resize` clears
     // and forgets the last frame without `clear`'s cursor query, which can time out here.)

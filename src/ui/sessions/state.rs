@@ -1,13 +1,13 @@
 //! The UI's session state: which conversation is saved in which session file (autosave), the
-//! session browser's list and search, and the replay view; plus the operations the runtime runs
-//! for them off the UI thread (`SessionOp`) and what comes back (`SessionEvent`).
+//! session browser's list and search, and the open replay view (`replay::state`); plus the
+//! operations the runtime runs for them off the UI thread (`SessionOp`) and what comes back
+//! (`SessionEvent`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crate::engine::Sampling;
-use crate::session::replay::TurnReplay;
-use crate::session::{ModelRef, ReplyRecord, Session, SessionFile, Store, Summary};
+use crate::session::{ModelRef, ReplyRecord, SessionFile, Store, Summary};
 
 /// How many recent chat sessions come back as conversations at start.
 pub const RESTORE: usize = 8;
@@ -24,7 +24,7 @@ pub struct Sent {
 
 /// One line of the browser: a readable session's summary, or why the file cannot be read.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Row {
+pub struct SessionRow {
     pub id: String,
     pub path: PathBuf,
     pub entry: Result<Summary, String>,
@@ -34,7 +34,7 @@ pub struct Row {
 #[derive(Debug, Clone, Default)]
 pub struct Browser {
     /// `None` while the folder is being read.
-    pub rows: Option<Vec<Row>>,
+    pub rows: Option<Vec<SessionRow>>,
     pub selected: usize,
     /// The search text; typing goes there while `searching`.
     pub query: String,
@@ -42,7 +42,7 @@ pub struct Browser {
     /// Ids of sessions matching `query` (full text), once the search has run.
     pub hits: Option<Vec<String>>,
     /// The session a rename, export or delete question is about.
-    pub target: Option<Row>,
+    pub target: Option<SessionRow>,
     /// Which kinds of session are listed.
     pub filter: KindFilter,
 }
@@ -77,7 +77,7 @@ impl KindFilter {
     }
 
     /// Whether `row` is listed (an unreadable file only when nothing is filtered out).
-    pub fn admits(self, row: &Row) -> bool {
+    pub fn admits(self, row: &SessionRow) -> bool {
         let chat = match &row.entry {
             Ok(s) => Some(s.kind == crate::session::SessionKind::Chat),
             Err(_) => None,
@@ -92,11 +92,11 @@ impl KindFilter {
 
 impl Browser {
     /// The rows shown: all of them, or those the search found (broken files never match).
-    pub fn visible(&self) -> Vec<&Row> {
+    pub fn visible(&self) -> Vec<&SessionRow> {
         let Some(rows) = &self.rows else {
             return Vec::new();
         };
-        let kind = |r: &&Row| self.filter.admits(r);
+        let kind = |r: &&SessionRow| self.filter.admits(r);
         match (&self.hits, self.query.trim().is_empty()) {
             (Some(hits), false) => rows
                 .iter()
@@ -107,60 +107,8 @@ impl Browser {
         }
     }
 
-    pub fn current(&self) -> Option<Row> {
+    pub fn current(&self) -> Option<SessionRow> {
         self.visible().get(self.selected).map(|r| (*r).clone())
-    }
-}
-
-/// The replay view of one session.
-#[derive(Debug, Clone)]
-pub struct ReplayView {
-    /// Tells this replay's events from those of an earlier one.
-    pub id: u64,
-    pub session: Session,
-    /// Replay against the current model and sampling instead of the recorded ones.
-    pub current: bool,
-    /// Turns that will be replayed, once planned.
-    pub total: Option<usize>,
-    pub turns: Vec<TurnReplay>,
-    /// The reply being generated, as it streams.
-    pub streaming: String,
-    pub started: bool,
-    pub running: bool,
-    /// Waiting for the next `n` (turn by turn) rather than running on.
-    pub step: bool,
-    pub cancelled: bool,
-    pub finished: bool,
-    pub error: Option<String>,
-    pub warnings: Vec<String>,
-    /// The top row asked for when not following the end.
-    pub scroll: u16,
-    /// Keep the newest turn in view (until the user scrolls up).
-    pub follow: bool,
-    /// The top row shown and the largest top row, at the last frame (scrolling starts there).
-    pub shown: std::cell::Cell<(u16, u16)>,
-}
-
-impl ReplayView {
-    pub fn new(id: u64, session: Session) -> ReplayView {
-        ReplayView {
-            id,
-            session,
-            current: false,
-            total: None,
-            turns: Vec::new(),
-            streaming: String::new(),
-            started: false,
-            running: false,
-            step: true,
-            cancelled: false,
-            finished: false,
-            error: None,
-            warnings: Vec::new(),
-            scroll: 0,
-            follow: true,
-            shown: std::cell::Cell::new((0, 0)),
-        }
     }
 }
 
@@ -181,7 +129,8 @@ pub struct Sessions {
     /// beside it as the newer version: conv id → (session message index, versions).
     pub pending: HashMap<u64, (usize, crate::session::alternatives::Versions)>,
     pub browser: Browser,
-    pub replay: Option<ReplayView>,
+    /// The replay view, while it is open.
+    pub replay: Option<crate::ui::replay::state::ReplayView>,
     pub next_replay: u64,
     /// What an `Open` brings the session in for.
     pub open_for_replay: bool,
@@ -212,9 +161,6 @@ impl Sessions {
     }
 }
 
-/// The one export format type, shared with the CLI.
-pub use crate::session::ExportFormat;
-
 /// File work the runtime does on its session thread, in order (so saves never overtake each
 /// other).
 #[derive(Debug, Clone, PartialEq)]
@@ -237,7 +183,7 @@ pub enum SessionOp {
     },
     Export {
         path: PathBuf,
-        format: ExportFormat,
+        format: crate::session::ExportFormat,
         dest: PathBuf,
     },
     /// Hash the loaded model file for reply records (cached by the session module).
@@ -248,7 +194,7 @@ pub enum SessionOp {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SessionEvent {
     Listed {
-        rows: Vec<Row>,
+        rows: Vec<SessionRow>,
         /// With `List { restore: true }`: the most recent chat sessions, newest first.
         restore: Option<Vec<SessionFile>>,
     },

@@ -1,4 +1,5 @@
-//! The chat screen's centre: transcript (or the welcome text), the token panel and the input.
+//! The chat screen, drawn: the conversation list, the transcript (or the welcome text), the
+//! token panel, the notice, the input and the status bar.
 
 use ratatui::layout::{Alignment, Rect};
 use ratatui::style::{Modifier, Style};
@@ -6,22 +7,43 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
-use crate::ui::app::{App, EngineState, Focus};
-use crate::ui::conversation::Scroll;
+use super::layout::layout;
+use crate::ui::app::{App, EngineState};
+use crate::ui::chat::conversation::Scroll;
+use crate::ui::chat::state::Focus;
 use crate::ui::keymap::Cmd;
-use crate::ui::transcript;
-use crate::ui::wrap::str_width;
+use crate::ui::render::transcript;
+use crate::ui::render::wrap::str_width;
+use crate::ui::view::status;
+
+/// The chat screen: sidebar, transcript, token panel, notice, input and status bar.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let a = layout(app, area);
+    app.chat.viewport.set(transcript_rows(a.transcript));
+    if let Some(s) = a.sidebar {
+        super::sidebar::render(app, frame, s);
+    }
+    transcript(app, frame, a.transcript);
+    if let Some(t) = a.tokens {
+        token_panel(app, frame, t);
+    }
+    if let Some(n) = a.notice {
+        status::notice(app, frame, n);
+    }
+    input(app, frame, a.input);
+    status::render(app, frame, a.status);
+}
 
 /// The part of the transcript area that holds message rows (one column kept free on the right
 /// for the scroll marks).
-pub fn transcript_rows(area: Rect) -> Rect {
+fn transcript_rows(area: Rect) -> Rect {
     Rect {
         width: area.width.saturating_sub(1),
         ..area
     }
 }
 
-pub fn transcript(app: &App, frame: &mut Frame, area: Rect) {
+fn transcript(app: &App, frame: &mut Frame, area: Rect) {
     let conv = app.conv();
     let th = &app.theme;
     if conv.messages.is_empty() {
@@ -119,7 +141,7 @@ fn welcome(app: &App, frame: &mut Frame, area: Rect) {
 }
 
 /// Probability and alternatives of the token under the cursor.
-pub fn token_panel(app: &App, frame: &mut Frame, area: Rect) {
+fn token_panel(app: &App, frame: &mut Frame, area: Rect) {
     let th = &app.theme;
     let conv = app.conv();
     let block = Block::new()
@@ -191,7 +213,7 @@ pub fn token_panel(app: &App, frame: &mut Frame, area: Rect) {
     );
 }
 
-pub fn input(app: &App, frame: &mut Frame, area: Rect) {
+fn input(app: &App, frame: &mut Frame, area: Rect) {
     let th = &app.theme;
     let focused = app.chat.focus == Focus::Input && app.modals.is_empty();
     let k = &app.keymap;
@@ -218,7 +240,7 @@ pub fn input(app: &App, frame: &mut Frame, area: Rect) {
             title,
             Style::default().fg(th.accent).add_modifier(Modifier::BOLD),
         ));
-    if let Some((note, warn)) = crate::ui::input_size::note(app) {
+    if let Some((note, warn)) = super::input_size::note(app) {
         let color = if warn { th.warning } else { th.dim };
         block = block.title(
             Line::styled(format!(" {note} "), Style::default().fg(color))

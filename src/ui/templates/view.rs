@@ -8,12 +8,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
+use super::state::{TemplateRow, TplFocus};
 use crate::prompt::Source;
 use crate::text::sanitize;
 use crate::ui::app::App;
 use crate::ui::keymap::Cmd;
-use crate::ui::templates::{Row, TplFocus};
-use crate::ui::wrap::str_width;
+use crate::ui::render::wrap::str_width;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let notice_h = u16::from(!app.notices.is_empty() && area.height >= 8);
@@ -30,10 +30,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     list(app, frame, list_area);
     detail(app, frame, right);
     if notice_h > 0 {
-        super::status::notice(app, frame, notice);
+        crate::ui::view::status::notice(app, frame, notice);
     }
     hint_line(app, frame, hints);
-    super::status::render(app, frame, status);
+    crate::ui::view::status::render(app, frame, status);
 }
 
 fn list(app: &App, frame: &mut Frame, area: Rect) {
@@ -78,7 +78,7 @@ fn list(app: &App, frame: &mut Frame, area: Rect) {
         };
         let marker = if sel { "▸ " } else { "  " };
         match row {
-            Row::Template(t) => {
+            TemplateRow::Template(t) => {
                 let t = &lib.templates[t];
                 let user = if matches!(t.source, Source::User(_)) {
                     " ✎"
@@ -98,7 +98,7 @@ fn list(app: &App, frame: &mut Frame, area: Rect) {
                     bg.fg(th.dim),
                 ));
             }
-            Row::Broken(e) => {
+            TemplateRow::Broken(e) => {
                 let e = &lib.errors[e];
                 let file = std::path::Path::new(&e.file)
                     .file_name()
@@ -209,8 +209,8 @@ fn detail(app: &App, frame: &mut Frame, area: Rect) {
     .areas(area);
     frame.render_widget(Paragraph::new(head), head_a);
     fields(app, frame, fields_a, &field_rows);
-    super::template_preview::tokens(app, frame, tokens_a);
-    super::template_preview::preview(app, frame, preview_a, mode);
+    super::preview_view::tokens(app, frame, tokens_a);
+    super::preview_view::preview(app, frame, preview_a, mode);
 }
 
 fn fields(app: &App, frame: &mut Frame, area: Rect, rows: &[u16]) {

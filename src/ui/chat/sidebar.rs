@@ -1,4 +1,5 @@
-//! The conversation list.
+//! The conversation list beside the transcript, drawn; its keys are the chat's commands of
+//! the `[keys.chats]` context (`chat::conversation_list`).
 
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -6,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
-use crate::ui::app::{App, Focus};
+use crate::ui::app::App;
+use crate::ui::chat::state::Focus;
 use crate::ui::keymap::Cmd;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -65,7 +67,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             };
             let w = inner.width as usize;
             // Cut with "…" so a long title reads as cut, padded so the selection fills the row.
-            let title = super::sessions::fit(&c.title, w.saturating_sub(2));
+            let title = crate::ui::render::wrap::fit(&c.title, w.saturating_sub(2));
             Line::from(vec![
                 Span::styled(mark, style.fg(th.accent)),
                 Span::styled(title, style),
@@ -94,13 +96,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         lines.push(Line::styled(
             format!(
                 "{} new · {} rename",
-                k.hint(Cmd::ChatNew),
-                k.hint(Cmd::ChatRename)
+                k.hint(Cmd::SidebarNew),
+                k.hint(Cmd::SidebarRename)
             ),
             dim,
         ));
         lines.push(Line::styled(
-            format!("{} delete", k.hint(Cmd::ChatDelete)),
+            format!("{} delete", k.hint(Cmd::SidebarDelete)),
             dim,
         ));
     }

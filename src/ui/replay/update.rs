@@ -2,13 +2,16 @@
 //! current model and sampling, stepping turn by turn or running to the end, cancelling, and
 //! loading the chat's model again when the replay is over.
 
+use crossterm::event::KeyEvent;
+
+use super::state::ReplayView;
+use super::task::{ReplayCtl, ReplayEvent, ReplayJob, Step};
 use crate::session::replay::{ReplayOptions, SamplingFrom};
 use crate::session::Session;
-use crate::ui::app::{App, EngineState, Level, Screen};
+use crate::ui::app::{App, EngineState, Level, Modal, Screen};
 use crate::ui::effect::Effect;
-use crate::ui::keymap::Cmd;
-use crate::ui::replay_task::{ReplayCtl, ReplayEvent, ReplayJob, Step};
-use crate::ui::sessions::ReplayView;
+use crate::ui::keymap::key_spec::KeySpec;
+use crate::ui::keymap::{Cmd, Ctx};
 
 /// Shows the replay view of `session`, not started yet.
 pub fn open(app: &mut App, session: Session) {
@@ -16,6 +19,37 @@ pub fn open(app: &mut App, session: Session) {
     app.sessions.next_replay += 1;
     app.sessions.replay = Some(ReplayView::new(id, session));
     app.screen = Screen::Replay;
+}
+
+/// Keys on the replay view (no dialog open): its bindings, then quitting, ctrl+c (cancels the
+/// replay, as its close key does) and help.
+pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
+    let spec = KeySpec::from_event(&k);
+    if let Some(cmd) = app.keymap.get(Ctx::Replay, &spec) {
+        return command(app, cmd, fx);
+    }
+    match app.keymap.get(Ctx::Global, &spec) {
+        Some(Cmd::Quit) => app.quit = true,
+        Some(Cmd::Interrupt) => command(app, Cmd::ReplayClose, fx),
+        Some(Cmd::Help) => app.modals.push(Modal::Help {
+            ctx: Some(Ctx::Replay),
+            scroll: 0,
+            names: false,
+        }),
+        _ => {}
+    }
+}
+
+/// The mouse wheel: scrolls the view a row per step.
+pub fn scroll(app: &mut App, delta: isize) {
+    let cmd = if delta < 0 {
+        Cmd::ReplayUp
+    } else {
+        Cmd::ReplayDown
+    };
+    for _ in 0..delta.unsigned_abs() {
+        command(app, cmd, &mut Vec::new());
+    }
 }
 
 pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {

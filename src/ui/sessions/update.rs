@@ -3,12 +3,16 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::chat::switch;
+use super::state::{SessionOp, SessionRow};
+use crate::session::ExportFormat;
 use crate::session::SessionKind;
-use crate::ui::app::{new_input, App, Ask, Confirm, Focus, Level, Modal, Screen};
+use crate::ui::app::{App, Ask, Confirm, Level, Modal, Screen};
+use crate::ui::chat::conversation_list::switch;
+use crate::ui::chat::state::Focus;
 use crate::ui::effect::Effect;
-use crate::ui::keymap::{Cmd, Ctx, KeySpec};
-use crate::ui::sessions::{ExportFormat, Row, SessionOp};
+use crate::ui::keymap::key_spec::KeySpec;
+use crate::ui::keymap::{Cmd, Ctx};
+use crate::ui::text_input::new_input;
 
 /// The startup effect: read the sessions folder and bring the recent chats back.
 pub fn init() -> Effect {
@@ -27,45 +31,30 @@ pub fn open_browser(app: &mut App, fx: &mut Vec<Effect>) {
     }
 }
 
-/// Keys on the browser and replay screens (no dialog open).
-pub fn on_key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
+/// Keys on the browser (no dialog open): typing into the search while it is on, the browser's
+/// bindings, then quitting, ctrl+c (asks to quit), help and the other screens' keys.
+pub fn key(app: &mut App, k: KeyEvent, fx: &mut Vec<Effect>) {
     let spec = KeySpec::from_event(&k);
-    if app.screen == Screen::Sessions && app.sessions.browser.searching {
+    if app.sessions.browser.searching {
         return search_key(app, k, fx);
     }
-    let ctx = if app.screen == Screen::Replay {
-        Ctx::Replay
-    } else {
-        Ctx::Sessions
-    };
-    if let Some(cmd) = app.keymap.get(ctx, &spec) {
-        return if ctx == Ctx::Replay {
-            super::replay::command(app, cmd, fx)
-        } else {
-            command(app, cmd, fx)
-        };
+    if let Some(cmd) = app.keymap.get(Ctx::Sessions, &spec) {
+        return command(app, cmd, fx);
     }
     match app.keymap.get(Ctx::Global, &spec) {
         Some(Cmd::Quit) => app.quit = true,
-        Some(Cmd::Interrupt) => {
-            if ctx == Ctx::Replay {
-                super::replay::command(app, Cmd::ReplayClose, fx);
-            } else {
-                app.modals.push(Modal::Confirm {
-                    what: Confirm::Quit,
-                    question: "Quit howdah?".into(),
-                });
-            }
-        }
+        Some(Cmd::Interrupt) => app.modals.push(Modal::Confirm {
+            what: Confirm::Quit,
+            question: "Quit howdah?".into(),
+        }),
         Some(Cmd::Help) => app.modals.push(Modal::Help {
-            ctx: Some(ctx),
+            ctx: Some(Ctx::Sessions),
             scroll: 0,
             names: false,
         }),
         // The other screens' keys work from the browser too.
-        Some(cmd @ (Cmd::Templates | Cmd::CompareOpen)) if ctx == Ctx::Sessions => {
-            super::global(app, cmd, fx)
-        }
+        Some(Cmd::Templates) => crate::ui::templates::library::open(app, fx),
+        Some(Cmd::CompareOpen) => crate::ui::compare::open::open(app, fx),
         _ => {}
     }
 }
@@ -127,7 +116,7 @@ fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
     }
 }
 
-fn row_command(app: &mut App, cmd: Cmd, row: Row, fx: &mut Vec<Effect>) {
+fn row_command(app: &mut App, cmd: Cmd, row: SessionRow, fx: &mut Vec<Effect>) {
     if cmd == Cmd::SessDelete {
         let question = match &row.entry {
             Ok(s) => format!("Delete the session '{}'? Its file is removed.", s.title),
@@ -304,23 +293,12 @@ pub fn confirm_delete(app: &mut App, fx: &mut Vec<Effect>) {
     fx.push(Effect::Session(SessionOp::Delete(row.path)));
 }
 
-/// The mouse wheel on the browser (moves the selection) and the replay view (scrolls).
+/// The mouse wheel on the browser: moves the selection.
 pub fn scroll(app: &mut App, delta: isize) {
-    if app.screen == Screen::Replay {
-        let cmd = if delta < 0 {
-            Cmd::ReplayUp
-        } else {
-            Cmd::ReplayDown
-        };
-        for _ in 0..delta.unsigned_abs() {
-            super::replay::command(app, cmd, &mut Vec::new());
-        }
-    } else {
-        let b = &mut app.sessions.browser;
-        let n = b.visible().len();
-        b.selected = b
-            .selected
-            .saturating_add_signed(delta.signum())
-            .min(n.saturating_sub(1));
-    }
+    let b = &mut app.sessions.browser;
+    let n = b.visible().len();
+    b.selected = b
+        .selected
+        .saturating_add_signed(delta.signum())
+        .min(n.saturating_sub(1));
 }

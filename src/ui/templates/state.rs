@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use ratatui_textarea::TextArea;
 
-use super::keymap::Ctx;
-use super::text_input::new_input;
 use crate::engine::ModelInfo;
 use crate::prompt::{Library, Mode, Rendered, SectionTokens, Selection, Template, TemplateError};
+use crate::ui::keymap::Ctx;
+use crate::ui::text_input::new_input;
 
 /// Which part of the browser takes keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +82,7 @@ pub struct Reloaded {
 
 /// One row of the list: a template, or a file that failed to load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Row {
+pub enum TemplateRow {
     Template(usize),
     Broken(usize),
 }
@@ -146,31 +146,31 @@ impl Templates {
     }
 
     /// Templates first, then the files that failed to load.
-    pub fn rows(&self) -> Vec<Row> {
+    pub fn rows(&self) -> Vec<TemplateRow> {
         let Some(lib) = &self.lib else {
             return Vec::new();
         };
         (0..lib.templates.len())
-            .map(Row::Template)
-            .chain((0..lib.errors.len()).map(Row::Broken))
+            .map(TemplateRow::Template)
+            .chain((0..lib.errors.len()).map(TemplateRow::Broken))
             .collect()
     }
 
-    pub fn row(&self) -> Option<Row> {
+    pub fn row(&self) -> Option<TemplateRow> {
         self.rows().get(self.selected).copied()
     }
 
     pub fn template(&self) -> Option<&Template> {
         match self.row()? {
-            Row::Template(i) => self.lib.as_ref()?.templates.get(i),
-            Row::Broken(_) => None,
+            TemplateRow::Template(i) => self.lib.as_ref()?.templates.get(i),
+            TemplateRow::Broken(_) => None,
         }
     }
 
     pub fn broken(&self) -> Option<&TemplateError> {
         match self.row()? {
-            Row::Broken(i) => self.lib.as_ref()?.errors.get(i),
-            Row::Template(_) => None,
+            TemplateRow::Broken(i) => self.lib.as_ref()?.errors.get(i),
+            TemplateRow::Template(_) => None,
         }
     }
 

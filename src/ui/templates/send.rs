@@ -2,14 +2,15 @@
 //! completion), refusing with a clear note while a variable is blank, and handing a template to
 //! the comparison view.
 
-use super::chat;
+use super::state::{CompareRequest, Preview, TplFocus};
 use crate::engine::{Prompt, Role};
 use crate::prompt::Rendered;
-use crate::ui::app::{App, Focus, Level, Screen};
-use crate::ui::conversation::Message;
+use crate::ui::app::{App, Level, Screen};
+use crate::ui::chat::conversation::ChatEntry;
+use crate::ui::chat::state::Focus;
+use crate::ui::chat::{conversation_list, reply};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
-use crate::ui::templates::{CompareRequest, Preview, TplFocus};
 
 /// The rendering to send, or why there is none (already told to the user).
 fn ready_to_send(app: &mut App) -> Option<(crate::prompt::Template, Rendered)> {
@@ -61,7 +62,7 @@ fn ready_to_send(app: &mut App) -> Option<(crate::prompt::Template, Rendered)> {
 /// completion of the text. A conversation that already has messages is left as it is and a new
 /// one takes the prompt.
 pub fn send(app: &mut App, fx: &mut Vec<Effect>) {
-    if let Some(why) = chat::not_ready(app) {
+    if let Some(why) = reply::not_ready(app) {
         app.notify(Level::Warn, why);
         return;
     }
@@ -79,7 +80,7 @@ pub fn send(app: &mut App, fx: &mut Vec<Effect>) {
         .unwrap_or_default();
     if !app.conv().messages.is_empty() {
         let i = app.add_conversation();
-        chat::switch(app, i);
+        conversation_list::switch(app, i);
     }
     let tp = &app.templates;
     let setup = crate::compare::save::setup(
@@ -109,14 +110,14 @@ pub fn send(app: &mut App, fx: &mut Vec<Effect>) {
                 if m.role == Role::System {
                     conv.system_prompt = m.content;
                 } else {
-                    conv.messages.push(Message::new(m.role, m.content));
+                    conv.messages.push(ChatEntry::new(m.role, m.content));
                 }
             }
         }
         // The whole prompt is one text the model continues.
-        Prompt::Raw(text) => conv.messages.push(Message::new(Role::User, text)),
+        Prompt::Raw(text) => conv.messages.push(ChatEntry::new(Role::User, text)),
     }
-    chat::start_reply(app, Some(setup), fx);
+    reply::start_reply(app, Some(setup), fx);
     app.screen = Screen::Chat;
     app.chat.focus = Focus::Input;
     app.notify(
@@ -167,8 +168,8 @@ pub fn compare(app: &mut App, fx: &mut Vec<Effect>) {
 mod tests {
     use super::*;
     use crate::ui::app::Setup;
-    use crate::ui::keymap::Keymap;
-    use crate::ui::templates::Reloaded;
+    use crate::ui::keymap::bindings::Keymap;
+    use crate::ui::templates::state::Reloaded;
 
     fn app_on(template: &str, text: &str) -> App {
         let dir = std::env::temp_dir().join("howdah-no-such-config-dir");
@@ -182,16 +183,16 @@ mod tests {
             model: Err("no model in this test".into()),
         });
         let mut fx = Vec::new();
-        super::super::templates::open(&mut app, &mut fx);
+        crate::ui::templates::library::open(&mut app, &mut fx);
         let lib = crate::prompt::Library::load_from(None);
         let r = Reloaded {
             lib,
             edited: None,
             error: None,
         };
-        super::super::templates::loaded(&mut app, r, &mut fx);
+        crate::ui::templates::library::loaded(&mut app, r, &mut fx);
         while app.templates.template().map(|t| t.name.as_str()) != Some(template) {
-            super::super::templates::command(&mut app, Cmd::TplNext, &mut fx);
+            crate::ui::templates::update::command(&mut app, Cmd::TplNext, &mut fx);
         }
         if let Some((_, field)) = app.templates.fields.first_mut() {
             field.insert_str(text);
@@ -230,7 +231,7 @@ mod tests {
         let mut app = app_on("sentiment", "What a lovely film");
         app.templates.shots = 2;
         let mut fx = Vec::new();
-        super::super::templates::command(&mut app, Cmd::TplCompare, &mut fx);
+        crate::ui::templates::update::command(&mut app, Cmd::TplCompare, &mut fx);
         assert_eq!(app.screen, crate::ui::app::Screen::Compare);
         let st = app.compare.as_ref().unwrap();
         assert_eq!(st.template.as_ref().unwrap().name, "sentiment");

@@ -4,9 +4,9 @@
 
 use std::hash::{Hash, Hasher};
 
-use super::app::App;
-use super::effect::Effect;
-use super::keymap::Cmd;
+use crate::ui::app::App;
+use crate::ui::effect::Effect;
+use crate::ui::keymap::Cmd;
 
 /// What was asked and what came back.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -74,14 +74,14 @@ pub fn note(app: &App) -> Option<(String, bool)> {
     if (n as u64) * 10 < m.n_ctx as u64 {
         return None;
     }
-    let count = super::transcript::thousands(n);
+    let count = crate::ui::render::transcript::thousands(n);
     let used = app.conv().context_used.unwrap_or(0);
     let k = &app.keymap;
     if n + 16 >= m.n_ctx {
         Some((
             format!(
                 "⚠ {count} tokens: will not fit the context of {} tokens; {} → context_size raises it (model reload), or shorten the text",
-                super::transcript::thousands(m.n_ctx),
+                crate::ui::render::transcript::thousands(m.n_ctx),
                 k.hint(Cmd::Settings)
             ),
             true,
