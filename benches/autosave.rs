@@ -9,8 +9,9 @@ use howdah::engine::{EventKind, Role, TokenEvent};
 use howdah::session::Store;
 use howdah::ui::action::{Action, Tag};
 use howdah::ui::app::{App, Setup};
-use howdah::ui::chat::conversation::{ChatEntry, MsgState};
+use howdah::ui::chat::conversation::ChatEntry;
 use howdah::ui::chat::state::Generation;
+use howdah::ui::reply::ReplyState;
 use howdah::ui::update::update;
 
 fn app_with(n: usize) -> (App, tempfile::TempDir) {
@@ -51,7 +52,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(update(&mut app, Action::Resize(80, 24))))
     });
     let mut reply = ChatEntry::new(Role::Assistant, "");
-    reply.state = MsgState::Streaming;
+    reply.body.state = ReplyState::Streaming;
     app.chat.convs[0].messages.push(reply);
     let msg = app.chat.convs[0].messages.len() - 1;
     app.chat.generation = Some(Generation {

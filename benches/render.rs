@@ -7,7 +7,8 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion};
 use howdah::engine::Role;
 use howdah::ui::app::{App, Setup};
-use howdah::ui::chat::conversation::{ChatEntry, MsgState, Scroll};
+use howdah::ui::chat::conversation::{ChatEntry, Scroll};
+use howdah::ui::reply::ReplyState;
 use howdah::ui::view::render;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -66,10 +67,10 @@ fn bench(c: &mut Criterion) {
     let base = app.chat.convs[0]
         .messages
         .last()
-        .map(|m| m.content.clone())
+        .map(|m| m.body.text.clone())
         .unwrap_or_default();
     if let Some(m) = app.chat.convs[0].messages.last_mut() {
-        m.state = MsgState::Streaming;
+        m.body.state = ReplyState::Streaming;
     }
     let mut words = 0;
     c.bench_function("frame 2000 messages, streaming a token per frame", |b| {
@@ -77,9 +78,9 @@ fn bench(c: &mut Criterion) {
             if let Some(m) = app.chat.convs[0].messages.last_mut() {
                 words = (words + 1) % 200;
                 if words == 0 {
-                    m.content = base.clone();
+                    m.body.text = base.clone();
                 }
-                m.content.push_str(" word");
+                m.body.text.push_str(" word");
                 m.touch();
             }
             term.draw(|f| render(black_box(&app), f)).map(|_| ())

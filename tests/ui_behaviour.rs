@@ -73,7 +73,7 @@ fn edit_and_resend_replaces_the_rest() {
     assert_eq!(msgs, vec![ChatMessage::user("better question")]);
     let conv = &h.app.chat.convs[0];
     assert_eq!(conv.messages.len(), 2);
-    assert_eq!(conv.messages[0].content, "better question");
+    assert_eq!(conv.messages[0].body.text, "better question");
 }
 
 #[test]
@@ -89,7 +89,7 @@ fn regenerate_replaces_the_last_reply() {
     let conv = &h.app.chat.convs[0];
     assert_eq!(conv.messages.len(), 2);
     assert_eq!(conv.messages[1].role, Role::Assistant);
-    assert!(conv.messages[1].content.is_empty());
+    assert!(conv.messages[1].body.text.is_empty());
 }
 
 #[test]
@@ -108,7 +108,7 @@ fn esc_stops_and_late_tokens_of_old_replies_are_ignored() {
     h.stream(g, &[("stale", 0.9)]);
     h.stream(g2, &[("fresh", 0.9)]);
     assert_eq!(
-        h.app.chat.convs[0].messages.last().unwrap().content,
+        h.app.chat.convs[0].messages.last().unwrap().body.text,
         "fresh"
     );
 }
@@ -349,7 +349,8 @@ fn a_reply_whose_conversation_broke_the_template_says_so_in_the_status_bar() {
         .messages
         .last()
         .unwrap()
-        .content
+        .body
+        .text
         .clone();
     h.engine(
         howdah::ui::action::Tag::Gen(gen),

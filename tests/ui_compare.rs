@@ -113,9 +113,9 @@ fn columns_stream_with_label_bars_and_a_failure_stays_in_its_column() {
     h.draw();
     insta::assert_snapshot!("compare_streaming", h.screen());
     let st = h.app.compare.as_ref().unwrap();
-    assert!(st.columns[0].running, "variant 0 still streams");
-    assert!(st.columns[1].error.is_some() && !st.columns[1].running);
-    assert!(st.columns[2].stats.is_some() && st.columns[2].error.is_none());
+    assert!(st.columns[0].reply.running(), "variant 0 still streams");
+    assert!(st.columns[1].reply.failure().is_some() && !st.columns[1].reply.running());
+    assert!(st.columns[2].stats.is_some() && st.columns[2].reply.failure().is_none());
     // The others go on after the failure.
     done(&mut h, r, 0, " positive");
     h.act(Action::Compare(CompareMsg::Finished {
@@ -124,11 +124,11 @@ fn columns_stream_with_label_bars_and_a_failure_stays_in_its_column() {
     }));
     let st = h.app.compare.as_ref().unwrap();
     assert!(!st.running());
-    assert_eq!(st.columns[0].text, " positive");
+    assert_eq!(st.columns[0].reply.text, " positive");
     assert!(st.columns[0].stats.is_some());
     assert!(st.columns[1]
-        .error
-        .as_deref()
+        .reply
+        .failure()
         .unwrap()
         .contains("2100 tokens"));
     assert_eq!(st.columns[2].predicted(), Some("positive"));
@@ -181,13 +181,13 @@ fn esc_stops_all_then_leaves_and_old_runs_are_ignored() {
     }));
     let st = h.app.compare.as_ref().unwrap();
     assert!(!st.running());
-    assert_eq!(st.columns[0].text, " neg");
-    assert_eq!(st.columns[1].error.as_deref(), Some("stopped"));
+    assert_eq!(st.columns[0].reply.text, " neg");
+    assert_eq!(st.columns[1].reply.failure(), Some("stopped"));
     // A second run; late tokens of the first one change nothing.
     let r2 = run(&mut h, "great");
     assert!(r2 > r);
     token(&mut h, r, 1, "LATE");
-    assert_eq!(h.app.compare.as_ref().unwrap().columns[1].text, "");
+    assert_eq!(h.app.compare.as_ref().unwrap().columns[1].reply.text, "");
     h.act(Action::Compare(CompareMsg::Finished {
         run: r2,
         error: None,

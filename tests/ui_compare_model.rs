@@ -69,7 +69,12 @@ fn sentiment_default_variants_run_side_by_side_and_evaluate_on_gemma() {
     assert!(!st.running(), "every column finished");
     assert!(st.error.is_none(), "{:?}", st.error);
     for c in &st.columns {
-        assert!(c.error.is_none(), "{}: {:?}", c.spec.name(), c.error);
+        assert!(
+            c.reply.failure().is_none(),
+            "{}: {:?}",
+            c.spec.name(),
+            c.reply
+        );
         let labels = c.labels.as_ref().expect("classify columns are scored");
         let sum: f64 = labels.iter().map(|l| l.prob).sum();
         assert!(

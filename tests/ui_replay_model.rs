@@ -338,7 +338,7 @@ fn a_chat_with_versions_replays_the_line_it_shows(d: &mut Driver) {
     d.act(key(KeyCode::Tab, KeyModifiers::NONE));
     d.act(key(KeyCode::Up, KeyModifiers::NONE));
     d.act(key(KeyCode::Left, KeyModifiers::NONE));
-    assert_eq!(d.app.chat.convs[c].messages[0].content, "What is 2 + 2?");
+    assert_eq!(d.app.chat.convs[c].messages[0].body.text, "What is 2 + 2?");
     let s = open();
     assert_eq!(s.messages[0].content, "What is 2 + 2?");
     assert_eq!(s.versions_at(0), Some((1, 2)));

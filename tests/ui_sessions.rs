@@ -187,7 +187,7 @@ fn opening_a_session_restores_its_messages_and_continues_it() {
     let got: Vec<(Role, String)> = conv
         .messages
         .iter()
-        .map(|m| (m.role, m.content.clone()))
+        .map(|m| (m.role, m.body.text.clone()))
         .collect();
     assert_eq!(got, texts(&s)[1..].to_vec());
     assert_eq!(conv.title, "How do tides work?");

@@ -205,7 +205,7 @@ fn model_picker_lists_models_and_keeps_old_model_on_error() {
     let g = h.send("still there?");
     h.stream(g, &[("Yes.", 0.9)]);
     h.done(g, StopReason::Eos);
-    assert_eq!(h.app.chat.convs[0].messages[1].content, "Yes.");
+    assert_eq!(h.app.chat.convs[0].messages[1].body.text, "Yes.");
 }
 
 #[test]

@@ -29,7 +29,7 @@ fn contents(h: &Harness) -> Vec<String> {
     h.app.chat.convs[h.app.chat.current]
         .messages
         .iter()
-        .map(|m| m.content.clone())
+        .map(|m| m.body.text.clone())
         .collect()
 }
 

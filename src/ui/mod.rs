@@ -26,6 +26,7 @@ pub mod presets;
 pub mod pull_task;
 pub mod render;
 pub mod replay;
+pub mod reply;
 pub mod runtime;
 pub mod screen;
 pub mod sessions;

@@ -197,7 +197,7 @@ impl Harness {
 
     pub fn done(&mut self, gen: u64, stop: StopReason) {
         let text = match self.app.chat.convs[self.app.chat.current].messages.last() {
-            Some(m) => m.content.clone(),
+            Some(m) => m.body.text.clone(),
             None => String::new(),
         };
         self.engine(

@@ -6,30 +6,8 @@ use std::sync::Arc;
 
 use ratatui::text::Line;
 
-use crate::engine::{ChatMessage, Prompt, Role, Sampling, TokenAlt};
-
-/// One generated token, kept for the token view.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TokInfo {
-    pub piece: String,
-    pub logprob: f32,
-    pub top: Vec<TokenAlt>,
-}
-
-impl TokInfo {
-    pub fn prob(&self) -> f32 {
-        self.logprob.exp()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum MsgState {
-    Done,
-    Streaming,
-    Stopped,
-    /// The reply failed; the text says why.
-    Failed(String),
-}
+use crate::engine::{ChatMessage, Prompt, Role, Sampling};
+use crate::ui::reply::Reply;
 
 /// Figures of a finished reply, as its header and the status bar show them (the full record a
 /// session keeps is `session::ReplyStats`).
@@ -65,12 +43,10 @@ pub struct CacheKey {
 #[derive(Debug, Clone)]
 pub struct ChatEntry {
     pub role: Role,
-    pub content: String,
-    pub tokens: Vec<TokInfo>,
-    pub state: MsgState,
+    /// Its text, and for the model's replies how it streamed (tokens, state, prompt progress):
+    /// the type the compare columns and the replay view stream into too.
+    pub body: Reply,
     pub stats: Option<ReplyFigures>,
-    /// While the prompt before this reply is decoded: tokens done and to do.
-    pub reading: Option<(u32, u32)>,
     /// Dropped from the model's context to make room (still shown and saved).
     pub outside_context: bool,
     /// `(selected, total)` where the session keeps other versions of the conversation from
@@ -85,11 +61,8 @@ impl ChatEntry {
     pub fn new(role: Role, content: impl Into<String>) -> ChatEntry {
         ChatEntry {
             role,
-            content: content.into(),
-            tokens: Vec::new(),
-            state: MsgState::Done,
+            body: Reply::done(content),
             stats: None,
-            reading: None,
             outside_context: false,
             versions: None,
             version: 0,
@@ -168,10 +141,10 @@ impl Conversation {
             out.push(ChatMessage::system(self.system_prompt.clone()));
         }
         for m in &self.messages {
-            if m.role == Role::Assistant && m.content.is_empty() {
+            if m.role == Role::Assistant && m.body.text.is_empty() {
                 continue;
             }
-            out.push(ChatMessage::new(m.role, m.content.clone()));
+            out.push(ChatMessage::new(m.role, m.body.text.clone()));
         }
         out
     }
@@ -186,8 +159,8 @@ impl Conversation {
         Prompt::Raw(
             self.messages
                 .iter()
-                .filter(|m| !(m.role == Role::Assistant && m.content.is_empty()))
-                .map(|m| m.content.as_str())
+                .filter(|m| !(m.role == Role::Assistant && m.body.text.is_empty()))
+                .map(|m| m.body.text.as_str())
                 .collect(),
         )
     }
@@ -208,8 +181,8 @@ impl Conversation {
     pub fn mark_dropped(&mut self, n: u32) {
         let mut left = n;
         for m in self.messages.iter_mut() {
-            let sent = !(m.role == Role::Assistant && m.content.is_empty());
-            let out = sent && left > 0 && m.state != MsgState::Streaming;
+            let sent = !(m.role == Role::Assistant && m.body.text.is_empty());
+            let out = sent && left > 0 && !m.body.running();
             if out {
                 left -= 1;
             }

@@ -2,7 +2,7 @@
 //! probabilities for the token view), the context overflowing, and the end (figures, stop
 //! reason, notes) or the failure.
 
-use super::conversation::{ChatEntry, MsgState, ReplyFigures, TokInfo};
+use super::conversation::{ChatEntry, ReplyFigures};
 use crate::engine::{DoneStats, EventKind, StopReason};
 use crate::ui::app::{App, EngineState, Level};
 
@@ -20,8 +20,7 @@ pub fn event(app: &mut App, kind: EventKind) {
         return;
     };
     match kind {
-        EventKind::PromptProgress { done, total } => {
-            msg.reading = (done < total).then_some((done, total));
+        EventKind::PromptProgress { done, total } if msg.body.progress(done, total) => {
             msg.touch();
         }
         EventKind::Overflow(r) => {
@@ -31,20 +30,12 @@ pub fn event(app: &mut App, kind: EventKind) {
             }
         }
         EventKind::Token(t) => {
-            if msg.reading.take().is_some() {
-                msg.touch();
-            }
-            msg.content.push_str(&t.text);
-            // token_id -1 is text released at the end (stop-string look-ahead), not a token.
+            // The status bar's context gauge follows the reply as it streams (text released
+            // at the end, token_id -1, fills no cell).
             if t.token_id != -1 {
-                msg.tokens.push(TokInfo {
-                    piece: t.piece,
-                    logprob: t.logprob,
-                    top: t.top,
-                });
-                // The status bar's context gauge follows the reply as it streams.
                 conv.context_used = Some(t.context_used);
             }
+            msg.body.token(t);
             msg.touch();
         }
         EventKind::Done(d) => {
@@ -86,8 +77,7 @@ pub fn event(app: &mut App, kind: EventKind) {
             }
         }
         EventKind::Error { error, .. } => {
-            msg.reading = None;
-            msg.state = MsgState::Failed(error.to_string());
+            msg.body.fail(&error.to_string());
             msg.touch();
             app.chat.generation = None;
             app.engine = EngineState::Ready;
@@ -98,13 +88,7 @@ pub fn event(app: &mut App, kind: EventKind) {
 }
 
 fn finish(msg: &mut ChatEntry, d: &DoneStats) {
-    msg.content = d.final_text(&msg.content);
-    msg.state = if d.stop == StopReason::Cancelled {
-        MsgState::Stopped
-    } else {
-        MsgState::Done
-    };
-    msg.reading = None;
+    msg.body.finish(d);
     msg.stats = Some(ReplyFigures {
         tokens: d.generated_tokens,
         limit: (d.stop == StopReason::MaxTokens).then_some(d.generated_tokens),

@@ -2,12 +2,13 @@
 //! and editing a message to resend from there (what followed stays as an earlier version). Every
 //! reply starts in `start_reply`, the template browser's sends included.
 
-use super::conversation::{ChatEntry, MsgState, Scroll};
+use super::conversation::{ChatEntry, Scroll};
 use super::state::{Focus, Generation};
 use crate::engine::Role;
 use crate::ui::app::{App, EngineState, Level};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
+use crate::ui::reply::ReplyState;
 use crate::ui::text_input::new_input;
 
 /// Why a reply cannot start now, if it cannot.
@@ -71,7 +72,7 @@ pub fn start_reply(
     let prompt = conv.request();
     let sampling = conv.sampling.clone();
     let mut reply = ChatEntry::new(Role::Assistant, "");
-    reply.state = MsgState::Streaming;
+    reply.body.state = ReplyState::Streaming;
     conv.messages.push(reply);
     conv.scroll = Scroll::Follow;
     conv.selected = None;
@@ -112,7 +113,7 @@ pub(super) fn begin_edit(app: &mut App, idx: usize) {
         );
         return;
     }
-    let content = app.conv().messages[idx].content.clone();
+    let content = app.conv().messages[idx].body.text.clone();
     let draft = match app.chat.editing.take() {
         Some((_, d)) => d,
         None => app.chat.input.lines().to_vec(),

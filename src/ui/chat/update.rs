@@ -107,7 +107,7 @@ pub fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             let n = conv
                 .focus_message()
                 .and_then(|i| conv.messages.get(i))
-                .map(|m| m.tokens.len())
+                .map(|m| m.body.tokens.len())
                 .unwrap_or(0);
             conv.token_cursor = if cmd == Cmd::TokenNext {
                 (conv.token_cursor + 1).min(n.saturating_sub(1))
@@ -153,9 +153,9 @@ fn stop(app: &mut App, fx: &mut Vec<Effect>) {
 fn copy_message(app: &mut App, fx: &mut Vec<Effect>) {
     let conv = app.conv();
     match conv.focus_message().and_then(|i| conv.messages.get(i)) {
-        Some(m) if !m.content.is_empty() => {
-            let n = m.content.chars().count();
-            fx.push(Effect::Copy(m.content.clone()));
+        Some(m) if !m.body.text.is_empty() => {
+            let n = m.body.text.chars().count();
+            fx.push(Effect::Copy(m.body.text.clone()));
             app.notify(Level::Info, format!("copied the message ({n} characters)"));
         }
         _ => app.notify(Level::Info, "no message to copy"),
@@ -170,7 +170,7 @@ fn copy_code(app: &mut App, fx: &mut Vec<Effect>) {
         .into_iter()
         .chain((0..conv.messages.len()).rev())
         .find_map(|i| {
-            let b = code_blocks(&conv.messages[i].content);
+            let b = code_blocks(&conv.messages[i].body.text);
             (!b.is_empty()).then_some((i, b))
         });
     let Some((i, blocks)) = found else {

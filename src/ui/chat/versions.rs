@@ -7,10 +7,11 @@
 use crate::engine::{Role, StopReason};
 use crate::session::{Message as SMsg, Session};
 use crate::ui::app::{App, Level};
-use crate::ui::chat::conversation::{ChatEntry, Conversation, MsgState, ReplyFigures};
+use crate::ui::chat::conversation::{ChatEntry, Conversation, ReplyFigures};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
 use crate::ui::render::transcript;
+use crate::ui::reply::ReplyState;
 use crate::ui::sessions::state::SessionOp;
 
 /// A saved message as the conversation shows it, with its reply figures.
@@ -32,10 +33,10 @@ pub fn chat_entry(m: &SMsg) -> ChatEntry {
 pub fn finished(conv: &Conversation) -> Vec<(usize, &ChatEntry)> {
     let mut out = Vec::new();
     for (i, m) in conv.messages.iter().enumerate() {
-        match (&m.role, &m.state) {
-            (_, MsgState::Streaming) => break,
-            (Role::Assistant, MsgState::Failed(_)) => {}
-            (Role::Assistant, _) if m.content.is_empty() => {}
+        match (&m.role, &m.body.state) {
+            (_, ReplyState::Streaming) => break,
+            (Role::Assistant, ReplyState::Failed(_)) => {}
+            (Role::Assistant, _) if m.body.text.is_empty() => {}
             _ => out.push((i, m)),
         }
     }

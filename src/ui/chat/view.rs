@@ -154,9 +154,10 @@ fn token_panel(app: &App, frame: &mut Frame, area: Rect) {
         .focus_message()
         .and_then(|i| conv.messages.get(i))
         .and_then(|m| {
-            m.tokens
-                .get(conv.token_cursor.min(m.tokens.len().saturating_sub(1)))
-                .map(|t| (t, m.tokens.len()))
+            m.body
+                .tokens
+                .get(conv.token_cursor.min(m.body.tokens.len().saturating_sub(1)))
+                .map(|t| (t, m.body.tokens.len()))
         });
     let Some((t, n)) = tok else {
         let msg = format!(

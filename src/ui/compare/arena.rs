@@ -41,7 +41,7 @@ pub fn awaiting_vote(st: &CompareState) -> bool {
         && st
             .columns
             .iter()
-            .all(|c| c.stats.is_some() || c.error.is_some())
+            .all(|c| c.stats.is_some() || c.reply.failure().is_some())
 }
 
 /// A key typed while a vote is awaited: a, b, t or x votes (and saves); anything else is left
@@ -95,7 +95,7 @@ fn contestant(c: &Column, model: Option<&ModelRef>, template: &str) -> Contestan
     let mut run = Run::new(c.spec.name());
     run.model = model.cloned();
     run.sampling = Some(c.spec.sampling.clone());
-    run.output = Some(c.text.clone());
+    run.output = Some(c.reply.text.clone());
     run.stats = c.stats.as_ref().map(ReplyStats::from);
     run.data = serde_json::json!({
         "mode": prompt_mode(c.spec.mode),
@@ -103,7 +103,7 @@ fn contestant(c: &Column, model: Option<&ModelRef>, template: &str) -> Contestan
         "selection": c.spec.selection,
         "preset": c.preset,
         "prompt_text": c.prompt,
-        "error": c.error,
+        "error": c.reply.failure(),
     });
     Contestant {
         name: format!("{file} · {template} {}", c.spec.name()),

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use super::state::{ArenaRound, Column, CompareState, EvalView};
 use crate::compare::{CompareEvent, EvalData, EvalProgress, EvalResult, VariantSpec};
 use crate::prompt::Template;
+use crate::ui::reply::{Reply, ReplyState};
 use crate::ui::text_input::new_input;
 
 /// Background work of the compare view.
@@ -94,21 +95,18 @@ impl CompareState {
             }
             CompareEvent::Token { variant, token } => {
                 if let Some(c) = self.column_mut(run, variant) {
-                    c.text.push_str(&token.text);
+                    c.reply.token(token);
                 }
             }
             CompareEvent::Done { variant, stats } => {
                 if let Some(c) = self.column_mut(run, variant) {
-                    // The engine's final text wins over the streamed pieces (the chat's rule).
-                    c.text = stats.final_text(&c.text);
+                    c.reply.finish(&stats);
                     c.stats = Some(stats);
-                    c.running = false;
                 }
             }
             CompareEvent::Failed { variant, error } => {
                 if let Some(c) = self.column_mut(run, variant) {
-                    c.error = Some(crate::text::sanitize(&error));
-                    c.running = false;
+                    c.reply.fail(&error);
                 }
             }
         }
@@ -124,11 +122,13 @@ impl CompareState {
                     return false;
                 }
                 for c in &mut self.columns {
-                    if c.running {
-                        // Ended without its own Done: stopped before it got a turn.
-                        c.running = false;
-                        if c.stats.is_none() && c.error.is_none() && error.is_none() {
-                            c.error = Some("stopped".into());
+                    if c.reply.running() {
+                        // Ended without its own Done: stopped before it got a turn (a failed
+                        // run says why in the view's own error line).
+                        if error.is_none() {
+                            c.reply.fail("stopped");
+                        } else {
+                            c.reply.state = ReplyState::Stopped;
                         }
                     }
                 }
@@ -175,7 +175,7 @@ impl CompareState {
         self.stopped = false;
         for c in &mut self.columns {
             c.clear();
-            c.running = true;
+            c.reply = Reply::streaming();
         }
         self.error = None;
         self.arena = self.arena_mode.then(ArenaRound::draw);

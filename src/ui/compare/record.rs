@@ -88,11 +88,11 @@ fn outcome(c: &Column) -> VariantOutcome {
             .map(|r| r.examples.clone())
             .unwrap_or_default(),
         prompt: c.rendered.as_ref().map(|r| r.prompt.clone()),
-        text: c.text.clone(),
+        text: c.reply.text.clone(),
         labels: c.labels.clone(),
         predicted: c.predicted().map(String::from),
         stats: c.stats.clone(),
-        error: c.error.clone(),
+        error: c.reply.failure().map(String::from),
     }
 }
 

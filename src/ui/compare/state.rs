@@ -18,6 +18,7 @@ use crate::prompt::{Mode, Rendered, Template};
 use crate::ui::text_input::new_input;
 
 use super::models::ColumnModel;
+use crate::ui::reply::Reply;
 
 /// One column: a variant and what it produced on the current input.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,16 +26,15 @@ pub struct Column {
     pub spec: VariantSpec,
     /// The sampling preset's name shown in the header.
     pub preset: String,
-    pub text: String,
+    /// What the variant wrote on the current input (streaming, stopped or failed): the chat's
+    /// reply type.
+    pub reply: Reply,
     /// The prompt as a person reads it (sanitized for the terminal).
     pub prompt: Option<String>,
     /// The prompt as sent, with the examples chosen (for the session record).
     pub rendered: Option<Box<Rendered>>,
     pub labels: Option<Vec<LabelProb>>,
     pub stats: Option<DoneStats>,
-    pub error: Option<String>,
-    /// Waiting for or receiving tokens.
-    pub running: bool,
     /// The column's own model (`None`: the loaded model).
     pub model: Option<ColumnModel>,
     /// The user set this column's layout; unset, it follows the model's (`spec.mode` changes
@@ -47,13 +47,11 @@ impl Column {
         Column {
             spec,
             preset: preset.into(),
-            text: String::new(),
+            reply: Reply::default(),
             prompt: None,
             rendered: None,
             labels: None,
             stats: None,
-            error: None,
-            running: false,
             model: None,
             mode_chosen: false,
         }
@@ -278,7 +276,8 @@ impl CompareState {
     }
 
     pub fn running(&self) -> bool {
-        self.columns.iter().any(|c| c.running) || self.eval.as_ref().is_some_and(|e| e.running)
+        self.columns.iter().any(|c| c.reply.running())
+            || self.eval.as_ref().is_some_and(|e| e.running)
     }
 
     /// The template's variables for `input`: it fills the first one.

@@ -177,7 +177,7 @@ fn column(
         (Some(s), false) => format!(" {s} · {} ", c.title()),
         (None, _) => format!(" {} ", c.title()),
     };
-    if c.running {
+    if c.reply.running() {
         title.push_str("◌ ");
     }
     let block = Block::new()
@@ -202,16 +202,17 @@ fn column(
     if classify {
         label_bars(app, st, c, frame, labels);
     }
-    let body: Line = if let Some(e) = &c.error {
+    let r = &c.reply;
+    let body: Line = if let Some(e) = r.failure() {
         Line::styled(format!("✖ {e}"), Style::default().fg(th.error))
-    } else if c.text.is_empty() && c.running {
+    } else if r.text.is_empty() && r.running() {
         Line::styled("…", Style::default().fg(th.dim))
     } else {
-        Line::raw(c.text.trim_start().to_string())
+        Line::raw(r.text.trim_start().to_string())
     };
     let mut lines = vec![body];
-    if c.error.is_some() && !c.text.is_empty() {
-        lines.push(Line::raw(c.text.clone()));
+    if r.failure().is_some() && !r.text.is_empty() {
+        lines.push(Line::raw(r.text.clone()));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
     let dim = Style::default().fg(th.dim);

@@ -11,9 +11,8 @@ use super::markdown;
 use super::wrap::{wrap_line, LogicalLine};
 use crate::engine::Role;
 use crate::ui::app::App;
-use crate::ui::chat::conversation::{
-    CacheKey, ChatEntry, Conversation, MsgState, RenderCache, Scroll,
-};
+use crate::ui::chat::conversation::{CacheKey, ChatEntry, Conversation, RenderCache, Scroll};
+use crate::ui::reply::ReplyState;
 
 /// The rows of message `idx` at `width` (cached in the message).
 pub fn message_lines(
@@ -126,17 +125,17 @@ fn build(
             Style::default().fg(th.accent),
         ));
     }
-    match &msg.state {
-        MsgState::Streaming => header.push(Span::styled(" · generating…", dim)),
-        MsgState::Stopped => {
+    match &msg.body.state {
+        ReplyState::Streaming => header.push(Span::styled(" · generating…", dim)),
+        ReplyState::Stopped => {
             header.push(Span::styled(" · stopped", Style::default().fg(th.warning)));
             header.push(Span::styled(fmt_stats(msg), dim));
         }
-        MsgState::Failed(e) => header.push(Span::styled(
+        ReplyState::Failed(e) => header.push(Span::styled(
             format!(" · error: {e}"),
             Style::default().fg(th.error),
         )),
-        MsgState::Done => header.push(Span::styled(fmt_stats(msg), dim)),
+        ReplyState::Done => header.push(Span::styled(fmt_stats(msg), dim)),
     }
     if msg.outside_context {
         header.push(Span::styled(" · not in the model's context", dim));
@@ -156,12 +155,13 @@ fn build(
     );
     let base = Style::default().fg(th.fg);
     let mut body: Vec<LogicalLine> =
-        if app.chat.token_view && msg.role == Role::Assistant && !msg.tokens.is_empty() {
+        if app.chat.token_view && msg.role == Role::Assistant && !msg.body.tokens.is_empty() {
             token_lines(app, msg, token_cursor)
         } else if msg.role == Role::Assistant {
-            markdown::render(&msg.content, th, base)
+            markdown::render(&msg.body.text, th, base)
         } else {
-            msg.content
+            msg.body
+                .text
                 .split('\n')
                 .map(|l| LogicalLine {
                     spans: vec![Span::styled(l.to_string(), base)],
@@ -169,8 +169,8 @@ fn build(
                 })
                 .collect()
         };
-    if body.is_empty() && msg.state == MsgState::Streaming {
-        let text = match msg.reading {
+    if body.is_empty() && msg.body.state == ReplyState::Streaming {
+        let text = match msg.body.reading {
             Some((done, total)) => reading_line(done, total),
             None => "…".to_string(),
         };
@@ -196,7 +196,7 @@ fn build(
 /// A reply as its tokens, each coloured by probability; the cursor token is reversed.
 fn token_lines(app: &App, msg: &ChatEntry, cursor: Option<usize>) -> Vec<LogicalLine> {
     let mut lines = vec![LogicalLine::default()];
-    for (i, t) in msg.tokens.iter().enumerate() {
+    for (i, t) in msg.body.tokens.iter().enumerate() {
         let mut style = Style::default()
             .fg(Color::Black)
             .bg(app.theme.heat(t.prob()));

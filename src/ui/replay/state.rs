@@ -3,6 +3,7 @@
 
 use crate::session::replay::TurnReplay;
 use crate::session::Session;
+use crate::ui::reply::Reply;
 
 /// The replay view of one session.
 #[derive(Debug, Clone)]
@@ -15,8 +16,8 @@ pub struct ReplayView {
     /// Turns that will be replayed, once planned.
     pub total: Option<usize>,
     pub turns: Vec<TurnReplay>,
-    /// The reply being generated, as it streams.
-    pub streaming: String,
+    /// The reply being generated, as it streams (the chat's and the compare columns' type).
+    pub reply: Reply,
     pub started: bool,
     pub running: bool,
     /// Waiting for the next `n` (turn by turn) rather than running on.
@@ -41,7 +42,7 @@ impl ReplayView {
             current: false,
             total: None,
             turns: Vec::new(),
-            streaming: String::new(),
+            reply: Reply::default(),
             started: false,
             running: false,
             step: true,

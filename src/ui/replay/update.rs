@@ -12,6 +12,7 @@ use crate::ui::app::{App, EngineState, Level, Modal, Screen};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::key_spec::KeySpec;
 use crate::ui::keymap::{Cmd, Ctx};
+use crate::ui::reply::Reply;
 
 /// Shows the replay view of `session`, not started yet.
 pub fn open(app: &mut App, session: Session) {
@@ -187,9 +188,9 @@ pub fn event(app: &mut App, ev: ReplayEvent, fx: &mut Vec<Effect>) {
             v.total = Some(turns);
             v.warnings = warnings;
         }
-        ReplayEvent::Token { text, .. } => v.streaming.push_str(&text),
+        ReplayEvent::Token { text, .. } => v.reply.push_text(&text),
         ReplayEvent::Turn { turn, .. } => {
-            v.streaming.clear();
+            v.reply = Reply::default();
             v.turns.push(*turn);
             let more = v.total.is_some_and(|t| v.turns.len() < t);
             v.running = more && !v.step;
@@ -201,7 +202,7 @@ pub fn event(app: &mut App, ev: ReplayEvent, fx: &mut Vec<Effect>) {
         } => {
             v.running = false;
             v.finished = true;
-            v.streaming.clear();
+            v.reply = Reply::default();
             v.cancelled = cancelled;
             let same = v
                 .turns

@@ -229,7 +229,7 @@ fn body_lines(app: &App, v: &ReplayView, width: usize) -> Vec<Line<'static>> {
         out.extend(columns(
             heads,
             &as_lines(recorded),
-            &as_lines(&v.streaming),
+            &as_lines(&v.reply.text),
             col,
             dim,
         ));

@@ -237,7 +237,7 @@ pub fn ask_accept(
                             .iter()
                             .find(|m| m.role == crate::engine::Role::User)
                         {
-                            let text = u.content.clone();
+                            let text = u.body.text.clone();
                             conv.auto_title(&text);
                         }
                     }

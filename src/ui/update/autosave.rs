@@ -133,7 +133,7 @@ pub fn after(app: &mut App, fx: &mut Vec<Effect>) {
 }
 
 fn same(s: &SMsg, m: &ChatEntry) -> bool {
-    s.role == m.role && (s.content == m.content || s.content == sanitize(&m.content))
+    s.role == m.role && (s.content == m.body.text || s.content == sanitize(&m.body.text))
 }
 
 /// The title a conversation gives its session: `None` while it is the automatic one.
@@ -143,7 +143,7 @@ fn wanted_title(conv: &Conversation) -> Option<String> {
     }
     let mut auto = Conversation::new(0, "", crate::engine::Sampling::default(), "");
     if let Some(first) = conv.messages.iter().find(|m| m.role == Role::User) {
-        auto.auto_title(&first.content);
+        auto.auto_title(&first.body.text);
     }
     (auto.title != conv.title).then(|| conv.title.clone())
 }
@@ -256,8 +256,8 @@ fn messages(
             _ => None,
         };
         out.push(match record {
-            Some(r) => SMsg::reply(m.content.clone(), r),
-            None => SMsg::new(m.role, m.content.clone()),
+            Some(r) => SMsg::reply(m.body.text.clone(), r),
+            None => SMsg::new(m.role, m.body.text.clone()),
         });
     }
     out

@@ -24,7 +24,7 @@ pub fn bar(frac: f64, width: usize) -> String {
 fn reading(app: &App) -> Option<(u32, u32)> {
     let g = app.chat.generation?;
     let ci = app.conv_index(g.conv)?;
-    app.chat.convs[ci].messages.get(g.msg)?.reading
+    app.chat.convs[ci].messages.get(g.msg)?.body.reading
 }
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
