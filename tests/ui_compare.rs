@@ -582,3 +582,55 @@ fn screen_keys_work_in_the_template_browser_and_the_compare_picker() {
     h.key(KeyCode::Char('c'), KeyModifiers::ALT);
     assert_eq!(h.app.screen, Screen::Compare);
 }
+
+/// The mouse wheel on the compare view leaves the chat behind it alone (it used to scroll the
+/// chat's conversation, out of sight), and scrolls the prompt overlay as its up/down keys do.
+#[test]
+fn the_wheel_scrolls_the_prompt_overlay_not_the_hidden_chat() {
+    use crossterm::event::MouseEventKind::{ScrollDown, ScrollUp};
+    use howdah::ui::chat::conversation::Scroll;
+    let cfg = tempfile::tempdir().unwrap();
+    std::env::set_var("HOWDAH_CONFIG_DIR", cfg.path());
+    let mut h = Harness::new(100, 24);
+    // A chat reply longer than the transcript, followed at its end.
+    let g = h.send("long");
+    h.stream(g, support::ANSWER);
+    h.stream(g, &[(&"more\n".repeat(40), 0.5)]);
+    h.done(g, StopReason::Eos);
+    assert_eq!(h.app.chat.convs[0].scroll, Scroll::Follow);
+    support::compare::open_with_template(&mut h, "sentiment");
+    let before = h.screen();
+    h.wheel(ScrollUp);
+    assert_eq!(
+        h.app.chat.convs[0].scroll,
+        Scroll::Follow,
+        "the wheel on the compare view does not move the chat"
+    );
+    assert_eq!(before, h.screen(), "nothing on the compare view moves");
+    // The prompt overlay scrolls with the wheel, 3 rows a notch, like its up/down keys.
+    let r = run(&mut h, "fine");
+    h.act(Action::Compare(CompareMsg::Event {
+        run: r,
+        event: CompareEvent::Rendered {
+            variant: 0,
+            rendered: Rendered {
+                prompt: Prompt::Raw("Classify the sentiment.\n\nReview: fine\nSentiment:".into()),
+                mode: Mode::Completion,
+                examples: vec![],
+                sections: Default::default(),
+            },
+        },
+    }));
+    h.ctrl('p');
+    let scroll = |h: &Harness| match h.app.modals.last() {
+        Some(Modal::Compare(CompareModal::Prompt { scroll, .. })) => *scroll,
+        other => panic!("the prompt overlay should be open, got {other:?}"),
+    };
+    h.wheel(ScrollDown);
+    assert_eq!(scroll(&h), 3);
+    h.key(KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(scroll(&h), 2);
+    h.wheel(ScrollUp);
+    assert_eq!(scroll(&h), 0);
+    assert_eq!(h.app.chat.convs[0].scroll, Scroll::Follow);
+}
