@@ -5,12 +5,10 @@
 mod session_support;
 mod support;
 
-use std::sync::Arc;
-
 use crossterm::event::{KeyCode, KeyModifiers};
 use howdah::arena::preferences::pairs_in;
 use howdah::compare::stats::{paired_tests, wilson};
-use howdah::compare::{Confusion, EvalData, EvalResult, Method, RowPrediction, VariantEval};
+use howdah::compare::{Confusion, EvalResult, Method, RowPrediction, VariantEval};
 use howdah::engine::{Role, StopReason};
 use howdah::prompt::{Mode, Selection};
 use howdah::ui::action::Action;
@@ -166,27 +164,10 @@ fn the_eval_chart_draws_error_bars_and_says_not_significant() {
     let variants = vec![variant("0-shot", &a), variant("4-shot balanced", &b)];
     let paired = paired_tests(&variants);
     let result = EvalResult {
-        template: "sentiment".into(),
-        method: Method::Score,
-        labels: vec!["positive".into(), "negative".into()],
-        reuse_cache: true,
-        total_rows: 20,
-        skipped: vec![],
-        variants,
         paired,
-        cancelled: false,
+        ..support::compare::eval_result(20, variants, false)
     };
-    h.act(Action::Compare(CompareMsg::EvalDone {
-        run,
-        result: Ok((
-            Arc::new(result),
-            Arc::new(EvalData {
-                labels: vec![],
-                rows: vec![],
-                skipped: vec![],
-            }),
-        )),
-    }));
+    support::compare::eval_done(&mut h, run, result);
     let screen = h.screen();
     assert!(screen.contains('├') && screen.contains('┤'), "{screen}");
     assert!(
