@@ -5,19 +5,17 @@
 mod session_support;
 mod support;
 
-use std::sync::Arc;
-
 use crossterm::event::{KeyCode, KeyModifiers};
 use howdah::arena::preferences::pairs_in;
 use howdah::compare::stats::{paired_tests, wilson};
-use howdah::compare::{Confusion, EvalData, EvalResult, Method, RowPrediction, VariantEval};
-use howdah::engine::{Role, StopReason};
+use howdah::compare::{Confusion, EvalResult, Method, RowPrediction, VariantEval};
+use howdah::engine::Role;
 use howdah::prompt::{Mode, Selection};
 use howdah::ui::action::Action;
 use howdah::ui::compare::job::{CompareJob, CompareMsg};
 use howdah::ui::effect::Effect;
 use howdah::ui::sessions::state::SessionOp;
-use session_support::{harness, only_session, run_sessions};
+use session_support::{answer, exchange, harness, only_session, run_sessions};
 use support::Harness;
 
 fn compare_view(h: &mut Harness) {
@@ -166,27 +164,10 @@ fn the_eval_chart_draws_error_bars_and_says_not_significant() {
     let variants = vec![variant("0-shot", &a), variant("4-shot balanced", &b)];
     let paired = paired_tests(&variants);
     let result = EvalResult {
-        template: "sentiment".into(),
-        method: Method::Score,
-        labels: vec!["positive".into(), "negative".into()],
-        reuse_cache: true,
-        total_rows: 20,
-        skipped: vec![],
-        variants,
         paired,
-        cancelled: false,
+        ..support::compare::eval_result(20, variants, false)
     };
-    h.act(Action::Compare(CompareMsg::EvalDone {
-        run,
-        result: Ok((
-            Arc::new(result),
-            Arc::new(EvalData {
-                labels: vec![],
-                rows: vec![],
-                skipped: vec![],
-            }),
-        )),
-    }));
+    support::compare::eval_done(&mut h, run, result);
     let screen = h.screen();
     assert!(screen.contains('├') && screen.contains('┤'), "{screen}");
     assert!(
@@ -203,23 +184,14 @@ fn the_eval_chart_draws_error_bars_and_says_not_significant() {
 #[test]
 fn a_regenerated_reply_is_kept_over_the_one_it_replaced() {
     let (mut h, store, _d) = harness(100, 30);
-    let g = h.send("Tell me a joke");
-    h.stream(g, &[("Knock knock.", 0.9)]);
-    h.done(g, StopReason::Eos);
-    run_sessions(&mut h, &store);
+    exchange(&mut h, &store, "Tell me a joke", "Knock knock.");
     h.ctrl('r');
     run_sessions(&mut h, &store);
-    let g = h.last_gen().unwrap();
-    h.stream(g, &[("Why did the chicken", 0.9)]);
-    h.done(g, StopReason::Eos);
-    run_sessions(&mut h, &store);
+    answer(&mut h, &store, "Why did the chicken");
     // And once more: the kept reply is preferred over both earlier ones.
     h.ctrl('r');
     run_sessions(&mut h, &store);
-    let g = h.last_gen().unwrap();
-    h.stream(g, &[("A pun.", 0.9)]);
-    h.done(g, StopReason::Eos);
-    run_sessions(&mut h, &store);
+    answer(&mut h, &store, "A pun.");
     let s = only_session(&store);
     assert_eq!(s.messages.len(), 2);
     assert_eq!(s.messages[1].content, "A pun.");

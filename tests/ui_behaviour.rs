@@ -282,25 +282,17 @@ fn clear_asks_then_empties_the_conversation() {
 
 #[test]
 fn mouse_wheel_scrolls_the_transcript() {
-    use crossterm::event::{MouseEvent, MouseEventKind};
+    use crossterm::event::MouseEventKind;
     let mut h = Harness::new(60, 12);
     let g = h.send("long");
     h.stream(g, ANSWER);
-    let wheel = |kind| {
-        Action::Mouse(MouseEvent {
-            kind,
-            column: 30,
-            row: 5,
-            modifiers: KeyModifiers::NONE,
-        })
-    };
-    h.act(wheel(MouseEventKind::ScrollUp));
+    h.wheel(MouseEventKind::ScrollUp);
     assert_ne!(
         h.app.chat.convs[0].scroll,
         howdah::ui::chat::conversation::Scroll::Follow
     );
     for _ in 0..40 {
-        h.act(wheel(MouseEventKind::ScrollDown));
+        h.wheel(MouseEventKind::ScrollDown);
     }
     assert_eq!(
         h.app.chat.convs[0].scroll,

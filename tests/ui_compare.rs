@@ -5,12 +5,9 @@
 mod support;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyModifiers};
-use howdah::compare::{
-    CompareEvent, Confusion, EvalData, EvalResult, LabelProb, Method, VariantEval,
-};
+use howdah::compare::{CompareEvent, VariantEval};
 use howdah::engine::{DoneStats, Prompt, StopReason, TokenEvent};
 use howdah::prompt::{Mode, Rendered, Selection};
 use howdah::ui::action::Action;
@@ -28,23 +25,6 @@ fn compare_view(w: u16, h: u16) -> Harness {
     let mut h = Harness::new(w, h);
     support::compare::open_with_template(&mut h, "sentiment");
     h
-}
-
-/// Types `input`, presses enter and returns the run number of the job the view asked for.
-fn run(h: &mut Harness, input: &str) -> u64 {
-    h.type_str(input);
-    h.effects.clear();
-    h.key(KeyCode::Enter, KeyModifiers::NONE);
-    h.effects
-        .iter()
-        .find_map(|e| match e {
-            Effect::Compare(CompareJob::Run { run, vars, .. }) => {
-                assert_eq!(vars.get("text").map(String::as_str), Some(input));
-                Some(*run)
-            }
-            _ => None,
-        })
-        .expect("enter should start a run")
 }
 
 fn ev(h: &mut Harness, run: u64, event: CompareEvent) {
@@ -70,21 +50,28 @@ fn token(h: &mut Harness, run: u64, variant: usize, text: &str) {
     );
 }
 
-use support::compare::done;
+use support::compare::{done, eval_done, eval_result, run};
+
+/// Variant 0 of run `run` sends `prompt` (a completion prompt, no examples).
+fn rendered(h: &mut Harness, run: u64, prompt: &str) {
+    let rendered = Rendered {
+        prompt: Prompt::Raw(prompt.into()),
+        mode: Mode::Completion,
+        examples: vec![],
+        sections: Default::default(),
+    };
+    ev(
+        h,
+        run,
+        CompareEvent::Rendered {
+            variant: 0,
+            rendered,
+        },
+    );
+}
 
 fn scored(h: &mut Harness, run: u64, variant: usize, positive: f64) {
-    let mut labels = vec![
-        LabelProb {
-            label: "positive".into(),
-            prob: positive,
-            logprob: positive.ln(),
-        },
-        LabelProb {
-            label: "negative".into(),
-            prob: 1.0 - positive,
-            logprob: (1.0 - positive).ln(),
-        },
-    ];
+    let mut labels = support::compare::labels(positive);
     labels.sort_by(|a, b| b.prob.total_cmp(&a.prob));
     ev(h, run, CompareEvent::Scored { variant, labels });
 }
@@ -262,18 +249,11 @@ fn variants_are_edited_added_removed_and_the_prompt_overlay_shows_what_was_sent(
     assert_eq!(h.app.compare.as_ref().unwrap().columns.len(), 3);
     // The prompt overlay shows the rendered prompt of the selected column.
     let r = run(&mut h, "fine");
-    h.act(Action::Compare(CompareMsg::Event {
-        run: r,
-        event: CompareEvent::Rendered {
-            variant: 0,
-            rendered: Rendered {
-                prompt: Prompt::Raw("Classify the sentiment.\n\nReview: fine\nSentiment:".into()),
-                mode: Mode::Completion,
-                examples: vec![],
-                sections: Default::default(),
-            },
-        },
-    }));
+    rendered(
+        &mut h,
+        r,
+        "Classify the sentiment.\n\nReview: fine\nSentiment:",
+    );
     assert_eq!(h.app.compare.as_ref().unwrap().selected, 2);
     h.key(KeyCode::Tab, KeyModifiers::NONE); // wraps to column 0 of 3
     h.ctrl('p');
@@ -284,28 +264,13 @@ fn variants_are_edited_added_removed_and_the_prompt_overlay_shows_what_was_sent(
 
 fn variant_eval(name: &str, shots: usize, acc: f64, rps: f64, f1: f64) -> VariantEval {
     VariantEval {
-        name: name.into(),
-        method: Method::Score,
-        shots,
-        selection: Some(Selection::Balanced),
         mode: Some(Mode::Completion),
-        seed: 0,
-        rows: 120,
-        correct: (acc * 120.0) as usize,
-        errors: 0,
-        accuracy: acc,
-        accuracy_ci: howdah::compare::stats::wilson((acc * 120.0) as usize, 120),
         macro_f1: f1,
         macro_f1_ci: [f1 - 0.05, f1 + 0.05],
-        confusion: Confusion::new(2),
-        mean_true_prob: Some(0.6),
         rows_per_sec: rps,
         elapsed_s: 120.0 / rps,
-        mean_prompt_tokens: Some(60.0),
         tokens_decoded: 1000,
-        error: None,
-        calibration: None,
-        predictions: vec![],
+        ..support::compare::variant_eval(name, shots, acc, 120)
     }
 }
 
@@ -348,30 +313,12 @@ fn evaluation_shows_progress_then_accuracy_bars_and_saves_predictions() {
         screen.contains("variant 2/3 · row 60/120 · 50 correct"),
         "{screen}"
     );
-    let result = EvalResult {
-        template: "sentiment".into(),
-        method: Method::Score,
-        labels: vec!["positive".into(), "negative".into()],
-        reuse_cache: true,
-        total_rows: 120,
-        skipped: vec![],
-        variants: vec![
-            variant_eval("0-shot", 0, 0.6, 41.0, 0.52),
-            variant_eval("1-shot balanced", 1, 0.7, 35.5, 0.69),
-            variant_eval("4-shot balanced", 4, 0.85, 30.2, 0.849),
-        ],
-        paired: vec![],
-        cancelled: false,
-    };
-    let data = EvalData {
-        labels: result.labels.clone(),
-        rows: vec![],
-        skipped: vec![],
-    };
-    h.act(Action::Compare(CompareMsg::EvalDone {
-        run: r,
-        result: Ok((Arc::new(result), Arc::new(data))),
-    }));
+    let variants = vec![
+        variant_eval("0-shot", 0, 0.6, 41.0, 0.52),
+        variant_eval("1-shot balanced", 1, 0.7, 35.5, 0.69),
+        variant_eval("4-shot balanced", 4, 0.85, 30.2, 0.849),
+    ];
+    eval_done(&mut h, r, eval_result(120, variants, false));
     insta::assert_snapshot!("compare_eval_chart", h.screen());
     // ctrl+s asks for a file name (in the data folder's exports/, like other exports) and hands
     // the results to the export writer.
@@ -450,26 +397,7 @@ fn esc_cancels_an_evaluation_and_keeps_the_partial_figures() {
     assert_eq!(h.app.screen, Screen::Compare);
     let mut partial = variant_eval("0-shot", 0, 0.5, 2.0, 0.33);
     partial.rows = 6;
-    let result = EvalResult {
-        template: "sentiment".into(),
-        method: Method::Score,
-        labels: vec!["positive".into(), "negative".into()],
-        reuse_cache: true,
-        total_rows: 120,
-        skipped: vec![],
-        variants: vec![partial],
-        paired: vec![],
-        cancelled: true,
-    };
-    let data = EvalData {
-        labels: result.labels.clone(),
-        rows: vec![],
-        skipped: vec![],
-    };
-    h.act(Action::Compare(CompareMsg::EvalDone {
-        run: r,
-        result: Ok((Arc::new(result), Arc::new(data))),
-    }));
+    eval_done(&mut h, r, eval_result(120, vec![partial], true));
     let screen = h.screen();
     assert!(screen.contains("cancelled: partial results"), "{screen}");
     assert!(screen.contains("0-shot                  50.0%"), "{screen}");
@@ -581,4 +509,49 @@ fn screen_keys_work_in_the_template_browser_and_the_compare_picker() {
     h.ctrl('g');
     h.key(KeyCode::Char('c'), KeyModifiers::ALT);
     assert_eq!(h.app.screen, Screen::Compare);
+}
+
+/// The mouse wheel on the compare view leaves the chat behind it alone (it used to scroll the
+/// chat's conversation, out of sight), and scrolls the prompt overlay as its up/down keys do.
+#[test]
+fn the_wheel_scrolls_the_prompt_overlay_not_the_hidden_chat() {
+    use crossterm::event::MouseEventKind::{ScrollDown, ScrollUp};
+    use howdah::ui::chat::conversation::Scroll;
+    let cfg = tempfile::tempdir().unwrap();
+    std::env::set_var("HOWDAH_CONFIG_DIR", cfg.path());
+    let mut h = Harness::new(100, 24);
+    // A chat reply longer than the transcript, followed at its end.
+    let g = h.send("long");
+    h.stream(g, support::ANSWER);
+    h.stream(g, &[(&"more\n".repeat(40), 0.5)]);
+    h.done(g, StopReason::Eos);
+    assert_eq!(h.app.chat.convs[0].scroll, Scroll::Follow);
+    support::compare::open_with_template(&mut h, "sentiment");
+    let before = h.screen();
+    h.wheel(ScrollUp);
+    assert_eq!(
+        h.app.chat.convs[0].scroll,
+        Scroll::Follow,
+        "the wheel on the compare view does not move the chat"
+    );
+    assert_eq!(before, h.screen(), "nothing on the compare view moves");
+    // The prompt overlay scrolls with the wheel, 3 rows a notch, like its up/down keys.
+    let r = run(&mut h, "fine");
+    rendered(
+        &mut h,
+        r,
+        "Classify the sentiment.\n\nReview: fine\nSentiment:",
+    );
+    h.ctrl('p');
+    let scroll = |h: &Harness| match h.app.modals.last() {
+        Some(Modal::Compare(CompareModal::Prompt { scroll, .. })) => *scroll,
+        other => panic!("the prompt overlay should be open, got {other:?}"),
+    };
+    h.wheel(ScrollDown);
+    assert_eq!(scroll(&h), 3);
+    h.key(KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(scroll(&h), 2);
+    h.wheel(ScrollUp);
+    assert_eq!(scroll(&h), 0);
+    assert_eq!(h.app.chat.convs[0].scroll, Scroll::Follow);
 }

@@ -5,61 +5,30 @@
 mod session_support;
 mod support;
 
-use std::sync::Arc;
-
 use crossterm::event::{KeyCode, KeyModifiers};
-use howdah::compare::{
-    CompareEvent, Confusion, EvalData, EvalResult, LabelProb, Method, VariantEval,
-};
-use howdah::prompt::{Mode, Selection};
+use howdah::compare::CompareEvent;
 use howdah::session::SessionKind;
 use howdah::ui::action::Action;
 use howdah::ui::app::Screen;
-use howdah::ui::compare::job::{CompareJob, CompareMsg};
+use howdah::ui::compare::job::CompareMsg;
 use howdah::ui::effect::Effect;
 use howdah::ui::sessions::state::KindFilter;
 use session_support::{harness, run_sessions, saved_chat};
+use support::compare::{eval_done, eval_result, variant_eval};
 use support::Harness;
-
-fn run_job(h: &Harness) -> Option<(u64, String)> {
-    h.effects.iter().find_map(|e| match e {
-        Effect::Compare(CompareJob::Run { run, vars, .. }) => {
-            Some((*run, vars.get("text").cloned().unwrap_or_default()))
-        }
-        _ => None,
-    })
-}
-
-fn labels(positive: f64) -> Vec<LabelProb> {
-    vec![
-        LabelProb {
-            label: "positive".into(),
-            prob: positive,
-            logprob: positive.ln(),
-        },
-        LabelProb {
-            label: "negative".into(),
-            prob: 1.0 - positive,
-            logprob: (1.0 - positive).ln(),
-        },
-    ]
-}
 
 #[test]
 fn a_tui_compare_run_is_saved_as_a_session_and_the_browser_filters_it() {
     let (mut h, store, _d) = harness(120, 24);
     let chat = saved_chat(&store, "How do tides work?", "The moon pulls the sea.", 5);
     support::compare::open_with_template(&mut h, "sentiment");
-    h.type_str("A fine film.");
-    h.effects.clear();
-    h.key(KeyCode::Enter, KeyModifiers::NONE);
-    let (run, _) = run_job(&h).expect("enter runs");
+    let run = support::compare::run(&mut h, "A fine film.");
     for v in 0..3 {
         h.act(Action::Compare(CompareMsg::Event {
             run,
             event: CompareEvent::Scored {
                 variant: v,
-                labels: labels(0.8),
+                labels: support::compare::labels(0.8),
             },
         }));
         support::compare::done(&mut h, run, v, " positive");
@@ -138,10 +107,7 @@ fn an_arena_round_is_saved_with_its_vote_only() {
     support::compare::open_with_template(&mut h, "sentiment");
     h.ctrl('d');
     h.key(KeyCode::F(4), KeyModifiers::NONE);
-    h.type_str("A fine film.");
-    h.effects.clear();
-    h.key(KeyCode::Enter, KeyModifiers::NONE);
-    let (run, _) = run_job(&h).expect("enter runs");
+    let run = support::compare::run(&mut h, "A fine film.");
     support::compare::done(&mut h, run, 0, "yes");
     support::compare::done(&mut h, run, 1, "no");
     h.act(Action::Compare(CompareMsg::Finished { run, error: None }));
@@ -150,33 +116,6 @@ fn an_arena_round_is_saved_with_its_vote_only() {
         store.list().unwrap().is_empty(),
         "the round is not saved before the vote"
     );
-}
-
-fn variant_eval(name: &str, shots: usize, acc: f64) -> VariantEval {
-    VariantEval {
-        name: name.into(),
-        method: Method::Score,
-        shots,
-        selection: Some(Selection::Balanced),
-        mode: Some(Mode::Chat),
-        seed: 0,
-        rows: 12,
-        correct: (acc * 12.0) as usize,
-        errors: 0,
-        accuracy: acc,
-        accuracy_ci: howdah::compare::stats::wilson((acc * 12.0) as usize, 12),
-        macro_f1: acc,
-        macro_f1_ci: [acc - 0.1, acc + 0.1],
-        confusion: Confusion::new(2),
-        mean_true_prob: Some(0.6),
-        rows_per_sec: 4.0,
-        elapsed_s: 3.0,
-        mean_prompt_tokens: Some(60.0),
-        tokens_decoded: 700,
-        error: None,
-        calibration: None,
-        predictions: vec![],
-    }
 }
 
 #[test]
@@ -199,30 +138,12 @@ fn a_tui_evaluation_is_saved_as_an_eval_session() {
     }));
     run_sessions(&mut h, &store);
     assert!(store.list().unwrap().is_empty(), "nothing saved mid-way");
-    let result = EvalResult {
-        template: "sentiment".into(),
-        method: Method::Score,
-        labels: vec!["positive".into(), "negative".into()],
-        reuse_cache: true,
-        total_rows: 12,
-        skipped: vec![],
-        variants: vec![
-            variant_eval("0-shot", 0, 0.5),
-            variant_eval("1-shot balanced", 1, 0.75),
-            variant_eval("4-shot balanced", 4, 0.9166),
-        ],
-        paired: vec![],
-        cancelled: false,
-    };
-    let data = EvalData {
-        labels: result.labels.clone(),
-        rows: vec![],
-        skipped: vec![],
-    };
-    h.act(Action::Compare(CompareMsg::EvalDone {
-        run,
-        result: Ok((Arc::new(result), Arc::new(data))),
-    }));
+    let variants = vec![
+        variant_eval("0-shot", 0, 0.5, 12),
+        variant_eval("1-shot balanced", 1, 0.75, 12),
+        variant_eval("4-shot balanced", 4, 0.9166, 12),
+    ];
+    eval_done(&mut h, run, eval_result(12, variants, false));
     run_sessions(&mut h, &store);
     let list = store.list().unwrap();
     assert_eq!(list.len(), 1, "{list:?}");

@@ -16,6 +16,7 @@ use howdah::ui::compare::job::{CompareJob, CompareMsg};
 use howdah::ui::compare::state::{CompareModal, PathFor};
 use howdah::ui::effect::Effect;
 use howdah::ui::keymap::Ctx;
+use support::compare::run_job;
 use support::Harness;
 
 /// Built-in templates only: a user's prompts folder must not change what the test sees.
@@ -27,15 +28,6 @@ fn builtin_templates_only() -> tempfile::TempDir {
 
 fn input(h: &Harness) -> String {
     h.app.compare.as_ref().unwrap().input_text()
-}
-
-fn run_job(h: &Harness) -> Option<(u64, String)> {
-    h.effects.iter().find_map(|e| match e {
-        Effect::Compare(CompareJob::Run { run, vars, .. }) => {
-            Some((*run, vars.get("text").cloned().unwrap_or_default()))
-        }
-        _ => None,
-    })
 }
 
 #[test]

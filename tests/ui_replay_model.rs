@@ -15,7 +15,7 @@ use howdah::session::Store;
 use howdah::ui::action::{Action, Tag};
 use howdah::ui::app::{App, Screen, Setup};
 use howdah::ui::effect::Effect;
-use howdah::ui::replay::task::{control, Control, ReplayEvent};
+use howdah::ui::replay::task::{control, ReplayEvent, ReplayHandle};
 use howdah::ui::sessions::io::run_op;
 use howdah::ui::templates::state::Reloaded;
 use howdah::ui::text_input::new_input;
@@ -28,7 +28,7 @@ struct Driver {
     app: App,
     engine: Arc<Engine>,
     store: Store,
-    replay: Option<Control>,
+    replay: Option<ReplayHandle>,
     loads: usize,
 }
 

@@ -72,30 +72,18 @@ fn a_sent_message_is_saved_before_the_reply_starts_and_the_reply_at_done() {
 #[test]
 fn edit_and_regenerate_replace_the_session_tail() {
     let (mut h, store, _d) = harness(100, 30);
-    for q in ["first", "second"] {
-        let g = h.send(q);
-        h.stream(g, &[("answer to ", 0.9), (q, 0.9)]);
-        h.done(g, StopReason::Eos);
-    }
+    ask_first_and_second(&mut h);
     run_sessions(&mut h, &store);
     assert_eq!(only_session(&store).messages.len(), 4);
     // Regenerate: the last reply leaves the session until the new one is done.
     h.ctrl('r');
     run_sessions(&mut h, &store);
     assert_eq!(only_session(&store).messages.len(), 3);
-    let g = h.last_gen().unwrap();
-    h.stream(g, &[("new answer", 0.9)]);
-    h.done(g, StopReason::Eos);
-    run_sessions(&mut h, &store);
+    answer(&mut h, &store, "new answer");
     let s = only_session(&store);
     assert_eq!(s.messages[3].content, "new answer");
     // Edit the last question: it and what followed are replaced.
-    h.ctrl('e');
-    for _ in 0.."second".len() {
-        h.key(KeyCode::Backspace, KeyModifiers::NONE);
-    }
-    h.type_str("better");
-    h.key(KeyCode::Enter, KeyModifiers::NONE);
+    edit_last_question(&mut h, "second", "better");
     run_sessions(&mut h, &store);
     let s = only_session(&store);
     assert_eq!(
@@ -111,10 +99,7 @@ fn edit_and_regenerate_replace_the_session_tail() {
 #[test]
 fn renaming_and_deleting_a_conversation_reach_the_store() {
     let (mut h, store, _d) = harness(100, 30);
-    let g = h.send("hello there");
-    h.stream(g, &[("hi", 0.9)]);
-    h.done(g, StopReason::Eos);
-    run_sessions(&mut h, &store);
+    exchange(&mut h, &store, "hello there", "hi");
     assert_eq!(only_session(&store).title, None);
     // The conversation list: r renames.
     h.key(KeyCode::Tab, KeyModifiers::NONE);
@@ -192,10 +177,7 @@ fn opening_a_session_restores_its_messages_and_continues_it() {
     assert_eq!(got, texts(&s)[1..].to_vec());
     assert_eq!(conv.title, "How do tides work?");
     // What follows is added to the same file.
-    let g = h.send("And the sun?");
-    h.stream(g, &[("It helps.", 0.9)]);
-    h.done(g, StopReason::Eos);
-    run_sessions(&mut h, &store);
+    exchange(&mut h, &store, "And the sun?", "It helps.");
     let again = only_session(&store);
     assert_eq!(again.id, s.id);
     assert_eq!(again.messages.len(), 5);
@@ -288,10 +270,7 @@ fn the_browser_deletes_after_asking_and_closes_the_open_conversation() {
 #[test]
 fn a_reply_finished_before_the_model_hash_gets_it_when_it_arrives() {
     let (mut h, store, _d) = harness(100, 30);
-    let g = h.send("hi");
-    h.stream(g, &[("hello", 0.9)]);
-    h.done(g, StopReason::Eos);
-    run_sessions(&mut h, &store);
+    exchange(&mut h, &store, "hi", "hello");
     assert_eq!(
         only_session(&store).messages[1]
             .reply

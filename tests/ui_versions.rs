@@ -8,7 +8,7 @@ mod session_support;
 mod support;
 
 use crossterm::event::{KeyCode, KeyModifiers};
-use howdah::engine::{Role, StopReason};
+use howdah::engine::Role;
 use howdah::session::SessionFile;
 use howdah::ui::action::Action;
 use howdah::ui::effect::Effect;
@@ -19,10 +19,7 @@ use support::Harness;
 /// Regenerates the last reply, streaming `text` as the new one.
 fn regenerate(h: &mut Harness, store: &howdah::session::Store, text: &str) {
     h.ctrl('r');
-    let g = h.last_gen().expect("ctrl+r regenerates");
-    h.stream(g, &[(text, 0.9)]);
-    h.done(g, StopReason::Eos);
-    run_sessions(h, store);
+    answer(h, store, text);
 }
 
 fn contents(h: &Harness) -> Vec<String> {
@@ -35,10 +32,7 @@ fn contents(h: &Harness) -> Vec<String> {
 
 fn joke_with_three_replies() -> (Harness, howdah::session::Store, tempfile::TempDir) {
     let (mut h, store, d) = harness(80, 16);
-    let g = h.send("Tell me a joke");
-    h.stream(g, &[("Knock knock.", 0.9)]);
-    h.done(g, StopReason::Eos);
-    run_sessions(&mut h, &store);
+    exchange(&mut h, &store, "Tell me a joke", "Knock knock.");
     regenerate(&mut h, &store, "Why did the chicken");
     regenerate(&mut h, &store, "A pun.");
     (h, store, d)
@@ -112,21 +106,9 @@ fn regenerated_replies_are_kept_and_browsed_with_left_and_right() {
 #[test]
 fn editing_a_message_branches_and_keeps_what_followed() {
     let (mut h, store, _d) = harness(100, 30);
-    for q in ["first", "second"] {
-        let g = h.send(q);
-        h.stream(g, &[("answer to ", 0.9), (q, 0.9)]);
-        h.done(g, StopReason::Eos);
-    }
-    h.ctrl('e');
-    for _ in 0.."second".len() {
-        h.key(KeyCode::Backspace, KeyModifiers::NONE);
-    }
-    h.type_str("better");
-    h.key(KeyCode::Enter, KeyModifiers::NONE);
-    let g = h.last_gen().unwrap();
-    h.stream(g, &[("answer to better", 0.9)]);
-    h.done(g, StopReason::Eos);
-    run_sessions(&mut h, &store);
+    ask_first_and_second(&mut h);
+    edit_last_question(&mut h, "second", "better");
+    answer(&mut h, &store, "answer to better");
     let s = only_session(&store);
     assert_eq!(
         texts(&s),
@@ -199,10 +181,7 @@ fn a_reopened_session_keeps_its_versions_and_browses_them() {
 #[test]
 fn a_failed_regeneration_loses_no_version() {
     let (mut h, store, _d) = harness(80, 16);
-    let g = h.send("q");
-    h.stream(g, &[("kept", 0.9)]);
-    h.done(g, StopReason::Eos);
-    run_sessions(&mut h, &store);
+    exchange(&mut h, &store, "q", "kept");
     h.ctrl('r');
     let g = h.last_gen().unwrap();
     h.engine(
@@ -214,10 +193,7 @@ fn a_failed_regeneration_loses_no_version() {
     );
     run_sessions(&mut h, &store);
     // The next question branches where the failed reply was: "kept" is its other version.
-    let g = h.send("again");
-    h.stream(g, &[("new", 0.9)]);
-    h.done(g, StopReason::Eos);
-    run_sessions(&mut h, &store);
+    exchange(&mut h, &store, "again", "new");
     let s = only_session(&store);
     assert_eq!(s.versions_at(1), Some((2, 2)), "{s:?}");
     let others = &s.messages[1].versions.as_ref().unwrap().others;

@@ -52,6 +52,19 @@ pub enum CompareEvent {
     },
 }
 
+impl CompareEvent {
+    /// The index of the variant the event is about.
+    pub fn variant_mut(&mut self) -> &mut usize {
+        match self {
+            CompareEvent::Rendered { variant, .. }
+            | CompareEvent::Scored { variant, .. }
+            | CompareEvent::Token { variant, .. }
+            | CompareEvent::Done { variant, .. }
+            | CompareEvent::Failed { variant, .. } => variant,
+        }
+    }
+}
+
 /// One column's result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VariantOutcome {

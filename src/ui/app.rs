@@ -260,7 +260,7 @@ impl App {
             viewport: Cell::new(Rect::default()),
         };
         let env = Env {
-            themes: super::theme_switch::available(&theme, &setup.config_dir),
+            themes: super::theme::available(&theme, &setup.config_dir),
             theme,
             theme_id: 0,
             keymap,

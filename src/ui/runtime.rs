@@ -51,11 +51,11 @@ struct Runner {
     /// The session thread, started with the first session effect.
     sessions: Option<super::sessions::io::Worker>,
     /// The running replay's step channel and cancel flag.
-    replay: Option<super::replay::task::Control>,
+    replay: Option<super::replay::task::ReplayHandle>,
     /// The running model download's cancel flag.
     pull: Option<Arc<std::sync::atomic::AtomicBool>>,
     /// The running compare run or evaluation.
-    compare: Option<super::compare::run::Control>,
+    compare: Option<super::compare::run::CompareHandle>,
     /// The engine the model picker switched to (`Some(None)`: in-process); `None`: as started.
     switched: Option<Option<String>>,
     /// The model server the engine was started on (`None`: in process), or why it cannot be used.

@@ -199,6 +199,40 @@ impl Theme {
     }
 }
 
+/// The built-in themes and the user's valid ones in `<config>/themes/`, the current one
+/// included (first when it is none of these).
+pub fn available(current: &Theme, config_dir: &Path) -> Vec<Theme> {
+    let mut names: Vec<String> = Theme::built_in_names()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    if let Ok(rd) = std::fs::read_dir(config_dir.join("themes")) {
+        let mut user: Vec<String> = rd
+            .flatten()
+            .filter_map(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                n.strip_suffix(".toml").map(str::to_string)
+            })
+            .filter(|n| !names.contains(n))
+            .collect();
+        user.sort();
+        names.extend(user);
+    }
+    let mut out: Vec<Theme> = names
+        .iter()
+        .filter_map(|n| match Theme::load(n, config_dir) {
+            // A broken user theme was reported at start (if chosen); it is not offered.
+            (t, None) => Some(t),
+            (_, Some(_)) => None,
+        })
+        .collect();
+    match out.iter().position(|t| t.name == current.name) {
+        Some(i) => out[i] = current.clone(),
+        None => out.insert(0, current.clone()),
+    }
+    out
+}
+
 /// Parses a theme file; errors name the bad colour and line.
 pub fn parse(name: &str, text: &str) -> Result<Theme, String> {
     let f: ThemeFile = toml::from_str(text).map_err(|e| match e.span() {
@@ -288,5 +322,24 @@ mod tests {
         let (t, w) = Theme::load("nope", Path::new("/nonexistent"));
         assert_eq!(t.name, "dark");
         assert!(w.unwrap().contains("no theme named 'nope'"));
+    }
+
+    #[test]
+    fn built_in_and_user_themes_are_offered_and_broken_ones_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let themes = dir.path().join("themes");
+        std::fs::create_dir_all(&themes).unwrap();
+        let dark = BUILT_IN[0].1;
+        std::fs::write(
+            themes.join("mine.toml"),
+            dark.replace("\"dark\"", "\"mine\""),
+        )
+        .unwrap();
+        std::fs::write(themes.join("broken.toml"), "nonsense").unwrap();
+        let names: Vec<String> = available(&Theme::default(), dir.path())
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        assert_eq!(names, ["dark", "light", "high-contrast", "mine"]);
     }
 }

@@ -1,11 +1,12 @@
 //! Helpers of the TUI session tests: a harness whose sessions live in a temp folder, running
-//! session effects with the runtime's own `run_op`, session files with fixed dates, and
-//! replayed turns built by hand.
+//! session effects with the runtime's own `run_op`, chat turns typed and answered, session
+//! files with fixed dates, and replayed turns built by hand.
 #![allow(dead_code)]
 
 use std::path::Path;
 use std::sync::OnceLock;
 
+use crossterm::event::{KeyCode, KeyModifiers};
 use howdah::engine::{Role, Sampling, StopReason};
 use howdah::session::replay::{compare, TurnReplay};
 use howdah::session::{diff, Message, ReplyStats, Session, SessionKind, Store};
@@ -64,6 +65,40 @@ pub fn run_sessions(h: &mut Harness, store: &Store) -> Vec<SessionOp> {
             }
         }
     }
+}
+
+/// Sends `question`, streams `reply` as its whole answer and runs the session effects.
+pub fn exchange(h: &mut Harness, store: &Store, question: &str, reply: &str) {
+    h.send(question);
+    answer(h, store, reply);
+}
+
+/// Streams `reply` as the whole answer of the last generation asked for (a send, a regenerate,
+/// an edit) and runs the session effects.
+pub fn answer(h: &mut Harness, store: &Store, reply: &str) {
+    let g = h.last_gen().expect("a reply was asked for");
+    h.stream(g, &[(reply, 0.9)]);
+    h.done(g, StopReason::Eos);
+    run_sessions(h, store);
+}
+
+/// Asks "first" then "second", each answered "answer to <question>" (session effects not run).
+pub fn ask_first_and_second(h: &mut Harness) {
+    for q in ["first", "second"] {
+        let g = h.send(q);
+        h.stream(g, &[("answer to ", 0.9), (q, 0.9)]);
+        h.done(g, StopReason::Eos);
+    }
+}
+
+/// Edits the last question (ctrl+e), replacing its text `old` with `new`, and sends it.
+pub fn edit_last_question(h: &mut Harness, old: &str, new: &str) {
+    h.ctrl('e');
+    for _ in 0..old.len() {
+        h.key(KeyCode::Backspace, KeyModifiers::NONE);
+    }
+    h.type_str(new);
+    h.key(KeyCode::Enter, KeyModifiers::NONE);
 }
 
 pub fn only_session(store: &Store) -> Session {

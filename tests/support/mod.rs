@@ -140,6 +140,18 @@ impl Harness {
         self.draw();
     }
 
+    /// One notch of the mouse wheel (`ScrollUp` or `ScrollDown`) over the middle of the screen.
+    pub fn wheel(&mut self, kind: crossterm::event::MouseEventKind) {
+        let area = self.term.backend().buffer().area;
+        self.act(Action::Mouse(crossterm::event::MouseEvent {
+            kind,
+            column: area.width / 2,
+            row: area.height / 2,
+            modifiers: KeyModifiers::NONE,
+        }));
+        self.draw();
+    }
+
     pub fn ctrl(&mut self, c: char) {
         self.key(KeyCode::Char(c), KeyModifiers::CONTROL);
     }

@@ -3,11 +3,12 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::state::{CompareState, EvalView};
+use crate::compare::EvalProgress;
 use crate::ui::app::App;
 use crate::ui::keymap::Cmd;
 
@@ -90,47 +91,41 @@ fn progress(app: &App, ev: &EvalView, frame: &mut Frame, area: Rect) {
         let cancelled = ev.result.as_ref().is_some_and(|(r, _)| r.cancelled);
         let (ratio, label) = match ev.progress {
             _ if !cancelled => (1.0, "done"),
-            Some(p) => {
-                let total = (p.total * p.variants).max(1);
-                let done = p.variant * p.total + p.done;
-                (done as f64 / total as f64, "cancelled: partial results")
-            }
+            Some(p) => (done_ratio(&p), "cancelled: partial results"),
             None => (0.0, "cancelled: partial results"),
         };
-        frame.render_widget(
-            Gauge::default()
-                .gauge_style(Style::default().fg(th.gauge))
-                .ratio(ratio.clamp(0.0, 1.0))
-                .label(label),
-            Rect {
-                height: area.height.min(1),
-                ..area
-            },
-        );
-        return;
+        return gauge(app, frame, area, ratio, label);
     }
     let (ratio, label) = match ev.progress {
-        Some(p) => {
-            let total = (p.total * p.variants).max(1);
-            let done = p.variant * p.total + p.done;
-            (
-                done as f64 / total as f64,
-                format!(
-                    "variant {}/{} · row {}/{} · {} correct",
-                    p.variant + 1,
-                    p.variants,
-                    p.done,
-                    p.total,
-                    p.correct
-                ),
-            )
-        }
+        Some(p) => (
+            done_ratio(&p),
+            format!(
+                "variant {}/{} · row {}/{} · {} correct",
+                p.variant + 1,
+                p.variants,
+                p.done,
+                p.total,
+                p.correct
+            ),
+        ),
         None => (0.0, "loading the data…".into()),
     };
     let label = format!("{label} · {} cancels", app.keymap.hint(Cmd::CmpStop));
+    gauge(app, frame, area, ratio, label);
+}
+
+/// The share of the evaluation's rows done, over all variants.
+fn done_ratio(p: &EvalProgress) -> f64 {
+    let total = (p.total * p.variants).max(1);
+    let done = p.variant * p.total + p.done;
+    done as f64 / total as f64
+}
+
+/// The progress gauge, on the first row of `area`.
+fn gauge<'a>(app: &App, frame: &mut Frame, area: Rect, ratio: f64, label: impl Into<Span<'a>>) {
     frame.render_widget(
         Gauge::default()
-            .gauge_style(Style::default().fg(th.gauge))
+            .gauge_style(Style::default().fg(app.theme.gauge))
             .ratio(ratio.clamp(0.0, 1.0))
             .label(label),
         Rect {
@@ -138,4 +133,33 @@ fn progress(app: &App, ev: &EvalView, frame: &mut Frame, area: Rect) {
             ..area
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gauge_counts_the_rows_of_every_variant() {
+        let p = |variant, done| EvalProgress {
+            variant,
+            variants: 3,
+            done,
+            total: 120,
+            correct: 0,
+        };
+        assert_eq!(done_ratio(&p(0, 0)), 0.0);
+        assert_eq!(done_ratio(&p(1, 60)), 0.5);
+        assert_eq!(done_ratio(&p(2, 120)), 1.0);
+        let empty = EvalProgress {
+            variants: 0,
+            total: 0,
+            ..p(0, 0)
+        };
+        assert_eq!(
+            done_ratio(&empty),
+            0.0,
+            "no rows: nothing done, no division by 0"
+        );
+    }
 }

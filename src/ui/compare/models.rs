@@ -147,30 +147,10 @@ pub fn run_columns(
 }
 
 /// An event of a group's own comparison with the whole comparison's column index.
-fn remap(ev: CompareEvent, cols: &[usize]) -> CompareEvent {
-    let at = |v: usize| cols.get(v).copied().unwrap_or(v);
-    match ev {
-        CompareEvent::Rendered { variant, rendered } => CompareEvent::Rendered {
-            variant: at(variant),
-            rendered,
-        },
-        CompareEvent::Scored { variant, labels } => CompareEvent::Scored {
-            variant: at(variant),
-            labels,
-        },
-        CompareEvent::Token { variant, token } => CompareEvent::Token {
-            variant: at(variant),
-            token,
-        },
-        CompareEvent::Done { variant, stats } => CompareEvent::Done {
-            variant: at(variant),
-            stats,
-        },
-        CompareEvent::Failed { variant, error } => CompareEvent::Failed {
-            variant: at(variant),
-            error,
-        },
-    }
+fn remap(mut ev: CompareEvent, cols: &[usize]) -> CompareEvent {
+    let v = ev.variant_mut();
+    *v = cols.get(*v).copied().unwrap_or(*v);
+    ev
 }
 
 #[cfg(test)]
@@ -191,5 +171,31 @@ mod tests {
         assert_eq!(two.as_ref().map(|x| x.short()).as_deref(), Some("b"));
         assert_eq!(cycle(two.as_ref(), &models, 1), None);
         assert_eq!(cycle(None, &models, -1), two);
+    }
+
+    #[test]
+    fn a_group_event_names_its_column_in_the_whole_comparison() {
+        let failed = |variant| CompareEvent::Failed {
+            variant,
+            error: "x".into(),
+        };
+        let at = |ev: CompareEvent| match remap(ev, &[2, 0, 3]) {
+            CompareEvent::Failed { variant, .. } => variant,
+            other => panic!("the event keeps its kind, got {other:?}"),
+        };
+        assert_eq!((at(failed(0)), at(failed(1)), at(failed(2))), (2, 0, 3));
+        assert_eq!(
+            at(failed(5)),
+            5,
+            "an index past the group's columns is kept"
+        );
+        let scored = remap(
+            CompareEvent::Scored {
+                variant: 1,
+                labels: vec![],
+            },
+            &[2, 0, 3],
+        );
+        assert!(matches!(scored, CompareEvent::Scored { variant: 0, .. }));
     }
 }

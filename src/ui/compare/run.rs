@@ -12,14 +12,15 @@ use crate::engine::{Engine, ModelInfo};
 use crate::prompt::Embedder;
 use crate::ui::action::Action;
 
-/// The running job's stop flag and run number, kept by the runtime.
+/// The handle of the running compare run or evaluation, kept by the runtime: its stop flag and
+/// run number.
 #[derive(Debug)]
-pub struct Control {
+pub struct CompareHandle {
     run: u64,
     cancel: Arc<AtomicBool>,
 }
 
-impl Control {
+impl CompareHandle {
     /// Stops the run at its next token or row.
     pub fn stop(&self) {
         self.cancel.store(true, Ordering::Release);
@@ -29,7 +30,7 @@ impl Control {
 /// Carries out `job`: starts the worker thread of a run or an evaluation (stopping the one in
 /// `slot`), stops it, or writes predictions. `send` delivers each resulting action.
 pub fn control(
-    slot: &mut Option<Control>,
+    slot: &mut Option<CompareHandle>,
     engine: Option<Arc<Engine>>,
     model: Option<ModelInfo>,
     job: CompareJob,
@@ -49,7 +50,7 @@ pub fn control(
     };
     let cancel = Arc::new(AtomicBool::new(false));
     if run > 0 {
-        if let Some(old) = slot.replace(Control {
+        if let Some(old) = slot.replace(CompareHandle {
             run,
             cancel: cancel.clone(),
         }) {

@@ -125,8 +125,9 @@ pub enum ReplayCtl {
     Cancel,
 }
 
-/// The runtime's hold on a running replay.
-pub struct Control {
+/// The handle of the running replay, kept by the runtime: its step channel, its stop flag and
+/// the engine it runs on.
+pub struct ReplayHandle {
     steps: std::sync::mpsc::Sender<Step>,
     cancel: std::sync::Arc<AtomicBool>,
     engine: std::sync::Arc<Engine>,
@@ -136,7 +137,7 @@ pub struct Control {
 /// current reply stops within a token). Without an engine, the replay's end comes back as the
 /// error.
 pub fn control(
-    slot: &mut Option<Control>,
+    slot: &mut Option<ReplayHandle>,
     engine: Option<std::sync::Arc<Engine>>,
     ctl: ReplayCtl,
     send: impl Fn(ReplayEvent) + Send + 'static,
@@ -166,7 +167,7 @@ pub fn control(
                     cancelled: false,
                     error: Some(format!("cannot start the replay thread: {err}")),
                 })?;
-            *slot = Some(Control {
+            *slot = Some(ReplayHandle {
                 steps: tx,
                 cancel,
                 engine,
@@ -186,7 +187,7 @@ pub fn control(
     Ok(())
 }
 
-impl Control {
+impl ReplayHandle {
     fn stop(self) {
         self.cancel.store(true, Ordering::Release);
         // The chat is not generating while a replay runs: everything running is the replay's.

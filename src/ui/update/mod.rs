@@ -18,6 +18,7 @@ use crossterm::event::{KeyEvent, KeyEventKind, MouseEventKind};
 use super::action::Action;
 use super::app::{App, Level, Modal};
 use super::chat::state::Focus;
+use super::compare::state::CompareModal;
 use super::effect::Effect;
 use super::keymap::key_spec::KeySpec;
 use super::keymap::{Cmd, Ctx};
@@ -117,14 +118,15 @@ fn clean_paste(text: &str) -> String {
         .collect()
 }
 
-/// Mouse wheel: the help text when it is open, else the screen's.
+/// Mouse wheel: the open dialog's text where it scrolls (the help, the compare view's prompt
+/// overlay), else the screen's when no dialog is open.
 fn scroll_target(app: &mut App, delta: isize) {
-    if let Some(Modal::Help { scroll, .. }) = app.modals.last_mut() {
-        *scroll = scroll.saturating_add_signed(delta as i16);
-        return;
-    }
-    if app.modals.is_empty() {
-        screen::of(app.screen).scroll(app, delta);
+    match app.modals.last_mut() {
+        Some(Modal::Help { scroll, .. } | Modal::Compare(CompareModal::Prompt { scroll, .. })) => {
+            *scroll = scroll.saturating_add_signed(delta as i16)
+        }
+        Some(_) => {}
+        None => screen::of(app.screen).scroll(app, delta),
     }
 }
 
