@@ -38,8 +38,11 @@ fn vulkan_env() {
 fn howdah(args: &str, path: &std::path::Path, env: &[(&str, &str)]) -> std::process::Output {
     let home = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_howdah"));
+    // The HOWDAH_* folder overrides come before XDG_* (paths.rs): a developer's would win.
     cmd.args(args.split_whitespace())
         .arg(path)
+        .env_remove("HOWDAH_DATA_DIR")
+        .env_remove("HOWDAH_CONFIG_DIR")
         .env("XDG_CONFIG_HOME", home.path().join("config"))
         .env("XDG_DATA_HOME", home.path().join("data"))
         .env("XDG_CACHE_HOME", home.path().join("cache"));

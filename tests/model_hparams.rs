@@ -154,6 +154,7 @@ fn howdah_run_on_a_crafted_file_exits_with_an_error_not_a_signal() {
         .args(["run", "--no-save", "-p", "hi", "-m"])
         .arg(&p)
         .env("HOWDAH_DATA_DIR", dir.path())
+        .env("HOWDAH_CONFIG_DIR", dir.path().join("config"))
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);

@@ -128,6 +128,8 @@ fn openai_kind_on_llama_server(server: &Server) {
         .iter()
         .map(|t| t["logprob"].as_f64().unwrap().exp())
         .fold(1.0, f64::min);
+    // Above 0.5 the chosen token outweighs all others together. SmolLM2 is less sure of itself
+    // than Gemma (least p 0.53 here, 0.76 for Gemma in remote_llama_server, which asks 0.6).
     assert!(
         sure > 0.5,
         "a near tie in the local greedy run (p {sure:.2})"

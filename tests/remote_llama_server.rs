@@ -234,8 +234,10 @@ fn label_scoring_on_the_server_agrees_with_local_scoring_and_uses_its_slots() {
             for (x, y) in pa.iter().zip(pb) {
                 assert!((x - y).abs() < 0.05, "line {}: {pa:?} vs {pb:?}", a.line);
             }
-            // The labels' order agrees wherever the local margin is more than twice that
-            // tolerance; nearer ties may fall either way in another build (CI saw one at line 11).
+            // The predicted label agrees wherever the local margin is more than twice that
+            // tolerance (the probabilities above then order the labels alike; this checks the
+            // prediction the report is built from); nearer ties may fall either way in another
+            // build (CI saw one at line 11).
             let mut sorted = pa.clone();
             sorted.sort_by(|x, y| y.total_cmp(x));
             if sorted.len() < 2 || sorted[0] - sorted[1] > 0.1 {

@@ -513,6 +513,7 @@ fn screen_keys_work_in_the_template_browser_and_the_compare_picker() {
 
 /// The mouse wheel on the compare view leaves the chat behind it alone (it used to scroll the
 /// chat's conversation, out of sight), and scrolls the prompt overlay as its up/down keys do.
+/// (With text in the columns it scrolls them: `long_replies_scroll_in_their_columns`.)
 #[test]
 fn the_wheel_scrolls_the_prompt_overlay_not_the_hidden_chat() {
     use crossterm::event::MouseEventKind::{ScrollDown, ScrollUp};
@@ -534,7 +535,11 @@ fn the_wheel_scrolls_the_prompt_overlay_not_the_hidden_chat() {
         Scroll::Follow,
         "the wheel on the compare view does not move the chat"
     );
-    assert_eq!(before, h.screen(), "nothing on the compare view moves");
+    assert_eq!(
+        before,
+        h.screen(),
+        "no column has text yet: nothing on the view moves"
+    );
     // The prompt overlay scrolls with the wheel, 3 rows a notch, like its up/down keys.
     let r = run(&mut h, "fine");
     rendered(
@@ -554,4 +559,60 @@ fn the_wheel_scrolls_the_prompt_overlay_not_the_hidden_chat() {
     h.wheel(ScrollUp);
     assert_eq!(scroll(&h), 0);
     assert_eq!(h.app.chat.convs[0].scroll, Scroll::Follow);
+}
+
+/// A reply longer than its column scrolls: pagedown/pageup and the wheel move every column's
+/// text together, stop where the longest text ends (word-wrapped prose included), not while the
+/// evaluation pane covers the columns, and a new run starts at the top.
+#[test]
+fn long_replies_scroll_in_their_columns() {
+    use crossterm::event::MouseEventKind::{ScrollDown, ScrollUp};
+    let mut h = compare_view(100, 24);
+    let r = run(&mut h, "a long one");
+    // Short rows, then one long paragraph that wraps over many rows, then the last row.
+    let prose = "lorem ipsum dolor sit amet consectetur ".repeat(30);
+    let long: String =
+        (1..=40).map(|i| format!("row{i:02}\n")).collect::<String>() + &prose + "\nTHE-END";
+    done(&mut h, r, 0, &long);
+    for v in 1..h.app.compare.as_ref().unwrap().columns.len() {
+        done(&mut h, r, v, " fine");
+    }
+    let s = h.screen();
+    assert!(s.contains("row01") && !s.contains("row40"), "{s}");
+    h.key(KeyCode::PageDown, KeyModifiers::NONE);
+    assert_eq!(h.app.compare.as_ref().unwrap().scroll, 10);
+    let s = h.screen();
+    assert!(s.contains("row11") && !s.contains("row01"), "{s}");
+    // Far past the end: the scroll stops with the reply's last row in view.
+    for _ in 0..30 {
+        h.key(KeyCode::PageDown, KeyModifiers::NONE);
+        h.screen();
+    }
+    let s = h.screen();
+    assert!(
+        s.contains("THE-END"),
+        "the end of the wrapped reply is reachable:\n{s}"
+    );
+    let at_end = h.app.compare.as_ref().unwrap().scroll;
+    h.key(KeyCode::PageDown, KeyModifiers::NONE);
+    assert_eq!(
+        h.app.compare.as_ref().unwrap().scroll,
+        at_end,
+        "no scrolling into nothing"
+    );
+    h.wheel(ScrollUp);
+    assert_eq!(h.app.compare.as_ref().unwrap().scroll, at_end - 3);
+    h.wheel(ScrollDown);
+    assert_eq!(h.app.compare.as_ref().unwrap().scroll, at_end);
+    h.key(KeyCode::PageUp, KeyModifiers::NONE);
+    assert_eq!(h.app.compare.as_ref().unwrap().scroll, at_end - 10);
+    // Under the evaluation pane the columns stay where they are.
+    h.app.compare.as_mut().unwrap().show_eval = true;
+    h.key(KeyCode::PageUp, KeyModifiers::NONE);
+    h.wheel(ScrollUp);
+    assert_eq!(h.app.compare.as_ref().unwrap().scroll, at_end - 10);
+    h.app.compare.as_mut().unwrap().show_eval = false;
+    // A new run starts at the top.
+    let _ = run(&mut h, "again");
+    assert_eq!(h.app.compare.as_ref().unwrap().scroll, 0);
 }

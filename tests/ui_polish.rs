@@ -312,3 +312,19 @@ fn a_lower_thread_count_at_load_is_information_not_a_warning() {
     h.key(KeyCode::Char('a'), KeyModifiers::NONE);
     assert!(h.app.notices.is_empty(), "{:?}", h.app.notices);
 }
+
+/// Notes piling up under a warning (a finished run each, "copied"…) never push the warning out:
+/// the oldest info note goes first when the list is full.
+#[test]
+fn piled_up_info_notes_never_push_out_a_warning() {
+    let mut h = Harness::new(100, 30);
+    h.app
+        .notify(Level::Warn, "line 3: [keys.global] `fly`: no such action");
+    for i in 0..30 {
+        h.app.notify(Level::Info, format!("note {i}"));
+    }
+    let n = h.app.shown_notice().expect("a notice");
+    assert_eq!(n.level, Level::Warn, "{:?}", h.app.notices);
+    assert!(h.app.notices.len() <= 20);
+    assert_eq!(h.app.notices.last().unwrap().text, "note 29");
+}

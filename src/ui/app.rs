@@ -333,7 +333,14 @@ impl App {
         self.notices.retain(|n| n.text != text);
         self.notices.push(Notice { level, text });
         if self.notices.len() > 20 {
-            self.notices.remove(0);
+            // The oldest info note goes first: a warning waits on show until it is dismissed,
+            // however many notes (finished runs, "copied") pile up under it.
+            let i = self
+                .notices
+                .iter()
+                .position(|n| n.level == Level::Info)
+                .unwrap_or(0);
+            self.notices.remove(i);
         }
     }
 

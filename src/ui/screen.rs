@@ -131,9 +131,11 @@ impl ScreenHandler for Compare {
     fn paste(&self, app: &mut App, text: &str, _fx: &mut Vec<Effect>) {
         super::compare::update::paste(app, text)
     }
-    /// Nothing on the view scrolls (its columns and evaluation pane are drawn whole, and it has
-    /// no scrolling keys): the wheel does nothing, and leaves the chat behind the view alone.
-    fn scroll(&self, _app: &mut App, _delta: isize) {}
+    /// The wheel scrolls the columns' text (as pageup/pagedown do), never the chat behind the
+    /// view.
+    fn scroll(&self, app: &mut App, delta: isize) {
+        super::compare::update::wheel(app, delta)
+    }
     fn ctx(&self, _app: &App) -> Ctx {
         Ctx::Compare
     }

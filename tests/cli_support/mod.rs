@@ -1,7 +1,8 @@
 //! The command-line tests' shared set-up: the real binary run with private data and config
 //! folders (nothing of the user's is read or written), the shipped test models and data, and
-//! the output helpers every CLI test asserts with. Every test that runs the binary builds its
-//! command here, so no test file has a runner of its own that could forget a folder.
+//! the output helpers the CLI tests assert with. Tests that run the binary build their command
+//! here, so they cannot forget a folder; the few that do not (tmux sessions, the Vulkan set, a
+//! crafted-file check) set both folders, or XDG_* folders with the HOWDAH_* overrides removed.
 #![allow(dead_code)]
 
 use std::io::Write;

@@ -1,3 +1,6 @@
+//! The grammar checker's unit tests: valid GBNF accepted, each kind of mistake reported with
+//! its line and column.
+
 use super::*;
 
 fn err(src: &str) -> GrammarError {

@@ -1,3 +1,6 @@
+//! The validation layer's unit tests: every source (flags, config, presets, sessions, GGUF
+//! hyper-parameters) refused or clamped with a message naming it.
+
 use super::*;
 use crate::gguf::hparams::smollm2_fixture;
 

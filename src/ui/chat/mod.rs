@@ -9,7 +9,7 @@ pub mod conversation_list;
 pub mod generation;
 pub mod input_size;
 pub mod layout;
-pub mod reply;
+pub mod send;
 pub mod sidebar;
 pub mod state;
 pub mod token_reveal;

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::conversation::Scroll;
 use super::conversation_list;
-use super::reply::{begin_edit, regenerate, send};
+use super::send::{begin_edit, regenerate, send};
 use super::state::Focus;
 use crate::engine::Role;
 use crate::ui::app::{App, EditTarget, Level, Modal};

@@ -178,6 +178,7 @@ impl CompareState {
             c.reply = Reply::streaming();
         }
         self.error = None;
+        self.scroll = 0;
         self.arena = self.arena_mode.then(ArenaRound::draw);
         self.shown_input = Some(input.to_string());
         self.show_eval = false;

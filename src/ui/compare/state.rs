@@ -212,6 +212,12 @@ pub struct CompareState {
     pub arena: Option<ArenaRound>,
     /// Models a column may pick (filled by model discovery when the variant editor opens).
     pub models: Vec<ColumnModel>,
+    /// The top row of every column's text: the columns scroll together, so the same part of
+    /// each reply stays side by side.
+    pub scroll: u16,
+    /// The largest useful `scroll` at the last frame (the longest column's rows less what
+    /// fits), so scrolling stops where the text ends.
+    pub scroll_max: std::cell::Cell<u16>,
 }
 
 impl Default for CompareState {
@@ -239,6 +245,8 @@ impl CompareState {
             arena_mode: false,
             arena: None,
             models: Vec::new(),
+            scroll: 0,
+            scroll_max: std::cell::Cell::new(0),
         }
     }
 

@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::common::leave_for;
 use super::job::CompareMsg;
-use super::state::{Column, CompareModal, PathFor};
+use super::state::{Column, CompareModal, CompareState, PathFor};
 use crate::compare::MAX_VARIANTS;
 use crate::prompt::Task;
 use crate::ui::app::{App, Ask, Level, Modal, Screen};
@@ -152,6 +152,9 @@ fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             st.input = new_input(Vec::new());
             st.history_pos = None;
         }
+        // The columns' text, not while the evaluation pane covers them.
+        Cmd::CmpScrollUp if !st.show_eval => scroll_columns(st, -10),
+        Cmd::CmpScrollDown if !st.show_eval => scroll_columns(st, 10),
         Cmd::CmpArena => match super::arena::toggle(st) {
             Ok(note) => app.notify(Level::Info, note),
             Err(e) => st.error = Some(e),
@@ -282,5 +285,18 @@ fn command(app: &mut App, cmd: Cmd, fx: &mut Vec<Effect>) {
             }
         }
         _ => {}
+    }
+}
+
+/// Scrolls every column's text by `delta` rows (negative: up), within the longest text.
+pub fn scroll_columns(st: &mut CompareState, delta: isize) {
+    let top = (st.scroll as isize + delta).clamp(0, st.scroll_max.get() as isize);
+    st.scroll = top as u16;
+}
+
+/// The mouse wheel on the compare view: the columns' text, three rows a notch.
+pub fn wheel(app: &mut App, delta: isize) {
+    if let Some(st) = app.compare.as_mut().filter(|st| !st.show_eval) {
+        scroll_columns(st, delta);
     }
 }

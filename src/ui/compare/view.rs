@@ -135,6 +135,7 @@ fn input_line(app: &App, st: &CompareState, frame: &mut Frame, area: Rect) {
 }
 
 fn columns(app: &App, st: &CompareState, frame: &mut Frame, area: Rect) {
+    st.scroll_max.set(0);
     if st.columns.is_empty() {
         return;
     }
@@ -203,18 +204,29 @@ fn column(
         label_bars(app, st, c, frame, labels);
     }
     let r = &c.reply;
-    let body: Line = if let Some(e) = r.failure() {
-        Line::styled(format!("✖ {e}"), Style::default().fg(th.error))
+    // One row per line of the reply (a Line would not break at its newlines).
+    let reply_lines =
+        |t: &str| -> Vec<Line<'static>> { t.lines().map(|l| Line::raw(l.to_string())).collect() };
+    let lines: Vec<Line> = if let Some(e) = r.failure() {
+        let mut v = vec![Line::styled(
+            format!("✖ {e}"),
+            Style::default().fg(th.error),
+        )];
+        v.extend(reply_lines(&r.text));
+        v
     } else if r.text.is_empty() && r.running() {
-        Line::styled("…", Style::default().fg(th.dim))
+        vec![Line::styled("…", Style::default().fg(th.dim))]
     } else {
-        Line::raw(r.text.trim_start().to_string())
+        reply_lines(r.text.trim_start())
     };
-    let mut lines = vec![body];
-    if r.failure().is_some() && !r.text.is_empty() {
-        lines.push(Line::raw(r.text.clone()));
-    }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
+    let para = Paragraph::new(lines).wrap(Wrap { trim: false });
+    // The rows the text wraps to, so the shared scroll stops where the longest column ends.
+    let rows = para.line_count(text.width);
+    let max = rows
+        .saturating_sub(text.height as usize)
+        .min(u16::MAX as usize) as u16;
+    st.scroll_max.set(st.scroll_max.get().max(max));
+    frame.render_widget(para.scroll((st.scroll.min(max), 0)), text);
     let dim = Style::default().fg(th.dim);
     let f = match c.stats.as_ref().filter(|_| !hidden) {
         // Prompt length and speed would tell a few-shot variant from a zero-shot one.

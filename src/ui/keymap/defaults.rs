@@ -129,6 +129,8 @@ pub(super) const TABLE: &[(Cmd, Ctx, &str, &str, &str)] = &[
     (Cmd::CmpBack, Ctx::Compare, "back", "f3", "Back to the chat"),
     (Cmd::CmpArena, Ctx::Compare, "arena", "f4", "Arena: two anonymous columns; vote a, b, t (tie) or x (both bad)"),
     (Cmd::CmpClear, Ctx::Compare, "clear", "ctrl+u", "Clear the input (the chat's editing keys work too: ctrl+w, alt+b, alt+f…)"),
+    (Cmd::CmpScrollUp, Ctx::Compare, "scroll_up", "pageup", "Scroll the columns' text up (the mouse wheel too)"),
+    (Cmd::CmpScrollDown, Ctx::Compare, "scroll_down", "pagedown", "Scroll the columns' text down"),
     (Cmd::CmpPickPrev, Ctx::ComparePicker, "previous", "up k", "Previous template"),
     (Cmd::CmpPickNext, Ctx::ComparePicker, "next", "down j", "Next template"),
     (Cmd::CmpPick, Ctx::ComparePicker, "pick", "enter", "Compare the variants of this template"),

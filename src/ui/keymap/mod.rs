@@ -229,6 +229,8 @@ pub enum Cmd {
     CmpBack,
     CmpArena,
     CmpClear,
+    CmpScrollUp,
+    CmpScrollDown,
     CmpPickPrev,
     CmpPickNext,
     CmpPick,

@@ -7,8 +7,9 @@ use crate::engine::{Prompt, Role};
 use crate::prompt::Rendered;
 use crate::ui::app::{App, Level, Screen};
 use crate::ui::chat::conversation::ChatEntry;
+use crate::ui::chat::conversation_list;
+use crate::ui::chat::send as chat_send;
 use crate::ui::chat::state::Focus;
-use crate::ui::chat::{conversation_list, reply};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
 
@@ -62,7 +63,7 @@ fn ready_to_send(app: &mut App) -> Option<(crate::prompt::Template, Rendered)> {
 /// completion of the text. A conversation that already has messages is left as it is and a new
 /// one takes the prompt.
 pub fn send(app: &mut App, fx: &mut Vec<Effect>) {
-    if let Some(why) = reply::not_ready(app) {
+    if let Some(why) = chat_send::not_ready(app) {
         app.notify(Level::Warn, why);
         return;
     }
@@ -117,7 +118,7 @@ pub fn send(app: &mut App, fx: &mut Vec<Effect>) {
         // The whole prompt is one text the model continues.
         Prompt::Raw(text) => conv.messages.push(ChatEntry::new(Role::User, text)),
     }
-    reply::start_reply(app, Some(setup), fx);
+    chat_send::start_reply(app, Some(setup), fx);
     app.screen = Screen::Chat;
     app.chat.focus = Focus::Input;
     app.notify(

@@ -8,7 +8,7 @@ use crate::engine::Role;
 use crate::ui::app::{App, EngineState, Level};
 use crate::ui::effect::Effect;
 use crate::ui::keymap::Cmd;
-use crate::ui::reply::ReplyState;
+use crate::ui::reply::Reply;
 use crate::ui::text_input::new_input;
 
 /// Why a reply cannot start now, if it cannot.
@@ -72,7 +72,7 @@ pub fn start_reply(
     let prompt = conv.request();
     let sampling = conv.sampling.clone();
     let mut reply = ChatEntry::new(Role::Assistant, "");
-    reply.body.state = ReplyState::Streaming;
+    reply.body = Reply::streaming();
     conv.messages.push(reply);
     conv.scroll = Scroll::Follow;
     conv.selected = None;
