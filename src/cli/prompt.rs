@@ -160,16 +160,6 @@ fn indent_by(s: &str, n: usize) -> String {
     s.replace('\n', &format!("\n{}", " ".repeat(n)))
 }
 
-/// The editor command: $VISUAL, then $EDITOR, then `vi`; it may carry arguments (`code -w`).
-fn editor() -> Vec<String> {
-    ["VISUAL", "EDITOR"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .map(|v| v.split_whitespace().map(String::from).collect::<Vec<_>>())
-        .find(|parts| !parts.is_empty())
-        .unwrap_or_else(|| vec!["vi".to_string()])
-}
-
 fn edit(lib: &Library, name: &str) -> Result<()> {
     let dir = user_prompts_dir();
     let path = match lib.get(name) {
@@ -183,7 +173,7 @@ fn edit(lib: &Library, name: &str) -> Result<()> {
             p
         }
     };
-    let cmd = editor();
+    let cmd = crate::prompt::editor_command();
     let status = Command::new(&cmd[0])
         .args(&cmd[1..])
         .arg(&path)

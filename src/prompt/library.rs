@@ -16,6 +16,17 @@ pub fn user_prompts_dir() -> PathBuf {
     crate::paths::config_dir().join("prompts")
 }
 
+/// The editor a user edits template files in (the CLI's `prompt edit`, the template browser):
+/// $VISUAL, then $EDITOR, then `vi`; it may carry arguments (`code -w`).
+pub fn editor_command() -> Vec<String> {
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .map(|v| v.split_whitespace().map(String::from).collect::<Vec<_>>())
+        .find(|parts| !parts.is_empty())
+        .unwrap_or_else(|| vec!["vi".to_string()])
+}
+
 /// Every usable template, sorted by name, and the errors of the files that are not.
 #[derive(Debug, Clone, Default)]
 pub struct Library {

@@ -39,7 +39,7 @@ pub use builtin::BUILTIN;
 pub use embed::{cosine, Embed, Embedder, EmbeddingCache};
 pub use error::{RenderError, TemplateError};
 pub use layout::Sections;
-pub use library::{load_all, user_prompts_dir, Library};
+pub use library::{editor_command, load_all, user_prompts_dir, Library};
 pub use pattern::Pattern;
 pub use render::{RenderOptions, Rendered};
 pub use selection::Selection;

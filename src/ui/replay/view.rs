@@ -186,16 +186,7 @@ fn body_lines(app: &App, v: &ReplayView, width: usize) -> Vec<Line<'static>> {
         let plain = Style::default().fg(th.fg);
         let left = side(&t.diff, SpanKind::Removed, plain, removed);
         let right = side(&t.diff, SpanKind::Added, plain, added);
-        let heads = (
-            Line::from(Span::styled(
-                "recorded",
-                dim.add_modifier(Modifier::UNDERLINED),
-            )),
-            Line::from(Span::styled(
-                "replayed",
-                dim.add_modifier(Modifier::UNDERLINED),
-            )),
-        );
+        let heads = heads("replayed", dim);
         out.extend(columns(heads, &left, &right, col, dim));
         out.push(Line::default());
     }
@@ -216,16 +207,7 @@ fn body_lines(app: &App, v: &ReplayView, width: usize) -> Vec<Line<'static>> {
             }];
             side(&d, SpanKind::Equal, plain, plain)
         };
-        let heads = (
-            Line::from(Span::styled(
-                "recorded",
-                dim.add_modifier(Modifier::UNDERLINED),
-            )),
-            Line::from(Span::styled(
-                "replaying",
-                dim.add_modifier(Modifier::UNDERLINED),
-            )),
-        );
+        let heads = heads("replaying", dim);
         out.extend(columns(
             heads,
             &as_lines(recorded),
@@ -336,4 +318,11 @@ fn columns(
             Line::from(spans)
         })
         .collect()
+}
+
+/// The two columns' headings: the recording on the left, `right` (the replay) beside it.
+fn heads(right: &'static str, dim: Style) -> (Line<'static>, Line<'static>) {
+    let head =
+        |t: &'static str| Line::from(Span::styled(t, dim.add_modifier(Modifier::UNDERLINED)));
+    (head("recorded"), head(right))
 }

@@ -68,16 +68,6 @@ pub fn preview(
     ))
 }
 
-/// The editor command: $VISUAL, then $EDITOR, then `vi`; it may carry arguments (`code -w`).
-pub fn editor_command() -> Vec<String> {
-    ["VISUAL", "EDITOR"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .map(|v| v.split_whitespace().map(String::from).collect::<Vec<_>>())
-        .find(|parts| !parts.is_empty())
-        .unwrap_or_else(|| vec!["vi".to_string()])
-}
-
 /// Opens the file in the editor with the terminal given back to it, restores the UI, and
 /// reloads the library so the browser can show what the edit did.
 pub fn edit(
@@ -105,7 +95,7 @@ pub fn edit(
 }
 
 fn run_editor(terminal: &mut DefaultTerminal, path: &Path, mouse: bool) -> Result<(), String> {
-    let cmd = editor_command();
+    let cmd = crate::prompt::editor_command();
     crate::ui::terminal::suspend().map_err(|e| format!("cannot hand the terminal over: {e}"))?;
     let status = Command::new(&cmd[0]).args(&cmd[1..]).arg(path).status();
     let restored = crate::ui::terminal::resume(mouse);

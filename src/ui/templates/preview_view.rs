@@ -24,12 +24,7 @@ pub fn tokens(app: &App, frame: &mut Frame, area: Rect) {
         Some(Ok(x)) => format!(" Tokens · {} tokenizer ", x.model),
         _ => " Tokens ".to_string(),
     };
-    let block = Block::new()
-        .borders(Borders::TOP)
-        .border_style(Style::default().fg(th.border))
-        .title(Span::styled(title, Style::default().fg(th.accent)));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = pane(th, title, frame, area);
     let lines = match exact {
         Some(Ok(x)) => {
             let t = &x.tokens;
@@ -130,12 +125,7 @@ pub fn preview(app: &App, frame: &mut Frame, area: Rect, mode: Mode) {
             ),
         },
     };
-    let block = Block::new()
-        .borders(Borders::TOP)
-        .border_style(Style::default().fg(th.border))
-        .title(Span::styled(title, Style::default().fg(th.accent)));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
+    let inner = pane(th, title, frame, area);
     let mut lines: Vec<Line> = vec![Line::default()];
     for (text, style) in segments {
         for (i, part) in sanitize(&text).split('\n').enumerate() {
@@ -213,4 +203,15 @@ fn sections(app: &App, r: &crate::prompt::Rendered, text: &str) -> Vec<(String, 
         out.push((text[pos..].to_string(), markup));
     }
     out
+}
+
+/// A pane of the preview: a top rule with its title; returns the area inside.
+fn pane(th: &crate::ui::theme::Theme, title: String, frame: &mut Frame, area: Rect) -> Rect {
+    let block = Block::new()
+        .borders(Borders::TOP)
+        .border_style(Style::default().fg(th.border))
+        .title(Span::styled(title, Style::default().fg(th.accent)));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    inner
 }
